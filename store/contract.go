@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Catalog writes what the scraper finds.
+type Catalog interface {
+	// PutSeries creates or updates a series (aliases are merged, never lost).
+	PutSeries(ctx context.Context, s Series) error
+	// UpsertVolumes stores volumes idempotently (see Merge) and reports, in
+	// input order, whether each was new, changed or unchanged. Unchanged
+	// volumes cost no write. Volumes with the same ID in one call are merged
+	// in order.
+	UpsertVolumes(ctx context.Context, vs []Volume, now time.Time) ([]UpsertResult, error)
+}
+
+// Catalogue reads series and volumes.
+type Catalogue interface {
+	Series(ctx context.Context, id string) (Series, error)
+	// ListSeries returns every series, ordered by ID.
+	ListSeries(ctx context.Context) ([]Series, error)
+	Volume(ctx context.Context, id string) (Volume, error)
+	// VolumesOfSeries returns a series' volumes ordered by number, then edition.
+	VolumesOfSeries(ctx context.Context, seriesID string) ([]Volume, error)
+	// VolumesReleasing returns the volumes whose release date is in
+	// [from, to], ordered by date then ID.
+	VolumesReleasing(ctx context.Context, from, to Date) ([]Volume, error)
+	// UpcomingVolumes returns the volumes releasing on or after from, and
+	// those whose date is not known yet: what the notifier looks at.
+	UpcomingVolumes(ctx context.Context, from Date) ([]Volume, error)
+}
+
+// Subscribers keeps readers.
+type Subscribers interface {
+	// CreateSubscriber adds s; ErrExists when its email is taken (the email
+	// and the record are written together or not at all).
+	CreateSubscriber(ctx context.Context, s Subscriber) error
+	Subscriber(ctx context.Context, id string) (Subscriber, error)
+	SubscriberByEmail(ctx context.Context, email string) (Subscriber, error)
+	// SubscriberByToken finds the subscriber whose TokenHash is hash.
+	SubscriberByToken(ctx context.Context, hash string) (Subscriber, error)
+	// UpdateSubscriber replaces s if it has not changed since it was read
+	// (same UpdatedAt as stored), else ErrConflict. It sets UpdatedAt to now.
+	// The email cannot change.
+	UpdateSubscriber(ctx context.Context, s Subscriber, now time.Time) (Subscriber, error)
+	// DeleteSubscriber forgets s, its follows and its email; nil when absent.
+	DeleteSubscriber(ctx context.Context, id string) error
+}
+
+// Follows keeps who follows what.
+type Follows interface {
+	// Follow records it; following again keeps the first CreatedAt.
+	Follow(ctx context.Context, f Follow) error
+	// Unfollow removes it; nil when absent.
+	Unfollow(ctx context.Context, subscriberID, seriesID string) error
+	FollowsOf(ctx context.Context, subscriberID string) ([]Follow, error)
+	FollowersOf(ctx context.Context, seriesID string) ([]Follow, error)
+}
+
+// Alerts is the notifier's exactly-once bookkeeping.
+type Alerts interface {
+	// ClaimAlert records a as Claimed, conditionally: ErrClaimed when the
+	// key exists in any state. Exactly one claim of a key ever succeeds.
+	ClaimAlert(ctx context.Context, a Alert) error
+	// ResolveAlert moves a claimed alert of run runID to state (Sent with the
+	// provider's message id, Failed or Uncertain with a reason);
+	// ErrConflict when it is not Claimed by runID any more.
+	ResolveAlert(ctx context.Context, k AlertKey, runID string, state AlertState, messageID, reason string, now time.Time) error
+	// ReclaimAlert hands a Claimed alert older than before to run runID (for
+	// an at-least-once policy); ErrConflict when someone else got there.
+	ReclaimAlert(ctx context.Context, k AlertKey, runID string, before, now time.Time) error
+	Alert(ctx context.Context, k AlertKey) (Alert, error)
+	// AlertsOfVolume returns every alert of a volume, any subscriber.
+	AlertsOfVolume(ctx context.Context, volumeID string) ([]Alert, error)
+	// AlertsOfSubscriber returns every alert of a subscriber.
+	AlertsOfSubscriber(ctx context.Context, subscriberID string) ([]Alert, error)
+	// StaleClaims returns the alerts still Claimed that were claimed before t.
+	StaleClaims(ctx context.Context, before time.Time) ([]Alert, error)
+}
+
+// Pages is the scraper's memory of what it fetched.
+type Pages interface {
+	Page(ctx context.Context, url string) (Page, error)
+	PutPage(ctx context.Context, p Page) error
+}
+
+// Blobs is a small key-value store for what has no record of its own (the
+// backend's ACME certificate cache).
+type Blobs interface {
+	GetBlob(ctx context.Context, key string) ([]byte, error)
+	PutBlob(ctx context.Context, key string, value []byte) error
+	DeleteBlob(ctx context.Context, key string) error
+}
+
+// Store is everything; each implementation provides it.
+type Store interface {
+	Catalog
+	Catalogue
+	Subscribers
+	Follows
+	Alerts
+	Pages
+	Blobs
+	// Counts summarises the store.
+	Counts(ctx context.Context) (Counts, error)
+	// Ping answers when the store can serve (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+}
