@@ -8,10 +8,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/modules/localstack"
 	"github.com/testcontainers/testcontainers-go/wait"
-	"github.com/moby/moby/client"
 )
 
 // Images the harness runs when it uses Docker. LocalStack's newer images

@@ -58,8 +58,8 @@ var ErrNoEmulator = errors.New("no AWS emulator available")
 // Emulator is a running emulator.
 type Emulator struct {
 	Kind     Kind
-	Endpoint string   // http://127.0.0.1:PORT
-	How      string   // how it was found or started, for humans
+	Endpoint string // http://127.0.0.1:PORT
+	How      string // how it was found or started, for humans
 	services []Service
 	log      *ringLog // the emulator's own output, when the harness started it
 	stop     func() error
