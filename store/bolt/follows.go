@@ -1,0 +1,93 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/manga-alert-italia/mangaalert/store"
+	"github.com/manga-alert-italia/mangaalert/store/internal/check"
+)
+
+// Follow records that a subscriber follows a series, in both directions;
+// following again keeps the first CreatedAt (a zero CreatedAt means now).
+func (s *Store) Follow(ctx context.Context, f store.Follow) error {
+	if err := followIDs(f.SubscriberID, f.SeriesID); err != nil {
+		return err
+	}
+	if f.CreatedAt.IsZero() {
+		f.CreatedAt = s.now()
+	}
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		follows := tx.Bucket(bucketFollows)
+		k := join(f.SubscriberID, f.SeriesID)
+		if follows.Get(k) != nil {
+			return nil
+		}
+		at := putTime(f.CreatedAt)
+		if err := follows.Put(k, at); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketFollowers).Put(join(f.SeriesID, f.SubscriberID), at)
+	})
+	return wrap(err, "follow %s -> %s", f.SubscriberID, f.SeriesID)
+}
+
+func followIDs(subscriberID, seriesID string) error {
+	if err := check.ID("subscriber id", subscriberID); err != nil {
+		return fmt.Errorf("follow: %w", err)
+	}
+	if err := check.ID("series id", seriesID); err != nil {
+		return fmt.Errorf("follow: %w", err)
+	}
+	return nil
+}
+
+// Unfollow removes a follow; nil when absent.
+func (s *Store) Unfollow(ctx context.Context, subscriberID, seriesID string) error {
+	if err := followIDs(subscriberID, seriesID); err != nil {
+		return err
+	}
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		if err := tx.Bucket(bucketFollows).Delete(join(subscriberID, seriesID)); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketFollowers).Delete(join(seriesID, subscriberID))
+	})
+	return wrap(err, "unfollow %s -> %s", subscriberID, seriesID)
+}
+
+// FollowsOf returns a subscriber's follows, ordered by series id.
+func (s *Store) FollowsOf(ctx context.Context, subscriberID string) ([]store.Follow, error) {
+	out, err := s.scanFollows(ctx, bucketFollows, subscriberID, func(id, other string) store.Follow {
+		return store.Follow{SubscriberID: id, SeriesID: other}
+	})
+	return out, wrap(err, "follows of %s", subscriberID)
+}
+
+// FollowersOf returns a series' followers, ordered by subscriber id: a
+// prefix scan of the followers index, whose keys and values hold the whole
+// Follow.
+func (s *Store) FollowersOf(ctx context.Context, seriesID string) ([]store.Follow, error) {
+	out, err := s.scanFollows(ctx, bucketFollowers, seriesID, func(id, other string) store.Follow {
+		return store.Follow{SubscriberID: other, SeriesID: id}
+	})
+	return out, wrap(err, "followers of %s", seriesID)
+}
+
+func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, mk func(id, other string) store.Follow) ([]store.Follow, error) {
+	var out []store.Follow
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		p := prefix(id)
+		c := tx.Bucket(bucket).Cursor()
+		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+			f := mk(id, string(k[len(p):]))
+			f.CreatedAt = getTime(v)
+			out = append(out, f)
+		}
+		return nil
+	})
+	return out, err
+}
