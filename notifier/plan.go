@@ -1,0 +1,297 @@
+package notifier
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/manga-alert-italia/mangaalert/store"
+)
+
+// How a due item gets its claim.
+const (
+	claimNew   uint8 = iota // ClaimAlert: no record yet
+	claimTake               // a claim a stopped run released: take it over
+	claimOwned              // already claimed by this run (reclaimed at start)
+)
+
+// due is one alert due to one reader, packed small: a plan of 100,000
+// readers holds millions of them.
+type due struct {
+	vol    int32 // index in plan.vols
+	kind   uint8 // index in plan.kinds
+	claim  uint8 // claimNew, claimTake, claimOwned
+	optIn  bool  // only for readers who opted in (variant editions)
+	covers uint8 // bit i: kinds[i] is due too and this message settles it
+}
+
+// plan is what is due in one run, per reader.
+type plan struct {
+	today   store.Date
+	vols    []store.Volume
+	kinds   []store.AlertKind // kinds[0] is Announce, then the reminders, ascending
+	readers map[string][]due
+	// takeAt holds, for claimTake items, the ClaimedAt of the released
+	// claim: taking it over is a compare-and-swap on it.
+	takeAt map[store.AlertKey]time.Time
+	// prevDate holds, per reader and volume (Kind ""), the release date an
+	// earlier alert announced, when the volume has moved since.
+	prevDate map[store.AlertKey]store.Date
+	// stats of the reads, to show they follow the followed series and the
+	// upcoming volumes.
+	seriesRead, volumesRead, followsRead, alertsRead int
+}
+
+func (p *plan) key(sub string, d due) store.AlertKey {
+	return store.AlertKey{SubscriberID: sub, VolumeID: p.vols[d.vol].ID, Kind: p.kinds[d.kind]}
+}
+
+// dueItems counts the alerts in the plan (covered kinds included).
+func (p *plan) dueItems() int {
+	n := 0
+	for _, ds := range p.readers {
+		for _, d := range ds {
+			n += 1 + popcount(d.covers)
+		}
+	}
+	return n
+}
+
+func popcount(b uint8) int {
+	n := 0
+	for ; b != 0; b &= b - 1 {
+		n++
+	}
+	return n
+}
+
+// window returns the index in kinds of the reminder whose window holds a
+// release n days away, or 0 when none does. The reminder of d days is due
+// while the days left are in (the next shorter reminder, d]: a run that
+// missed the first day still sends it, and never two reminders at once.
+func (c *Notifier) window(kinds []store.AlertKind, n int) int {
+	if n < 1 {
+		return 0
+	}
+	for i, d := range c.Reminders { // ascending
+		if n <= d {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// edition says whether a volume's edition is announced: to all, to readers
+// who opted in, or not at all.
+func (c *Notifier) edition(e store.Edition) (ok, optIn bool) {
+	if e == store.First || e == "" {
+		return true, false
+	}
+	if slices.Contains(c.OptIn, e) {
+		return true, true
+	}
+	return false, false
+}
+
+// candidate is an upcoming volume with at least one kind open today.
+type candidate struct {
+	idx    int32
+	open   []uint8 // kinds open for it today
+	optIn  bool
+	window uint8 // the open reminder (0: none)
+}
+
+// plan works out what is due at now. Its reads are one UpcomingVolumes, one
+// FollowersOf per series with a volume that has something open today, and
+// one AlertsOfVolume per such volume: they grow with the followed series and
+// the upcoming volumes, never with readers times the catalogue.
+func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan, error) {
+	today := store.DateOf(now)
+	vols, err := c.store.UpcomingVolumes(ctx, today)
+	if err != nil {
+		return nil, fmt.Errorf("upcoming volumes: %w", err)
+	}
+	p := &plan{
+		today:    today,
+		vols:     vols,
+		kinds:    []store.AlertKind{store.Announce},
+		readers:  make(map[string][]due),
+		takeAt:   make(map[store.AlertKey]time.Time),
+		prevDate: make(map[store.AlertKey]store.Date),
+	}
+	for _, d := range c.Reminders {
+		p.kinds = append(p.kinds, store.Reminder(d))
+	}
+	kindIdx := make(map[store.AlertKind]uint8, len(p.kinds))
+	for i, k := range p.kinds {
+		kindIdx[k] = uint8(i)
+	}
+
+	announceSince := now.Add(-c.AnnounceWithin)
+	bySeries := make(map[string][]candidate)
+	var series []string
+	for i := range vols {
+		v := &vols[i]
+		ok, optIn := c.edition(v.Edition)
+		if !ok {
+			continue
+		}
+		cd := candidate{idx: int32(i), optIn: optIn}
+		if (v.ReleaseDate.IsZero() || today.Before(v.ReleaseDate)) && !v.FirstSeen.Before(announceSince) {
+			cd.open = append(cd.open, 0)
+		}
+		if !v.ReleaseDate.IsZero() {
+			if w := c.window(p.kinds, today.DaysUntil(v.ReleaseDate)); w > 0 {
+				cd.open = append(cd.open, uint8(w))
+				cd.window = uint8(w)
+			}
+		}
+		if len(cd.open) == 0 {
+			continue
+		}
+		if _, seen := bySeries[v.SeriesID]; !seen {
+			series = append(series, v.SeriesID)
+		}
+		bySeries[v.SeriesID] = append(bySeries[v.SeriesID], cd)
+	}
+	slices.Sort(series)
+
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.ReadConcurrency)
+	for _, sid := range series {
+		g.Go(func() error {
+			follows, err := c.store.FollowersOf(gctx, sid)
+			if err != nil {
+				return fmt.Errorf("followers of %s: %w", sid, err)
+			}
+			mu.Lock()
+			p.seriesRead++
+			p.followsRead += len(follows)
+			mu.Unlock()
+			if len(follows) == 0 {
+				return nil
+			}
+			for _, cd := range bySeries[sid] {
+				v := &vols[cd.idx]
+				alerts, err := c.store.AlertsOfVolume(gctx, v.ID)
+				if err != nil {
+					return fmt.Errorf("alerts of %s: %w", v.ID, err)
+				}
+				local := c.dueOfVolume(p, kindIdx, runID, cd, follows, alerts)
+				mu.Lock()
+				p.volumesRead++
+				p.alertsRead += len(alerts)
+				local.mergeInto(p)
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// volumeDues is what one volume adds to the plan.
+type volumeDues struct {
+	subs     []string
+	dues     []due
+	takeAt   map[store.AlertKey]time.Time
+	prevDate map[store.AlertKey]store.Date
+}
+
+func (l *volumeDues) mergeInto(p *plan) {
+	for i, s := range l.subs {
+		p.readers[s] = append(p.readers[s], l.dues[i])
+	}
+	for k, t := range l.takeAt {
+		p.takeAt[k] = t
+	}
+	for k, d := range l.prevDate {
+		p.prevDate[k] = d
+	}
+}
+
+// dueOfVolume applies the rules to the followers of one volume's series,
+// given the alerts the volume already has.
+func (c *Notifier) dueOfVolume(p *plan, kindIdx map[store.AlertKind]uint8, runID string, cd candidate, follows []store.Follow, alerts []store.Alert) volumeDues {
+	v := &p.vols[cd.idx]
+	var out volumeDues
+	bySub := make(map[string][]store.Alert, len(alerts))
+	for _, a := range alerts {
+		bySub[a.SubscriberID] = append(bySub[a.SubscriberID], a)
+	}
+	for _, f := range follows {
+		var open [8]uint8  // claim mode per open kind
+		var isOpen [8]bool // still due to this reader
+		for _, k := range cd.open {
+			if k == 0 && v.FirstSeen.Before(f.CreatedAt) {
+				continue // back catalogue: seen before the reader followed
+			}
+			isOpen[k] = true
+			open[k] = claimNew
+		}
+		var prev store.Date
+		var prevAt time.Time
+		for _, a := range bySub[f.SubscriberID] {
+			if a.State == store.Sent && !a.ReleaseDate.IsZero() && a.UpdatedAt.After(prevAt) {
+				prev, prevAt = a.ReleaseDate, a.UpdatedAt
+			}
+			ki, ok := kindIdx[a.Kind]
+			if !ok || !isOpen[ki] {
+				continue
+			}
+			switch {
+			case a.State == store.Claimed && a.RunID == runID:
+				open[ki] = claimOwned
+			case a.State == store.Claimed && isReleased(a.RunID):
+				open[ki] = claimTake
+				if out.takeAt == nil {
+					out.takeAt = make(map[store.AlertKey]time.Time)
+				}
+				out.takeAt[a.AlertKey] = a.ClaimedAt
+			default:
+				isOpen[ki] = false // sent, failed, uncertain, or in another run's hands
+			}
+		}
+		var d due
+		found := false
+		// The announce goes first; a reminder due with it is settled by it.
+		for _, k := range cd.open {
+			if !isOpen[k] {
+				continue
+			}
+			if !found {
+				d = due{vol: cd.idx, kind: k, claim: open[k], optIn: cd.optIn}
+				found = true
+				continue
+			}
+			// Only a fresh claim can be folded in: a taken-over or owned
+			// claim goes in a message of its own kind next to it.
+			if open[k] == claimNew {
+				d.covers |= 1 << k
+			} else {
+				out.subs = append(out.subs, f.SubscriberID)
+				out.dues = append(out.dues, due{vol: cd.idx, kind: k, claim: open[k], optIn: cd.optIn})
+			}
+		}
+		if !found {
+			continue
+		}
+		out.subs = append(out.subs, f.SubscriberID)
+		out.dues = append(out.dues, d)
+		if !prev.IsZero() && prev != v.ReleaseDate {
+			if out.prevDate == nil {
+				out.prevDate = make(map[store.AlertKey]store.Date)
+			}
+			out.prevDate[store.AlertKey{SubscriberID: f.SubscriberID, VolumeID: v.ID}] = prev
+		}
+	}
+	return out
+}
