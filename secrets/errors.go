@@ -1,0 +1,46 @@
+package secrets
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/manga-alert-italia/mangaalert/internal/awserr"
+)
+
+var (
+	// ErrNotFound: the secret (or the asked version of it) does not exist,
+	// or is scheduled for deletion. It also matches fs.ErrNotExist.
+	ErrNotFound = fmt.Errorf("secret not found: %w", fs.ErrNotExist)
+	// ErrNotManaged: a secret exists under the name but carries no
+	// mangaalert:stack tag of this stack, so it is left alone.
+	ErrNotManaged = errors.New("secret not managed by this stack")
+	// ErrInvalid: a Spec, name, option or reference is wrong; the message
+	// says what and how to fix it.
+	ErrInvalid = errors.New("invalid secrets input")
+	// ErrDecode: a secret's text does not decode into the asked Go value.
+	// The message never quotes the text.
+	ErrDecode = errors.New("secret does not decode")
+)
+
+// AWS error codes this package translates.
+const (
+	codeNotFound       = "ResourceNotFoundException"
+	codeInvalidRequest = "InvalidRequestException" // e.g. "marked for deletion"
+	codeInvalidParam   = "InvalidParameterException"
+	codeExists         = "ResourceExistsException"
+	codeDecryption     = "DecryptionFailure"
+	codeAccessDenied   = "AccessDeniedException"
+)
+
+// isNotFound reports whether AWS says the secret (or version) is not there.
+func isNotFound(err error) bool { return awserr.Is(err, codeNotFound) }
+
+// isDeleted reports whether AWS refused because the secret is scheduled for
+// deletion: for a reader that is as good as absent.
+func isDeleted(err error) bool { return awserr.Is(err, codeInvalidRequest) }
+
+// invalid returns an ErrInvalid error with a message.
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrInvalid)
+}
