@@ -48,9 +48,9 @@ func TestGolden(t *testing.T) {
 		{"remind-7", at(2024, time.October, 22, 9), []store.Volume{vol("solo-leveling", 19, release, at(2024, time.January, 1, 10))}},
 		{"remind-1", at(2024, time.October, 28, 9), []store.Volume{vol("solo-leveling", 19, release, at(2024, time.January, 1, 10))}},
 		{"digest", at(2024, time.October, 28, 9), []store.Volume{
-			vol("solo-leveling", 19, release, at(2024, time.January, 1, 10)),      // remind-1
+			vol("solo-leveling", 19, release, at(2024, time.January, 1, 10)),           // remind-1
 			vol("chainsaw-man", 17, release.AddDays(6), at(2024, time.January, 1, 10)), // remind-7
-			vol("dandadan", 15, store.Date{}, at(2024, time.October, 27, 10)),     // announce, no date
+			vol("dandadan", 15, store.Date{}, at(2024, time.October, 27, 10)),          // announce, no date
 			func() store.Volume { // announce, no cover, no price, an ampersand
 				v := vol("spy-family", 14, store.NewDate(2025, time.January, 14), at(2024, time.October, 28, 7))
 				v.Title, v.CoverURL, v.PriceCents, v.Publisher = "SPY×FAMILY n. 14 <Limited> & co.", "", 0, "Planet Manga"

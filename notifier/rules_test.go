@@ -45,7 +45,7 @@ func TestRules(t *testing.T) {
 	n := newNotifier(st, snd, clock)
 
 	d := store.NewDate
-	op107 := vol("one-piece", 107, d(2024, time.October, 10), at(2024, time.July, 1, 8))  // back catalogue for ada
+	op107 := vol("one-piece", 107, d(2024, time.October, 10), at(2024, time.July, 1, 8))    // back catalogue for ada
 	op108 := vol("one-piece", 108, d(2024, time.October, 29), at(2024, time.August, 20, 8)) // seen after ada followed
 	op108v := op108
 	op108v.Edition, op108v.Key, op108v.Title = store.Variant, "variant-cover", "ONE PIECE n. 108 Variant"
