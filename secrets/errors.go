@@ -29,7 +29,6 @@ const (
 	codeInvalidRequest = "InvalidRequestException" // e.g. "marked for deletion"
 	codeInvalidParam   = "InvalidParameterException"
 	codeExists         = "ResourceExistsException"
-	codeDecryption     = "DecryptionFailure"
 	codeAccessDenied   = "AccessDeniedException"
 )
 

@@ -29,9 +29,9 @@ type ReaderOptions struct {
 	// (the stale value, or the error) before asking AWS again, so a failing
 	// AWS is not asked on every request. Default 30 seconds, at most TTL.
 	RetryAfter time.Duration
-	// NotFoundTTL is how long "no such secret" (or no such version stage:
-	// a secret never rotated has no AWSPREVIOUS) is remembered. Default
-	// 1 minute, at most TTL.
+	// NotFoundTTL is how long "no such secret" is remembered. Default
+	// 1 minute, at most TTL. A missing version stage (a secret never
+	// rotated has no AWSPREVIOUS) is remembered for TTL.
 	NotFoundTTL time.Duration
 	// Timeout bounds one GetSecretValue, whichever caller started it (the
 	// callers' own contexts only bound their wait). Default 30 seconds.
@@ -199,7 +199,13 @@ func (r *Reader) fetch(ctx context.Context, k cacheKey) (Value, error) {
 	case err == nil:
 		e = &entry{val: valueOf(out), until: now.Add(r.opts.TTL), stale: now.Add(r.opts.TTL + r.opts.MaxStale)}
 	case isNotFound(err) || isDeleted(err):
-		e = &entry{err: fmt.Errorf("get secret %q (%s): %w", k.id, k.stage, ErrNotFound), until: now.Add(r.opts.NotFoundTTL)}
+		// A missing AWSPREVIOUS (or other label) can only appear with a new
+		// version, which this Reader sees only after TTL anyway.
+		ttl := r.opts.TTL
+		if k.stage == StageCurrent {
+			ttl = r.opts.NotFoundTTL
+		}
+		e = &entry{err: fmt.Errorf("get secret %q (%s): %w", k.id, k.stage, ErrNotFound), until: now.Add(ttl)}
 	case old != nil && old.err == nil && now.Before(old.stale):
 		e = &entry{val: old.val, until: minTime(now.Add(r.opts.RetryAfter), old.stale), stale: old.stale}
 		r.log.DebugContext(ctx, "serving the cached secret while AWS fails", "id", k.id, "stage", k.stage,
