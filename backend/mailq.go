@@ -1,0 +1,117 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// mailQueue sends mail off the request path: a sign-up answers at once and
+// in the same time whether or not a mail goes out (so timing tells nothing
+// about which addresses are known), and a slow provider does not hold
+// connections. Shutdown sends what is queued before the process exits.
+type mailQueue struct {
+	mailer  Mailer
+	timeout time.Duration
+	log     *slog.Logger
+	hash    func(string) string
+
+	mu     sync.Mutex
+	closed bool
+	ch     chan Mail
+	wg     sync.WaitGroup
+	stop   context.CancelFunc
+	ctx    context.Context
+}
+
+const (
+	mailQueueLen = 256
+	mailWorkers  = 2
+)
+
+// errQueueFull: the provider is down or slow and the queue filled up.
+var errQueueFull = errors.New("mail queue full")
+
+func newMailQueue(m Mailer, timeout time.Duration, log *slog.Logger, hash func(string) string) *mailQueue {
+	ctx, stop := context.WithCancel(context.Background())
+	q := &mailQueue{mailer: m, timeout: timeout, log: log, hash: hash, ch: make(chan Mail, mailQueueLen), ctx: ctx, stop: stop}
+	for range mailWorkers {
+		q.wg.Add(1)
+		go q.work()
+	}
+	return q
+}
+
+func (q *mailQueue) enqueue(m Mail) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return errors.New("mail queue closed")
+	}
+	select {
+	case q.ch <- m:
+		return nil
+	default:
+		return errQueueFull
+	}
+}
+
+func (q *mailQueue) work() {
+	defer q.wg.Done()
+	for m := range q.ch {
+		q.send(m)
+	}
+}
+
+// send tries twice: a provider's passing hiccup should not cost a reader
+// their confirmation.
+func (q *mailQueue) send(m Mail) {
+	var err error
+	for attempt := range 2 {
+		if attempt > 0 {
+			select {
+			case <-time.After(2 * time.Second):
+			case <-q.ctx.Done():
+			}
+		}
+		ctx, cancel := context.WithTimeout(q.ctx, q.timeout)
+		err = q.mailer.Send(ctx, m)
+		cancel()
+		if err == nil {
+			q.log.Debug("backend: mail sent", "to_hash", q.hash(m.To), "subject", m.Subject)
+			return
+		}
+		if q.ctx.Err() != nil {
+			break
+		}
+	}
+	q.log.Error("backend: mail not sent", "to_hash", q.hash(m.To), "subject", m.Subject, "err", err)
+}
+
+// shutdown stops taking mail and waits for the queue to drain; when ctx
+// ends first, sends in flight are cancelled and what is left is lost (and
+// said so).
+func (q *mailQueue) shutdown(ctx context.Context) error {
+	q.mu.Lock()
+	if !q.closed {
+		q.closed = true
+		close(q.ch)
+	}
+	q.mu.Unlock()
+	done := make(chan struct{})
+	go func() { q.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		q.stop()
+		return nil
+	case <-ctx.Done():
+		q.stop()
+		select { // a Mailer that ignores its context is not waited for
+		case <-done:
+		case <-time.After(time.Second):
+		}
+		return errors.New("backend: mail queue not drained before shutdown deadline")
+	}
+}

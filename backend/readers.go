@@ -1,0 +1,252 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/manga-alert-italia/mangaalert/store"
+)
+
+// What the reader flows answer besides store failures.
+var (
+	// errGone: the token was good but its reader no longer exists (an
+	// unconfirmed sign-up expired, or the reader deleted their data).
+	errGone = errors.New("reader not found")
+	// errSuppressed: the address bounced or complained; it gets no mail.
+	errSuppressed = errors.New("address suppressed")
+	// errBusy: the mail queue is full; the reader should try again later.
+	errBusy = errors.New("mail queue full")
+)
+
+// subscribe is the sign-up for one series. Whatever the address (new,
+// pending, confirmed, unsubscribed, suppressed, or over its daily mail
+// budget) the caller answers the same; only a store failure is an error.
+// The series is followed when the mailed link is confirmed, so no one can
+// add follows to someone else's address.
+func (b *Backend) subscribe(ctx context.Context, r *http.Request, email string, se store.Series) error {
+	now := b.cfg.Now()
+	hash := b.emailHash(email)
+	annotate(r, slog.String("email_hash", hash), slog.String("series", se.ID))
+	if !b.mailCap.allow(hash, now) {
+		annotate(r, slog.String("outcome", "address_limited"))
+		return nil
+	}
+	s, err := b.cfg.Store.SubscriberByEmail(ctx, email)
+	if errors.Is(err, store.ErrNotFound) {
+		s = store.Subscriber{ID: newID(), Email: email, Status: store.Pending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(b.cfg.ConfirmTTL)}
+		err = b.cfg.Store.CreateSubscriber(ctx, s)
+		if errors.Is(err, store.ErrExists) { // a concurrent sign-up of the same address
+			s, err = b.cfg.Store.SubscriberByEmail(ctx, email)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("subscribe: %w", err)
+	}
+	if s.Status == store.Suppressed {
+		annotate(r, slog.String("outcome", "suppressed"))
+		return nil
+	}
+	if s.Status == store.Pending && s.ExpiresAt.Before(now.Add(b.cfg.ConfirmTTL-time.Hour)) {
+		// Keep the pending record as long as the new link lives.
+		s, err = b.updateReader(ctx, s.ID, func(s *store.Subscriber) bool {
+			if s.Status != store.Pending {
+				return false
+			}
+			s.ExpiresAt = now.Add(b.cfg.ConfirmTTL)
+			return true
+		})
+		if err != nil {
+			return fmt.Errorf("subscribe: %w", err)
+		}
+	}
+	links, err := b.Links(ctx)
+	if err != nil {
+		return err
+	}
+	m, err := confirmMail(s.Email, se.Title, links.confirmURL(s, se.ID, b.cfg.ConfirmTTL), int(b.cfg.ConfirmTTL.Hours()/24), s.Status == store.Active)
+	if err != nil {
+		return err
+	}
+	if err := b.mailq.enqueue(m); err != nil {
+		return fmt.Errorf("%w: %w", errBusy, err)
+	}
+	annotate(r, slog.String("outcome", "mail_queued"), slog.String("status", string(s.Status)))
+	return nil
+}
+
+// requestLink mails a known address a fresh manage link; unknown,
+// suppressed and over-budget addresses get nothing, and the caller answers
+// the same.
+func (b *Backend) requestLink(ctx context.Context, r *http.Request, email string) error {
+	now := b.cfg.Now()
+	hash := b.emailHash(email)
+	annotate(r, slog.String("email_hash", hash))
+	if !b.mailCap.allow(hash, now) {
+		annotate(r, slog.String("outcome", "address_limited"))
+		return nil
+	}
+	s, err := b.cfg.Store.SubscriberByEmail(ctx, email)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		annotate(r, slog.String("outcome", "unknown"))
+		return nil
+	case err != nil:
+		return fmt.Errorf("manage link: %w", err)
+	case s.Status == store.Suppressed:
+		annotate(r, slog.String("outcome", "suppressed"))
+		return nil
+	}
+	links, err := b.Links(ctx)
+	if err != nil {
+		return err
+	}
+	m, err := manageMail(s.Email, links.ManageURL(s), int(b.cfg.ManageTTL.Hours()/24))
+	if err != nil {
+		return err
+	}
+	if err := b.mailq.enqueue(m); err != nil {
+		return fmt.Errorf("%w: %w", errBusy, err)
+	}
+	annotate(r, slog.String("outcome", "mail_queued"))
+	return nil
+}
+
+// readerOf checks a token of purpose p and loads its reader.
+func (b *Backend) readerOf(ctx context.Context, tok string, p Purpose) (store.Subscriber, claims, error) {
+	_, keys, err := b.keys.get(ctx)
+	if err != nil {
+		return store.Subscriber{}, claims{}, err
+	}
+	c, err := verify(keys, tok, p, "", b.cfg.Now())
+	if err != nil {
+		return store.Subscriber{}, claims{}, err
+	}
+	s, err := b.cfg.Store.Subscriber(ctx, c.Subject)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Subscriber{}, c, errGone
+	}
+	return s, c, err
+}
+
+// feedReader checks a feed token, which binds the reader's feed secret:
+// the reader is loaded first, and only a token made with the current
+// secret passes.
+func (b *Backend) feedReader(ctx context.Context, tok string) (store.Subscriber, error) {
+	c, _, _, err := parseToken(tok)
+	if err != nil || c.Purpose != Feed {
+		return store.Subscriber{}, ErrBadToken
+	}
+	_, keys, err := b.keys.get(ctx)
+	if err != nil {
+		return store.Subscriber{}, err
+	}
+	s, err := b.cfg.Store.Subscriber(ctx, c.Subject)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Subscriber{}, ErrBadToken
+	}
+	if err != nil {
+		return store.Subscriber{}, err
+	}
+	if s.TokenHash == "" {
+		return store.Subscriber{}, ErrBadToken
+	}
+	if _, err := verify(keys, tok, Feed, s.TokenHash, b.cfg.Now()); err != nil {
+		return store.Subscriber{}, err
+	}
+	return s, nil
+}
+
+// confirm activates the reader of a confirmation token and follows the
+// series it names. Confirming twice is harmless.
+func (b *Backend) confirm(ctx context.Context, tok string) (store.Subscriber, string, error) {
+	s, c, err := b.readerOf(ctx, tok, Confirm)
+	if err != nil {
+		return s, "", err
+	}
+	if s.Status == store.Suppressed {
+		return s, "", errSuppressed
+	}
+	s, err = b.activate(ctx, s)
+	if err != nil {
+		return s, "", err
+	}
+	if c.Extra != "" {
+		if err := b.follow(ctx, s, c.Extra); err != nil {
+			return s, "", err
+		}
+	}
+	return s, c.Extra, nil
+}
+
+// activate makes s Active with a feed secret. The link that got here was
+// mailed to s's address, so it proves the mailbox.
+func (b *Backend) activate(ctx context.Context, s store.Subscriber) (store.Subscriber, error) {
+	if s.Status == store.Active && s.TokenHash != "" {
+		return s, nil
+	}
+	now := b.cfg.Now()
+	return b.updateReader(ctx, s.ID, func(s *store.Subscriber) bool {
+		if s.Status == store.Suppressed || (s.Status == store.Active && s.TokenHash != "") {
+			return false
+		}
+		if s.Status != store.Active {
+			s.Status = store.Active
+			s.ConfirmedAt = now
+		}
+		s.ExpiresAt = time.Time{}
+		if s.TokenHash == "" {
+			s.TokenHash = newFeedSecret()
+		}
+		return true
+	})
+}
+
+func (b *Backend) follow(ctx context.Context, s store.Subscriber, seriesID string) error {
+	if err := b.cfg.Store.Follow(ctx, store.Follow{SubscriberID: s.ID, SeriesID: seriesID, CreatedAt: b.cfg.Now()}); err != nil {
+		return fmt.Errorf("follow %s: %w", seriesID, err)
+	}
+	return nil
+}
+
+// unsubscribe stops all mail to s. Suppressed stays suppressed.
+func (b *Backend) unsubscribe(ctx context.Context, s store.Subscriber) (store.Subscriber, error) {
+	return b.updateReader(ctx, s.ID, func(s *store.Subscriber) bool {
+		if s.Status == store.Unsubscribed || s.Status == store.Suppressed {
+			return false
+		}
+		s.Status = store.Unsubscribed
+		return true
+	})
+}
+
+// updateReader reads the reader, lets change edit it (false: nothing to
+// write) and writes it back, reading again when someone wrote in between.
+func (b *Backend) updateReader(ctx context.Context, id string, change func(*store.Subscriber) bool) (store.Subscriber, error) {
+	for attempt := 0; ; attempt++ {
+		s, err := b.cfg.Store.Subscriber(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return s, errGone
+		}
+		if err != nil {
+			return s, err
+		}
+		if !change(&s) {
+			return s, nil
+		}
+		s2, err := b.cfg.Store.UpdateSubscriber(ctx, s, b.cfg.Now())
+		if errors.Is(err, store.ErrConflict) && attempt < 3 {
+			continue
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return s, errGone
+		}
+		if err != nil {
+			return s, fmt.Errorf("update reader: %w", err)
+		}
+		return s2, nil
+	}
+}
