@@ -14,7 +14,8 @@ import (
 // and never replaces an existing value unless Overwrite is set (then as a
 // new version, only when the value differs). Everything is read, checked
 // and generated before the first write; a second call with the same spec
-// writes nothing.
+// writes nothing. After a failed write, the State returned with the error
+// lists the secrets reached, the failing one last.
 func (s *Secrets) Ensure(ctx context.Context, spec Spec) (*State, error) {
 	obs, err := s.observe(ctx, spec)
 	if err != nil {
@@ -42,6 +43,7 @@ func (s *Secrets) Ensure(ctx context.Context, spec Spec) (*State, error) {
 	st := &State{Secrets: make([]SecretState, len(obs))}
 	for i, o := range obs {
 		if st.Secrets[i], err = s.apply(ctx, o, first[i]); err != nil {
+			st.Secrets = st.Secrets[:i+1] // what was reached; a new Ensure goes on from there
 			return st, err
 		}
 	}

@@ -282,8 +282,11 @@ func TestEnsureResumesAfterAFailedWrite(t *testing.T) {
 	e := newEnv(t)
 	spec := testSpec()
 	e.calls.FailAt(2, integration.FailBefore) // the second CreateSecret never reaches AWS
-	_, err := e.s.Ensure(ctx, spec)
+	partial, err := e.s.Ensure(ctx, spec)
 	require.ErrorIs(t, err, integration.ErrInjected)
+	require.Len(t, partial.Secrets, 2, "the State says how far it got")
+	assert.True(t, partial.Secrets[0].Created)
+	assert.Empty(t, partial.Secrets[1].ARN)
 
 	e.calls.Reset()
 	st, err := e.s.Ensure(ctx, spec)
