@@ -22,28 +22,33 @@ type Catalogue interface {
 	// ListSeries returns every series, ordered by ID.
 	ListSeries(ctx context.Context) ([]Series, error)
 	Volume(ctx context.Context, id string) (Volume, error)
-	// VolumesOfSeries returns a series' volumes ordered by number, then edition.
+	// VolumesOfSeries returns a series' volumes ordered by number, then
+	// edition (in Editions order), then ID.
 	VolumesOfSeries(ctx context.Context, seriesID string) ([]Volume, error)
 	// VolumesReleasing returns the volumes whose release date is in
-	// [from, to], ordered by date then ID.
+	// [from, to], ordered by date then ID. Both dates must be known.
 	VolumesReleasing(ctx context.Context, from, to Date) ([]Volume, error)
 	// UpcomingVolumes returns the volumes releasing on or after from, and
-	// those whose date is not known yet: what the notifier looks at.
+	// those whose date is not known yet: what the notifier looks at. Dated
+	// ones come first by date then ID, then the undated ones by ID.
 	UpcomingVolumes(ctx context.Context, from Date) ([]Volume, error)
 }
 
 // Subscribers keeps readers.
 type Subscribers interface {
 	// CreateSubscriber adds s; ErrExists when its email is taken (the email
-	// and the record are written together or not at all).
+	// and the record are written together or not at all). The email is
+	// stored NormalizeEmail'd. A sign-up whose ExpiresAt has passed is gone:
+	// every read answers ErrNotFound and its email is free again.
 	CreateSubscriber(ctx context.Context, s Subscriber) error
 	Subscriber(ctx context.Context, id string) (Subscriber, error)
 	SubscriberByEmail(ctx context.Context, email string) (Subscriber, error)
 	// SubscriberByToken finds the subscriber whose TokenHash is hash.
 	SubscriberByToken(ctx context.Context, hash string) (Subscriber, error)
 	// UpdateSubscriber replaces s if it has not changed since it was read
-	// (same UpdatedAt as stored), else ErrConflict. It sets UpdatedAt to now.
-	// The email cannot change.
+	// (same UpdatedAt as stored), else ErrConflict. It sets UpdatedAt to now
+	// (or just after the stored one, so it always moves) and returns the
+	// record as stored. The email and CreatedAt cannot change.
 	UpdateSubscriber(ctx context.Context, s Subscriber, now time.Time) (Subscriber, error)
 	// DeleteSubscriber forgets s, its follows and its email; nil when absent.
 	DeleteSubscriber(ctx context.Context, id string) error
@@ -51,11 +56,14 @@ type Subscribers interface {
 
 // Follows keeps who follows what.
 type Follows interface {
-	// Follow records it; following again keeps the first CreatedAt.
+	// Follow records it; following again keeps the first CreatedAt (a zero
+	// CreatedAt means now).
 	Follow(ctx context.Context, f Follow) error
 	// Unfollow removes it; nil when absent.
 	Unfollow(ctx context.Context, subscriberID, seriesID string) error
+	// FollowsOf returns a subscriber's follows, ordered by series ID.
 	FollowsOf(ctx context.Context, subscriberID string) ([]Follow, error)
+	// FollowersOf returns a series' follows, ordered by subscriber ID.
 	FollowersOf(ctx context.Context, seriesID string) ([]Follow, error)
 }
 
@@ -63,20 +71,25 @@ type Follows interface {
 type Alerts interface {
 	// ClaimAlert records a as Claimed, conditionally: ErrClaimed when the
 	// key exists in any state. Exactly one claim of a key ever succeeds.
+	// A zero ClaimedAt means now.
 	ClaimAlert(ctx context.Context, a Alert) error
 	// ResolveAlert moves a claimed alert of run runID to state (Sent with the
 	// provider's message id, Failed or Uncertain with a reason);
-	// ErrConflict when it is not Claimed by runID any more.
+	// ErrConflict when it is not Claimed by runID any more, ErrNotFound when
+	// it was never claimed.
 	ResolveAlert(ctx context.Context, k AlertKey, runID string, state AlertState, messageID, reason string, now time.Time) error
 	// ReclaimAlert hands a Claimed alert older than before to run runID (for
 	// an at-least-once policy); ErrConflict when someone else got there.
 	ReclaimAlert(ctx context.Context, k AlertKey, runID string, before, now time.Time) error
 	Alert(ctx context.Context, k AlertKey) (Alert, error)
-	// AlertsOfVolume returns every alert of a volume, any subscriber.
+	// AlertsOfVolume returns every alert of a volume, any subscriber,
+	// ordered by subscriber ID then kind.
 	AlertsOfVolume(ctx context.Context, volumeID string) ([]Alert, error)
-	// AlertsOfSubscriber returns every alert of a subscriber.
+	// AlertsOfSubscriber returns every alert of a subscriber, ordered by
+	// volume ID then kind.
 	AlertsOfSubscriber(ctx context.Context, subscriberID string) ([]Alert, error)
-	// StaleClaims returns the alerts still Claimed that were claimed before t.
+	// StaleClaims returns the alerts still Claimed that were claimed before
+	// t, oldest claim first.
 	StaleClaims(ctx context.Context, before time.Time) ([]Alert, error)
 }
 
@@ -90,6 +103,7 @@ type Pages interface {
 // backend's ACME certificate cache).
 type Blobs interface {
 	GetBlob(ctx context.Context, key string) ([]byte, error)
+	// PutBlob stores at most 300 KiB (a DynamoDB item holds 400 KB).
 	PutBlob(ctx context.Context, key string, value []byte) error
 	DeleteBlob(ctx context.Context, key string) error
 }

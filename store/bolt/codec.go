@@ -63,72 +63,65 @@ func (e *encoder) strs(ss []string) {
 	}
 }
 
+// decoder reads a record from one string copy of its bytes: every string
+// field is a slice of it, so a record costs one allocation however many
+// fields it has (the bytes of a bbolt value live only as long as its
+// transaction, so they must be copied once anyway).
 type decoder struct {
-	b   []byte
+	b   string
 	err error
 }
 
 func newDecoder(b []byte) *decoder {
-	d := &decoder{b: b}
+	d := &decoder{}
 	if len(b) == 0 || b[0] != codecVersion {
 		d.err = errCorrupt
-		d.b = nil
 		return d
 	}
-	d.b = b[1:]
+	d.b = string(b[1:])
 	return d
 }
 
-func (d *decoder) fail() { d.err, d.b = errCorrupt, nil }
+func (d *decoder) fail() { d.err, d.b = errCorrupt, "" }
 
 func (d *decoder) uvarint() uint64 {
-	if len(d.b) == 0 {
-		return 0 // a field appended after this record was written
+	var v uint64
+	for i := 0; i < len(d.b) && i < binary.MaxVarintLen64; i++ {
+		c := d.b[i]
+		v |= uint64(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			d.b = d.b[i+1:]
+			return v
+		}
 	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
+	if len(d.b) > 0 {
 		d.fail()
-		return 0
 	}
-	d.b = d.b[n:]
-	return v
+	return 0 // no bytes left: a field appended after this record was written
 }
 
 func (d *decoder) int() int64 {
-	if len(d.b) == 0 {
-		return 0
+	u := d.uvarint()
+	v := int64(u >> 1)
+	if u&1 != 0 {
+		v = ^v
 	}
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.b = d.b[n:]
 	return v
 }
 
-// str copies: the bytes of a bbolt value live only as long as its
-// transaction.
 func (d *decoder) str() string {
 	n := d.uvarint()
 	if n > uint64(len(d.b)) {
 		d.fail()
 		return ""
 	}
-	s := string(d.b[:n])
+	s := d.b[:n]
 	d.b = d.b[n:]
 	return s
 }
 
-// skipStr passes over a string without allocating it.
-func (d *decoder) skipStr() {
-	n := d.uvarint()
-	if n > uint64(len(d.b)) {
-		d.fail()
-		return
-	}
-	d.b = d.b[n:]
-}
+// skipStr passes over a string.
+func (d *decoder) skipStr() { d.str() }
 
 func (d *decoder) bool() bool {
 	if len(d.b) == 0 {
