@@ -125,12 +125,12 @@ type atomLink struct {
 }
 
 type atomEntry struct {
-	ID        string    `xml:"id"`
-	Title     string    `xml:"title"`
-	Updated   string    `xml:"updated"`
-	Published string    `xml:"published"`
+	ID        string     `xml:"id"`
+	Title     string     `xml:"title"`
+	Updated   string     `xml:"updated"`
+	Published string     `xml:"published"`
 	Links     []atomLink `xml:"link"`
-	Summary   string    `xml:"summary"`
+	Summary   string     `xml:"summary"`
 }
 
 // Atom entries: the most recent announcements, within a window.

@@ -424,9 +424,9 @@ func (b *Backend) postManage(w http.ResponseWriter, r *http.Request) {
 	var outcome string
 	switch r.PathValue("action") {
 	case "segui":
-		ix, err := b.series.get(ctx)
-		if err != nil {
-			b.internal(w, r, err)
+		ix, ierr := b.series.get(ctx)
+		if ierr != nil {
+			b.internal(w, r, ierr)
 			return
 		}
 		se, ferr := checkSeries(ix, r.PostForm.Get("series_id"))
