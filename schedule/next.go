@@ -99,7 +99,6 @@ func (e *Expression) Times(loc *time.Location, from time.Time, n int, b Bounds) 
 		if start.IsZero() {
 			start = from
 		}
-		start = start.Truncate(time.Second)
 		t := start
 		if !from.Before(start) {
 			k := from.Sub(start)/e.every + 1

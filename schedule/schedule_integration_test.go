@@ -1,0 +1,622 @@
+package schedule_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/manga-alert-italia/mangaalert/integration"
+	"github.com/manga-alert-italia/mangaalert/internal/poll"
+	"github.com/manga-alert-italia/mangaalert/schedule"
+)
+
+func TestMain(m *testing.M) { integration.Main(m) }
+
+var (
+	_ schedule.SchedulerAPI = (*scheduler.Client)(nil)
+	_ schedule.IAMAPI       = (*iam.Client)(nil)
+	_ schedule.SQSAPI       = (*sqs.Client)(nil)
+)
+
+// env is one test's isolated account on the emulator, its clients, and
+// the recorder of their calls.
+type env struct {
+	account string
+	calls   *integration.Calls
+	sched   *scheduler.Client
+	iam     *iam.Client
+	sqs     *sqs.Client
+	client  *schedule.Client
+}
+
+func newEnv(t *testing.T, opts ...func(*schedule.Client)) *env {
+	t.Helper()
+	cfg := integration.Config(t, integration.Scheduler, integration.IAM, integration.SQS)
+	account, err := integration.AccountOf(cfg)
+	require.NoError(t, err)
+	e := &env{account: account, calls: integration.Record(&cfg)}
+	e.sched, e.iam, e.sqs = scheduler.NewFromConfig(cfg), iam.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
+	opts = append([]func(*schedule.Client){func(c *schedule.Client) {
+		c.RoleWait = poll.Delays{Min: time.Millisecond, Max: 10 * time.Millisecond}
+	}}, opts...)
+	e.client = schedule.New(e.sched, e.iam, e.sqs, opts...)
+	return e
+}
+
+func (e *env) arn(service, resource string) string {
+	region := integration.Region
+	if service == "iam" {
+		region = ""
+	}
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, region, e.account, resource)
+}
+
+// spec is the service's own: the scraper every 6 hours (the default), the
+// notifier at 08:30 in Rome with a window, retries, a command override and
+// a created dead-letter queue.
+func (e *env) spec() schedule.Spec {
+	return schedule.Spec{
+		Stack:            "manga-test",
+		ClusterARN:       e.arn("ecs", "cluster/manga"),
+		ExecutionRoleARN: e.arn("iam", "role/manga-execution"),
+		TaskRoleARN:      e.arn("iam", "role/manga-task"),
+		DeadLetter:       schedule.DeadLetter{Create: true},
+		Tags:             map[string]string{"project": "mangaalert"},
+		Jobs: []schedule.Job{
+			{Name: "scraper", TaskDefinitionARN: e.arn("ecs", "task-definition/manga-scraper:3")},
+			{
+				Name:              "notifier",
+				TaskDefinitionARN: e.arn("ecs", "task-definition/manga-notifier:7"),
+				Expression:        "cron(30 8 * * ? *)",
+				Zone:              "Europe/Rome",
+				Window:            15 * time.Minute,
+				Retry:             schedule.Retry{Attempts: 5, MaxAge: 2 * time.Hour},
+				Container:         "app",
+				Command:           []string{"notify", "--due"},
+				Tags:              map[string]string{"job-kind": "mail"},
+			},
+		},
+	}
+}
+
+func (e *env) get(t *testing.T, name string) *scheduler.GetScheduleOutput {
+	t.Helper()
+	out, err := e.sched.GetSchedule(context.Background(), &scheduler.GetScheduleInput{Name: aws.String(name), GroupName: aws.String("manga-test")})
+	require.NoError(t, err)
+	return out
+}
+
+func taskTags(t *testing.T, g *scheduler.GetScheduleOutput) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	for _, tag := range g.Target.EcsParameters.Tags {
+		m[tag["key"]] = tag["value"]
+	}
+	return m
+}
+
+func TestEnsureRoundTripsEveryField(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	spec := e.spec()
+
+	st, err := e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	queueARN := e.arn("sqs", "manga-test-scheduler-dlq")
+	assert.Equal(t, e.arn("scheduler", "schedule-group/manga-test"), st.GroupARN)
+	assert.Equal(t, e.arn("iam", "role/manga-test-scheduler"), st.RoleARN)
+	assert.Equal(t, queueARN, st.DeadLetterARN)
+	require.Len(t, st.Jobs, 2)
+	assert.Equal(t, e.arn("scheduler", "schedule/manga-test/scraper"), st.Jobs[0].ARN)
+	assert.Equal(t, schedule.Enabled, st.Jobs[0].State)
+	assert.Len(t, st.Jobs[1].Next, 3)
+
+	// The scraper: every default.
+	s := e.get(t, "scraper")
+	assert.Equal(t, "rate(6 hours)", aws.ToString(s.ScheduleExpression))
+	assert.Equal(t, "Europe/Rome", aws.ToString(s.ScheduleExpressionTimezone))
+	assert.Equal(t, "mangaalert manga-test: scraper", aws.ToString(s.Description))
+	assert.Equal(t, types.ScheduleStateEnabled, s.State)
+	assert.Equal(t, types.FlexibleTimeWindowModeOff, s.FlexibleTimeWindow.Mode)
+	assert.Nil(t, s.FlexibleTimeWindow.MaximumWindowInMinutes)
+	assert.Nil(t, s.StartDate)
+	assert.Nil(t, s.EndDate)
+	assert.Equal(t, spec.ClusterARN, aws.ToString(s.Target.Arn))
+	assert.Equal(t, st.RoleARN, aws.ToString(s.Target.RoleArn))
+	assert.Equal(t, queueARN, aws.ToString(s.Target.DeadLetterConfig.Arn))
+	assert.Equal(t, int32(schedule.DefaultAttempts), aws.ToInt32(s.Target.RetryPolicy.MaximumRetryAttempts))
+	assert.Equal(t, int32(3600), aws.ToInt32(s.Target.RetryPolicy.MaximumEventAgeInSeconds))
+	assert.Nil(t, s.Target.Input)
+	ecs := s.Target.EcsParameters
+	require.NotNil(t, ecs)
+	assert.Equal(t, spec.Jobs[0].TaskDefinitionARN, aws.ToString(ecs.TaskDefinitionArn))
+	assert.Equal(t, types.LaunchTypeEc2, ecs.LaunchType)
+	assert.Equal(t, int32(1), aws.ToInt32(ecs.TaskCount))
+	assert.Nil(t, ecs.NetworkConfiguration, "bridge mode: no network configuration")
+	assert.Empty(t, ecs.CapacityProviderStrategy)
+	assert.Equal(t, types.PropagateTagsTaskDefinition, ecs.PropagateTags)
+	assert.Equal(t, map[string]string{"mangaalert:stack": "manga-test", "mangaalert:job": "scraper", "project": "mangaalert"}, taskTags(t, s))
+
+	// The notifier: every option set.
+	n := e.get(t, "notifier")
+	assert.Equal(t, "cron(30 8 * * ? *)", aws.ToString(n.ScheduleExpression))
+	assert.Equal(t, "Europe/Rome", aws.ToString(n.ScheduleExpressionTimezone))
+	assert.Equal(t, types.FlexibleTimeWindowModeFlexible, n.FlexibleTimeWindow.Mode)
+	assert.Equal(t, int32(15), aws.ToInt32(n.FlexibleTimeWindow.MaximumWindowInMinutes))
+	assert.Equal(t, int32(5), aws.ToInt32(n.Target.RetryPolicy.MaximumRetryAttempts))
+	assert.Equal(t, int32(7200), aws.ToInt32(n.Target.RetryPolicy.MaximumEventAgeInSeconds))
+	assert.JSONEq(t, `{"containerOverrides":[{"name":"app","command":["notify","--due"]}]}`, aws.ToString(n.Target.Input))
+	assert.Equal(t, spec.Jobs[1].TaskDefinitionARN, aws.ToString(n.Target.EcsParameters.TaskDefinitionArn))
+	assert.Equal(t, "mail", taskTags(t, n)["job-kind"])
+	assert.Equal(t, "notifier", taskTags(t, n)["mangaalert:job"])
+
+	// The group and the queue carry the stack's tags.
+	tags, err := e.sched.ListTagsForResource(ctx, &scheduler.ListTagsForResourceInput{ResourceArn: aws.String(st.GroupARN)})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []types.Tag{
+		{Key: aws.String("mangaalert:stack"), Value: aws.String("manga-test")},
+		{Key: aws.String("mangaalert:component"), Value: aws.String("schedule")},
+		{Key: aws.String("project"), Value: aws.String("mangaalert")},
+	}, tags.Tags)
+	u, err := e.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("manga-test-scheduler-dlq")})
+	require.NoError(t, err)
+	attrs, err := e.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: u.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
+	require.NoError(t, err)
+	assert.Equal(t, "1209600", attrs.Attributes["MessageRetentionPeriod"])
+	assert.Equal(t, "true", attrs.Attributes["SqsManagedSseEnabled"])
+
+	// A second Ensure writes nothing, and Plan agrees.
+	e.calls.Reset()
+	_, err = e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	assert.Empty(t, e.calls.Mutating(), "a second Ensure must not write")
+	assert.Positive(t, e.calls.Count(), "it did read")
+	p, err := e.client.Plan(ctx, spec)
+	require.NoError(t, err)
+	assert.True(t, p.Empty(), "plan: %s", p)
+	assert.Empty(t, e.calls.Mutating())
+}
+
+func TestRolePolicyNamesExactlyTheGivenARNs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	spec := e.spec()
+	// Two jobs of one family: the policy names the family once.
+	spec.Jobs = append(spec.Jobs, schedule.Job{Name: "scraper-late", TaskDefinitionARN: e.arn("ecs", "task-definition/manga-scraper:4"), Expression: "cron(0 23 ? * SUN *)"})
+	_, err := e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+
+	out, err := e.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("manga-test-scheduler"), PolicyName: aws.String(schedule.PolicyName)})
+	require.NoError(t, err)
+	p, err := schedule.ParsePolicy(aws.ToString(out.PolicyDocument))
+	require.NoError(t, err)
+	bySid := map[string]schedule.Statement{}
+	for _, s := range p.Statement {
+		assert.Equal(t, "Allow", s.Effect)
+		for _, a := range s.Action {
+			assert.NotContains(t, a, "*", "no wildcard action")
+		}
+		require.NotEmpty(t, s.Resource)
+		for _, r := range s.Resource {
+			assert.NotEqual(t, "*", r, "no * resource")
+		}
+		bySid[s.Sid] = s
+	}
+	require.Len(t, bySid, 4)
+
+	run := bySid["RunTheJobsTasks"]
+	assert.Equal(t, schedule.List{"ecs:RunTask"}, run.Action)
+	assert.ElementsMatch(t, []string{e.arn("ecs", "task-definition/manga-scraper:*"), e.arn("ecs", "task-definition/manga-notifier:*")}, run.Resource)
+	assert.Equal(t, map[string]map[string]schedule.List{"ArnEquals": {"ecs:cluster": {spec.ClusterARN}}}, run.Condition)
+
+	pass := bySid["PassTheTaskRoles"]
+	assert.Equal(t, schedule.List{"iam:PassRole"}, pass.Action)
+	assert.ElementsMatch(t, []string{spec.ExecutionRoleARN, spec.TaskRoleARN}, pass.Resource)
+	assert.Equal(t, map[string]map[string]schedule.List{"StringEquals": {"iam:PassedToService": {"ecs-tasks.amazonaws.com"}}}, pass.Condition)
+
+	tag := bySid["TagTheNewTasks"]
+	assert.Equal(t, schedule.List{"ecs:TagResource"}, tag.Action)
+	assert.Equal(t, schedule.List{e.arn("ecs", "task/manga/*")}, tag.Resource)
+	assert.Equal(t, map[string]map[string]schedule.List{"StringEquals": {"ecs:CreateAction": {"RunTask"}}}, tag.Condition)
+
+	dlq := bySid["DeadLetters"]
+	assert.Equal(t, schedule.List{"sqs:SendMessage"}, dlq.Action)
+	assert.Equal(t, schedule.List{e.arn("sqs", "manga-test-scheduler-dlq")}, dlq.Resource)
+
+	// The trust policy: only the Scheduler, only for this account's group.
+	role, err := e.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("manga-test-scheduler")})
+	require.NoError(t, err)
+	trust, err := schedule.ParsePolicy(aws.ToString(role.Role.AssumeRolePolicyDocument))
+	require.NoError(t, err)
+	require.Len(t, trust.Statement, 1)
+	assert.Equal(t, map[string]schedule.List{"Service": {"scheduler.amazonaws.com"}}, trust.Statement[0].Principal)
+	assert.Equal(t, schedule.List{"sts:AssumeRole"}, trust.Statement[0].Action)
+	assert.Equal(t, map[string]map[string]schedule.List{"StringEquals": {
+		"aws:SourceAccount": {e.account},
+		"aws:SourceArn":     {e.arn("scheduler", "schedule-group/manga-test")},
+	}}, trust.Statement[0].Condition)
+
+	// Without a dead-letter queue or a task role, the policy names neither.
+	spec.DeadLetter = schedule.DeadLetter{}
+	spec.TaskRoleARN = ""
+	e.calls.Reset()
+	_, err = e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	out, err = e.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("manga-test-scheduler"), PolicyName: aws.String(schedule.PolicyName)})
+	require.NoError(t, err)
+	p, err = schedule.ParsePolicy(aws.ToString(out.PolicyDocument))
+	require.NoError(t, err)
+	require.Len(t, p.Statement, 3)
+	assert.Equal(t, schedule.List{spec.ExecutionRoleARN}, p.Statement[1].Resource)
+	assert.Contains(t, callNames(e.calls.Mutating()), "DeleteQueue", "the queue the spec no longer asks for goes")
+	assert.Nil(t, e.get(t, "scraper").Target.DeadLetterConfig)
+}
+
+// callNames lists the operations called. The harness's recorder reads the
+// service id too early for the Scheduler client (it records ""), so the
+// operation names alone are compared; they are distinct across the three
+// services.
+func callNames(calls []integration.Call) []string {
+	var out []string
+	for _, c := range calls {
+		out = append(out, c.Operation)
+	}
+	return out
+}
+
+func TestExpressionAndTargetChangeUpdateInPlace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	spec := e.spec()
+	_, err := e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	before := e.get(t, "scraper")
+
+	spec.Jobs[0].Expression = "cron(0 3/6 * * ? *)"
+	spec.Jobs[0].TaskDefinitionARN = e.arn("ecs", "task-definition/manga-scraper:4") // same family: same policy
+	p, err := e.client.Plan(ctx, spec)
+	require.NoError(t, err)
+	require.Len(t, p.Changes, 1, "plan: %s", p)
+	assert.Equal(t, schedule.Update, p.Changes[0].Action)
+	assert.Contains(t, p.Changes[0].Details, "expression: rate(6 hours) → cron(0 3/6 * * ? *)")
+	assert.Contains(t, p.Changes[0].Details, "task definition: "+e.arn("ecs", "task-definition/manga-scraper:3")+" → "+e.arn("ecs", "task-definition/manga-scraper:4"))
+
+	e.calls.Reset()
+	st, err := e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"UpdateSchedule"}, callNames(e.calls.Mutating()), "updated in place, nothing deleted or created")
+
+	after := e.get(t, "scraper")
+	assert.Equal(t, aws.ToString(before.Arn), aws.ToString(after.Arn))
+	assert.Equal(t, st.Jobs[0].ARN, aws.ToString(after.Arn))
+	assert.Equal(t, before.CreationDate, after.CreationDate)
+	assert.Equal(t, "cron(0 3/6 * * ? *)", aws.ToString(after.ScheduleExpression))
+	assert.Equal(t, spec.Jobs[0].TaskDefinitionARN, aws.ToString(after.Target.EcsParameters.TaskDefinitionArn))
+	// The rest of the definition was sent again whole.
+	assert.Equal(t, before.Target.RetryPolicy, after.Target.RetryPolicy)
+	assert.Equal(t, before.Target.DeadLetterConfig, after.Target.DeadLetterConfig)
+	assert.Equal(t, taskTags(t, before), taskTags(t, after))
+	assert.Equal(t, before.Target.EcsParameters.PropagateTags, after.Target.EcsParameters.PropagateTags)
+
+	// A new family widens the policy before the schedule names it.
+	spec.Jobs[0].TaskDefinitionARN = e.arn("ecs", "task-definition/manga-scraper-v2:1")
+	e.calls.Reset()
+	_, err = e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"PutRolePolicy", "UpdateSchedule"}, callNames(e.calls.Mutating()))
+
+	// A job the spec drops is deleted; the other stays.
+	spec.Jobs = spec.Jobs[:1]
+	e.calls.Reset()
+	_, err = e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	assert.Contains(t, callNames(e.calls.Mutating()), "DeleteSchedule")
+	_, err = e.sched.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String("notifier"), GroupName: aws.String("manga-test")})
+	assert.Error(t, err)
+	e.get(t, "scraper")
+}
+
+func TestPauseAndResume(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	spec := e.spec()
+	_, err := e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	before := e.get(t, "notifier")
+
+	require.NoError(t, e.client.Pause(ctx, "manga-test", "notifier"))
+	paused := e.get(t, "notifier")
+	assert.Equal(t, types.ScheduleStateDisabled, paused.State)
+	// Everything else was written back as it was.
+	assert.Equal(t, before.ScheduleExpression, paused.ScheduleExpression)
+	assert.Equal(t, before.ScheduleExpressionTimezone, paused.ScheduleExpressionTimezone)
+	assert.Equal(t, before.FlexibleTimeWindow, paused.FlexibleTimeWindow)
+	assert.Equal(t, before.Description, paused.Description)
+	assert.Equal(t, before.Target, paused.Target)
+	assert.Equal(t, types.ScheduleStateEnabled, e.get(t, "scraper").State, "the other job runs on")
+
+	// Pausing again writes nothing; nor does an Ensure whose job keeps its state.
+	e.calls.Reset()
+	require.NoError(t, e.client.Pause(ctx, "manga-test", "notifier"))
+	st, err := e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	assert.Empty(t, e.calls.Mutating())
+	assert.Equal(t, schedule.Disabled, st.Jobs[1].State)
+	assert.Empty(t, st.Jobs[1].Next, "a paused job does not run")
+	p, err := e.client.Plan(ctx, spec)
+	require.NoError(t, err)
+	assert.Contains(t, p.String(), "job notifier: cron(30 8 * * ? *) in Europe/Rome, within 15m0s, paused")
+
+	require.NoError(t, e.client.Resume(ctx, "manga-test", "notifier"))
+	assert.Equal(t, types.ScheduleStateEnabled, e.get(t, "notifier").State)
+
+	// A spec that says Disabled wins over Keep.
+	spec.Jobs[1].State = schedule.Disabled
+	e.calls.Reset()
+	_, err = e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"UpdateSchedule"}, callNames(e.calls.Mutating()))
+	assert.Equal(t, types.ScheduleStateDisabled, e.get(t, "notifier").State)
+
+	err = e.client.Pause(ctx, "manga-test", "nobody")
+	assert.ErrorIs(t, err, schedule.ErrNotFound)
+	err = e.client.Resume(ctx, "other-stack", "notifier")
+	assert.ErrorIs(t, err, schedule.ErrNotFound)
+	err = e.client.Pause(ctx, "manga test", "notifier")
+	assert.ErrorIs(t, err, schedule.ErrInvalidSpec)
+}
+
+func TestDeleteRemovesEverythingAndTwiceIsNil(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	_, err := e.client.Ensure(ctx, e.spec())
+	require.NoError(t, err)
+	// Something someone attached to our role by hand goes too.
+	_, err = e.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("manga-test-scheduler"), PolicyName: aws.String("extra"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}`)})
+	require.NoError(t, err)
+
+	e.calls.Reset()
+	require.NoError(t, e.client.Delete(ctx, "manga-test"))
+	assert.Subset(t, callNames(e.calls.Mutating()), []string{"DeleteSchedule", "DeleteScheduleGroup", "DeleteRolePolicy", "DeleteRole", "DeleteQueue"})
+
+	_, err = e.sched.GetScheduleGroup(ctx, &scheduler.GetScheduleGroupInput{Name: aws.String("manga-test")})
+	assert.True(t, isCode(err, "ResourceNotFoundException"), "group: %v", err)
+	_, err = e.sched.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String("scraper"), GroupName: aws.String("manga-test")})
+	assert.Error(t, err)
+	_, err = e.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("manga-test-scheduler")})
+	assert.True(t, isCode(err, "NoSuchEntity"), "role: %v", err)
+	_, err = e.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("manga-test-scheduler-dlq")})
+	assert.Error(t, err, "queue")
+
+	e.calls.Reset()
+	require.NoError(t, e.client.Delete(ctx, "manga-test"))
+	assert.Empty(t, e.calls.Mutating())
+}
+
+func isCode(err error, code string) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == code
+}
+
+func TestForeignResourcesAreNotTouched(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	// A group of the same name, not ours.
+	_, err := e.sched.CreateScheduleGroup(ctx, &scheduler.CreateScheduleGroupInput{Name: aws.String("manga-test")})
+	require.NoError(t, err)
+
+	e.calls.Reset()
+	_, err = e.client.Ensure(ctx, e.spec())
+	require.ErrorIs(t, err, schedule.ErrNotOurs)
+	assert.Contains(t, err.Error(), `schedule group "manga-test"`)
+	assert.Empty(t, e.calls.Mutating())
+	_, err = e.client.Plan(ctx, e.spec())
+	require.ErrorIs(t, err, schedule.ErrNotOurs)
+
+	err = e.client.Delete(ctx, "manga-test")
+	require.ErrorIs(t, err, schedule.ErrNotOurs)
+	assert.Empty(t, e.calls.Mutating())
+	_, err = e.sched.GetScheduleGroup(ctx, &scheduler.GetScheduleGroupInput{Name: aws.String("manga-test")})
+	assert.NoError(t, err, "still there")
+}
+
+func TestInvalidSpecMakesNoCall(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	spec := e.spec()
+	spec.Jobs[0].Expression = "rate(1 hours)"
+	spec.Jobs[1].Zone = "Europe/Roma"
+	spec.Jobs = append(spec.Jobs, schedule.Job{Name: "scraper", TaskDefinitionARN: "manga-scraper:3"})
+
+	_, err := e.client.Ensure(ctx, spec)
+	require.ErrorIs(t, err, schedule.ErrInvalidSpec)
+	assert.ErrorIs(t, err, schedule.ErrInvalidExpression)
+	for _, want := range []string{`job "scraper": schedule expression "rate(1 hours)"`, `rate(1 hour)`, `time zone "Europe/Roma"`, "two jobs have this name", `task definition ARN "manga-scraper:3"`} {
+		assert.Contains(t, err.Error(), want)
+	}
+	_, err = e.client.Plan(ctx, spec)
+	require.ErrorIs(t, err, schedule.ErrInvalidSpec)
+	assert.Zero(t, e.calls.Count(), "nothing is called for a bad spec")
+}
+
+// Whatever mutating call fails, before or after AWS did it, the next Ensure
+// finishes the job and the one after writes nothing.
+func TestEnsureConvergesAfterAFailure(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	probe := newEnv(t)
+	_, err := probe.client.Ensure(ctx, probe.spec())
+	require.NoError(t, err)
+	writes := len(probe.calls.Mutating())
+	require.Greater(t, writes, 4)
+
+	for n := 1; n <= writes; n++ {
+		for _, fault := range []integration.Fault{integration.FailBefore, integration.FailAfter} {
+			t.Run(fmt.Sprintf("write %d fault %d", n, fault), func(t *testing.T) {
+				t.Parallel()
+				e := newEnv(t)
+				e.calls.FailAt(n, fault)
+				_, err := e.client.Ensure(ctx, e.spec())
+				require.ErrorIs(t, err, integration.ErrInjected)
+				_, err = e.client.Ensure(ctx, e.spec())
+				require.NoError(t, err)
+				e.calls.Reset()
+				_, err = e.client.Ensure(ctx, e.spec())
+				require.NoError(t, err)
+				assert.Empty(t, e.calls.Mutating())
+			})
+		}
+	}
+}
+
+// Schedules never fire on the emulator: the fire times Plan reports are
+// checked against a fixed clock.
+func TestPlanShowsNextRunsWithAFixedClock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := at("2026-03-28T20:00:00+01:00") // the eve of spring-forward
+	e := newEnv(t, func(c *schedule.Client) { c.Now = func() time.Time { return now } })
+	spec := e.spec()
+	spec.Jobs[1].Expression = "cron(0 2 * * ? *)" // 02:00 does not exist on 2026-03-29
+
+	p, err := e.client.Plan(ctx, spec)
+	require.NoError(t, err)
+	kinds := map[string]int{}
+	for _, c := range p.Changes {
+		assert.Equal(t, schedule.Create, c.Action)
+		kinds[c.Kind]++
+	}
+	assert.Equal(t, map[string]int{"schedule group": 1, "dead-letter queue": 1, "IAM role": 1, "role policy": 1, "schedule": 2}, kinds)
+	require.Len(t, p.Jobs, 2)
+	// The rate job runs as soon as it is created, then every 6 hours.
+	assert.Equal(t, []string{"2026-03-28T20:00:00+01:00", "2026-03-29T03:00:00+02:00", "2026-03-29T09:00:00+02:00"}, formatAll(p.Jobs[0].Next))
+	assert.Equal(t, []string{"2026-03-30T02:00:00+02:00", "2026-03-31T02:00:00+02:00", "2026-04-01T02:00:00+02:00"}, formatAll(p.Jobs[1].Next))
+	text := p.String()
+	assert.Contains(t, text, "schedules of manga-test: 6 changes")
+	assert.Contains(t, text, "job notifier: cron(0 2 * * ? *) in Europe/Rome, within 15m0s, next Mon 2026-03-30 02:00 CEST, Tue 2026-03-31 02:00 CEST, Wed 2026-04-01 02:00 CEST")
+	assert.Empty(t, e.calls.Mutating(), "Plan writes nothing")
+
+	// Once created, a rate job counts from when it was written; the
+	// emulator stamps that with the real clock, so read it back.
+	_, err = e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	written := aws.ToTime(e.get(t, "scraper").LastModificationDate)
+	later := written.Add(7 * time.Hour)
+	now = later
+	p, err = e.client.Plan(ctx, spec)
+	require.NoError(t, err)
+	assert.True(t, p.Empty())
+	require.Len(t, p.Jobs[0].Next, 3)
+	assert.True(t, p.Jobs[0].Next[0].Equal(written.Add(12*time.Hour)), "next %s, written %s", p.Jobs[0].Next[0], written)
+}
+
+func TestStartInThePastIsRefusedBeforeAnyWrite(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	spec := e.spec()
+	spec.Jobs[0].Start = time.Now().Add(-time.Hour)
+	_, err := e.client.Ensure(ctx, spec)
+	require.ErrorIs(t, err, schedule.ErrInvalidSpec)
+	assert.Contains(t, err.Error(), "more than 5 minutes ago")
+	assert.Empty(t, e.calls.Mutating())
+
+	// A start ahead anchors the rate: runs at start, start+6h, ...
+	start := time.Now().Add(time.Hour).Truncate(time.Second)
+	spec.Jobs[0].Start = start
+	spec.Jobs[0].End = start.Add(30 * 24 * time.Hour)
+	st, err := e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	assert.True(t, st.Jobs[0].Next[0].Equal(start), "first run %s, start %s", st.Jobs[0].Next[0], start)
+	assert.True(t, st.Jobs[0].Next[1].Equal(start.Add(6*time.Hour)))
+	g := e.get(t, "scraper")
+	assert.True(t, start.Equal(aws.ToTime(g.StartDate)))
+	assert.True(t, start.Add(30*24*time.Hour).Equal(aws.ToTime(g.EndDate)))
+	e.calls.Reset()
+	_, err = e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	assert.Empty(t, e.calls.Mutating())
+}
+
+func TestGivenDeadLetterQueue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	spec := e.spec()
+	spec.DeadLetter = schedule.DeadLetter{ARN: e.arn("sqs", "shared-dlq")}
+	st, err := e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	assert.Equal(t, spec.DeadLetter.ARN, st.DeadLetterARN)
+	assert.Equal(t, spec.DeadLetter.ARN, aws.ToString(e.get(t, "scraper").Target.DeadLetterConfig.Arn))
+	assert.NotContains(t, callNames(e.calls.Mutating()), "CreateQueue", "a given queue is not created")
+}
+
+// The emulator does not model IAM's propagation delay; this wrapper around
+// the real client refuses the first two CreateSchedule calls the way the
+// Scheduler refuses a role it cannot assume yet.
+type slowIAM struct {
+	schedule.SchedulerAPI
+	refusals int
+}
+
+func (s *slowIAM) CreateSchedule(ctx context.Context, in *scheduler.CreateScheduleInput, opts ...func(*scheduler.Options)) (*scheduler.CreateScheduleOutput, error) {
+	if s.refusals < 2 {
+		s.refusals++
+		return nil, &smithy.GenericAPIError{Code: "ValidationException", Message: "The execution role you provide must allow AWS EventBridge Scheduler to assume the role."}
+	}
+	return s.SchedulerAPI.CreateSchedule(ctx, in, opts...)
+}
+
+func TestNewRoleIsWaitedFor(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	slow := &slowIAM{SchedulerAPI: e.sched}
+	c := schedule.New(slow, e.iam, e.sqs, func(c *schedule.Client) { c.RoleWait = poll.Delays{Min: time.Millisecond, Max: time.Millisecond} })
+	_, err := c.Ensure(ctx, e.spec())
+	require.NoError(t, err)
+	assert.Equal(t, 2, slow.refusals)
+
+	// With no role change in this Ensure, the same refusal is an error at once.
+	slow.refusals = 0
+	_, err = e.sched.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{Name: aws.String("scraper"), GroupName: aws.String("manga-test")})
+	require.NoError(t, err)
+	_, err = c.Ensure(ctx, e.spec())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `create schedule "scraper"`)
+	assert.Contains(t, err.Error(), "must allow AWS EventBridge Scheduler to assume the role")
+	assert.Equal(t, 1, slow.refusals)
+
+	// A refusal that does not end gives up after RoleTimeout, saying why.
+	e2 := newEnv(t)
+	never := &slowIAM{SchedulerAPI: e2.sched, refusals: -1 << 30}
+	c = schedule.New(never, e2.iam, e2.sqs, func(c *schedule.Client) {
+		c.RoleWait = poll.Delays{Min: time.Millisecond, Max: 5 * time.Millisecond}
+		c.RoleTimeout = 50 * time.Millisecond
+	})
+	_, err = c.Ensure(ctx, e2.spec())
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "wait for the scheduler role to propagate")
+	assert.Contains(t, err.Error(), "must allow AWS EventBridge Scheduler to assume the role")
+}
