@@ -51,11 +51,20 @@ func (c *Notifier) release(ctx context.Context, runID string, k store.AlertKey) 
 	})
 }
 
-// resolve records what became of a claimed alert.
+// resolve records what became of a claimed alert. A conflict after a try
+// whose answer was lost is checked by reading the alert back.
 func (c *Notifier) resolve(ctx context.Context, runID string, k store.AlertKey, st store.AlertState, messageID, reason string) error {
-	return c.retry(ctx, func() error {
+	tries := 0
+	err := c.retry(ctx, func() error {
+		tries++
 		return c.store.ResolveAlert(ctx, k, runID, st, messageID, reason, c.Clock.Now())
 	})
+	if errors.Is(err, store.ErrConflict) && tries > 1 {
+		if a, rerr := c.store.Alert(ctx, k); rerr == nil && a.RunID == runID && a.State == st && a.MessageID == messageID {
+			return nil
+		}
+	}
+	return err
 }
 
 // staleClaims handles the claims older than the lease that earlier runs

@@ -26,7 +26,7 @@ type due struct {
 	kind   uint8 // index in plan.kinds
 	claim  uint8 // claimNew, claimTake, claimOwned
 	optIn  bool  // only for readers who opted in (variant editions)
-	covers uint8 // bit i: kinds[i] is due too and this message settles it
+	covers uint8 // bit i: kinds[i] is due too and this message settles it (its claim mode: plan.mode)
 }
 
 // plan is what is due in one run, per reader.
@@ -38,6 +38,8 @@ type plan struct {
 	// takeAt holds, for claimTake items, the ClaimedAt of the released
 	// claim: taking it over is a compare-and-swap on it.
 	takeAt map[store.AlertKey]time.Time
+	// owned holds the claims this run took over at its start.
+	owned map[store.AlertKey]bool
 	// prevDate holds, per reader and volume (Kind ""), the release date an
 	// earlier alert announced, when the volume has moved since.
 	prevDate map[store.AlertKey]store.Date
@@ -121,6 +123,7 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 		kinds:    []store.AlertKind{store.Announce},
 		readers:  make(map[string][]due),
 		takeAt:   make(map[store.AlertKey]time.Time),
+		owned:    make(map[store.AlertKey]bool),
 		prevDate: make(map[store.AlertKey]store.Date),
 	}
 	for _, d := range c.Reminders {
@@ -203,6 +206,7 @@ type volumeDues struct {
 	subs     []string
 	dues     []due
 	takeAt   map[store.AlertKey]time.Time
+	owned    map[store.AlertKey]bool
 	prevDate map[store.AlertKey]store.Date
 }
 
@@ -212,6 +216,9 @@ func (l *volumeDues) mergeInto(p *plan) {
 	}
 	for k, t := range l.takeAt {
 		p.takeAt[k] = t
+	}
+	for k := range l.owned {
+		p.owned[k] = true
 	}
 	for k, d := range l.prevDate {
 		p.prevDate[k] = d
@@ -250,6 +257,10 @@ func (c *Notifier) dueOfVolume(p *plan, kindIdx map[store.AlertKind]uint8, runID
 			switch {
 			case a.State == store.Claimed && a.RunID == runID:
 				open[ki] = claimOwned
+				if out.owned == nil {
+					out.owned = make(map[store.AlertKey]bool)
+				}
+				out.owned[a.AlertKey] = true
 			case a.State == store.Claimed && isReleased(a.RunID):
 				open[ki] = claimTake
 				if out.takeAt == nil {
@@ -272,14 +283,7 @@ func (c *Notifier) dueOfVolume(p *plan, kindIdx map[store.AlertKind]uint8, runID
 				found = true
 				continue
 			}
-			// Only a fresh claim can be folded in: a taken-over or owned
-			// claim goes in a message of its own kind next to it.
-			if open[k] == claimNew {
-				d.covers |= 1 << k
-			} else {
-				out.subs = append(out.subs, f.SubscriberID)
-				out.dues = append(out.dues, due{vol: cd.idx, kind: k, claim: open[k], optIn: cd.optIn})
-			}
+			d.covers |= 1 << k
 		}
 		if !found {
 			continue
@@ -294,4 +298,15 @@ func (c *Notifier) dueOfVolume(p *plan, kindIdx map[store.AlertKind]uint8, runID
 		}
 	}
 	return out
+}
+
+// mode is how the claim of a covered kind is taken.
+func (p *plan) mode(k store.AlertKey) uint8 {
+	if p.owned[k] {
+		return claimOwned
+	}
+	if _, ok := p.takeAt[k]; ok {
+		return claimTake
+	}
+	return claimNew
 }

@@ -242,7 +242,7 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, subID 
 				continue
 			}
 			ck := store.AlertKey{SubscriberID: subID, VolumeID: v.ID, Kind: p.kinds[i]}
-			ok, err := c.claim(ctx, runID, p, ck, claimNew, v.ReleaseDate, now)
+			ok, err := c.claim(ctx, runID, p, ck, p.mode(ck), v.ReleaseDate, now)
 			if err != nil {
 				stopErr = err
 				break
