@@ -144,20 +144,22 @@ func parseField(expr string, def *fieldDef, index int, text string, pos int) (cr
 		// Names become digits of the same length, so the checks below see
 		// only the wildcards and positions stay right.
 		masked := maskNames(def, item)
-		for i := 0; i < len(masked); i++ {
+		if def.names != nil {
+			for i := 0; i+1 < len(masked); i++ {
+				if isLetter(masked[i]) && isLetter(masked[i+1]) {
+					return fail(itemPos, item, "unknown name %s (names are %s)", item, strings.Join(def.names, " "))
+				}
+			}
+		}
+		for i := range len(masked) {
 			c := masked[i]
 			switch {
 			case c >= '0' && c <= '9' || takes(c):
 				continue
 			case c == 'L' || c == 'W' || c == '#' || c == '?' || c == '*' || c == '/' || c == ',' || c == '-':
-				if isLetter(c) && def.names != nil && (i+1 < len(masked) && isLetter(masked[i+1]) || i > 0 && isLetter(masked[i-1])) {
-					i = len(masked) // a longer word: an unknown name, said below
-					continue
-				}
 				return fail(itemPos+i, string(c), "%s does not take %q", def.name, c)
 			case isLetter(c) && def.names != nil:
-				i = len(masked) // an unknown name, said below with its whole text
-				continue
+				return fail(itemPos, item, "unknown name %s (names are %s)", item, strings.Join(def.names, " "))
 			}
 			return fail(itemPos+i, string(c), "unexpected %q", c)
 		}

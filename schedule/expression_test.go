@@ -41,6 +41,8 @@ func TestParseValid(t *testing.T) {
 		{"cron(0 10 * JAN,JUL ? 2026-2030)", schedule.Cron, 0},
 		{"cron(0 10 1/2 * ? 2025/5)", schedule.Cron, 0},
 		{"cron(0 0 ? * 1,7 *)", schedule.Cron, 0},
+		{"cron(0 6 ? * WED,SAT *)", schedule.Cron, 0},
+		{"cron(0 6 ? * WEDL *)", schedule.Cron, 0},
 		{"cron(59 23 31 12 ? 2199)", schedule.Cron, 0},
 		{"cron(0 0 30 2 ? *)", schedule.Cron, 0}, // valid syntax, never fires
 		{"at(2026-05-01T09:30:00)", schedule.At, 0},
@@ -114,6 +116,8 @@ func TestParseInvalid(t *testing.T) {
 		{"cron(0 6 * jan ? *)", "month (field 4)", 12, []string{"capitals: JAN"}},
 		{"cron(0 6 ? * MONDAY *)", "day-of-week (field 5)", 14, []string{"unknown name MONDAY"}},
 		{"cron(0 6 * JANUARY ? *)", "month (field 4)", 12, []string{"unknown name JANUARY"}},
+		{"cron(0 6 ? * LUNEDI *)", "day-of-week (field 5)", 14, []string{"unknown name LUNEDI", "SUN MON TUE WED THU FRI SAT"}},
+		{"cron(0 6 * GIU ? *)", "month (field 4)", 12, []string{"unknown name GIU"}},
 		{"cron(0 MON * * ? *)", "hours (field 2)", 8, []string{"unexpected 'M'"}},
 		// ranges, lists and steps
 		{"cron(0 22-2 * * ? *)", "hours (field 2)", 8, []string{"runs backwards", "22-23,0-2"}},

@@ -84,7 +84,7 @@ func (p *Plan) Write(w io.Writer) {
 	for _, j := range p.Jobs {
 		fmt.Fprintf(w, "  job %s: %s in %s", j.Name, j.Expression, j.Zone)
 		if j.Window > 0 {
-			fmt.Fprintf(w, ", within %s", j.Window)
+			fmt.Fprintf(w, ", starting within %d minutes", int(j.Window/time.Minute))
 		}
 		switch {
 		case j.State == Disabled:

@@ -36,11 +36,12 @@ type Client struct {
 
 	Logger *slog.Logger     // default slog.Default().WithGroup("schedule")
 	Now    func() time.Time // the clock; default time.Now
-	// RoleWait paces the retries of CreateSchedule and UpdateSchedule
-	// while a role created or changed by the same Ensure propagates in
-	// IAM (the Scheduler refuses a role it cannot assume yet), for at most
-	// RoleTimeout (default 2 minutes).
-	RoleWait    poll.Delays
+	// Wait paces every wait: for a role created or changed by the same
+	// Ensure to propagate in IAM (the Scheduler refuses a role it cannot
+	// assume yet; CreateSchedule and UpdateSchedule are retried for at
+	// most RoleTimeout, default 2 minutes), and for a group being deleted
+	// to be gone before it is created again (bounded by ctx).
+	Wait        poll.Delays
 	RoleTimeout time.Duration
 	// NextTimes is how many fire times Plan and Ensure report per job
 	// (default 3).
@@ -110,7 +111,7 @@ func (c *Client) Ensure(ctx context.Context, spec Spec) (*State, error) {
 	for _, st := range steps {
 		c.Logger.DebugContext(ctx, "apply", "stack", r.Stack, "change", st.Change.String())
 		if err := st.apply(ctx, ex); err != nil {
-			return nil, fmt.Errorf("%s: %w", st.Change.String(), err)
+			return nil, fmt.Errorf("%s %s %q: %w", st.Action, st.Kind, st.Name, err)
 		}
 	}
 	return sv.state(c.Now(), c.NextTimes), nil
@@ -132,7 +133,7 @@ func (ex *executor) writeSchedule(ctx context.Context, call func(context.Context
 	ctx, cancel := context.WithTimeout(ctx, ex.c.RoleTimeout)
 	defer cancel()
 	var last error
-	err := poll.Until(ctx, "the scheduler role to propagate", ex.c.RoleWait, func(ctx context.Context) (bool, error) {
+	err := poll.Until(ctx, "the scheduler role to propagate", ex.c.Wait, func(ctx context.Context) (bool, error) {
 		last = call(ctx)
 		switch {
 		case last == nil:

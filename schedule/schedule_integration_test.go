@@ -49,7 +49,7 @@ func newEnv(t *testing.T, opts ...func(*schedule.Client)) *env {
 	e := &env{account: account, calls: integration.Record(&cfg)}
 	e.sched, e.iam, e.sqs = scheduler.NewFromConfig(cfg), iam.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
 	opts = append([]func(*schedule.Client){func(c *schedule.Client) {
-		c.RoleWait = poll.Delays{Min: time.Millisecond, Max: 10 * time.Millisecond}
+		c.Wait = poll.Delays{Min: time.Millisecond, Max: 10 * time.Millisecond}
 	}}, opts...)
 	e.client = schedule.New(e.sched, e.iam, e.sqs, opts...)
 	return e
@@ -361,7 +361,7 @@ func TestPauseAndResume(t *testing.T) {
 	assert.Empty(t, st.Jobs[1].Next, "a paused job does not run")
 	p, err := e.client.Plan(ctx, spec)
 	require.NoError(t, err)
-	assert.Contains(t, p.String(), "job notifier: cron(30 8 * * ? *) in Europe/Rome, within 15m0s, paused")
+	assert.Contains(t, p.String(), "job notifier: cron(30 8 * * ? *) in Europe/Rome, starting within 15 minutes, paused")
 
 	require.NoError(t, e.client.Resume(ctx, "manga-test", "notifier"))
 	assert.Equal(t, types.ScheduleStateEnabled, e.get(t, "notifier").State)
@@ -512,8 +512,9 @@ func TestPlanShowsNextRunsWithAFixedClock(t *testing.T) {
 	assert.Equal(t, []string{"2026-03-28T20:00:00+01:00", "2026-03-29T03:00:00+02:00", "2026-03-29T09:00:00+02:00"}, formatAll(p.Jobs[0].Next))
 	assert.Equal(t, []string{"2026-03-30T02:00:00+02:00", "2026-03-31T02:00:00+02:00", "2026-04-01T02:00:00+02:00"}, formatAll(p.Jobs[1].Next))
 	text := p.String()
+	t.Log(text)
 	assert.Contains(t, text, "schedules of manga-test: 6 changes")
-	assert.Contains(t, text, "job notifier: cron(0 2 * * ? *) in Europe/Rome, within 15m0s, next Mon 2026-03-30 02:00 CEST, Tue 2026-03-31 02:00 CEST, Wed 2026-04-01 02:00 CEST")
+	assert.Contains(t, text, "job notifier: cron(0 2 * * ? *) in Europe/Rome, starting within 15 minutes, next Mon 2026-03-30 02:00 CEST, Tue 2026-03-31 02:00 CEST, Wed 2026-04-01 02:00 CEST")
 	assert.Empty(t, e.calls.Mutating(), "Plan writes nothing")
 
 	// Once created, a rate job counts from when it was written; the
@@ -592,7 +593,7 @@ func TestNewRoleIsWaitedFor(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	slow := &slowIAM{SchedulerAPI: e.sched}
-	c := schedule.New(slow, e.iam, e.sqs, func(c *schedule.Client) { c.RoleWait = poll.Delays{Min: time.Millisecond, Max: time.Millisecond} })
+	c := schedule.New(slow, e.iam, e.sqs, func(c *schedule.Client) { c.Wait = poll.Delays{Min: time.Millisecond, Max: time.Millisecond} })
 	_, err := c.Ensure(ctx, e.spec())
 	require.NoError(t, err)
 	assert.Equal(t, 2, slow.refusals)
@@ -611,7 +612,7 @@ func TestNewRoleIsWaitedFor(t *testing.T) {
 	e2 := newEnv(t)
 	never := &slowIAM{SchedulerAPI: e2.sched, refusals: -1 << 30}
 	c = schedule.New(never, e2.iam, e2.sqs, func(c *schedule.Client) {
-		c.RoleWait = poll.Delays{Min: time.Millisecond, Max: 5 * time.Millisecond}
+		c.Wait = poll.Delays{Min: time.Millisecond, Max: 5 * time.Millisecond}
 		c.RoleTimeout = 50 * time.Millisecond
 	})
 	_, err = c.Ensure(ctx, e2.spec())

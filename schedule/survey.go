@@ -428,7 +428,7 @@ func (sv *survey) steps() ([]step, error) {
 // Scheduler deletes a group and its schedules asynchronously, and a group
 // of the same name cannot be created until it is gone.
 func (sv *survey) waitGroupGone(ctx context.Context) error {
-	return poll.Until(ctx, "schedule group "+sv.r.group+" to be deleted", sv.c.RoleWait, func(ctx context.Context) (bool, error) {
+	return poll.Until(ctx, "schedule group "+sv.r.group+" to be deleted", sv.c.Wait, func(ctx context.Context) (bool, error) {
 		_, err := sv.c.Scheduler.GetScheduleGroup(ctx, &scheduler.GetScheduleGroupInput{Name: aws.String(sv.r.group)})
 		if groupNotFound(err) {
 			return true, nil
