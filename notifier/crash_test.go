@@ -26,10 +26,10 @@ import (
 var (
 	crashNow  = at(2024, time.October, 22, 9)
 	crashVols = []store.Volume{
-		vol("solo-leveling", 19, store.NewDate(2024, time.October, 29), at(2024, time.March, 1, 9)), // remind-7
+		vol("solo-leveling", 19, store.NewDate(2024, time.October, 29), at(2024, time.March, 1, 9)),    // remind-7
 		vol("chainsaw-man", 17, store.NewDate(2024, time.November, 15), at(2024, time.October, 20, 9)), // announce + remind-30
-		vol("dandadan", 15, store.Date{}, at(2024, time.October, 21, 9)),                              // announce, no date
-		vol("blue-lock", 20, store.NewDate(2024, time.October, 23), at(2024, time.March, 1, 9)),     // remind-1
+		vol("dandadan", 15, store.Date{}, at(2024, time.October, 21, 9)),                               // announce, no date
+		vol("blue-lock", 20, store.NewDate(2024, time.October, 23), at(2024, time.March, 1, 9)),        // remind-1
 		func() store.Volume {
 			v := vol("blue-lock", 21, store.NewDate(2024, time.November, 20), at(2024, time.October, 21, 9))
 			v.Edition, v.Key, v.Title = store.Variant, "cover-b", "BLUE LOCK n. 21 Variant"

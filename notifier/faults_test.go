@@ -127,13 +127,13 @@ func (f *faultyStore) StaleClaims(ctx context.Context, before time.Time) ([]stor
 type sendFault int
 
 const (
-	sendOK          sendFault = iota
-	sendCancel                // cancel the run while the message is in flight; it goes out
-	sendStopped               // the provider refuses to send (not sent)
-	sendRejected              // the provider refuses this message for good (not sent)
-	sendLost                  // the request is lost: not sent, outcome unknown to the run
-	sendAnswerLost            // sent, but the answer is lost: outcome unknown to the run
-	sendDie                   // sent, then the process dies: store and sender gone
+	sendOK         sendFault = iota
+	sendCancel               // cancel the run while the message is in flight; it goes out
+	sendStopped              // the provider refuses to send (not sent)
+	sendRejected             // the provider refuses this message for good (not sent)
+	sendLost                 // the request is lost: not sent, outcome unknown to the run
+	sendAnswerLost           // sent, but the answer is lost: outcome unknown to the run
+	sendDie                  // sent, then the process dies: store and sender gone
 )
 
 func (f sendFault) String() string {

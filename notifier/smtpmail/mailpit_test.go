@@ -196,7 +196,6 @@ func testCert(t *testing.T, dir string) (certFile, keyFile string, roots *x509.C
 
 func (m *mailpit) tls() *tls.Config { return &tls.Config{RootCAs: m.roots} }
 
-
 // plainServer is a minimal SMTP greeter without STARTTLS, on loopback.
 func plainServer(t *testing.T) int {
 	t.Helper()
