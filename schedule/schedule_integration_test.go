@@ -250,6 +250,24 @@ func TestRolePolicyNamesExactlyTheGivenARNs(t *testing.T) {
 		"aws:SourceArn":     {e.arn("scheduler", "schedule-group/manga-test")},
 	}}, trust.Statement[0].Condition)
 
+	// Whatever else is put on the role goes at the next Ensure: it would
+	// widen what a schedule may do.
+	_, err = e.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("manga-test-scheduler"), PolicyArn: aws.String("arn:aws:iam::aws:policy/AdministratorAccess")})
+	require.NoError(t, err)
+	_, err = e.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("manga-test-scheduler"), PolicyName: aws.String("extra"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecs:*","Resource":"*"}]}`)})
+	require.NoError(t, err)
+	e.calls.Reset()
+	_, err = e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"DetachRolePolicy", "DeleteRolePolicy"}, callNames(e.calls.Mutating()))
+	attached, err := e.iam.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("manga-test-scheduler")})
+	require.NoError(t, err)
+	assert.Empty(t, attached.AttachedPolicies)
+	inline, err := e.iam.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String("manga-test-scheduler")})
+	require.NoError(t, err)
+	assert.Equal(t, []string{schedule.PolicyName}, inline.PolicyNames)
+
 	// Without a dead-letter queue or a task role, the policy names neither.
 	spec.DeadLetter = schedule.DeadLetter{}
 	spec.TaskRoleARN = ""
