@@ -1,0 +1,182 @@
+package ecshost
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/manga-alert-italia/mangaalert/ecshost/iampolicy"
+)
+
+// SSMManagedPolicy is attached to the instance role when
+// Spec.SessionManager is on: Session Manager instead of SSH.
+const SSMManagedPolicy = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+
+// Inline policy names.
+const (
+	instancePolicyName  = "ecs-instance"
+	executionPolicyName = "ecs-execution"
+	taskPolicyName      = "task"
+)
+
+func trustEC2() iampolicy.Document {
+	return iampolicy.New(iampolicy.Statement{
+		Effect:    iampolicy.Allow,
+		Principal: map[string]iampolicy.Strings{"Service": {"ec2.amazonaws.com"}},
+		Action:    iampolicy.Strings{"sts:AssumeRole"},
+	})
+}
+
+// trustECSTasks lets ECS tasks of this account, and only of this account,
+// assume the role (the confused-deputy guard AWS recommends).
+func trustECSTasks(n names) iampolicy.Document {
+	return iampolicy.New(iampolicy.Statement{
+		Effect:    iampolicy.Allow,
+		Principal: map[string]iampolicy.Strings{"Service": {"ecs-tasks.amazonaws.com"}},
+		Action:    iampolicy.Strings{"sts:AssumeRole"},
+		Condition: map[string]map[string]iampolicy.Strings{
+			"StringEquals": {"aws:SourceAccount": {n.account}},
+			"ArnLike":      {"aws:SourceArn": {n.arn("ecs", n.region, "*")}},
+		},
+	})
+}
+
+// instancePolicy is AmazonEC2ContainerServiceforEC2Role cut down to this
+// cluster: the agent registers, polls and reports state for this cluster
+// only. Left out: ecs:CreateCluster (the cluster exists), ec2:DescribeTags
+// (no tag propagation configured), and ECR pulls, which the agent makes with
+// the task execution role. Logs stay: on the EC2 launch type the awslogs
+// driver runs in the Docker daemon with the instance's credentials.
+func instancePolicy(n names, allocationID string) iampolicy.Document {
+	d := iampolicy.New(
+		iampolicy.Statement{
+			Sid:    "AgentDiscovery",
+			Effect: iampolicy.Allow,
+			// No resource type exists for it (iampolicy.NoResourceActions).
+			Action:   iampolicy.Strings{"ecs:DiscoverPollEndpoint"},
+			Resource: iampolicy.Strings{"*"},
+		},
+		iampolicy.Statement{
+			Sid:    "AgentInThisCluster",
+			Effect: iampolicy.Allow,
+			// Registration and state changes name the cluster; polling and
+			// telemetry name the container instance. Both ARNs are listed so
+			// each action finds its resource type.
+			Action: iampolicy.Strings{
+				"ecs:DeregisterContainerInstance",
+				"ecs:Poll",
+				"ecs:RegisterContainerInstance",
+				"ecs:StartTelemetrySession",
+				"ecs:SubmitAttachmentStateChanges",
+				"ecs:SubmitContainerStateChange",
+				"ecs:SubmitTaskStateChange",
+				"ecs:UpdateContainerInstancesState",
+			},
+			Resource: iampolicy.Strings{n.clusterARN(), n.containerInstancesARN()},
+		},
+		iampolicy.Statement{
+			Sid:      "ContainerLogs",
+			Effect:   iampolicy.Allow,
+			Action:   iampolicy.Strings{"logs:CreateLogStream", "logs:PutLogEvents"},
+			Resource: iampolicy.Strings{n.logStreamsARN()},
+		},
+	)
+	if allocationID != "" {
+		d.Statement = append(d.Statement, iampolicy.Statement{
+			Sid:    "TakeTheStackAddress",
+			Effect: iampolicy.Allow,
+			// The address is named; the instance side must be any instance
+			// of the account, since the next one's ID is not known yet.
+			Action:   iampolicy.Strings{"ec2:AssociateAddress"},
+			Resource: iampolicy.Strings{n.eipARN(allocationID), n.arn("ec2", n.region, "instance/*"), n.arn("ec2", n.region, "network-interface/*")},
+		})
+	}
+	return d
+}
+
+// executionPolicy lets the agent start the containers: pull their images
+// from ECR (when they are there), write their logs, and read exactly the
+// secrets they reference.
+func executionPolicy(n names, s Spec) iampolicy.Document {
+	var st []iampolicy.Statement
+	if repos := ecrRepositories(s); len(repos) > 0 {
+		st = append(st,
+			iampolicy.Statement{
+				Sid:      "RegistryLogin",
+				Effect:   iampolicy.Allow,
+				Action:   iampolicy.Strings{"ecr:GetAuthorizationToken"}, // registry-wide, no resource type
+				Resource: iampolicy.Strings{"*"},
+			},
+			iampolicy.Statement{
+				Sid:      "PullTheImage",
+				Effect:   iampolicy.Allow,
+				Action:   iampolicy.Strings{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
+				Resource: repos,
+			})
+	}
+	st = append(st, iampolicy.Statement{
+		Sid:      "ContainerLogs",
+		Effect:   iampolicy.Allow,
+		Action:   iampolicy.Strings{"logs:CreateLogStream", "logs:PutLogEvents"},
+		Resource: iampolicy.Strings{n.logStreamsARN()},
+	})
+	if secrets := secretARNs(s); len(secrets) > 0 {
+		st = append(st, iampolicy.Statement{
+			Sid:      "ReferencedSecrets",
+			Effect:   iampolicy.Allow,
+			Action:   iampolicy.Strings{"secretsmanager:GetSecretValue"},
+			Resource: secrets,
+		})
+		if s.KMSKeyARN != "" {
+			st = append(st, iampolicy.Statement{
+				Sid:      "SecretsKey",
+				Effect:   iampolicy.Allow,
+				Action:   iampolicy.Strings{"kms:Decrypt"},
+				Resource: iampolicy.Strings{s.KMSKeyARN},
+				// Only when Secrets Manager decrypts on the agent's behalf.
+				Condition: map[string]map[string]iampolicy.Strings{
+					"StringEquals": {"kms:ViaService": {"secretsmanager." + n.region + ".amazonaws.com"}},
+				},
+			})
+		}
+	}
+	return iampolicy.New(st...)
+}
+
+// secretARNs returns the secret ARNs the containers reference, without
+// their JSON keys, sorted and deduplicated.
+func secretARNs(s Spec) []string {
+	var out []string
+	for _, c := range s.containers() {
+		for _, sec := range c.Secrets {
+			if arn, err := SecretARN(sec.ValueFrom); err == nil {
+				out = append(out, arn)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+var ecrImageRE = regexp.MustCompile(`^(\d{12})\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?/([^:@]+)`)
+
+// ecrRepositories returns the ARNs of the private ECR repositories the
+// containers' images live in, sorted and deduplicated.
+func ecrRepositories(s Spec) []string {
+	var out []string
+	for _, c := range s.containers() {
+		m := ecrImageRE.FindStringSubmatch(c.Image)
+		if m == nil {
+			continue
+		}
+		partition := "aws"
+		if m[4] != "" || strings.HasPrefix(m[3], "cn-") {
+			partition = "aws-cn"
+		} else if strings.HasPrefix(m[3], "us-gov-") {
+			partition = "aws-us-gov"
+		}
+		out = append(out, "arn:"+partition+":ecr:"+m[3]+":"+m[1]+":repository/"+m[5])
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}

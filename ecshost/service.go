@@ -1,0 +1,178 @@
+package ecshost
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+// serviceSettings is what the service is made with besides its task
+// definition; its hash is kept in a tag, since not every endpoint reports
+// every setting back.
+type serviceSettings struct {
+	DesiredCount         int32
+	LaunchType           ecstypes.LaunchType
+	Deployment           *ecstypes.DeploymentConfiguration
+	PropagateTags        ecstypes.PropagateTags
+	EnableECSManagedTags bool
+}
+
+func (r *run) serviceSettings() serviceSettings {
+	d := r.spec.deployment()
+	return serviceSettings{
+		DesiredCount: 1,
+		LaunchType:   ecstypes.LaunchTypeEc2,
+		Deployment: &ecstypes.DeploymentConfiguration{
+			MinimumHealthyPercent: aws.Int32(d.MinimumHealthyPercent),
+			MaximumPercent:        aws.Int32(d.MaximumPercent),
+			// Always on: a release that cannot start rolls back by itself.
+			DeploymentCircuitBreaker: &ecstypes.DeploymentCircuitBreaker{Enable: true, Rollback: true},
+		},
+		PropagateTags:        ecstypes.PropagateTagsService,
+		EnableECSManagedTags: true,
+	}
+}
+
+// service ensures the backend service: EC2 launch type, one task, the
+// circuit breaker with rollback, managed tags propagated from the service.
+// A changed task definition starts a rollout that Ensure does not wait for
+// (Deploy does).
+func (r *run) service(ctx context.Context) error {
+	name := r.n.service(r.spec.Service.Name)
+	td := r.st.TaskDefinitions[r.spec.Service.Name].ARN
+	set := r.serviceSettings()
+	hash := hashOf(set)
+	detail := fmt.Sprintf("%s, deployment %d%%/%d%%", td, r.st.Deployment.MinimumHealthyPercent, r.st.Deployment.MaximumPercent)
+	r.st.ServiceARN = r.n.arn("ecs", r.n.region, "service/"+r.n.cluster()+"/"+name)
+	if r.offline {
+		r.add("service", name, Create, detail)
+		return nil
+	}
+	svc, err := r.h.findService(ctx, r.n, name)
+	if err != nil {
+		return err
+	}
+	if svc == nil {
+		r.add("service", name, Create, detail)
+		if !r.apply {
+			return nil
+		}
+		out, err := r.h.c.ECS.CreateService(ctx, &ecs.CreateServiceInput{
+			Cluster:                 aws.String(r.n.cluster()),
+			ServiceName:             aws.String(name),
+			TaskDefinition:          aws.String(td),
+			DesiredCount:            aws.Int32(set.DesiredCount),
+			LaunchType:              set.LaunchType,
+			DeploymentConfiguration: set.Deployment,
+			DeploymentController:    &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeEcs},
+			SchedulingStrategy:      ecstypes.SchedulingStrategyReplica,
+			PropagateTags:           set.PropagateTags,
+			EnableECSManagedTags:    set.EnableECSManagedTags,
+			Tags:                    ecsTags(mergeTags(r.tags(), map[string]string{TagSpecHash: hash})),
+		})
+		if err != nil {
+			return fmt.Errorf("create service %q: %w", name, err)
+		}
+		r.st.ServiceARN = aws.ToString(out.Service.ServiceArn)
+		return nil
+	}
+	r.st.ServiceARN = aws.ToString(svc.ServiceArn)
+	have := ecsTagMap(svc.Tags)
+	if !r.n.ours(have) {
+		return fmt.Errorf("service %q %w; delete it or choose another Stack", name, ErrNotOurs)
+	}
+	changes := serviceDrift(svc, td, set, hash, have)
+	if len(changes) > 0 && r.apply {
+		if err := r.h.updateService(ctx, r.n, name, td, set); err != nil {
+			return err
+		}
+	}
+	want := mergeTags(r.tags(), map[string]string{TagSpecHash: hash})
+	if missing := missingTags(want, have); len(missing) > 0 {
+		if len(changes) == 0 {
+			changes = append(changes, "tags")
+		}
+		if r.apply {
+			if _, err := r.h.c.ECS.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: svc.ServiceArn, Tags: ecsTags(missing)}); err != nil {
+				return fmt.Errorf("tag service %q: %w", name, err)
+			}
+		}
+	}
+	if len(changes) == 0 {
+		r.add("service", name, Keep, detail)
+	} else {
+		r.add("service", name, Update, strings.Join(changes, ", "))
+	}
+	return nil
+}
+
+// serviceDrift lists what differs from the wanted service. Settings the
+// endpoint reports are compared; the hash tag covers the rest.
+func serviceDrift(svc *ecstypes.Service, td string, set serviceSettings, hash string, tags map[string]string) []string {
+	var changes []string
+	if aws.ToString(svc.TaskDefinition) != td {
+		changes = append(changes, "task definition "+aws.ToString(svc.TaskDefinition)+" → "+td)
+	}
+	if svc.DesiredCount != set.DesiredCount {
+		changes = append(changes, fmt.Sprintf("desired count %d → %d", svc.DesiredCount, set.DesiredCount))
+	}
+	if d := svc.DeploymentConfiguration; d != nil {
+		cb := d.DeploymentCircuitBreaker
+		if aws.ToInt32(d.MinimumHealthyPercent) != aws.ToInt32(set.Deployment.MinimumHealthyPercent) ||
+			aws.ToInt32(d.MaximumPercent) != aws.ToInt32(set.Deployment.MaximumPercent) ||
+			cb == nil || !cb.Enable || !cb.Rollback {
+			changes = append(changes, "deployment configuration")
+		}
+	}
+	if tags[TagSpecHash] != hash && len(changes) == 0 {
+		changes = append(changes, "settings")
+	}
+	return changes
+}
+
+func (h *Host) updateService(ctx context.Context, n names, name, td string, set serviceSettings) error {
+	_, err := h.c.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{
+		Cluster:                 aws.String(n.cluster()),
+		Service:                 aws.String(name),
+		TaskDefinition:          aws.String(td),
+		DesiredCount:            aws.Int32(set.DesiredCount),
+		DeploymentConfiguration: set.Deployment,
+		PropagateTags:           set.PropagateTags,
+		EnableECSManagedTags:    aws.Bool(set.EnableECSManagedTags),
+	})
+	if err != nil {
+		return fmt.Errorf("update service %q: %w", name, err)
+	}
+	return nil
+}
+
+// findService returns the service unless it is missing or INACTIVE; a
+// DRAINING service (being deleted) is an error to retry later.
+func (h *Host) findService(ctx context.Context, n names, name string) (*ecstypes.Service, error) {
+	out, err := h.c.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{
+		Cluster: aws.String(n.cluster()), Services: []string{name}, Include: []ecstypes.ServiceField{ecstypes.ServiceFieldTags},
+	})
+	if isClusterNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("describe service %q: %w", name, err)
+	}
+	for _, s := range out.Services {
+		if aws.ToString(s.ServiceName) != name {
+			continue
+		}
+		switch aws.ToString(s.Status) {
+		case "INACTIVE":
+			return nil, nil
+		case "DRAINING":
+			return nil, fmt.Errorf("service %q is being deleted (DRAINING); retry when it is gone", name)
+		}
+		return &s, nil
+	}
+	return nil, nil
+}

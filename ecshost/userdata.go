@@ -1,0 +1,57 @@
+package ecshost
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/base64"
+	"fmt"
+	"text/template"
+	"time"
+)
+
+//go:embed userdata.sh.tmpl
+var userDataText string
+
+var userDataTemplate = template.Must(template.New("userdata").Option("missingkey=error").Parse(userDataText))
+
+// UserData is what the host's boot script is rendered from.
+type UserData struct {
+	Stack             string
+	Cluster           string
+	Region            string
+	StopTimeout       time.Duration
+	ReservedMemoryMiB int32
+	// AllocationID of the stack's Elastic IP; empty: no association.
+	AllocationID string
+}
+
+// IMDSBlockRule is the iptables rule the user data installs.
+const IMDSBlockRule = "iptables --insert DOCKER-USER 1 --in-interface docker+ --destination 169.254.169.254/32 --jump DROP"
+
+// Render returns the script.
+func (u UserData) Render() (string, error) {
+	var b bytes.Buffer
+	data := struct {
+		UserData
+		StopTimeout string
+	}{u, u.StopTimeout.String()}
+	if err := userDataTemplate.Execute(&b, data); err != nil {
+		return "", fmt.Errorf("render user data: %w", err)
+	}
+	return b.String(), nil
+}
+
+func (r *run) userData() (string, error) {
+	s, err := UserData{
+		Stack:             r.n.stack,
+		Cluster:           r.n.cluster(),
+		Region:            r.n.region,
+		StopTimeout:       r.spec.ContainerStopTimeout,
+		ReservedMemoryMiB: ReservedMemoryMiB,
+		AllocationID:      r.st.ElasticIPAllocationID,
+	}.Render()
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString([]byte(s)), nil
+}
