@@ -128,7 +128,13 @@ func (c *Calls) mutatingLocked() int {
 func (c *Calls) middleware(s *middleware.Stack) error {
 	return s.Initialize.Add(middleware.InitializeMiddlewareFunc("mangaalertCalls",
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			call := Call{Service: awsmiddleware.GetServiceID(ctx), Operation: middleware.GetOperationName(ctx)}
+			// smithy's service id is set before the stack runs; the SDK's own
+			// is set by a middleware that may run after this one.
+			service := middleware.GetServiceID(ctx)
+			if service == "" {
+				service = awsmiddleware.GetServiceID(ctx)
+			}
+			call := Call{Service: service, Operation: middleware.GetOperationName(ctx)}
 			call.Mutating = IsMutating(call.Operation)
 			c.mu.Lock()
 			c.calls = append(c.calls, call)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
@@ -167,4 +168,19 @@ func (f *fakeT) Skipf(format string, args ...any) {
 func ExampleIsMutating() {
 	fmt.Println(integration.IsMutating("CreateVpc"), integration.IsMutating("DescribeVpcs"))
 	// Output: true false
+}
+
+func TestCallsNameTheServiceOfEveryClient(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg := integration.Config(t, integration.Scheduler, integration.STS)
+	calls := integration.Record(&cfg)
+	_, err := scheduler.NewFromConfig(cfg).ListScheduleGroups(ctx, &scheduler.ListScheduleGroupsInput{})
+	require.NoError(t, err)
+	_, err = sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	require.NoError(t, err)
+	assert.Equal(t, []integration.Call{
+		{Service: "Scheduler", Operation: "ListScheduleGroups"},
+		{Service: "STS", Operation: "GetCallerIdentity"},
+	}, calls.All())
 }
