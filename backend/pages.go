@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/manga-alert-italia/mangaalert/store"
 )
@@ -64,7 +66,7 @@ func (b *Backend) pageHome(w http.ResponseWriter, r *http.Request) {
 			i = 1
 		}
 		days := &weeks[i].Days
-		label := dayLabel(v.ReleaseDate)
+		label := capitalize(dayLabel(v.ReleaseDate))
 		if n := len(*days); n == 0 || (*days)[n-1].Label != label {
 			*days = append(*days, dayView{Label: label})
 		}
@@ -72,6 +74,13 @@ func (b *Backend) pageHome(w http.ResponseWriter, r *http.Request) {
 		d.Volumes = append(d.Volumes, viewVolume(v))
 	}
 	b.page(w, r, http.StatusOK, "home", homePage{chrome: b.chrome("home", false), Weeks: weeks})
+}
+
+// capitalize upper-cases the first letter: "Mercoledì 12 marzo" (Italian
+// keeps the month lower-case).
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 type seriesItem struct {

@@ -25,7 +25,7 @@ func TestHomeListsThisWeekAndNext(t *testing.T) {
 	assert.Contains(t, body, `<nav aria-label="Principale">`)
 	this, next, _ := strings.Cut(body, "La prossima settimana")
 	assert.Contains(t, this, "ONE PIECE n. 108")
-	assert.Contains(t, this, "mercoledì 12 marzo")
+	assert.Contains(t, this, "Mercoledì 12 marzo")
 	assert.Contains(t, this, "5,90 €")
 	assert.Contains(t, this, "variant", "variants are listed, marked")
 	assert.Contains(t, next, "Jujutsu Kaisen - Sorcery Fight 27")
