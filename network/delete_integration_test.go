@@ -1,0 +1,159 @@
+package network_test
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/manga-alert-italia/mangaalert/network"
+)
+
+func TestDelete(t *testing.T) {
+	t.Parallel()
+	for _, topo := range []network.Topology{network.PublicOnly, network.PrivateWithNAT} {
+		t.Run(topo.String(), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t)
+			ctx, c := w.ctx, w.ec2
+
+			// Someone else's VPC, untagged, with a subnet and a gateway of its own.
+			theirs, err := c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+			require.NoError(t, err)
+			theirVPC := aws.ToString(theirs.Vpc.VpcId)
+			theirSubnet, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(theirVPC), CidrBlock: aws.String("10.0.0.0/24")})
+			require.NoError(t, err)
+			theirIGW, err := c.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{})
+			require.NoError(t, err)
+			_, err = c.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{
+				InternetGatewayId: theirIGW.InternetGateway.InternetGatewayId, VpcId: aws.String(theirVPC)})
+			require.NoError(t, err)
+			theirEIP, err := c.AllocateAddress(ctx, &ec2.AllocateAddressInput{Domain: types.DomainTypeVpc})
+			require.NoError(t, err)
+
+			spec := network.Spec{Stack: w.stack, Topology: topo}
+			st, err := w.net.Ensure(ctx, spec)
+			require.NoError(t, err)
+			require.NotEmpty(t, w.inventory(t))
+
+			w.calls.Reset()
+			require.NoError(t, w.net.Delete(ctx, w.stack))
+			assert.Empty(t, w.inventory(t), "nothing of ours is left")
+			var order []string
+			for _, call := range w.calls.Mutating() {
+				order = append(order, call.Operation)
+			}
+			t.Logf("delete: %v", order)
+			assert.Equal(t, "DeleteVpc", order[len(order)-1], "the VPC goes last")
+			if topo == network.PrivateWithNAT {
+				assert.Equal(t, []string{"DeleteNatGateway", "ReleaseAddress"}, order[:2], "NAT and its address first")
+				nats, err := c.DescribeNatGateways(ctx, &ec2.DescribeNatGatewaysInput{NatGatewayIds: []string{st.NATGatewayID}})
+				require.NoError(t, err)
+				for _, g := range nats.NatGateways {
+					assert.Equal(t, types.NatGatewayStateDeleted, g.State)
+				}
+			}
+			assert.Less(t, indexOf(order, "DetachInternetGateway"), indexOf(order, "DeleteInternetGateway"))
+			assert.Less(t, indexOf(order, "DeleteRouteTable"), indexOf(order, "DeleteSubnet"))
+
+			// Theirs is untouched.
+			vpcs, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+			require.NoError(t, err)
+			var left []string
+			for _, v := range vpcs.Vpcs {
+				if !aws.ToBool(v.IsDefault) {
+					left = append(left, aws.ToString(v.VpcId))
+				}
+			}
+			assert.Equal(t, []string{theirVPC}, left)
+			_, err = c.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{aws.ToString(theirSubnet.Subnet.SubnetId)}})
+			assert.NoError(t, err)
+			igw, err := c.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{
+				InternetGatewayIds: []string{aws.ToString(theirIGW.InternetGateway.InternetGatewayId)}})
+			require.NoError(t, err)
+			require.Len(t, igw.InternetGateways[0].Attachments, 1, "their gateway still attached")
+			eips, err := c.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{AllocationIds: []string{aws.ToString(theirEIP.AllocationId)}})
+			require.NoError(t, err)
+			assert.Len(t, eips.Addresses, 1)
+
+			// Again: nothing there, nil, and no write.
+			w.calls.Reset()
+			require.NoError(t, w.net.Delete(ctx, w.stack))
+			assert.Empty(t, w.calls.Mutating())
+		})
+	}
+}
+
+func indexOf(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestDeleteNothing(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	require.NoError(t, w.net.Delete(w.ctx, "never-made"))
+	assert.Empty(t, w.calls.Mutating())
+}
+
+// What is not ours inside our VPC stops Delete before it deletes anything.
+func TestDeleteRefusesForeignDependencies(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx, c := w.ctx, w.ec2
+	spec := network.Spec{Stack: w.stack, Topology: network.PrivateWithNAT}
+	st, err := w.net.Ensure(ctx, spec)
+	require.NoError(t, err)
+	before := w.inventory(t)
+
+	foreign, err := c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: aws.String(st.VPCID), CidrBlock: aws.String("10.0.50.0/24")})
+	require.NoError(t, err)
+	foreignID := aws.ToString(foreign.Subnet.SubnetId)
+	group, err := c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{VpcId: aws.String(st.VPCID),
+		GroupName: aws.String("theirs"), Description: aws.String("not ours")})
+	require.NoError(t, err)
+
+	w.calls.Reset()
+	err = w.net.Delete(ctx, w.stack)
+	require.ErrorIs(t, err, network.ErrForeignDependency)
+	assert.Contains(t, err.Error(), foreignID)
+	assert.Contains(t, err.Error(), aws.ToString(group.GroupId))
+	assert.Contains(t, err.Error(), "nothing was deleted")
+	assert.Empty(t, w.calls.Mutating())
+	assert.Equal(t, before, w.inventory(t))
+
+	// Once they are gone, Delete finishes.
+	_, err = c.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(foreignID)})
+	require.NoError(t, err)
+	_, err = c.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: group.GroupId})
+	require.NoError(t, err)
+	require.NoError(t, w.net.Delete(ctx, w.stack))
+	assert.Empty(t, w.inventory(t))
+}
+
+// An instance still running in our subnets (the host of a stack not yet
+// deleted) is named, not waited for.
+func TestDeleteNamesRunningInstances(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx, c := w.ctx, w.ec2
+	st, err := w.net.Ensure(ctx, network.Spec{Stack: w.stack})
+	require.NoError(t, err)
+	images, err := c.DescribeImages(ctx, &ec2.DescribeImagesInput{})
+	require.NoError(t, err)
+	require.NotEmpty(t, images.Images)
+	run, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: images.Images[0].ImageId, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		InstanceType: types.InstanceTypeT3Micro, SubnetId: aws.String(st.PublicSubnetIDs[0])})
+	require.NoError(t, err)
+
+	err = w.net.Delete(ctx, w.stack)
+	require.ErrorIs(t, err, network.ErrForeignDependency)
+	assert.Contains(t, err.Error(), aws.ToString(run.Instances[0].InstanceId))
+}

@@ -1,0 +1,46 @@
+// Package network builds the VPC an ECS-on-EC2 stack runs in: one VPC,
+// public subnets in distinct availability zones behind an internet gateway,
+// optionally private subnets behind exactly one NAT gateway, and the host's
+// security group.
+//
+// Everything it creates carries two tags, mangaalert:stack (the stack name)
+// and mangaalert:component (vpc, subnet/public/0, igw, rt/public, nat,
+// eip/nat, sg/host, ...), set in the Create call itself so that a create
+// whose answer was lost is found by the next run. Resources are found by
+// those tags only; what carries no tag of ours is never modified or deleted.
+//
+// Use it as the other infrastructure packages:
+//
+//	n := network.New(ec2.NewFromConfig(cfg))
+//	plan, err := n.Plan(ctx, network.Spec{Stack: "mangaalert"})  // what would change, and the monthly cost
+//	state, err := n.Ensure(ctx, network.Spec{Stack: "mangaalert"}) // make it so; a second run makes no writes
+//	err = n.Delete(ctx, "mangaalert")                               // everything of the stack, in dependency order
+//
+// # Planning without an AWS account
+//
+// New(nil), or New(client, Offline()), gives a Network that never calls
+// AWS: Plan validates the Spec, lists every resource as "create" and prices
+// it, with placeholder zone names and without checking the region's number
+// of availability zones; Ensure and Delete return ErrOffline. This is what
+// `go run ./examples/deploy plan` uses when no credentials are configured.
+//
+// # Subnet layout
+//
+// The VPC block (a /16 to a /24) is split into two halves: public subnets are
+// carved from the first, private ones from the second, even in the PublicOnly
+// topology, so that switching topology or adding zones never moves a subnet
+// (a subnet's block cannot change in place). Each subnet is a /24, or 1/16 of
+// the VPC when that is smaller (a /24 VPC gets /28 subnets, the smallest AWS
+// allows), so each half holds at least MaxAZs subnets. Subnet i of a kind is
+// in the i-th availability zone of the region in name order.
+//
+// # Why awsvpc on EC2 needs a NAT
+//
+// A task in awsvpc network mode gets its own network interface, and on the
+// EC2 launch type AWS never gives that interface a public IP address, even in
+// a public subnet. Without a NAT route such a task cannot reach the internet
+// (no image pulls from public registries, no mail, no scraping). Bridge mode
+// shares the host's interface and its public address, which is why this
+// project runs bridge mode by default; Preflight refuses the combination that
+// cannot work.
+package network
