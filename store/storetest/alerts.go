@@ -181,6 +181,13 @@ func testReclaimAlert(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	assert.Equal(t, later, got.ClaimedAt)
 	assert.Equal(t, store.Claimed, got.State)
+	stale, err := s.StaleClaims(ctx, t0.Add(30*time.Minute))
+	require.NoError(t, err)
+	assert.Empty(t, stale, "a reclaimed alert is claimed anew")
+	stale, err = s.StaleClaims(ctx, later.Add(time.Second))
+	require.NoError(t, err)
+	require.Len(t, stale, 1)
+	assert.Equal(t, got, stale[0])
 
 	require.ErrorIs(t, s.ResolveAlert(ctx, k, "run-1", store.Sent, "m", "", later), store.ErrConflict, "the first run lost it")
 	require.NoError(t, s.ResolveAlert(ctx, k, got.RunID, store.Uncertain, "", "died after send", later))

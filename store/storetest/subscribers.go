@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,6 +67,24 @@ func testEmailUnique(t *testing.T, s store.Store) {
 	got, err := s.SubscriberByEmail(ctx, "reader@example.it")
 	require.NoError(t, err)
 	assert.Equal(t, "sub-1", got.ID)
+
+	// Many sign-ups of one new address at once: exactly one gets it.
+	const n = 12
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = s.CreateSubscriber(ctx, subscriber(fmt.Sprintf("race-%d", i), "race@example.it")) })
+	}
+	wg.Wait()
+	winners := 0
+	for _, err := range errs {
+		if err == nil {
+			winners++
+		} else {
+			require.ErrorIs(t, err, store.ErrExists)
+		}
+	}
+	require.Equal(t, 1, winners)
 }
 
 func testUpdateSubscriber(t *testing.T, s store.Store) {
@@ -110,6 +130,31 @@ func testUpdateSubscriber(t *testing.T, s store.Store) {
 	assert.True(t, again.UpdatedAt.After(updated.UpdatedAt))
 	_, err = s.UpdateSubscriber(ctx, updated, now)
 	require.ErrorIs(t, err, store.ErrConflict)
+
+	// Two updates of one read copy at once: exactly one lands.
+	read, err = s.Subscriber(ctx, "sub-1")
+	require.NoError(t, err)
+	errs := make([]error, 8)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() {
+			c := read
+			c.Variants = i%2 == 0
+			_, errs[i] = s.UpdateSubscriber(ctx, c, now.Add(time.Duration(i+2)*time.Hour))
+		})
+	}
+	wg.Wait()
+	winners := 0
+	for _, err := range errs {
+		if err == nil {
+			winners++
+		} else {
+			require.ErrorIs(t, err, store.ErrConflict)
+		}
+	}
+	require.Equal(t, 1, winners)
+	again, err = s.Subscriber(ctx, "sub-1")
+	require.NoError(t, err)
 
 	// The email cannot change; an absent subscriber is not found.
 	other := again
