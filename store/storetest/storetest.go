@@ -29,36 +29,48 @@ import (
 // closed (t.Cleanup).
 type Open func(t *testing.T) store.Store
 
+// tests are the contract, one subtest each.
+var tests = []struct {
+	name string
+	fn   func(t *testing.T, s store.Store)
+}{
+	{"Series", testSeries},
+	{"UpsertNewChangedUnchanged", testUpsert},
+	{"UpsertRepeatsInOneCall", testUpsertRepeats},
+	{"UpsertBadInputWritesNothing", testUpsertBadInput},
+	{"VolumesOfSeries", testVolumesOfSeries},
+	{"VolumesReleasing", testVolumesReleasing},
+	{"UpcomingVolumes", testUpcomingVolumes},
+	{"Subscribers", testSubscribers},
+	{"EmailUnique", testEmailUnique},
+	{"UpdateSubscriber", testUpdateSubscriber},
+	{"DeleteSubscriber", testDeleteSubscriber},
+	{"ExpiredSignUps", testExpiredSignUps},
+	{"Follows", testFollows},
+	{"ClaimAlert", testClaimAlert},
+	{"ClaimAlertConcurrently", testClaimConcurrently},
+	{"ResolveAlert", testResolveAlert},
+	{"ReclaimAlert", testReclaimAlert},
+	{"AlertQueries", testAlertQueries},
+	{"Pages", testPages},
+	{"Blobs", testBlobs},
+	{"Counts", testCounts},
+	{"ManyItems", testManyItems},
+	{"Errors", testErrors},
+}
+
+// Names lists the contract's subtests, in the order Run runs them (to
+// select one: go test -run 'TestContract/ClaimAlertConcurrently').
+func Names() []string {
+	out := make([]string, len(tests))
+	for i, tt := range tests {
+		out[i] = tt.name
+	}
+	return out
+}
+
 // Run runs every contract test against the stores open returns.
 func Run(t *testing.T, open Open) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s store.Store)
-	}{
-		{"Series", testSeries},
-		{"UpsertNewChangedUnchanged", testUpsert},
-		{"UpsertRepeatsInOneCall", testUpsertRepeats},
-		{"UpsertBadInputWritesNothing", testUpsertBadInput},
-		{"VolumesOfSeries", testVolumesOfSeries},
-		{"VolumesReleasing", testVolumesReleasing},
-		{"UpcomingVolumes", testUpcomingVolumes},
-		{"Subscribers", testSubscribers},
-		{"EmailUnique", testEmailUnique},
-		{"UpdateSubscriber", testUpdateSubscriber},
-		{"DeleteSubscriber", testDeleteSubscriber},
-		{"ExpiredSignUps", testExpiredSignUps},
-		{"Follows", testFollows},
-		{"ClaimAlert", testClaimAlert},
-		{"ClaimAlertConcurrently", testClaimConcurrently},
-		{"ResolveAlert", testResolveAlert},
-		{"ReclaimAlert", testReclaimAlert},
-		{"AlertQueries", testAlertQueries},
-		{"Pages", testPages},
-		{"Blobs", testBlobs},
-		{"Counts", testCounts},
-		{"ManyItems", testManyItems},
-		{"Errors", testErrors},
-	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
