@@ -300,7 +300,7 @@ func (b *Backend) apiReleases(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, http.StatusBadRequest, "invalid_query", "publisher: al massimo 100 caratteri.", "publisher")
 		return
 	}
-	key := from.String() + "|" + to.String() + "|" + strings.ToLower(publisher)
+	key := string(appendDate(appendDate(make([]byte, 0, 32+len(publisher)), from), to)) + strings.ToLower(publisher)
 	e := b.cache.get(key, now)
 	if e == nil {
 		gen := b.cache.generation()
@@ -328,15 +328,23 @@ func (b *Backend) apiReleases(w http.ResponseWriter, r *http.Request) {
 		e = b.cache.put(key, buf.Bytes(), gen, now)
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("ETag", e.etag)
-	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(max(b.cfg.CacheTTL, 0)/time.Second)))
+	h["Content-Type"] = jsonContentType
+	h["Etag"] = e.etagHdr
+	h["Cache-Control"] = b.releasesCacheControl
 	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, e.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(e.body)))
+	h["Content-Length"] = e.lengthHdr
 	_, _ = w.Write(e.body)
+}
+
+var jsonContentType = []string{"application/json"}
+
+// appendDate appends "YYYYMMDD|" (a cache key part) without fmt.
+func appendDate(b []byte, d store.Date) []byte {
+	b = strconv.AppendInt(b, int64(d.Year*10000+int(d.Month)*100+d.Day), 10)
+	return append(b, '|')
 }
 
 type subscribeRequest struct {

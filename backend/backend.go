@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,8 @@ type Backend struct {
 	mailCap  *addressLimiter
 	mailq    *mailQueue
 	stopping atomic.Bool
+
+	releasesCacheControl []string
 }
 
 // New checks cfg, reads the signing keys once (a wrong key source fails
@@ -63,6 +66,7 @@ func New(cfg Config) (*Backend, error) {
 	if b.assets, err = loadAssets(); err != nil {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
+	b.releasesCacheControl = []string{"public, max-age=" + strconv.Itoa(int(max(cfg.CacheTTL, 0)/time.Second))}
 	b.mailq = newMailQueue(cfg.Mailer, cfg.MailTimeout, cfg.Logger, b.emailHash)
 	b.handler = b.wrap(b.routes())
 	return b, nil

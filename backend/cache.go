@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -33,6 +34,9 @@ type cached struct {
 	etag    string
 	expires time.Time
 	gen     uint64
+	// Header values, made once: an answer from the cache allocates nothing.
+	etagHdr   []string
+	lengthHdr []string
 }
 
 func newRespCache(ttl time.Duration) *respCache {
@@ -63,6 +67,7 @@ func (c *respCache) generation() uint64 {
 func (c *respCache) put(key string, body []byte, gen uint64, now time.Time) *cached {
 	sum := sha256.Sum256(body)
 	e := &cached{body: body, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`, expires: now.Add(c.ttl), gen: gen}
+	e.etagHdr, e.lengthHdr = []string{e.etag}, []string{strconv.Itoa(len(body))}
 	if c.ttl < 0 {
 		return e
 	}
