@@ -44,6 +44,8 @@ type env struct {
 	logs    *cloudwatchlogs.Client
 	ssm     *ssm.Client
 	region  string
+	// refreshes fakes the instance-refresh calls moto lacks.
+	refreshes *refreshes
 }
 
 func newEnv(t testing.TB, opts ...ecshost.Option) *env {
@@ -63,7 +65,10 @@ func newEnv(t testing.TB, opts ...ecshost.Option) *env {
 	require.NoError(t, err)
 	e.spec = testSpec(e.region, e.account, aws.ToString(subnet.Subnet.SubnetId), aws.ToString(sg.GroupId))
 	opts = append([]ecshost.Option{ecshost.WithPollInterval(time.Millisecond, 10*time.Millisecond)}, opts...)
-	e.host = ecshost.NewFromConfig(cfg, opts...)
+	e.refreshes = &refreshes{AutoScalingAPI: e.asg}
+	clients := ecshost.ClientsFromConfig(cfg)
+	clients.AutoScaling = e.refreshes
+	e.host = ecshost.New(clients, opts...)
 	calls.Reset()
 	return e
 }
@@ -292,4 +297,11 @@ func assertNothingLeft(t *testing.T, e *env) {
 		}
 	}
 	_ = strings.TrimSpace
+}
+
+func decode(t *testing.T, b64 string) string {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(b64)
+	require.NoError(t, err)
+	return string(b)
 }

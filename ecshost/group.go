@@ -71,7 +71,8 @@ func (r *run) group(ctx context.Context) error {
 	if aws.ToInt32(g.MinSize) != 1 || aws.ToInt32(g.MaxSize) != 1 || aws.ToInt32(g.DesiredCapacity) != 1 {
 		changes = append(changes, fmt.Sprintf("size %d/%d/%d → 1/1/1", aws.ToInt32(g.MinSize), aws.ToInt32(g.DesiredCapacity), aws.ToInt32(g.MaxSize)))
 	}
-	if g.LaunchTemplate == nil || aws.ToString(g.LaunchTemplate.LaunchTemplateId) != r.st.LaunchTemplateID || aws.ToString(g.LaunchTemplate.Version) != version {
+	newVersion := g.LaunchTemplate == nil || aws.ToString(g.LaunchTemplate.LaunchTemplateId) != r.st.LaunchTemplateID || aws.ToString(g.LaunchTemplate.Version) != version
+	if newVersion {
 		changes = append(changes, "template version "+version)
 	}
 	if !slices.Equal(haveSubnets, subnets) {
@@ -107,7 +108,7 @@ func (r *run) group(ctx context.Context) error {
 			}
 		}
 	}
-	refresh, err := r.refresh(ctx, g, version)
+	refresh, err := r.refresh(ctx, g, version, newVersion)
 	if err != nil {
 		return err
 	}
@@ -122,12 +123,13 @@ func (r *run) group(ctx context.Context) error {
 	return nil
 }
 
-// refresh starts an instance refresh when an instance runs another template
-// version than version and no refresh is under way. It launches before it
-// terminates (MaxHealthyPercentage 200), so the host is never missing for
-// the whole boot; the new instance takes the Elastic IP at boot.
-func (r *run) refresh(ctx context.Context, g *astypes.AutoScalingGroup, version string) (string, error) {
-	stale := false
+// refresh starts an instance refresh when the group moves to a new template
+// version, or an instance still runs another version (a refresh that never
+// started or was cancelled), and no refresh is under way. It launches
+// before it terminates (MaxHealthyPercentage 200), so the host is never
+// missing for the whole boot; the new instance takes the Elastic IP at boot.
+func (r *run) refresh(ctx context.Context, g *astypes.AutoScalingGroup, version string, newVersion bool) (string, error) {
+	stale := newVersion && len(g.Instances) > 0
 	for _, i := range g.Instances {
 		if i.LaunchTemplate == nil || aws.ToString(i.LaunchTemplate.LaunchTemplateId) != r.st.LaunchTemplateID || aws.ToString(i.LaunchTemplate.Version) != version {
 			stale = true

@@ -47,10 +47,17 @@ type Strings []string
 
 // MarshalJSON writes one element as a string and more as an array.
 func (s Strings) MarshalJSON() ([]byte, error) {
+	var v any = []string(s)
 	if len(s) == 1 {
-		return json.Marshal(s[0])
+		v = s[0]
 	}
-	return json.Marshal([]string(s))
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // keep "<" and "&" readable in ARNs and conditions
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // UnmarshalJSON reads a string or an array of strings.
@@ -80,7 +87,7 @@ func (d Document) IsZero() bool { return len(d.Statement) == 0 }
 func (d Document) JSON() string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false) // keep ">" and "&" readable in ARNs and conditions
+	enc.SetEscapeHTML(false)
 	if err := enc.Encode(d); err != nil {
 		// Only maps of strings and slices: encoding cannot fail.
 		panic(fmt.Sprintf("iampolicy: encode: %v", err))

@@ -1,0 +1,247 @@
+package ecshost_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/manga-alert-italia/mangaalert/ecshost"
+	"github.com/manga-alert-italia/mangaalert/ecshost/iampolicy"
+)
+
+var (
+	_ ecshost.EC2API         = (*ec2.Client)(nil)
+	_ ecshost.AutoScalingAPI = (*autoscaling.Client)(nil)
+	_ ecshost.IAMAPI         = (*iam.Client)(nil)
+)
+
+// TestDeployOnEmulator is the moto round trip of Deploy: moto completes
+// every deployment at once, so this checks what reaches ECS, not the
+// rollout (the scripted fake in deploy_test.go does that).
+func TestDeployOnEmulator(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	_, err := e.host.Ensure(ctx, e.spec)
+	require.NoError(t, err)
+
+	image := e.account + ".dkr.ecr." + e.region + ".amazonaws.com/mangaalert:2.0.0"
+	var rec recorder
+	e.calls.Reset()
+	res, err := e.host.Deploy(ctx, image, ecshost.OnEvent(rec.add))
+	require.NoError(t, err, rec.text())
+	assert.True(t, res.Changed)
+	assert.Equal(t, []string{"ECS.RegisterTaskDefinition", "ECS.RegisterTaskDefinition", "ECS.RegisterTaskDefinition", "ECS.UpdateService"},
+		operations(e.calls.Mutating()))
+	assert.Contains(t, rec.kinds(), ecshost.EventDone)
+
+	svc, err := e.ecs.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("manga"), Services: []string{"manga-serve"}})
+	require.NoError(t, err)
+	require.Len(t, svc.Services, 1)
+	assert.Equal(t, res.TaskDefinitions["serve"].ARN, aws.ToString(svc.Services[0].TaskDefinition))
+	assert.Equal(t, ecstypes.LaunchTypeEc2, svc.Services[0].LaunchType)
+
+	td, err := e.ecs.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(res.TaskDefinitions["serve"].ARN)})
+	require.NoError(t, err)
+	def := td.TaskDefinition
+	assert.Equal(t, ecstypes.NetworkModeBridge, def.NetworkMode)
+	assert.Equal(t, []ecstypes.Compatibility{ecstypes.CompatibilityEc2}, def.RequiresCompatibilities)
+	assert.Equal(t, "arn:aws:iam::"+e.account+":role/mangaalert/manga/manga-ecs-execution", aws.ToString(def.ExecutionRoleArn))
+	assert.Equal(t, "arn:aws:iam::"+e.account+":role/mangaalert/manga/manga-task-serve", aws.ToString(def.TaskRoleArn))
+	require.Len(t, def.ContainerDefinitions, 1)
+	c := def.ContainerDefinitions[0]
+	assert.Equal(t, image, aws.ToString(c.Image))
+	assert.Equal(t, []string{"serve"}, c.Command)
+	assert.Equal(t, []string{"CMD", "/mangaalert", "healthcheck"}, c.HealthCheck.Command)
+	assert.Equal(t, int32(80), aws.ToInt32(c.PortMappings[0].HostPort))
+	assert.Equal(t, int32(8080), aws.ToInt32(c.PortMappings[0].ContainerPort))
+	assert.Equal(t, int32(128), aws.ToInt32(c.Memory))
+	assert.Equal(t, int32(30), aws.ToInt32(c.StopTimeout))
+	assert.Equal(t, ecstypes.LogDriverAwslogs, c.LogConfiguration.LogDriver)
+	assert.Equal(t, "/ecs/manga", c.LogConfiguration.Options["awslogs-group"])
+	require.Len(t, c.Secrets, 1)
+	assert.Equal(t, "SMTP_PASSWORD", aws.ToString(c.Secrets[0].Name))
+	assert.True(t, strings.HasSuffix(aws.ToString(c.Secrets[0].ValueFrom), ":secret:mangaalert/smtp-AbCdEf:password::"))
+	require.Len(t, c.Environment, 1)
+	assert.Equal(t, "MANGAALERT_TABLE", aws.ToString(c.Environment[0].Name))
+
+	// Ensure with an empty Image keeps what Deploy rolled out.
+	spec := e.spec
+	spec.Image = ""
+	e.calls.Reset()
+	st, err := e.host.Ensure(ctx, spec)
+	require.NoError(t, err)
+	assert.Empty(t, operations(e.calls.Mutating()))
+	assert.Equal(t, image, st.TaskDefinitions["notify"].Image)
+}
+
+func TestEnsureWithElasticIP(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	e.spec.ElasticIP = true
+	e.spec.SessionManager = true
+	st, err := e.host.Ensure(ctx, e.spec)
+	require.NoError(t, err)
+	require.NotEmpty(t, st.ElasticIPAllocationID)
+	assert.NotEmpty(t, st.ElasticIP)
+
+	e.calls.Reset()
+	_, err = e.host.Ensure(ctx, e.spec)
+	require.NoError(t, err)
+	assert.Empty(t, operations(e.calls.Mutating()))
+
+	pol, err := e.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("manga-ecs-instance"), PolicyName: aws.String("ecs-instance")})
+	require.NoError(t, err)
+	doc, err := iampolicy.Parse(aws.ToString(pol.PolicyDocument))
+	require.NoError(t, err)
+	assert.Empty(t, iampolicy.Check("instance", doc))
+	assert.Contains(t, doc.JSON(), "elastic-ip/"+st.ElasticIPAllocationID+`"`, "the role may associate only this allocation")
+	attached, err := e.iam.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("manga-ecs-instance")})
+	require.NoError(t, err)
+	require.Len(t, attached.AttachedPolicies, 1)
+	assert.Equal(t, ecshost.SSMManagedPolicy, aws.ToString(attached.AttachedPolicies[0].PolicyArn))
+
+	inst := groupInstance(t, e)
+	attr, err := e.ec2.DescribeInstanceAttribute(ctx, &ec2.DescribeInstanceAttributeInput{InstanceId: inst.InstanceId, Attribute: ec2types.InstanceAttributeNameUserData})
+	require.NoError(t, err)
+	assert.Contains(t, decode(t, aws.ToString(attr.UserData.Value)), "--allocation-id "+st.ElasticIPAllocationID)
+
+	// Turning the option off releases the address and the attachment.
+	e.spec.ElasticIP, e.spec.SessionManager = false, false
+	st2, err := e.host.Ensure(ctx, e.spec)
+	require.NoError(t, err)
+	assert.Empty(t, st2.ElasticIPAllocationID)
+	addrs, err := e.ec2.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{})
+	require.NoError(t, err)
+	assert.Empty(t, addrs.Addresses)
+	attached, err = e.iam.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("manga-ecs-instance")})
+	require.NoError(t, err)
+	assert.Empty(t, attached.AttachedPolicies)
+
+	require.NoError(t, e.host.Delete(ctx, "manga"))
+	assertNothingLeft(t, e)
+}
+
+// refreshes stands in for the instance-refresh calls, which moto does not
+// implement; every other Auto Scaling call goes to moto.
+type refreshes struct {
+	ecshost.AutoScalingAPI
+	mu      sync.Mutex
+	started []*autoscaling.StartInstanceRefreshInput
+}
+
+func (r *refreshes) StartInstanceRefresh(_ context.Context, in *autoscaling.StartInstanceRefreshInput, _ ...func(*autoscaling.Options)) (*autoscaling.StartInstanceRefreshOutput, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.started = append(r.started, in)
+	return &autoscaling.StartInstanceRefreshOutput{InstanceRefreshId: aws.String("refresh-1")}, nil
+}
+
+func (r *refreshes) DescribeInstanceRefreshes(_ context.Context, in *autoscaling.DescribeInstanceRefreshesInput, _ ...func(*autoscaling.Options)) (*autoscaling.DescribeInstanceRefreshesOutput, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.started) == 0 {
+		return &autoscaling.DescribeInstanceRefreshesOutput{}, nil
+	}
+	return &autoscaling.DescribeInstanceRefreshesOutput{InstanceRefreshes: []astypes.InstanceRefresh{
+		{InstanceRefreshId: aws.String("refresh-1"), Status: astypes.InstanceRefreshStatusInProgress}}}, nil
+}
+
+func TestTemplateChangeRefreshesTheInstance(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	st, err := e.host.Ensure(ctx, e.spec)
+	require.NoError(t, err)
+	x86 := st.AMI
+
+	rf, host := e.refreshes, e.host
+	e.spec.InstanceType = "t4g.small"
+	e.calls.Reset()
+	st2, err := host.Ensure(ctx, e.spec)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"EC2.CreateLaunchTemplateVersion", "EC2.ModifyLaunchTemplate", "Auto Scaling.UpdateAutoScalingGroup"},
+		operations(e.calls.Mutating()))
+	assert.Equal(t, int64(2), st2.LaunchTemplateVersion)
+	assert.NotEqual(t, x86, st2.AMI, "an arm64 type reads the arm64 AMI")
+	assert.Equal(t, "refresh-1", st2.InstanceRefreshID)
+	require.Len(t, rf.started, 1)
+	prefs := rf.started[0].Preferences
+	assert.Equal(t, int32(100), aws.ToInt32(prefs.MinHealthyPercentage), "launch the new instance before terminating the old")
+	assert.Equal(t, int32(200), aws.ToInt32(prefs.MaxHealthyPercentage))
+
+	g, err := e.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{"manga-ecs-host"}})
+	require.NoError(t, err)
+	assert.Equal(t, "2", aws.ToString(g.AutoScalingGroups[0].LaunchTemplate.Version))
+
+	// The refresh is under way: the next Ensure starts none and writes nothing.
+	e.calls.Reset()
+	_, err = host.Ensure(ctx, e.spec)
+	require.NoError(t, err)
+	assert.Empty(t, operations(e.calls.Mutating()))
+	assert.Len(t, rf.started, 1)
+
+	// The AMI stays pinned until asked to refresh it.
+	e.spec.RefreshAMI = true
+	e.calls.Reset()
+	_, err = host.Ensure(ctx, e.spec)
+	require.NoError(t, err)
+	assert.Empty(t, operations(e.calls.Mutating()), "the parameter still names the same AMI")
+}
+
+func TestEnsureRefusesBeforeWriting(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	tests := []struct {
+		name   string
+		setup  func(t *testing.T)
+		modify func(*ecshost.Spec)
+		is     error
+	}{
+		{name: "too broad task policy", modify: func(s *ecshost.Spec) {
+			s.Service.TaskPolicy = iampolicy.New(iampolicy.Statement{Effect: iampolicy.Allow, Action: []string{"ses:*"}, Resource: []string{"*"}})
+		}, is: iampolicy.ErrTooBroad},
+		{name: "bad spec", modify: func(s *ecshost.Spec) { s.SubnetIDs = nil }, is: ecshost.ErrInvalidSpec},
+		{name: "a cluster of that name that is not ours", setup: func(t *testing.T) {
+			_, err := e.ecs.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("manga")})
+			require.NoError(t, err)
+		}, is: ecshost.ErrNotOurs},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.setup != nil {
+				tt.setup(t)
+			}
+			spec := e.spec
+			if tt.modify != nil {
+				tt.modify(&spec)
+			}
+			e.calls.Reset()
+			_, err := e.host.Ensure(ctx, spec)
+			require.Error(t, err)
+			assert.True(t, errors.Is(err, tt.is), "%v", err)
+			assert.Empty(t, operations(e.calls.Mutating()), "nothing written")
+		})
+	}
+	// Delete leaves the foreign cluster alone.
+	require.NoError(t, e.host.Delete(ctx, "manga"))
+	cl, err := e.ecs.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{"manga"}})
+	require.NoError(t, err)
+	require.Len(t, cl.Clusters, 1)
+	assert.Equal(t, "ACTIVE", aws.ToString(cl.Clusters[0].Status))
+}

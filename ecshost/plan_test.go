@@ -1,0 +1,250 @@
+package ecshost_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/manga-alert-italia/mangaalert/ecshost"
+	"github.com/manga-alert-italia/mangaalert/ecshost/iampolicy"
+)
+
+const (
+	region  = "eu-south-1"
+	account = "123456789012"
+)
+
+// offline is a Host with no clients: Plan must work without AWS.
+func offline() *ecshost.Host {
+	return ecshost.New(ecshost.Clients{}, ecshost.WithRegion(region), ecshost.WithAccount(account))
+}
+
+func baseSpec() ecshost.Spec {
+	return testSpec(region, account, "subnet-0a", "sg-0b")
+}
+
+func TestPlanOffline(t *testing.T) {
+	p, err := offline().Plan(context.Background(), baseSpec())
+	require.NoError(t, err)
+	assert.True(t, p.Offline)
+	assert.Empty(t, p.Findings)
+	var kinds []string
+	for _, a := range p.Actions {
+		assert.Equal(t, ecshost.Create, a.Op, a.String())
+		kinds = append(kinds, a.Resource+" "+a.Name)
+	}
+	assert.Equal(t, []string{
+		"log group /ecs/manga",
+		"role manga-ecs-instance", "role manga-ecs-execution", "role manga-task-serve",
+		"instance profile manga-ecs-instance",
+		"cluster manga",
+		"launch template manga-ecs-host",
+		"auto scaling group manga-ecs-host",
+		"task definition manga-serve", "task definition manga-scrape", "task definition manga-notify",
+		"service manga-serve",
+	}, kinds)
+	assert.Equal(t, int32(0), p.Deployment.MinimumHealthyPercent)
+	assert.Contains(t, p.Deployment.Why, "static host port 80")
+
+	var b strings.Builder
+	require.NoError(t, p.Write(&b))
+	out := b.String()
+	for _, want := range []string{"offline", "12 change(s)", "deployment: 0%/100%", "least privilege: no findings",
+		"EC2 t3.micro", "EBS gp3 root volume", "public IPv4 address", "CloudWatch Logs ingestion", "TOTAL", "Free tier"} {
+		assert.Contains(t, out, want)
+	}
+	// t3.micro 730 h × 0.0104 + 30 GB × 0.08 + 730 h × 0.005 + 0.5 GB × 0.50
+	assert.InDelta(t, 7.592+2.40+3.65+0.25, p.Cost.Total(), 1e-9)
+	for _, l := range p.Cost {
+		if l.Price.USD > 0 {
+			assert.NotEmpty(t, l.Price.Source, l.Item)
+			assert.Regexp(t, `^\d{4}-\d{2}-\d{2}$`, l.Price.Date, l.Item)
+		}
+	}
+}
+
+func TestPlanCostsTheInstanceTypes(t *testing.T) {
+	for typ, hourly := range map[string]float64{"t3.micro": 0.0104, "t3.small": 0.0208, "t4g.micro": 0.0084, "t4g.small": 0.0168} {
+		s := baseSpec()
+		s.InstanceType = typ
+		p, err := offline().Plan(context.Background(), s)
+		require.NoError(t, err, typ)
+		assert.Equal(t, "EC2 "+typ, p.Cost[0].Item)
+		assert.InDelta(t, hourly*730, p.Cost[0].USD(), 1e-9, typ)
+	}
+}
+
+func TestDeploymentFollowsThePorts(t *testing.T) {
+	tests := []struct {
+		name     string
+		ports    []ecshost.PortMapping
+		min, max int32
+		why      string
+	}{
+		{"default static port", nil, 0, 100, "static host port 80"},
+		{"static port", []ecshost.PortMapping{{ContainerPort: 8080, HostPort: 8080}}, 0, 100, "stop the old task"},
+		{"dynamic port", []ecshost.PortMapping{{ContainerPort: 8080}}, 100, 200, "dynamic host ports"},
+		{"no port", []ecshost.PortMapping{}, 100, 200, "no gap"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := baseSpec()
+			s.Service.PortMappings = tt.ports
+			p, err := offline().Plan(context.Background(), s)
+			require.NoError(t, err)
+			assert.Equal(t, tt.min, p.Deployment.MinimumHealthyPercent)
+			assert.Equal(t, tt.max, p.Deployment.MaximumPercent)
+			assert.Contains(t, p.Deployment.Why, tt.why)
+		})
+	}
+}
+
+func TestEveryPolicyPassesTheCheck(t *testing.T) {
+	s := baseSpec()
+	s.ElasticIP = true
+	s.SessionManager = true
+	s.KMSKeyARN = "arn:aws:kms:" + region + ":" + account + ":key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	s.Tasks = []ecshost.Container{
+		{Name: "scrape", TaskPolicy: iampolicy.New(iampolicy.Statement{Effect: iampolicy.Allow,
+			Action: []string{"dynamodb:PutItem"}, Resource: []string{"arn:aws:dynamodb:" + region + ":" + account + ":table/mangaalert"}})},
+		{Name: "notify", TaskPolicy: iampolicy.New(iampolicy.Statement{Effect: iampolicy.Allow,
+			Action: []string{"ses:SendEmail", "ses:SendRawEmail"}, Resource: []string{"arn:aws:ses:" + region + ":" + account + ":identity/example.com"}})},
+	}
+	p, err := offline().Plan(context.Background(), s)
+	require.NoError(t, err)
+	assert.Empty(t, p.Findings)
+	// instance, execution and three task roles, each with a trust policy
+	assert.Len(t, p.Policies, 10)
+	for name, doc := range p.Policies {
+		assert.Empty(t, iampolicy.Check(name, doc), name)
+		assert.NotContains(t, doc.JSON(), `"*:*"`)
+	}
+	for _, name := range []string{"manga-ecs-execution (trust)", "manga-task-notify (trust)"} {
+		trust := p.Policies[name]
+		require.Len(t, trust.Statement, 1)
+		assert.Equal(t, iampolicy.Strings{account}, trust.Statement[0].Condition["StringEquals"]["aws:SourceAccount"], name)
+		assert.Equal(t, iampolicy.Strings{"ecs-tasks.amazonaws.com"}, trust.Statement[0].Principal["Service"], name)
+	}
+	assert.Equal(t, iampolicy.Strings{"ec2.amazonaws.com"}, p.Policies["manga-ecs-instance (trust)"].Statement[0].Principal["Service"])
+
+	inst := p.Policies["manga-ecs-instance"].JSON()
+	assert.Contains(t, inst, `"arn:aws:ecs:eu-south-1:123456789012:cluster/manga"`)
+	assert.Contains(t, inst, `"ec2:AssociateAddress"`)
+	assert.Contains(t, inst, "elastic-ip/<new allocation>")
+	exec := p.Policies["manga-ecs-execution"]
+	assert.Contains(t, exec.JSON(), `"kms:Decrypt"`)
+	assert.Contains(t, exec.JSON(), `"arn:aws:ecr:eu-south-1:123456789012:repository/mangaalert"`)
+}
+
+func TestExecutionRoleNamesOnlyTheGivenSecrets(t *testing.T) {
+	arn := func(name string) string {
+		return "arn:aws:secretsmanager:" + region + ":" + account + ":secret:" + name
+	}
+	s := baseSpec()
+	s.Secrets = []ecshost.Secret{
+		{Name: "SMTP_PASSWORD", ValueFrom: arn("mangaalert/smtp-AbCdEf") + ":password::"},
+		{Name: "SMTP_USER", ValueFrom: arn("mangaalert/smtp-AbCdEf") + ":user::"},
+	}
+	s.Tasks = []ecshost.Container{
+		{Name: "scrape"},
+		{Name: "notify", Secrets: []ecshost.Secret{{Name: "UNSUBSCRIBE_KEY", ValueFrom: arn("mangaalert/links-Zz9Yy8")}}},
+	}
+	p, err := offline().Plan(context.Background(), s)
+	require.NoError(t, err)
+	var granted []string
+	for _, st := range p.Policies["manga-ecs-execution"].Statement {
+		if slices.Contains(st.Action, "secretsmanager:GetSecretValue") {
+			granted = append(granted, st.Resource...)
+		}
+		assert.NotContains(t, st.Action, "kms:Decrypt", "no customer key, no kms grant")
+	}
+	assert.Equal(t, []string{arn("mangaalert/links-Zz9Yy8"), arn("mangaalert/smtp-AbCdEf")}, granted,
+		"exactly the referenced secrets, without their JSON keys, deduplicated and sorted")
+}
+
+func TestTooBroadTaskPolicyIsFound(t *testing.T) {
+	s := baseSpec()
+	s.Service.TaskPolicy = iampolicy.New(iampolicy.Statement{Effect: iampolicy.Allow, Action: []string{"dynamodb:*"}, Resource: []string{"*"}})
+	p, err := offline().Plan(context.Background(), s)
+	require.NoError(t, err)
+	require.Len(t, p.Findings, 2)
+	assert.Contains(t, p.Findings[0].String(), "manga-task-serve")
+	var b strings.Builder
+	require.NoError(t, p.Write(&b))
+	assert.Contains(t, b.String(), "Ensure would refuse")
+}
+
+func TestSpecValidation(t *testing.T) {
+	tests := []struct {
+		name   string
+		modify func(*ecshost.Spec)
+		want   string
+	}{
+		{"no stack", func(s *ecshost.Spec) { s.Stack = "" }, `Stack ""`},
+		{"upper-case stack", func(s *ecshost.Spec) { s.Stack = "Manga" }, "lower-case"},
+		{"no subnets", func(s *ecshost.Spec) { s.SubnetIDs = nil }, "SubnetIDs is empty"},
+		{"not a security group", func(s *ecshost.Spec) { s.SecurityGroupID = "vpc-1" }, "SecurityGroupID"},
+		{"small root volume", func(s *ecshost.Spec) { s.RootVolumeGiB = 8 }, "at least 30 GiB"},
+		{"odd retention", func(s *ecshost.Spec) { s.LogRetentionDays = 10 }, "CloudWatch Logs accepts only"},
+		{"secret in the environment", func(s *ecshost.Spec) { s.Environment["SMTP_PASSWORD"] = "hunter2" }, `"SMTP_PASSWORD" looks like a secret`},
+		{"partial secret ARN", func(s *ecshost.Spec) {
+			s.Secrets = []ecshost.Secret{{Name: "X", ValueFrom: "arn:aws:secretsmanager:eu-south-1:123456789012:secret:smtp"}}
+		}, "not a complete Secrets Manager secret ARN"},
+		{"SSM parameter instead of a secret", func(s *ecshost.Spec) {
+			s.Secrets = []ecshost.Secret{{Name: "X", ValueFrom: "arn:aws:ssm:eu-south-1:123456789012:parameter/x"}}
+		}, "not a Secrets Manager secret ARN"},
+		{"shell health check", func(s *ecshost.Spec) {
+			s.Service.HealthCheck = &ecshost.HealthCheck{Command: []string{"curl", "-f", "localhost"}}
+		}, `start with "CMD"`},
+		{"scheduled task with a port", func(s *ecshost.Spec) {
+			s.Tasks = []ecshost.Container{{Name: "scrape", PortMappings: []ecshost.PortMapping{{ContainerPort: 1}}}}
+		}, "a scheduled task publishes no port"},
+		{"duplicate container", func(s *ecshost.Spec) { s.Tasks = []ecshost.Container{{Name: "serve"}} }, "used twice"},
+		{"does not fit a t3.micro", func(s *ecshost.Spec) {
+			s.Tasks = []ecshost.Container{{Name: "scrape", MemoryMiB: 600}}
+		}, "need 728 MiB at once"},
+		{"long stop timeout", func(s *ecshost.Spec) { s.Service.StopTimeout = 5 * time.Minute }, "1s to 120s"},
+		{"reserved tag", func(s *ecshost.Spec) { s.Tags = map[string]string{"mangaalert:stack": "x"} }, "reserved"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := baseSpec()
+			s.Environment = map[string]string{"MANGAALERT_TABLE": "mangaalert"}
+			tt.modify(&s)
+			_, err := offline().Plan(context.Background(), s)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, ecshost.ErrInvalidSpec)
+			var se *ecshost.SpecError
+			require.True(t, errors.As(err, &se))
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestSecretARN(t *testing.T) {
+	const arn = "arn:aws:secretsmanager:eu-south-1:123456789012:secret:app/smtp-AbCdEf"
+	for in, want := range map[string]string{
+		arn:                           arn,
+		arn + ":password::":           arn,
+		arn + ":password:AWSCURRENT:": arn,
+	} {
+		got, err := ecshost.SecretARN(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got)
+	}
+	_, err := ecshost.SecretARN("plain-value")
+	assert.Error(t, err)
+}
+
+func TestArmInstanceTypesReadTheArmAMI(t *testing.T) {
+	assert.Equal(t, "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id", ecshost.AMIParameter("t3.micro"))
+	for _, typ := range []string{"t4g.micro", "t4g.small", "m7g.large", "c6gn.medium"} {
+		assert.Equal(t, "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id", ecshost.AMIParameter(typ), typ)
+	}
+}
