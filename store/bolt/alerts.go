@@ -139,13 +139,18 @@ func (s *Store) AlertsOfVolume(ctx context.Context, volumeID string) ([]store.Al
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		p := prefix(volumeID)
 		c := tx.Bucket(bucketAlerts).Cursor()
+		var buf []byte
 		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-			i := bytes.IndexByte(k[len(p):], sep)
+			rest := k[len(p):] // subscriber id 0 kind
+			i := bytes.IndexByte(rest, sep)
 			if i < 0 {
 				return fmt.Errorf("alert key %q: %w", k, errCorrupt)
 			}
-			key := store.AlertKey{VolumeID: volumeID, SubscriberID: string(k[len(p) : len(p)+i]), Kind: alertKind(k[len(p)+i+1:])}
-			a, err := decodeAlert(key, v)
+			// One allocation for the subscriber id and the record.
+			buf = append(append(buf[:0], rest[:i]...), v...)
+			all := string(buf)
+			key := store.AlertKey{VolumeID: volumeID, SubscriberID: all[:i], Kind: alertKind(rest[i+1:])}
+			a, err := decodeAlertFrom(key, stringDecoder(all[i:]))
 			if err != nil {
 				return err
 			}

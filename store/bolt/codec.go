@@ -82,6 +82,15 @@ func newDecoder(b []byte) *decoder {
 	return d
 }
 
+// stringDecoder reads a record already copied into s (see AlertsOfVolume,
+// which copies key and value in one allocation).
+func stringDecoder(s string) *decoder {
+	if len(s) == 0 || s[0] != codecVersion {
+		return &decoder{err: errCorrupt}
+	}
+	return &decoder{b: s[1:]}
+}
+
 func (d *decoder) fail() { d.err, d.b = errCorrupt, "" }
 
 func (d *decoder) uvarint() uint64 {
@@ -314,7 +323,10 @@ func encodeAlert(a store.Alert) []byte {
 }
 
 func decodeAlert(k store.AlertKey, b []byte) (store.Alert, error) {
-	d := newDecoder(b)
+	return decodeAlertFrom(k, newDecoder(b))
+}
+
+func decodeAlertFrom(k store.AlertKey, d *decoder) (store.Alert, error) {
 	a := store.Alert{AlertKey: k, State: alertState(d.str())}
 	a.RunID = d.str()
 	a.MessageID = d.str()
