@@ -56,7 +56,9 @@ func parseAnimeClick(r io.Reader, base *url.URL, n title.Normalizer) ([]Item, er
 		var doc struct {
 			HTML string `json:"html"`
 			Data struct {
-				HTML string `json:"html"`
+				HTML  string          `json:"html"`
+				Month json.RawMessage `json:"month"` // "12" or 12
+				Year  json.RawMessage `json:"year"`
 			} `json:"data"`
 		}
 		if err := json.NewDecoder(io.LimitReader(br, 64<<20)).Decode(&doc); err != nil {
@@ -69,9 +71,20 @@ func parseAnimeClick(r io.Reader, base *url.URL, n title.Normalizer) ([]Item, er
 		if h == "" {
 			return nil, fmt.Errorf("%w: JSON without the week's html", ErrUnrecognized)
 		}
-		return parseAnimeClickHTML(strings.NewReader(h), base, n)
+		p := &animeClickParser{base: base, n: n, year: jsonInt(doc.Data.Year), month: jsonInt(doc.Data.Month)}
+		return p.parse(strings.NewReader(h))
 	}
-	return parseAnimeClickHTML(br, base, n)
+	p := &animeClickParser{base: base, n: n}
+	return p.parse(br)
+}
+
+// jsonInt reads 12 or "12"; 0 when it is neither.
+func jsonInt(raw json.RawMessage) int {
+	v, err := strconv.Atoi(strings.Trim(string(raw), `"`))
+	if err != nil {
+		return 0
+	}
+	return v
 }
 
 func firstByte(br *bufio.Reader) (byte, error) {
@@ -86,8 +99,7 @@ func firstByte(br *bufio.Reader) (byte, error) {
 	}
 }
 
-func parseAnimeClickHTML(r io.Reader, base *url.URL, n title.Normalizer) ([]Item, error) {
-	p := &animeClickParser{base: base, n: n}
+func (p *animeClickParser) parse(r io.Reader) ([]Item, error) {
 	if err := scan(r, p.event); err != nil {
 		return nil, err
 	}

@@ -162,6 +162,18 @@ func build(c card, base *url.URL, n title.Normalizer) (Item, bool) {
 		it.SeriesAlias = alias
 	}
 	it.Edition = edition(it, p, c)
+	if it.Edition == store.Other {
+		// A novel's or an artbook's subtitle is its own title: it belongs
+		// to the series before it ("Jujutsu Kaisen – I fiori appassiti").
+		if head := title.Head(seriesName); head != "" {
+			if d, id := n.Series(head); id != "" {
+				it.Series, it.SeriesID = d, id
+				if alias := title.Clean(seriesName); !strings.EqualFold(alias, d) {
+					it.SeriesAlias = alias
+				}
+			}
+		}
+	}
 	return it, true
 }
 

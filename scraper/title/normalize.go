@@ -109,6 +109,12 @@ func trimEditionWords(s string) string {
 	if i < len(toks) && Edition(s[toks[i].start:]) != store.First {
 		return trimSep(s[:toks[i].start])
 	}
+	// "ONE PIECE NOVEL - HEROINES": the series ends where "novel" begins.
+	for k := 1; k < len(toks); k++ {
+		if e, ok := phrases[store.Slug(toks[k].text)]; ok && e == store.Other {
+			return trimSep(s[:toks[k].start])
+		}
+	}
 	j := 0
 	for j < len(toks)-1 && editionToken(toks[j].text) {
 		j++
@@ -167,6 +173,21 @@ func allEditionWords(s string) bool {
 		}
 	}
 	return Edition(s) != store.First
+}
+
+// Head is the part of a name before its first " - " or ": ", or "" when
+// it has none.
+func Head(name string) string {
+	s := Clean(name)
+	d, c := strings.Index(s, " - "), strings.Index(s, ": ")
+	at := d
+	if at < 0 || (c >= 0 && c < at) {
+		at = c
+	}
+	if at <= 0 {
+		return ""
+	}
+	return trimSep(s[:at])
 }
 
 // lastSeparator finds the last " - " or ": " in s.

@@ -57,7 +57,8 @@ func TestNormalizerOneSeries(t *testing.T) {
 			"Jujutsu Kaisen Variant", "Cofanetto Jujutsu Kaisen", "Jujutsu Kaisen (Light Novel)",
 			"Jujutsu Kaisen — Sorcery Fight"},
 		{"SOLO LEVELING", "Solo Leveling", "Solo Leveling n.", "SOLO LEVELING ANIME VARIANT", "Solo Leveling - Edizione Speciale"},
-		{"ONE PIECE", "ONE PIECE NEW EDITION", "One Piece - Nuova Edizione", "One Piece Deluxe Edition"},
+		{"ONE PIECE", "ONE PIECE NEW EDITION", "One Piece - Nuova Edizione", "One Piece Deluxe Edition",
+			"ONE PIECE NOVEL - HEROINES", "One Piece Artbook - Color Walk"},
 		{"Demon Slayer - Kimetsu no Yaiba", "DEMON SLAYER - KIMETSU NO YAIBA", "Demon Slayer"},
 		{"L'Attacco dei Giganti", "L’ATTACCO DEI GIGANTI", "L'attacco dei giganti Deluxe"},
 		{"Città di Vetro", "CITTA DI VETRO", "Citta' di Vetro"},
@@ -160,4 +161,22 @@ func ExampleSplit() {
 	// Output:
 	// Jujutsu Kaisen jujutsu-kaisen 0 The Movie: Il Romanzo other
 	// Jujutsu Kaisen jujutsu-kaisen 25 first
+}
+
+func FuzzSplit(f *testing.F) {
+	for _, s := range []string{"SOLO LEVELING n. 19", "Jujutsu Kaisen 0 – The Movie: Il Romanzo", "Cofanetto 1-3", "n.", "#", "- - -", "(((", "Città 1"} {
+		f.Add(s, "")
+		f.Add(s, "SOLO LEVELING")
+	}
+	f.Fuzz(func(t *testing.T, raw, hint string) {
+		p := title.Split(raw, hint)
+		if p.Number < 0 || p.Number > 999 {
+			t.Fatalf("number %d from %q", p.Number, raw)
+		}
+		d, id := title.Default.Series(p.Series)
+		if id != store.Slug(id) {
+			t.Fatalf("id %q of %q is not a slug", id, d)
+		}
+		_ = title.Edition(raw, hint)
+	})
 }
