@@ -96,7 +96,7 @@ type Fetcher struct {
 	// Version is mixed into content hashes: a new parser version re-reads
 	// pages that did not change. Default "1".
 	Version string
-	Clock   Clock         // default RealClock
+	Clock   Clock          // default RealClock
 	Jitter  func() float64 // in [0, 1); default math/rand/v2
 	Logger  *slog.Logger   // default slog.Default().WithGroup("fetch")
 

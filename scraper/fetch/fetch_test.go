@@ -375,7 +375,7 @@ func TestContentHash(t *testing.T) {
 
 	// Not remembered (the caller failed to store the page): fetched in full again.
 	body.Store("version three")
-	res, err = f.Get(ctx, s.URL+"/p", nil)
+	_, err = f.Get(ctx, s.URL+"/p", nil)
 	require.NoError(t, err)
 	res, err = f.Get(ctx, s.URL+"/p", nil)
 	require.NoError(t, err)

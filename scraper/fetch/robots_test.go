@@ -55,7 +55,7 @@ Disallow:
 		{"SomeBot/2.0", "/private/x", false},
 		{"SomeBot/2.0", "/a.pdf", false},
 		{"SomeBot/2.0", "/private/ok/a.pdf", true}, // Allow /private/ok is a longer pattern than /*.pdf$
-		{"SomeBot/2.0", "/a.pdf?x=1", false},        // still "/" disallowed
+		{"SomeBot/2.0", "/a.pdf?x=1", false},       // still "/" disallowed
 		{"SomeBot/2.0", "/robots.txt", true},
 		{"Googlebot/2.1", "/anything", true}, // empty Disallow allows all
 	}

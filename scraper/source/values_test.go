@@ -109,12 +109,12 @@ func TestSKUEdition(t *testing.T) {
 
 func TestSKUFromSlug(t *testing.T) {
 	for slug, want := range map[string]string{
-		"jujutsu-kaisen-1-maher035isbnc-it08":         "MAHER035ISBNC_IT08",
+		"jujutsu-kaisen-1-maher035isbnc-it08":           "MAHER035ISBNC_IT08",
 		"jujutsu-kaisen-sorcery-fight-25-maher060-it08": "MAHER060_IT08",
-		"jujutsu-kaisen-25":                           "",
-		"it08":                                        "",
-		"chainsaw-man-it":                             "",
-		"chainsaw-man-12345-it08":                     "",
+		"jujutsu-kaisen-25":                             "",
+		"it08":                                          "",
+		"chainsaw-man-it":                               "",
+		"chainsaw-man-12345-it08":                       "",
 	} {
 		assert.Equal(t, want, skuFromSlug(slug), slug)
 	}
