@@ -220,7 +220,8 @@ func TestBrowser(t *testing.T) {
 	do(
 		chromedp.SetValue(css(`#series_id`), "solo-leveling"),
 		chromedp.Click(css(`section[aria-labelledby=aggiungi] button`)),
-		chromedp.WaitVisible(css(`.notice.ok`)),
+		// The page before had a notice too: wait for the second follow.
+		chromedp.WaitVisible(css(`.follows li:nth-child(2)`)),
 		shot("08-followed-phone"),
 		desktop,
 		shot("09-manage-desktop"),
@@ -244,7 +245,8 @@ func TestBrowser(t *testing.T) {
 	do(
 		phone,
 		chromedp.Click(css(`section[aria-labelledby=basta] a`)),
-		chromedp.WaitVisible(css(`main form button`)),
+		// Only the unsubscribe page has this field (the manage page has buttons too).
+		chromedp.WaitReady(css(`input[name=List-Unsubscribe]`)),
 		shot("10-unsubscribe-phone"),
 		chromedp.Click(css(`main form button`)),
 		chromedp.WaitVisible(css(`.notice.ok`)),
