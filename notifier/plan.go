@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,10 +32,14 @@ type due struct {
 
 // plan is what is due in one run, per reader.
 type plan struct {
-	today   store.Date
-	vols    []store.Volume
-	kinds   []store.AlertKind // kinds[0] is Announce, then the reminders, ascending
-	readers map[string][]due
+	today store.Date
+	vols  []store.Volume
+	kinds []store.AlertKind // kinds[0] is Announce, then the reminders, ascending
+	// subs are the readers with something due, dues theirs, index finds a
+	// reader's position.
+	subs  []string
+	dues  [][]due
+	index map[string]int32
 	// takeAt holds, for claimTake items, the ClaimedAt of the released
 	// claim: taking it over is a compare-and-swap on it.
 	takeAt map[store.AlertKey]time.Time
@@ -55,7 +60,7 @@ func (p *plan) key(sub string, d due) store.AlertKey {
 // dueItems counts the alerts in the plan (covered kinds included).
 func (p *plan) dueItems() int {
 	n := 0
-	for _, ds := range p.readers {
+	for _, ds := range p.dues {
 		for _, d := range ds {
 			n += 1 + popcount(d.covers)
 		}
@@ -121,17 +126,13 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 		today:    today,
 		vols:     vols,
 		kinds:    []store.AlertKind{store.Announce},
-		readers:  make(map[string][]due),
+		index:    make(map[string]int32),
 		takeAt:   make(map[store.AlertKey]time.Time),
 		owned:    make(map[store.AlertKey]bool),
 		prevDate: make(map[store.AlertKey]store.Date),
 	}
 	for _, d := range c.Reminders {
 		p.kinds = append(p.kinds, store.Reminder(d))
-	}
-	kindIdx := make(map[store.AlertKind]uint8, len(p.kinds))
-	for i, k := range p.kinds {
-		kindIdx[k] = uint8(i)
 	}
 
 	announceSince := now.Add(-c.AnnounceWithin)
@@ -166,54 +167,131 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.ReadConcurrency)
-	for _, sid := range series {
+	results := make([]seriesDues, len(series))
+	for si, sid := range series {
 		g.Go(func() error {
 			follows, err := c.store.FollowersOf(gctx, sid)
 			if err != nil {
 				return fmt.Errorf("followers of %s: %w", sid, err)
 			}
-			mu.Lock()
-			p.seriesRead++
-			p.followsRead += len(follows)
-			mu.Unlock()
 			if len(follows) == 0 {
+				mu.Lock()
+				p.seriesRead++
+				mu.Unlock()
 				return nil
 			}
-			for _, cd := range bySeries[sid] {
+			// The contract orders followers and alerts by subscriber: the
+			// join below walks both at once. Sort anyway if a store did not.
+			bySub := func(a, b store.Follow) int { return strings.Compare(a.SubscriberID, b.SubscriberID) }
+			if !slices.IsSortedFunc(follows, bySub) {
+				slices.SortFunc(follows, bySub)
+			}
+			cands := bySeries[sid]
+			// At most one due per follower and volume (kinds fold into it).
+			res := seriesDues{ids: make([]string, len(follows)), dues: make([]due, len(follows)*len(cands)), cands: len(cands)}
+			for fi := range follows {
+				res.ids[fi] = follows[fi].SubscriberID
+			}
+			alertsRead := 0
+			for ci, cd := range cands {
 				v := &vols[cd.idx]
 				alerts, err := c.store.AlertsOfVolume(gctx, v.ID)
 				if err != nil {
 					return fmt.Errorf("alerts of %s: %w", v.ID, err)
 				}
-				local := c.dueOfVolume(p, kindIdx, runID, cd, follows, alerts)
-				mu.Lock()
-				p.volumesRead++
-				p.alertsRead += len(alerts)
-				local.mergeInto(p)
-				mu.Unlock()
+				alertsRead += len(alerts)
+				c.dueOfVolume(p, runID, cd, follows, alerts, res.dues[ci*len(follows):(ci+1)*len(follows)], &res.side)
 			}
+			mu.Lock()
+			defer mu.Unlock()
+			p.seriesRead++
+			p.volumesRead += len(cands)
+			p.followsRead += len(follows)
+			p.alertsRead += alertsRead
+			results[si] = res
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	p.gather(results)
 	return p, nil
 }
 
-// volumeDues is what one volume adds to the plan.
+// seriesDues is what one series adds to the plan: a due (or noKind) per
+// follower and candidate volume, volume-major.
+type seriesDues struct {
+	ids   []string
+	dues  []due
+	cands int
+	side  volumeDues
+}
+
+// gather files the dues by reader, each reader's slice allocated once at
+// its size: a first pass counts, a second fills.
+func (p *plan) gather(results []seriesDues) {
+	pos := make([][]int32, len(results))
+	var count []int32
+	for si := range results {
+		res := &results[si]
+		res.side.mergeInto(p)
+		nf := len(res.ids)
+		pos[si] = make([]int32, nf)
+		for fi, id := range res.ids {
+			n := int32(0)
+			for ci := range res.cands {
+				if res.dues[ci*nf+fi].kind != noKind {
+					n++
+				}
+			}
+			if n == 0 {
+				pos[si][fi] = -1
+				continue
+			}
+			r, ok := p.index[id]
+			if !ok {
+				r = int32(len(p.subs))
+				p.index[id] = r
+				p.subs = append(p.subs, id)
+				count = append(count, 0)
+			}
+			pos[si][fi] = r
+			count[r] += n
+		}
+	}
+	p.dues = make([][]due, len(p.subs))
+	for r, n := range count {
+		p.dues[r] = make([]due, 0, n)
+	}
+	for si := range results {
+		res := &results[si]
+		nf := len(res.ids)
+		for fi, r := range pos[si] {
+			if r < 0 {
+				continue
+			}
+			for ci := range res.cands {
+				if d := res.dues[ci*nf+fi]; d.kind != noKind {
+					p.dues[r] = append(p.dues[r], d)
+				}
+			}
+		}
+		results[si] = seriesDues{} // let it go
+	}
+}
+
+// noKind marks "nothing due" in a due.
+const noKind = 255
+
+// volumeDues is what a series adds to the plan's side tables.
 type volumeDues struct {
-	subs     []string
-	dues     []due
 	takeAt   map[store.AlertKey]time.Time
 	owned    map[store.AlertKey]bool
 	prevDate map[store.AlertKey]store.Date
 }
 
 func (l *volumeDues) mergeInto(p *plan) {
-	for i, s := range l.subs {
-		p.readers[s] = append(p.readers[s], l.dues[i])
-	}
 	for k, t := range l.takeAt {
 		p.takeAt[k] = t
 	}
@@ -226,78 +304,83 @@ func (l *volumeDues) mergeInto(p *plan) {
 }
 
 // dueOfVolume applies the rules to the followers of one volume's series,
-// given the alerts the volume already has.
-func (c *Notifier) dueOfVolume(p *plan, kindIdx map[store.AlertKind]uint8, runID string, cd candidate, follows []store.Follow, alerts []store.Alert) volumeDues {
+// given the alerts the volume already has (both ordered by subscriber),
+// writing one due (or noKind) per follower into out.
+func (c *Notifier) dueOfVolume(p *plan, runID string, cd candidate, follows []store.Follow, alerts []store.Alert, out []due, side *volumeDues) {
 	v := &p.vols[cd.idx]
-	var out volumeDues
-	bySub := make(map[string][]store.Alert, len(alerts))
-	for _, a := range alerts {
-		bySub[a.SubscriberID] = append(bySub[a.SubscriberID], a)
+	if !slices.IsSortedFunc(alerts, func(a, b store.Alert) int { return strings.Compare(a.SubscriberID, b.SubscriberID) }) {
+		alerts = slices.Clone(alerts)
+		slices.SortStableFunc(alerts, func(a, b store.Alert) int { return strings.Compare(a.SubscriberID, b.SubscriberID) })
 	}
-	for _, f := range follows {
+	j := 0
+	for fi, f := range follows {
+		out[fi] = due{kind: noKind}
 		var open [8]uint8  // claim mode per open kind
 		var isOpen [8]bool // still due to this reader
+		any := false
 		for _, k := range cd.open {
 			if k == 0 && v.FirstSeen.Before(f.CreatedAt) {
 				continue // back catalogue: seen before the reader followed
 			}
 			isOpen[k] = true
 			open[k] = claimNew
+			any = true
+		}
+		for j < len(alerts) && alerts[j].SubscriberID < f.SubscriberID {
+			j++
 		}
 		var prev store.Date
 		var prevAt time.Time
-		for _, a := range bySub[f.SubscriberID] {
+		for ; j < len(alerts) && alerts[j].SubscriberID == f.SubscriberID; j++ {
+			a := &alerts[j]
 			if a.State == store.Sent && !a.ReleaseDate.IsZero() && a.UpdatedAt.After(prevAt) {
 				prev, prevAt = a.ReleaseDate, a.UpdatedAt
 			}
-			ki, ok := kindIdx[a.Kind]
-			if !ok || !isOpen[ki] {
+			ki := p.kindIndex(a.Kind)
+			if ki < 0 || !isOpen[ki] {
 				continue
 			}
 			switch {
 			case a.State == store.Claimed && a.RunID == runID:
 				open[ki] = claimOwned
-				if out.owned == nil {
-					out.owned = make(map[store.AlertKey]bool)
+				if side.owned == nil {
+					side.owned = make(map[store.AlertKey]bool)
 				}
-				out.owned[a.AlertKey] = true
+				side.owned[a.AlertKey] = true
 			case a.State == store.Claimed && isReleased(a.RunID):
 				open[ki] = claimTake
-				if out.takeAt == nil {
-					out.takeAt = make(map[store.AlertKey]time.Time)
+				if side.takeAt == nil {
+					side.takeAt = make(map[store.AlertKey]time.Time)
 				}
-				out.takeAt[a.AlertKey] = a.ClaimedAt
+				side.takeAt[a.AlertKey] = a.ClaimedAt
 			default:
 				isOpen[ki] = false // sent, failed, uncertain, or in another run's hands
 			}
 		}
-		var d due
+		if !any {
+			continue
+		}
+		// The announce goes first; a reminder due with it is settled by the
+		// same message.
 		found := false
-		// The announce goes first; a reminder due with it is settled by it.
 		for _, k := range cd.open {
 			if !isOpen[k] {
 				continue
 			}
 			if !found {
-				d = due{vol: cd.idx, kind: k, claim: open[k], optIn: cd.optIn}
+				out[fi] = due{vol: cd.idx, kind: k, claim: open[k], optIn: cd.optIn}
 				found = true
 				continue
 			}
-			d.covers |= 1 << k
+			out[fi].covers |= 1 << k
 		}
-		if !found {
-			continue
-		}
-		out.subs = append(out.subs, f.SubscriberID)
-		out.dues = append(out.dues, d)
-		if !prev.IsZero() && prev != v.ReleaseDate {
-			if out.prevDate == nil {
-				out.prevDate = make(map[store.AlertKey]store.Date)
+		if found && !prev.IsZero() && prev != v.ReleaseDate {
+			if side.prevDate == nil {
+				side.prevDate = make(map[store.AlertKey]store.Date)
 			}
-			out.prevDate[store.AlertKey{SubscriberID: f.SubscriberID, VolumeID: v.ID}] = prev
+			side.prevDate[store.AlertKey{SubscriberID: f.SubscriberID, VolumeID: v.ID}] = prev
 		}
 	}
-	return out
 }
 
 // mode is how the claim of a covered kind is taken.
@@ -309,4 +392,15 @@ func (p *plan) mode(k store.AlertKey) uint8 {
 		return claimTake
 	}
 	return claimNew
+}
+
+// kindIndex returns the index of k in kinds, or -1: a few short strings,
+// faster to scan than to hash.
+func (p *plan) kindIndex(k store.AlertKind) int {
+	for i, pk := range p.kinds {
+		if pk == k {
+			return i
+		}
+	}
+	return -1
 }

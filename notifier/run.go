@@ -68,9 +68,10 @@ func (c *Notifier) run(ctx context.Context, runID string, rep *Report) error {
 		c.releaseAll(ctx, runID, slices.Collect(mapKeys(taken)), rep)
 		return fmt.Errorf("plan: %w", err)
 	}
-	rep.Readers = len(p.readers)
+	rep.Readers = len(p.subs)
 	rep.Reads.Series, rep.Reads.Volumes, rep.Reads.Follows, rep.Reads.Alerts = p.seriesRead, p.volumesRead, p.followsRead, p.alertsRead
-	for s, ds := range p.readers {
+	for r, ds := range p.dues {
+		s := p.subs[r]
 		for _, d := range ds {
 			delete(taken, p.key(s, d))
 			rep.add(p.kinds[d.kind], func(k *KindCount) { k.Due++ })
@@ -83,11 +84,15 @@ func (c *Notifier) run(ctx context.Context, runID string, rep *Report) error {
 	}
 	// Taken over but no longer due: give back, for the released-claim rules.
 	c.releaseAll(ctx, runID, slices.Collect(mapKeys(taken)), rep)
-	c.Logger.Debug("planned", "run", runID, "readers", len(p.readers), "alerts", p.dueItems())
+	c.Logger.Debug("planned", "run", runID, "readers", len(p.subs), "alerts", p.dueItems())
 
-	subs := slices.Sorted(mapKeys(p.readers))
+	order := make([]int32, len(p.subs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(p.subs[a], p.subs[b]) })
 	lim := NewLimiter(c.Clock, rate, c.Burst)
-	jobs := make(chan string)
+	jobs := make(chan int32)
 	var (
 		mu    sync.Mutex
 		first error
@@ -104,17 +109,17 @@ func (c *Notifier) run(ctx context.Context, runID string, rep *Report) error {
 	var wg sync.WaitGroup
 	for range c.Concurrency {
 		wg.Go(func() {
-			for sub := range jobs {
-				if err := c.mailReader(ctx, runID, p, sub, lim, rep); err != nil {
+			for r := range jobs {
+				if err := c.mailReader(ctx, runID, p, r, lim, rep); err != nil {
 					fail(err)
 				}
 			}
 		})
 	}
 feed:
-	for _, s := range subs {
+	for _, r := range order {
 		select {
-		case jobs <- s:
+		case jobs <- r:
 		case <-stop:
 			break feed
 		case <-ctx.Done():
@@ -172,11 +177,11 @@ type claimed struct {
 
 // mailReader claims, sends and resolves one reader's message. Its error
 // stops the run.
-func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, subID string, lim *Limiter, rep *Report) error {
+func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int32, lim *Limiter, rep *Report) error {
 	if ctx.Err() != nil {
 		return nil // stopping: start nothing new
 	}
-	items := p.readers[subID]
+	subID, items := p.subs[r], p.dues[r]
 	skip := func(ds []due, why string) {
 		for _, d := range ds {
 			rep.add(p.kinds[d.kind], func(k *KindCount) { k.Skipped++ })

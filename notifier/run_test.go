@@ -255,9 +255,9 @@ func TestReadsGrowWithSeriesAndVolumes(t *testing.T) {
 		st := newMemStore()
 		for s := range series {
 			sid := fmt.Sprintf("s%03d", s)
-			st.putVolume(vol(sid, 1, store.DateOf(now).AddDays(5), now.AddDate(-1, 0, 0)))   // remind-7 due
-			st.putVolume(vol(sid, 2, store.Date{}, now.Add(-time.Hour)))                       // announce due
-			for q := range quietVolumes {                                                       // nothing due: dated far, seen long ago
+			st.putVolume(vol(sid, 1, store.DateOf(now).AddDays(5), now.AddDate(-1, 0, 0))) // remind-7 due
+			st.putVolume(vol(sid, 2, store.Date{}, now.Add(-time.Hour)))                   // announce due
+			for q := range quietVolumes {                                                  // nothing due: dated far, seen long ago
 				st.putVolume(vol(sid, 10+q, store.DateOf(now).AddDays(90+q), now.AddDate(-1, 0, 0)))
 			}
 		}
