@@ -218,10 +218,26 @@ func (p *pebble) root(t *testing.T) *x509.CertPool {
 // autocert, the challenge answered by Serve on loopback, keeps it in the
 // store's blobs, and shows that a replacement instance on the same store
 // serves it without asking any CA.
+//
+// On the embedded store, and on DynamoDB (the emulator) as on AWS, where
+// the replacement opens its own client on the same table.
 func TestACMEWithPebble(t *testing.T) {
+	t.Run("bolt", func(t *testing.T) {
+		e := newEnv(t)
+		testACME(t, e, e.st)
+	})
+	t.Run("dynamo", func(t *testing.T) {
+		open, reopen := dynamoStore(t)
+		testACME(t, newEnvOn(t, open), reopen())
+	})
+}
+
+// testACME gets a certificate for e's backend, then serves it from a
+// second Manager whose cache is over again (the blobs of a replacement
+// instance).
+func testACME(t *testing.T, e *env, again store.Blobs) {
 	tlsLn, httpLn := listen(t), listen(t)
 	p := startPebble(t, tlsLn.Addr().(*net.TCPAddr).Port, httpLn.Addr().(*net.TCPAddr).Port)
-	e := newEnv(t)
 	const host = "mangaalert.test"
 
 	m, err := NewACME(ACMEConfig{Hosts: []string{host}, Email: "ops@mangaalert.test", Cache: BlobCache{Blobs: e.st},
@@ -260,7 +276,7 @@ func TestACMEWithPebble(t *testing.T) {
 	require.NoError(t, <-httpDone)
 
 	// A new instance: same store, and a CA that cannot be reached.
-	m2, err := NewACME(ACMEConfig{Hosts: []string{host}, Cache: BlobCache{Blobs: e.st}, DirectoryURL: "https://127.0.0.1:1/dir"})
+	m2, err := NewACME(ACMEConfig{Hosts: []string{host}, Cache: BlobCache{Blobs: again}, DirectoryURL: "https://127.0.0.1:1/dir"})
 	require.NoError(t, err)
 	ln2 := listen(t)
 	ctx2, cancel2 := context.WithCancel(context.Background())

@@ -25,6 +25,9 @@ import (
 	"github.com/manga-alert-italia/mangaalert/store"
 )
 
+// The notifier's mails take their links from this package.
+var _ notifier.Links = (*Links)(nil)
+
 // findBrowser returns Debian's chromium (or another Chrome) from PATH.
 func findBrowser(t *testing.T) string {
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {

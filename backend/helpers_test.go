@@ -18,9 +18,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/integration"
 	"github.com/manga-alert-italia/mangaalert/store"
 	"github.com/manga-alert-italia/mangaalert/store/bolt"
 )
+
+func TestMain(m *testing.M) { integration.Main(m) }
 
 // clock is a settable time: tests move it instead of sleeping.
 type clock struct {
@@ -81,7 +84,7 @@ var (
 type env struct {
 	t      *testing.T
 	b      *Backend
-	st     *bolt.Store
+	st     store.Store
 	clock  *clock
 	mail   *memMailer
 	logs   *bytes.Buffer
@@ -99,11 +102,21 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+// newEnv is an env on the embedded store.
 func newEnv(t *testing.T, tweak ...func(*Config)) *env {
 	t.Helper()
+	return newEnvOn(t, func(now func() time.Time) store.Store {
+		st, err := bolt.Open(filepath.Join(t.TempDir(), "store.db"), bolt.WithNoSync(), bolt.WithClock(now))
+		require.NoError(t, err)
+		return st
+	}, tweak...)
+}
+
+// newEnvOn is an env on the store open makes, with the env's clock.
+func newEnvOn(t *testing.T, open func(now func() time.Time) store.Store, tweak ...func(*Config)) *env {
+	t.Helper()
 	clk := &clock{t: t0}
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "store.db"), bolt.WithNoSync(), bolt.WithClock(clk.Now))
-	require.NoError(t, err)
+	st := open(clk.Now)
 	t.Cleanup(func() { _ = st.Close() })
 	seed(t, st, clk.Now())
 	e := &env{t: t, st: st, clock: clk, mail: &memMailer{}, logs: &bytes.Buffer{}, logsMu: &sync.Mutex{}}
@@ -122,6 +135,7 @@ func newEnv(t *testing.T, tweak ...func(*Config)) *env {
 	for _, f := range tweak {
 		f(&cfg)
 	}
+	var err error
 	e.b, err = New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() {
@@ -158,7 +172,7 @@ func seedVolumes() []store.Volume {
 	}
 }
 
-func seed(t testing.TB, st *bolt.Store, now time.Time) {
+func seed(t testing.TB, st store.Store, now time.Time) {
 	ctx := context.Background()
 	for _, s := range seedSeries {
 		require.NoError(t, st.PutSeries(ctx, s))
