@@ -13,7 +13,7 @@ const (
 	ebsPricingURL   = "https://aws.amazon.com/ebs/pricing/"
 	vpcPricingURL   = "https://aws.amazon.com/vpc/pricing/"
 	logsPricingURL  = "https://aws.amazon.com/cloudwatch/pricing/"
-	usEast1FigureNB = "us-east-1 list price (Milan's is not at hand; it is typically a little higher)"
+	usEast1FigureNB = "us-east-1 list price (the Milan figure is not known here)"
 )
 
 // InstancePrices are on-demand Linux prices per hour, with the date each

@@ -139,10 +139,11 @@ type DeployResult struct {
 	Changed         bool                      // a new revision was rolled out
 }
 
-// Deploy rolls the image out: it registers new revisions of the task
-// definitions that changed (all containers run the one image, so the
-// scheduled tasks get it too), points the service at the new one, and
-// waits for steady state, reporting events through OnEvent as they happen.
+// Deploy rolls the image out: it registers a new revision of the service's
+// task definition when it changed, points the service at it, and waits for
+// steady state, reporting events through OnEvent as they happen. Once the
+// service runs the image, the scheduled tasks' definitions get it too (one
+// image for all), so a release that rolls back never reaches them.
 // When the circuit breaker rolls back it returns a *RollbackError naming
 // the failed revision and why its tasks stopped; when time runs out, a
 // *TimeoutError. Nothing changed is not an error.
@@ -203,30 +204,59 @@ func (d *deployer) run(ctx context.Context) (*DeployResult, error) {
 	if err := r.images(ctx); err != nil {
 		return nil, err
 	}
-	if err := r.taskDefinitions(ctx); err != nil {
+	if err := d.register(ctx, r.spec.Service); err != nil {
 		return nil, err
 	}
 	res := &DeployResult{TaskDefinitions: r.st.TaskDefinitions}
-	for _, a := range r.st.Actions {
+	changed, err := d.rollout(ctx, res)
+	if err != nil {
+		return res, err
+	}
+	res.Changed = changed
+	// Only now the scheduled tasks get the image: a release the circuit
+	// breaker rolls back never reaches them.
+	for _, t := range r.spec.Tasks {
+		if err := d.register(ctx, t); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// register ensures one container's task definition and reports a new
+// revision.
+func (d *deployer) register(ctx context.Context, c Container) error {
+	n := len(d.r.st.Actions)
+	if err := d.r.taskDefinition(ctx, c); err != nil {
+		return err
+	}
+	for _, a := range d.r.st.Actions[n:] {
 		if a.Op != Keep {
 			d.emit(EventRegistered, "", "%s %s", a.Name, a.Detail)
 		}
 	}
+	return nil
+}
+
+// rollout points the service at its new revision and watches the rollout;
+// it reports whether there was anything to roll out.
+func (d *deployer) rollout(ctx context.Context, res *DeployResult) (bool, error) {
+	r := d.r
 	name := r.n.service(r.spec.Service.Name)
 	td := r.st.TaskDefinitions[r.spec.Service.Name].ARN
 	svc, err := d.h.findService(ctx, r.n, name)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	if svc == nil {
-		return nil, fmt.Errorf("service %q does not exist in cluster %q: run Ensure first", name, r.n.cluster())
+		return false, fmt.Errorf("service %q does not exist in cluster %q: run Ensure first", name, r.n.cluster())
 	}
 	var dep *ecstypes.Deployment
 	if aws.ToString(svc.TaskDefinition) == td {
 		dep = primary(svc.Deployments)
 		if dep != nil && dep.RolloutState == ecstypes.DeploymentRolloutStateCompleted && len(svc.Deployments) == 1 {
 			d.emit(EventDone, aws.ToString(dep.Id), "%s already runs %s", name, td)
-			return res, nil
+			return false, nil
 		}
 	} else {
 		out, err := d.h.c.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{
@@ -237,16 +267,16 @@ func (d *deployer) run(ctx context.Context) (*DeployResult, error) {
 			DeploymentConfiguration: r.serviceSettings().Deployment,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("update service %q to %s: %w", name, td, err)
+			return false, fmt.Errorf("update service %q to %s: %w", name, td, err)
 		}
 		dep = primary(out.Service.Deployments)
 	}
 	if dep == nil {
-		return nil, fmt.Errorf("service %q reports no primary deployment; look at it in the ECS console", name)
+		return false, fmt.Errorf("service %q reports no primary deployment; look at it in the ECS console", name)
 	}
-	res.Deployment, res.Changed = aws.ToString(dep.Id), true
+	res.Deployment = aws.ToString(dep.Id)
 	d.emit(EventDeployment, res.Deployment, "%s → %s (%s)", name, td, r.st.Deployment)
-	return res, d.watch(ctx, name, td, dep)
+	return true, d.watch(ctx, name, td, dep)
 }
 
 func primary(ds []ecstypes.Deployment) *ecstypes.Deployment {

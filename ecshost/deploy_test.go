@@ -237,10 +237,11 @@ func TestDeploySucceeds(t *testing.T) {
 	assert.True(t, u.DeploymentConfiguration.DeploymentCircuitBreaker.Rollback)
 
 	assert.Equal(t, []ecshost.EventKind{
-		ecshost.EventRegistered, ecshost.EventRegistered, ecshost.EventRegistered, ecshost.EventDeployment,
+		ecshost.EventRegistered, ecshost.EventDeployment,
 		ecshost.EventService, ecshost.EventTasks,
 		ecshost.EventService, ecshost.EventTasks,
 		ecshost.EventService, ecshost.EventRollout, ecshost.EventDone,
+		ecshost.EventRegistered, ecshost.EventRegistered, // the scheduled tasks, after the service
 	}, rec.kinds(), rec.text())
 	assert.Contains(t, rec.text(), "has started 1 tasks")
 	assert.Contains(t, rec.text(), "1 running, 0 pending, 0 failed of 1")
@@ -303,6 +304,8 @@ func TestDeployRolledBack(t *testing.T) {
 		assert.Contains(t, err.Error(), want)
 	}
 	assert.NotContains(t, err.Error(), "Scaling activity")
+	assert.Empty(t, f.defs["manga-scrape"], "a rolled-back image never reaches the scheduled tasks")
+	assert.Empty(t, f.defs["manga-notify"])
 	assert.Contains(t, rec.text(), "FAILED")
 	assert.Contains(t, rec.text(), "failed container health checks")
 }
@@ -335,4 +338,38 @@ func TestDeployNeedsASpec(t *testing.T) {
 	assert.Contains(t, err.Error(), "another ECR repository")
 	assert.Empty(t, f.updates)
 	assert.Empty(t, f.defs)
+}
+
+// slowRole answers CreateService and RegisterTaskDefinition as ECS does
+// while a new role is not visible yet, n times, then lets them through.
+type slowRole struct {
+	*fakeECS
+	n int
+}
+
+func (s *slowRole) RegisterTaskDefinition(ctx context.Context, in *ecs.RegisterTaskDefinitionInput, opts ...func(*ecs.Options)) (*ecs.RegisterTaskDefinitionOutput, error) {
+	if s.n > 0 {
+		s.n--
+		return nil, &smithy.GenericAPIError{Code: "ClientException", Message: "Role is not valid"}
+	}
+	return s.fakeECS.RegisterTaskDefinition(ctx, in, opts...)
+}
+
+func TestDeployWaitsForANewRole(t *testing.T) {
+	f := &slowRole{fakeECS: newFakeECS(func(svc *ecstypes.Service, nd, od *ecstypes.Deployment) {
+		nd.RunningCount, nd.RolloutState = 1, ecstypes.DeploymentRolloutStateCompleted
+		drop(svc, "ecs-svc/old")
+	}), n: 2}
+	h := ecshost.New(ecshost.Clients{ECS: f, Region: region}, ecshost.WithAccount(account), ecshost.WithPollInterval(time.Millisecond, time.Millisecond))
+	_, err := h.Deploy(context.Background(), image2, ecshost.WithSpec(baseSpec()))
+	require.NoError(t, err)
+	assert.Equal(t, 0, f.n)
+
+	f.n = 1_000_000 // never visible: the AWS error comes back, not a timeout
+	f.defs = map[string][]registered{}
+	_, err = ecshost.New(ecshost.Clients{ECS: f, Region: region}, ecshost.WithAccount(account), ecshost.WithPollInterval(time.Millisecond, time.Millisecond),
+		ecshost.WithIAMPropagation(20*time.Millisecond)).
+		Deploy(context.Background(), "123456789012.dkr.ecr.eu-south-1.amazonaws.com/mangaalert:3.0.0", ecshost.WithSpec(baseSpec()))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Role is not valid")
 }

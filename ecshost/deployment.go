@@ -10,7 +10,7 @@ type Deployment struct {
 }
 
 func (d Deployment) String() string {
-	return fmt.Sprintf("%d%%/%d%% (%s)", d.MinimumHealthyPercent, d.MaximumPercent, d.Why)
+	return fmt.Sprintf("%d%%/%d%%: %s", d.MinimumHealthyPercent, d.MaximumPercent, d.Why)
 }
 
 // staticHostPort returns the first fixed host port the service publishes

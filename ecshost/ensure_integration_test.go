@@ -106,6 +106,13 @@ func TestEnsureOnEmulator(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 
+	plan, err := e.host.Plan(ctx, e.spec)
+	require.NoError(t, err)
+	assert.False(t, plan.Offline)
+	assert.Equal(t, 12, plan.Changes())
+	assert.Empty(t, operations(e.calls.Mutating()), "Plan writes nothing")
+
+	e.calls.Reset()
 	st, err := e.host.Ensure(ctx, e.spec)
 	require.NoError(t, err)
 	assert.True(t, st.Changed())
@@ -219,6 +226,51 @@ func TestEnsureOnEmulator(t *testing.T) {
 		assert.Equal(t, int32(2), st3.TaskDefinitions["scrape"].Revision)
 		assert.Equal(t, int32(1), st3.TaskDefinitions["notify"].Revision)
 		assert.Equal(t, int32(1), st3.TaskDefinitions["serve"].Revision)
+
+		// Back to the original: a revision again, since the latest differs.
+		e.calls.Reset()
+		st4, err := e.host.Ensure(ctx, e.spec)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"ECS.RegisterTaskDefinition"}, operations(e.calls.Mutating()))
+		assert.Equal(t, int32(3), st4.TaskDefinitions["scrape"].Revision)
+	})
+
+	t.Run("drift is put back", func(t *testing.T) {
+		_, err := e.logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String("/ecs/manga"), RetentionInDays: aws.Int32(3653)})
+		require.NoError(t, err)
+		_, err = e.iam.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("manga-ecs-execution"),
+			PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
+		require.NoError(t, err)
+		_, err = e.ecs.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String("manga"), Service: aws.String("manga-serve"), DesiredCount: aws.Int32(0)})
+		require.NoError(t, err)
+		_, err = e.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String("manga-ecs-host"), HealthCheckGracePeriod: aws.Int32(0)})
+		require.NoError(t, err)
+
+		plan, err := e.host.Plan(ctx, e.spec)
+		require.NoError(t, err)
+		assert.Equal(t, 4, plan.Changes(), "%v", plan.Actions)
+
+		e.calls.Reset()
+		_, err = e.host.Ensure(ctx, e.spec)
+		require.NoError(t, err)
+		assert.ElementsMatch(t, []string{"CloudWatch Logs.PutRetentionPolicy", "IAM.UpdateAssumeRolePolicy", "ECS.UpdateService", "Auto Scaling.UpdateAutoScalingGroup"},
+			operations(e.calls.Mutating()))
+		e.calls.Reset()
+		_, err = e.host.Ensure(ctx, e.spec)
+		require.NoError(t, err)
+		assert.Empty(t, operations(e.calls.Mutating()))
+	})
+
+	t.Run("container insights can be turned on", func(t *testing.T) {
+		spec := e.spec
+		spec.ContainerInsights = true
+		e.calls.Reset()
+		_, err := e.host.Ensure(ctx, spec)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"ECS.UpdateCluster"}, operations(e.calls.Mutating()))
+		cl, err := e.ecs.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{"manga"}, Include: []ecstypes.ClusterField{ecstypes.ClusterFieldSettings}})
+		require.NoError(t, err)
+		assert.Equal(t, "enabled", aws.ToString(cl.Clusters[0].Settings[0].Value))
 	})
 
 	t.Run("delete leaves nothing of ours", func(t *testing.T) {

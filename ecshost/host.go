@@ -28,6 +28,7 @@ type Host struct {
 	delays  poll.Delays
 	logGBs  float64
 	timeout time.Duration // Delete's bound when the context has none
+	iamWait time.Duration
 
 	mu   sync.Mutex
 	spec *Spec // of the last successful Ensure, for Deploy
@@ -62,11 +63,15 @@ func WithLogVolume(gbPerMonth float64) Option { return func(h *Host) { h.logGBs 
 // (default 20 minutes): it never waits forever for AWS.
 func WithDeleteTimeout(d time.Duration) Option { return func(h *Host) { h.timeout = d } }
 
+// WithIAMPropagation sets how long ECS calls naming a new role are retried
+// while the role is not visible yet (default DefaultIAMPropagation).
+func WithIAMPropagation(d time.Duration) Option { return func(h *Host) { h.iamWait = d } }
+
 // New returns a Host using the given clients. With the zero Clients only
 // Plan works, offline.
 func New(c Clients, opts ...Option) *Host {
 	h := &Host{c: c, region: c.Region, delays: poll.Delays{Min: 2 * time.Second, Max: 15 * time.Second},
-		logGBs: DefaultLogGBPerMonth, timeout: 20 * time.Minute}
+		logGBs: DefaultLogGBPerMonth, timeout: 20 * time.Minute, iamWait: DefaultIAMPropagation}
 	for _, o := range opts {
 		o(h)
 	}

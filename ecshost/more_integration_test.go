@@ -10,11 +10,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -23,6 +26,9 @@ import (
 )
 
 var (
+	_ ecshost.SSMAPI         = (*ssm.Client)(nil)
+	_ ecshost.LogsAPI        = (*cloudwatchlogs.Client)(nil)
+	_ ecshost.STSAPI         = (*sts.Client)(nil)
 	_ ecshost.EC2API         = (*ec2.Client)(nil)
 	_ ecshost.AutoScalingAPI = (*autoscaling.Client)(nil)
 	_ ecshost.IAMAPI         = (*iam.Client)(nil)
@@ -44,7 +50,7 @@ func TestDeployOnEmulator(t *testing.T) {
 	res, err := e.host.Deploy(ctx, image, ecshost.OnEvent(rec.add))
 	require.NoError(t, err, rec.text())
 	assert.True(t, res.Changed)
-	assert.Equal(t, []string{"ECS.RegisterTaskDefinition", "ECS.RegisterTaskDefinition", "ECS.RegisterTaskDefinition", "ECS.UpdateService"},
+	assert.Equal(t, []string{"ECS.RegisterTaskDefinition", "ECS.UpdateService", "ECS.RegisterTaskDefinition", "ECS.RegisterTaskDefinition"},
 		operations(e.calls.Mutating()))
 	assert.Contains(t, rec.kinds(), ecshost.EventDone)
 

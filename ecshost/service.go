@@ -61,7 +61,7 @@ func (r *run) service(ctx context.Context) error {
 		if !r.apply {
 			return nil
 		}
-		out, err := r.h.c.ECS.CreateService(ctx, &ecs.CreateServiceInput{
+		in := &ecs.CreateServiceInput{
 			Cluster:                 aws.String(r.n.cluster()),
 			ServiceName:             aws.String(name),
 			TaskDefinition:          aws.String(td),
@@ -73,6 +73,11 @@ func (r *run) service(ctx context.Context) error {
 			PropagateTags:           set.PropagateTags,
 			EnableECSManagedTags:    set.EnableECSManagedTags,
 			Tags:                    ecsTags(mergeTags(r.tags(), map[string]string{TagSpecHash: hash})),
+		}
+		var out *ecs.CreateServiceOutput
+		err := r.h.retryRole(ctx, "create service "+name, func(ctx context.Context) (err error) {
+			out, err = r.h.c.ECS.CreateService(ctx, in)
+			return err
 		})
 		if err != nil {
 			return fmt.Errorf("create service %q: %w", name, err)

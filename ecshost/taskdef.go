@@ -117,7 +117,11 @@ func (r *run) taskDefinition(ctx context.Context, c Container) error {
 			td.ARN = r.n.arn("ecs", r.n.region, "task-definition/"+family+":<next>")
 			break
 		}
-		out, err := r.h.c.ECS.RegisterTaskDefinition(ctx, in)
+		var out *ecs.RegisterTaskDefinitionOutput
+		err := r.h.retryRole(ctx, "register "+family, func(ctx context.Context) (err error) {
+			out, err = r.h.c.ECS.RegisterTaskDefinition(ctx, in)
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("register task definition %q: %w", family, err)
 		}
