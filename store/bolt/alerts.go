@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -138,19 +139,30 @@ func (s *Store) AlertsOfVolume(ctx context.Context, volumeID string) ([]store.Al
 	var out []store.Alert
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		p := prefix(volumeID)
-		c := tx.Bucket(bucketAlerts).Cursor()
+		// One pass copies every subscriber id and record into one buffer,
+		// which becomes one string: the strings of all the alerts cost one
+		// allocation, and the result slice is sized once.
 		var buf []byte
+		var ends []int // per alert: end of its subscriber id, end of its record
+		c := tx.Bucket(bucketAlerts).Cursor()
 		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-			rest := k[len(p):] // subscriber id 0 kind
-			i := bytes.IndexByte(rest, sep)
-			if i < 0 {
-				return fmt.Errorf("alert key %q: %w", k, errCorrupt)
+			buf = append(buf, k[len(p):]...) // subscriber id 0 kind
+			ends = append(ends, len(buf))
+			buf = append(buf, v...)
+			ends = append(ends, len(buf))
+		}
+		all := string(buf)
+		out = make([]store.Alert, 0, len(ends)/2)
+		start := 0
+		for i := 0; i < len(ends); i += 2 {
+			key, rec := all[start:ends[i]], all[ends[i]:ends[i+1]]
+			start = ends[i+1]
+			j := strings.IndexByte(key, sep)
+			if j < 0 {
+				return fmt.Errorf("alert key %q: %w", key, errCorrupt)
 			}
-			// One allocation for the subscriber id and the record.
-			buf = append(append(buf[:0], rest[:i]...), v...)
-			all := string(buf)
-			key := store.AlertKey{VolumeID: volumeID, SubscriberID: all[:i], Kind: alertKind(rest[i+1:])}
-			a, err := decodeAlertFrom(key, stringDecoder(all[i:]))
+			k := store.AlertKey{VolumeID: volumeID, SubscriberID: key[:j], Kind: alertKind(key[j+1:])}
+			a, err := decodeAlertFrom(k, stringDecoder(rec))
 			if err != nil {
 				return err
 			}
@@ -162,8 +174,8 @@ func (s *Store) AlertsOfVolume(ctx context.Context, volumeID string) ([]store.Al
 }
 
 // alertKind returns the common kinds without allocating.
-func alertKind(b []byte) store.AlertKind {
-	switch string(b) {
+func alertKind(b string) store.AlertKind {
+	switch b {
 	case string(store.Announce):
 		return store.Announce
 	case "remind-30":

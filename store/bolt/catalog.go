@@ -255,16 +255,27 @@ func (s *Store) scanDates(ctx context.Context, from, end store.Date) ([]store.Vo
 		if !end.IsZero() {
 			stop = dateBound(end)
 		}
+		// The records are copied into one buffer, then one string: the
+		// strings of every volume cost one allocation.
+		var buf []byte
+		var ends []int
 		c := tx.Bucket(bucketVolDate).Cursor()
 		for k, val := c.Seek(dateBound(from)); k != nil; k, val = c.Next() {
 			if stop != nil && bytes.Compare(k, stop) >= 0 {
 				break
 			}
-			v, err := decodeVolume(val)
-			if err != nil {
+			buf = append(buf, val...)
+			ends = append(ends, len(buf))
+		}
+		all := string(buf)
+		out = make([]store.Volume, len(ends))
+		start := 0
+		for i, end := range ends {
+			var err error
+			if out[i], err = decodeVolumeFrom(stringDecoder(all[start:end])); err != nil {
 				return err
 			}
-			out = append(out, v)
+			start = end
 		}
 		return nil
 	})

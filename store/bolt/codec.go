@@ -222,8 +222,9 @@ func encodeVolume(v store.Volume) []byte {
 	return e.b
 }
 
-func decodeVolume(b []byte) (store.Volume, error) {
-	d := newDecoder(b)
+func decodeVolume(b []byte) (store.Volume, error) { return decodeVolumeFrom(newDecoder(b)) }
+
+func decodeVolumeFrom(d *decoder) (store.Volume, error) {
 	v := store.Volume{
 		ID:       d.str(),
 		SeriesID: d.str(),

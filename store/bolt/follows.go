@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -81,11 +82,24 @@ func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, mk fu
 	var out []store.Follow
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		p := prefix(id)
+		// All the other ids go into one buffer, then one string: a
+		// thousand followers cost two allocations, not a thousand.
+		var buf []byte
+		var ends []int
+		var times []time.Time
 		c := tx.Bucket(bucket).Cursor()
 		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-			f := mk(id, string(k[len(p):]))
-			f.CreatedAt = getTime(v)
-			out = append(out, f)
+			buf = append(buf, k[len(p):]...)
+			ends = append(ends, len(buf))
+			times = append(times, getTime(v))
+		}
+		all := string(buf)
+		out = make([]store.Follow, len(ends))
+		start := 0
+		for i, end := range ends {
+			out[i] = mk(id, all[start:end])
+			out[i].CreatedAt = times[i]
+			start = end
 		}
 		return nil
 	})
