@@ -464,8 +464,9 @@ func (b *Backend) apiTokenFailed(w http.ResponseWriter, r *http.Request, err err
 // bearer reads the manage token of the Authorization header and loads its
 // reader; false when it answered already.
 func (b *Backend) bearer(w http.ResponseWriter, r *http.Request) (store.Subscriber, bool) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || strings.TrimSpace(tok) == "" {
+	auth := r.Header.Get("Authorization")
+	scheme, tok, _ := strings.Cut(auth, " ")
+	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
 		writeAPIError(w, http.StatusUnauthorized, "unauthorized", "Manca il token: manda Authorization: Bearer <token di gestione>.", "")
 		return store.Subscriber{}, false
 	}

@@ -25,7 +25,8 @@ const csp = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; 
 // securityHeaders sets what every answer carries. HSTS only over TLS: sent
 // over plain HTTP it means nothing, and on a laptop it would pin
 // localhost to https. The values are shared slices, set without the
-// allocation Header.Set makes: net/http only reads them.
+// allocation Header.Set makes: net/http only reads them, and with len ==
+// cap == 1 even a Header.Add copies before appending.
 func securityHeaders(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	for _, kv := range staticHeaders {

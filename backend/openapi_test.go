@@ -138,6 +138,10 @@ func apiCases() []apiCase {
 		{op: "confirm", name: "empty body", req: apiReq("POST", "/confirmations", "", "Content-Type", "application/json"), status: 400},
 
 		{op: "getMe", req: asReader("GET", "/me", nil), status: 200},
+		{op: "getMe", name: "lower-case scheme", req: func(t *testing.T, e *env) *http.Request {
+			s := e.confirmed("api@example.it", "one-piece")
+			return apiReq("GET", "/me", nil, "Authorization", "bearer "+e.links().ManageToken(s))(t, e)
+		}, status: 200},
 		{op: "getMe", name: "no token", req: apiReq("GET", "/me", nil), status: 401},
 		{op: "getMe", name: "bad token", req: apiReq("GET", "/me", nil, "Authorization", "Bearer abc.def"), status: 401},
 		{op: "getMe", name: "deleted", req: asReader("GET", "/me", nil, deleted), status: 404},

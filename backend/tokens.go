@@ -131,38 +131,49 @@ func verify(keys [][]byte, tok string, want Purpose, bind string, now time.Time)
 }
 
 // keyring caches the signing keys for a while, so a request does not wait
-// for Secrets Manager; when Keys fails it keeps using what it had.
+// for Secrets Manager. When they are due, one request fetches them while
+// the others go on with the keys in hand; when the fetch fails those stay
+// in use and the next try comes a little later.
 type keyring struct {
 	keys Keys
 	ttl  time.Duration
 	now  func() time.Time
 
-	mu       sync.Mutex
-	current  []byte
-	previous []byte
-	fetched  time.Time
+	mu         sync.Mutex
+	current    []byte
+	previous   []byte
+	fetched    time.Time
+	refreshing bool
 }
 
 func (r *keyring) get(ctx context.Context) (current []byte, all [][]byte, err error) {
 	r.mu.Lock()
+	due := r.current == nil || r.now().Sub(r.fetched) >= r.ttl
+	if !due || (r.refreshing && r.current != nil) {
+		defer r.mu.Unlock()
+		return r.current, [][]byte{r.current, r.previous}, nil
+	}
+	r.refreshing = true
+	r.mu.Unlock()
+
+	cur, prev, err := r.keys.SigningKeys(ctx)
+	switch {
+	case err == nil && len(cur) < MinKeyLen:
+		err = fmt.Errorf("signing key is %d bytes: want at least %d", len(cur), MinKeyLen)
+	case err == nil && len(prev) > 0 && len(prev) < MinKeyLen:
+		prev = nil // a short previous key is not worth failing over: ignore it
+	}
+
+	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.current == nil || r.now().Sub(r.fetched) >= r.ttl {
-		cur, prev, err := r.keys.SigningKeys(ctx)
-		switch {
-		case err == nil && len(cur) < MinKeyLen:
-			err = fmt.Errorf("signing key is %d bytes: want at least %d", len(cur), MinKeyLen)
-		case err == nil && len(prev) > 0 && len(prev) < MinKeyLen:
-			prev = nil // a short previous key is not worth failing over: ignore it
+	r.refreshing = false
+	if err != nil {
+		if r.current == nil {
+			return nil, nil, fmt.Errorf("signing keys: %w", err)
 		}
-		if err != nil {
-			if r.current == nil {
-				return nil, nil, fmt.Errorf("signing keys: %w", err)
-			}
-			// Keep the keys we have; ask again after a short pause.
-			r.fetched = r.now().Add(-r.ttl + 10*time.Second)
-		} else {
-			r.current, r.previous, r.fetched = cur, prev, r.now()
-		}
+		r.fetched = r.now().Add(-r.ttl + 10*time.Second) // try again in 10 s
+	} else {
+		r.current, r.previous, r.fetched = cur, prev, r.now()
 	}
 	return r.current, [][]byte{r.current, r.previous}, nil
 }

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +104,48 @@ func TestLinks(t *testing.T) {
 	assert.Equal(t, l.UnsubscribeURL(s), nl.UnsubscribeURL(s))
 	_, err = NewLinks(t.Context(), "https://mangaalert.test", StaticKeys{Current: []byte("short")})
 	assert.ErrorContains(t, err, "at least 32")
+}
+
+// gatedKeys answers SigningKeys only when told to.
+type gatedKeys struct {
+	entered chan struct{}
+	release chan struct{}
+	cur     []byte
+}
+
+func (g *gatedKeys) SigningKeys(context.Context) ([]byte, []byte, error) {
+	g.entered <- struct{}{}
+	<-g.release
+	return g.cur, nil, nil
+}
+
+// TestKeyringRefreshesInTheBackground: while one request fetches due
+// keys, the others sign and verify with the keys in hand.
+func TestKeyringRefreshesInTheBackground(t *testing.T) {
+	clk := &clock{t: t0}
+	g := &gatedKeys{entered: make(chan struct{}, 1), release: make(chan struct{}), cur: key1}
+	r := &keyring{keys: g, ttl: time.Minute, now: clk.Now}
+	go func() { <-g.entered; g.release <- struct{}{} }()
+	cur, _, err := r.get(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, key1, cur)
+
+	clk.Advance(time.Minute)
+	g.cur = key2
+	done := make(chan []byte)
+	go func() { c, _, _ := r.get(context.Background()); done <- c }()
+	<-g.entered // the refresh is under way, and blocked
+	other := make(chan []byte)
+	go func() { c, _, _ := r.get(context.Background()); other <- c }()
+	select {
+	case c := <-other:
+		assert.Equal(t, key1, c, "the keys in hand, without waiting")
+	case <-time.After(10 * time.Second):
+		t.Fatal("a request waited for the refresh")
+	}
+	g.release <- struct{}{}
+	assert.Equal(t, key2, <-done)
+	cur, _, err = r.get(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, key2, cur)
 }
