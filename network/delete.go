@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -46,6 +47,7 @@ func (n *Network) Delete(ctx context.Context, stack string) error {
 
 	contents := make([]*inVPC, len(vpcs))
 	var foreign []string
+	natENIs := map[string]bool{}
 	for i, v := range vpcs {
 		vpcID := aws.ToString(v.VpcId)
 		if contents[i], err = n.inVPC(ctx, vpcID); err != nil {
@@ -56,6 +58,12 @@ func (n *Network) Delete(ctx context.Context, stack string) error {
 			return err
 		}
 		foreign = append(foreign, f...)
+		maps.Copy(natENIs, contents[i].natENIs)
+	}
+	for _, a := range eips {
+		if eni := aws.ToString(a.NetworkInterfaceId); eni != "" && !natENIs[eni] {
+			foreign = append(foreign, fmt.Sprintf("Elastic IP %s of the stack, associated with %s", aws.ToString(a.PublicIp), eni))
+		}
 	}
 	if len(foreign) > 0 {
 		return fmt.Errorf("network: delete stack %q: %w: %s; nothing was deleted: delete those first (the stacks that use this network), then run Delete again",
@@ -179,16 +187,27 @@ func (n *Network) foreign(ctx context.Context, stack, vpcID string, in *inVPC) (
 			out = append(out, fmt.Sprintf("internet gateway %s attached to %s", aws.ToString(g.InternetGatewayId), vpcID))
 		}
 	}
-	p := ec2.NewDescribeNetworkInterfacesPaginator(n.client, &ec2.DescribeNetworkInterfacesInput{Filters: []types.Filter{filter("vpc-id", vpcID)}})
+	users, err := n.interfaces(ctx, filter("vpc-id", vpcID), in.natENIs)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, users...), nil
+}
+
+// interfaces lists the network interfaces matching f that are not a NAT
+// gateway's: instances, tasks, endpoints, whatever holds a subnet.
+func (n *Network) interfaces(ctx context.Context, f types.Filter, natENIs map[string]bool) ([]string, error) {
+	var out []string
+	p := ec2.NewDescribeNetworkInterfacesPaginator(n.client, &ec2.DescribeNetworkInterfacesInput{Filters: []types.Filter{f}})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, wrap(err, "list the network interfaces of %s", vpcID)
+			return nil, wrap(err, "list network interfaces")
 		}
 		for _, e := range page.NetworkInterfaces {
 			id := aws.ToString(e.NetworkInterfaceId)
-			if in.natENIs[id] || e.InterfaceType == types.NetworkInterfaceTypeNatGateway {
-				continue // a NAT gateway's, deleted with it
+			if natENIs[id] || e.InterfaceType == types.NetworkInterfaceTypeNatGateway {
+				continue // a NAT gateway's, which goes with it
 			}
 			what := "network interface " + id
 			if e.Attachment != nil && e.Attachment.InstanceId != nil {

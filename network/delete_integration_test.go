@@ -143,17 +143,52 @@ func TestDeleteRefusesForeignDependencies(t *testing.T) {
 func TestDeleteNamesRunningInstances(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	ctx, c := w.ctx, w.ec2
+	ctx := w.ctx
 	st, err := w.net.Ensure(ctx, network.Spec{Stack: w.stack})
 	require.NoError(t, err)
-	images, err := c.DescribeImages(ctx, &ec2.DescribeImagesInput{})
-	require.NoError(t, err)
-	require.NotEmpty(t, images.Images)
-	run, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: images.Images[0].ImageId, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
-		InstanceType: types.InstanceTypeT3Micro, SubnetId: aws.String(st.PublicSubnetIDs[0])})
-	require.NoError(t, err)
+	instance := w.runInstance(t, st.PublicSubnetIDs[0])
 
 	err = w.net.Delete(ctx, w.stack)
 	require.ErrorIs(t, err, network.ErrForeignDependency)
-	assert.Contains(t, err.Error(), aws.ToString(run.Instances[0].InstanceId))
+	assert.Contains(t, err.Error(), instance)
+}
+
+// Shrinking the Spec under a running instance deletes nothing: not even
+// the NAT its private subnet routes through.
+func TestEnsureKeepsSubnetsInUse(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := w.ctx
+	big := network.Spec{Stack: w.stack, Topology: network.PrivateWithNAT}
+	st, err := w.net.Ensure(ctx, big)
+	require.NoError(t, err)
+	instance := w.runInstance(t, st.PrivateSubnetIDs[1])
+	before := w.inventory(t)
+
+	small := network.Spec{Stack: w.stack}
+	_, err = w.net.Plan(ctx, small)
+	require.ErrorIs(t, err, network.ErrForeignDependency, "the plan says so too")
+	w.calls.Reset()
+	_, err = w.net.Ensure(ctx, small)
+	require.ErrorIs(t, err, network.ErrForeignDependency)
+	assert.Contains(t, err.Error(), instance)
+	assert.Contains(t, err.Error(), "subnet/private/1")
+	assert.Empty(t, w.calls.Mutating())
+	assert.Equal(t, before, w.inventory(t))
+}
+
+// runInstance starts an instance in a subnet, as the ECS host would be.
+func (w *world) runInstance(t *testing.T, subnetID string) string {
+	t.Helper()
+	images, err := w.ec2.DescribeImages(w.ctx, &ec2.DescribeImagesInput{Owners: []string{"amazon"},
+		Filters: []types.Filter{{Name: aws.String("architecture"), Values: []string{"x86_64"}}}, MaxResults: aws.Int32(5)})
+	require.NoError(t, err)
+	image := aws.String("ami-0123456789abcdef0") // moto without its default images accepts any
+	if len(images.Images) > 0 {
+		image = images.Images[0].ImageId
+	}
+	run, err := w.ec2.RunInstances(w.ctx, &ec2.RunInstancesInput{ImageId: image, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		InstanceType: types.InstanceTypeT3Micro, SubnetId: aws.String(subnetID)})
+	require.NoError(t, err)
+	return aws.ToString(run.Instances[0].InstanceId)
 }

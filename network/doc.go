@@ -16,6 +16,29 @@
 //	state, err := n.Ensure(ctx, network.Spec{Stack: "mangaalert"}) // make it so; a second run makes no writes
 //	err = n.Delete(ctx, "mangaalert")                               // everything of the stack, in dependency order
 //
+// Plan and Ensure run the same code (Plan as a dry run), so the plan lists
+// exactly what Ensure would create, fix ("update", with what drifted) or
+// delete; Ensure itself runs that dry pass first, so a refusal comes before
+// its first write.
+//
+// # Errors
+//
+// Every error can be tested with errors.Is or errors.As: ErrInvalidSpec
+// (*SpecError per problem, *ZonesError for more zones than the region has:
+// both found before any write), ErrConflict (duplicates, a block that
+// cannot change in place, a name taken by something not ours),
+// ErrForeignDependency (something not ours holds what Delete, or a
+// shrinking Ensure, would remove: nothing is deleted), ErrQuota, ErrOffline
+// and ErrAwsvpcNeedsNAT from Preflight. AWS errors are wrapped with what was
+// being done.
+//
+// # Permissions
+//
+// The EC2 actions of the API interface, plus ec2:CreateTags, which AWS
+// checks for tags set in a Create call. Creates can be limited with the
+// aws:RequestTag/mangaalert:stack condition and the rest with
+// ec2:ResourceTag/mangaalert:stack.
+//
 // # Planning without an AWS account
 //
 // New(nil), or New(client, Offline()), gives a Network that never calls

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -16,13 +18,21 @@ import (
 // table associations, security group rules), deletes what the Spec no
 // longer wants (the NAT topology when back to PublicOnly, subnets of zones
 // no longer asked for), and returns what it observed. A second call with the
-// same Spec makes no write. An invalid Spec, too few zones or a conflict
-// (see ErrConflict) fail before any write.
+// same Spec makes no write. An invalid Spec, too few zones, a conflict (see
+// ErrConflict) or subnets to delete that are still in use
+// (ErrForeignDependency) fail before any write.
 func (n *Network) Ensure(ctx context.Context, spec Spec) (*State, error) {
 	r, err := n.newRun(ctx, spec, false)
 	if err != nil {
 		return nil, err
 	}
+	// A dry pass first, on what was just read: every refusal (conflicts,
+	// subnets still in use) comes before the first write.
+	r.dry = true
+	if err := r.reconcile(ctx); err != nil {
+		return nil, err
+	}
+	r.dry, r.progress, r.plan = false, progress{}, &Plan{Spec: r.spec}
 	if err := r.reconcile(ctx); err != nil {
 		return nil, err
 	}
@@ -58,7 +68,11 @@ type run struct {
 	igws                     map[string][]types.InternetGateway
 	eips                     map[string][]types.Address
 
-	// Filled as the run goes; "" for what a dry run would create.
+	progress
+}
+
+// progress is filled as a run goes; "" for what a dry run would create.
+type progress struct {
 	igwID              string
 	publicIDs          []string
 	privateIDs         []string
@@ -92,7 +106,6 @@ func (n *Network) newRun(ctx context.Context, spec Spec, dry bool) (*run, error)
 	if len(zones) < spec.AZs {
 		return nil, &ZonesError{Want: spec.AZs, Available: zones}
 	}
-	r.zones = zones[:spec.AZs]
 
 	vpcs, err := n.vpcs(ctx, spec.Stack)
 	if err != nil {
@@ -125,7 +138,37 @@ func (n *Network) newRun(ctx context.Context, spec Spec, dry bool) (*run, error)
 	r.group()
 	r.igws = byComponent(igws, spec.Stack, gatewayTags)
 	r.eips = byComponent(eips, spec.Stack, addressTags)
+	r.zones = r.assignZones(zones)
 	return r, nil
+}
+
+// assignZones gives subnet index i (public and private alike) the zone its
+// existing subnets are in, and new indexes the first zones in name order
+// that no other index uses, so the subnets stay in distinct zones whatever
+// was made before.
+func (r *run) assignZones(region []string) []string {
+	out := make([]string, r.spec.AZs)
+	used := map[string]bool{}
+	for i := range out {
+		for _, private := range []bool{false, true} {
+			if s := r.subnets[compSubnet(private, i)]; len(s) > 0 && out[i] == "" {
+				out[i] = aws.ToString(s[0].AvailabilityZone)
+				used[out[i]] = true
+			}
+		}
+	}
+	for i := range out {
+		for _, z := range region {
+			if out[i] == "" && !used[z] {
+				out[i] = z
+				used[z] = true
+			}
+		}
+		if out[i] == "" { // more subnets than free zones: only if some share a zone already
+			out[i] = region[i%len(region)]
+		}
+	}
+	return out
 }
 
 func (r *run) group() {
@@ -212,11 +255,7 @@ func (r *run) reconcile(ctx context.Context) error {
 			func(ctx context.Context) error { return r.ensureRoutes(ctx, true) },
 		)
 	}
-	steps = append(steps, r.ensureHostGroup)
-	if !nat {
-		steps = append(steps, r.removeNAT)
-	}
-	steps = append(steps, r.removeSurplusSubnets)
+	steps = append(steps, r.ensureHostGroup, r.removeUnwanted)
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return err
@@ -234,9 +273,8 @@ func (r *run) reconcile(ctx context.Context) error {
 // stateZones are the zones of the public subnets as found (a subnet never
 // moves), or as chosen for the ones created.
 func (r *run) stateZones() []string {
-	zs := make([]string, len(r.zones))
+	zs := slices.Clone(r.zones)
 	for i := range zs {
-		zs[i] = r.zones[i]
 		if s := r.subnets[compSubnet(false, i)]; len(s) == 1 {
 			zs[i] = aws.ToString(s[0].AvailabilityZone)
 		}
@@ -744,17 +782,36 @@ func (r *run) removeNAT(ctx context.Context) error {
 	return nil
 }
 
-// removeSurplusSubnets deletes our subnets of zones the Spec no longer asks
-// for, and the private ones when the topology has none.
-func (r *run) removeSurplusSubnets(ctx context.Context) error {
-	var comps []string
-	for comp := range r.subnets {
+// removeUnwanted deletes what the Spec no longer asks for: the NAT
+// topology when back to PublicOnly, subnets of zones no longer wanted. It
+// first makes sure no instance or task still has an interface in those
+// subnets: if one has, it deletes nothing.
+func (r *run) removeUnwanted(ctx context.Context) error {
+	var comps, subnetIDs []string
+	for comp, subnets := range r.subnets {
 		private, i, ok := parseSubnet(comp)
 		if ok && (i >= r.spec.AZs || private && r.spec.Topology != PrivateWithNAT) {
 			comps = append(comps, comp)
+			subnetIDs = append(subnetIDs, ids(subnets, func(s types.Subnet) *string { return s.SubnetId })...)
 		}
 	}
 	sort.Strings(comps)
+	if len(subnetIDs) > 0 {
+		users, err := r.n.interfaces(ctx, filter("subnet-id", subnetIDs...), r.in.natENIs)
+		if err != nil {
+			return err
+		}
+		if len(users) > 0 {
+			return fmt.Errorf("network: stack %q: %w: %s; they are in subnets the Spec no longer wants (%s): "+
+				"stop or move them, or keep Spec.AZs and Spec.Topology as they were", r.spec.Stack, ErrForeignDependency,
+				strings.Join(users, ", "), strings.Join(comps, ", "))
+		}
+	}
+	if r.spec.Topology != PrivateWithNAT {
+		if err := r.removeNAT(ctx); err != nil {
+			return err
+		}
+	}
 	for _, comp := range comps {
 		for _, s := range r.subnets[comp] {
 			id := aws.ToString(s.SubnetId)

@@ -269,6 +269,26 @@ func TestEnsureRefusesBeforeWriting(t *testing.T) {
 		assert.Contains(t, err.Error(), "set Spec.CIDR to 10.0.0.0/16")
 		assert.Empty(t, w.calls.Mutating())
 	})
+	t.Run("conflict found after a drift to fix", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t)
+		st, err := w.net.Ensure(w.ctx, network.Spec{Stack: w.stack, AZs: 1})
+		require.NoError(t, err)
+		_, err = w.ec2.ModifyVpcAttribute(w.ctx, &ec2.ModifyVpcAttributeInput{VpcId: aws.String(st.VPCID),
+			EnableDnsHostnames: &types.AttributeBooleanValue{Value: aws.Bool(false)}})
+		require.NoError(t, err)
+		// A subnet/public/1 where the layout does not put it.
+		_, err = w.ec2.CreateSubnet(w.ctx, &ec2.CreateSubnetInput{VpcId: aws.String(st.VPCID), CidrBlock: aws.String("10.0.7.0/24"),
+			TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeSubnet, Tags: []types.Tag{
+				{Key: aws.String(network.TagStack), Value: aws.String(w.stack)},
+				{Key: aws.String(network.TagComponent), Value: aws.String("subnet/public/1")}}}}})
+		require.NoError(t, err)
+		w.calls.Reset()
+		_, err = w.net.Ensure(w.ctx, network.Spec{Stack: w.stack, AZs: 2})
+		require.ErrorIs(t, err, network.ErrConflict)
+		assert.Contains(t, err.Error(), "has block 10.0.7.0/24 where the layout wants 10.0.1.0/24")
+		assert.Empty(t, w.calls.Mutating(), "the DNS drift before it was not fixed either")
+	})
 	t.Run("duplicate resources", func(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t)

@@ -37,6 +37,9 @@ func TestEnsureRecoversFromFaults(t *testing.T) {
 
 			for i, call := range writes {
 				for _, f := range faults {
+					if topo != network.PublicOnly && f.fault == integration.FailBefore && i > 0 {
+						continue // the same case as failing after write i, see TestDeleteRecoversFromFaults
+					}
 					t.Run(fmt.Sprintf("%02d-%s-%s", i+1, call.Operation, f.name), func(t *testing.T) {
 						t.Parallel()
 						w := newWorld(t)
