@@ -315,7 +315,6 @@ func TestDeployTimesOut(t *testing.T) {
 		od.RunningCount, od.DesiredCount = 0, 0
 		nd.PendingCount = 1 // and never more: the task never starts
 	})
-	start := time.Now()
 	_, err := deployHost(f).Deploy(context.Background(), image2, ecshost.WithSpec(baseSpec()), ecshost.DeployTimeout(50*time.Millisecond))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
@@ -324,7 +323,6 @@ func TestDeployTimesOut(t *testing.T) {
 	assert.Equal(t, "ecs-svc/new", te.Deployment)
 	assert.Equal(t, newTD, te.TaskDefinition)
 	assert.Contains(t, te.Last, "0 running, 1 pending")
-	assert.Less(t, time.Since(start), time.Minute, "the timeout ends the wait")
 }
 
 func TestDeployNeedsASpec(t *testing.T) {
