@@ -200,7 +200,10 @@ func TestSNSRefused(t *testing.T) {
 		{"unsigned", func(m *bounce.SNSMessage) { m.Signature = "" }, http.StatusForbidden},
 		{"certificate elsewhere", func(m *bounce.SNSMessage) { m.SigningCertURL = "https://evil.example/cert.pem" }, http.StatusForbidden},
 		{"unknown signature version", func(m *bounce.SNSMessage) { m.SignatureVersion = "3" }, http.StatusForbidden},
-		{"another topic", func(m *bounce.SNSMessage) { m.TopicArn = "arn:aws:sns:eu-south-1:999999999999:other"; sg.sign(t, m, "1") }, http.StatusForbidden},
+		{"another topic", func(m *bounce.SNSMessage) {
+			m.TopicArn = "arn:aws:sns:eu-south-1:999999999999:other"
+			sg.sign(t, m, "1")
+		}, http.StatusForbidden},
 		{"not an ses record", func(m *bounce.SNSMessage) { m.Message = `{"hello":"world"}`; sg.sign(t, m, "1") }, http.StatusBadRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/manga-alert-italia/mangaalert/notifier"
+	"github.com/manga-alert-italia/mangaalert/notifier/internal/mailpit"
 	"github.com/manga-alert-italia/mangaalert/notifier/smtpmail"
 )
 
@@ -47,15 +48,15 @@ func TestMailpit(t *testing.T) {
 	}{{"starttls", false}, {"implicit-tls", true}} {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			mp := startMailpit(t, mailpitOpts{implicitTLS: mode.implicit, allowed: `@lettori\.example$`})
+			mp := mailpit.Start(t, mailpit.Options{ImplicitTLS: mode.implicit, Allowed: `@lettori\.example$`})
 			ctx := context.Background()
-			sec := secrets{"mangaalert/smtp": fmt.Sprintf(`{"host":"127.0.0.1","port":%d,"username":%q,"password":%q}`, mp.smtpPort, testUser, testPass)}
+			sec := secrets{"mangaalert/smtp": fmt.Sprintf(`{"host":"127.0.0.1","port":%d,"username":%q,"password":%q}`, mp.SMTPPort, mailpit.User, mailpit.Password)}
 			security := smtpmail.StartTLS
 			if mode.implicit {
 				security = smtpmail.ImplicitTLS
 			}
 			s, err := smtpmail.FromSecret(ctx, sec, "mangaalert/smtp", func(c *smtpmail.Config) {
-				c.TLS = mp.tls()
+				c.TLS = mp.TLS()
 				c.Security = security
 			})
 			require.NoError(t, err)
@@ -63,10 +64,10 @@ func TestMailpit(t *testing.T) {
 			id, err := s.Send(ctx, message("giulia@lettori.example"))
 			require.NoError(t, err)
 			assert.NotEmpty(t, id)
-			msgs := mp.messages(t)
+			msgs := mp.Messages(t, "")
 			require.Len(t, msgs, 1)
 			assert.Equal(t, "Domani in fumetteria: SOLO LEVELING n. 19", msgs[0].Subject)
-			raw := mp.raw(t, msgs[0].ID)
+			raw := mp.Raw(t, msgs[0].ID)
 			want, err := notifier.Compose(message("giulia@lettori.example"))
 			require.NoError(t, err)
 			got, err := mail.ReadMessage(bytes.NewReader(raw))
@@ -80,21 +81,21 @@ func TestMailpit(t *testing.T) {
 			require.ErrorIs(t, err, notifier.ErrRejected)
 
 			// Wrong password: the relay refuses everything: the run stops.
-			bad, err := smtpmail.New(smtpmail.Config{Host: "127.0.0.1", Port: mp.smtpPort, Username: testUser,
-				Password: "wrong", Security: security, TLS: mp.tls()})
+			bad, err := smtpmail.New(smtpmail.Config{Host: "127.0.0.1", Port: mp.SMTPPort, Username: mailpit.User,
+				Password: "wrong", Security: security, TLS: mp.TLS()})
 			require.NoError(t, err)
 			_, err = bad.Send(ctx, message("giulia@lettori.example"))
 			require.ErrorIs(t, err, notifier.ErrStopped)
 
 			// A certificate we do not trust: no credentials leave.
-			untrusted, err := smtpmail.New(smtpmail.Config{Host: "127.0.0.1", Port: mp.smtpPort, Username: testUser,
-				Password: testPass, Security: security})
+			untrusted, err := smtpmail.New(smtpmail.Config{Host: "127.0.0.1", Port: mp.SMTPPort, Username: mailpit.User,
+				Password: mailpit.Password, Security: security})
 			require.NoError(t, err)
 			_, err = untrusted.Send(ctx, message("giulia@lettori.example"))
 			require.ErrorIs(t, err, notifier.ErrStopped)
 			assert.ErrorContains(t, err, "certificate")
 
-			assert.Len(t, mp.messages(t), 1, "nothing else got through")
+			assert.Len(t, mp.Messages(t, ""), 1, "nothing else got through")
 		})
 	}
 }

@@ -1,0 +1,48 @@
+// Package notifier sends Manga Alert Italia's alerts: it works out which
+// are due, renders one Italian email per reader per run, and sends each
+// alert once.
+//
+// # What is due
+//
+// For each upcoming volume of a series a reader follows:
+//
+//   - Announce: a first edition with a future or unknown release date,
+//     first seen after the reader followed the series (not the back
+//     catalogue they followed into) and within AnnounceWithin.
+//   - Reminders (default 30, 7 and 1 days before, on Europe/Rome calendar
+//     dates): the reminder of d days is due while the days left are in
+//     (the next shorter reminder, d], so a missed run still sends it and
+//     two reminders never go at once; none on or after the release day.
+//     When a date moves, reminders follow the new date; a kind already
+//     sent for a volume is never sent again.
+//   - Reprints, specials, box sets and other editions announce nothing;
+//     variants (OptIn) go to readers with Subscriber.Variants.
+//   - An announcement due together with a reminder settles it: the volume
+//     appears once, and both alerts are recorded with the same message.
+//
+// Everything due to one reader in a run goes in one email, grouped by kind.
+//
+// # Once
+//
+// Each alert (reader, volume, kind) is claimed in the store with a
+// conditional write before its message is sent, then resolved Sent with
+// the provider's message id (Failed when the provider refuses the message
+// for good). A run that is stopped (context cancelled, SIGTERM) finishes
+// the message in flight and releases the claims of messages that did not
+// leave, so the next run sends them. The uncertain window is what remains:
+// a run that dies abruptly (killed, or its store failing) between claiming
+// and recording the outcome, or a provider whose answer is lost. The next
+// run resolves such claims older than Lease by Policy: AtMostOnce (the
+// default) marks them Uncertain and reports them; AtLeastOnce sends them
+// again.
+//
+// # Mail
+//
+// Messages are multipart/alternative (text and HTML from templates),
+// with List-Unsubscribe (https and mailto), List-Unsubscribe-Post
+// (RFC 8058 one-click), List-Id and a Message-ID derived from the alerts
+// carried. Senders: sesmail (Amazon SES v2), smtpmail (SMTP relays),
+// outbox (.eml files). A token bucket paces the sends (default 1 a second,
+// lowered to the SES account's MaxSendRate) with bounded concurrency.
+// Package bounce turns SES bounces and complaints into suppressed readers.
+package notifier
