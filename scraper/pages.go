@@ -1,0 +1,152 @@
+package scraper
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/manga-alert-italia/mangaalert/scraper/fetch"
+	"github.com/manga-alert-italia/mangaalert/scraper/source"
+	"github.com/manga-alert-italia/mangaalert/store"
+)
+
+// pages lists what a source reads: its series pages, then its calendar.
+func (r *run) pages(src source.Source, site *url.URL, sc SourceConfig) []page {
+	var ps []page
+	for _, s := range sc.Series {
+		ref, err := url.Parse(strings.TrimSpace(s))
+		if err != nil || s == "" {
+			ps = append(ps, page{Page: source.Page{URL: s}})
+			continue
+		}
+		ps = append(ps, page{Page: source.Page{URL: site.ResolveReference(ref).String()}})
+	}
+	if sc.Calendar {
+		weeks := sc.Weeks
+		if weeks == 0 {
+			weeks = 8
+		}
+		for _, p := range src.Calendar(site, store.DateOf(r.now()), weeks) {
+			ps = append(ps, page{Page: p, calendar: true})
+		}
+	}
+	return ps
+}
+
+// source reads one source, page after page. A source that must defer to
+// higher-ranked ones (an aggregator) reads all its pages first and stores
+// them once those sources are done, so that which source wins a volume
+// never depends on timing.
+func (r *run) source(ctx context.Context, sc SourceConfig) SourceReport {
+	src, _ := source.Lookup(sc.Source)
+	site, _ := siteURL(src, sc.Site)
+	defer r.ranks.done(src.Rank)
+	rep := SourceReport{Source: src.Name}
+	deferred := r.ranks.higher(src.Rank)
+	var pending []*read
+	calendarRead, calendarItems := 0, 0
+	pages := r.pages(src, site, sc)
+	for i, p := range pages {
+		if ctx.Err() != nil {
+			rep.Interrupted = true
+			break
+		}
+		rep.Pages++
+		rd, err := r.read(ctx, src, p, &rep)
+		if err != nil {
+			rep.Errors = append(rep.Errors, &PageError{URL: p.URL, Err: err})
+			if errors.Is(err, source.ErrChallenge) && i+1 < len(pages) {
+				// Asking again is impolite and useless: leave the site alone.
+				rep.Errors = append(rep.Errors, &PageError{URL: site.String(),
+					Err: fmt.Errorf("%d pages not asked for after the challenge", len(pages)-i-1)})
+				break
+			}
+			if ctx.Err() != nil {
+				rep.Interrupted = true
+				break
+			}
+			continue
+		}
+		if rd == nil {
+			continue // not modified, or the same bytes as last time
+		}
+		if p.calendar {
+			calendarRead++
+			calendarItems += len(rd.items)
+		}
+		if deferred {
+			pending = append(pending, rd)
+			continue
+		}
+		r.commit(ctx, src, rd, &rep)
+	}
+	if len(pending) > 0 {
+		r.ranks.wait(ctx, src.Rank)
+		for _, rd := range pending {
+			if ctx.Err() != nil {
+				rep.Interrupted = true
+				break
+			}
+			r.commit(ctx, src, rd, &rep)
+		}
+	}
+	if calendarRead > 0 && calendarItems == 0 {
+		rep.Errors = append(rep.Errors, &PageError{URL: site.String(), Err: fmt.Errorf("calendar: %w", ErrNoItems)})
+	}
+	return rep
+}
+
+// read is a page fetched and parsed, not stored yet.
+type read struct {
+	page  page
+	res   *fetch.Result
+	items []source.Item
+}
+
+// read fetches and parses a page; nil when it did not change since it was
+// last stored.
+func (r *run) read(ctx context.Context, src source.Source, p page, rep *SourceReport) (*read, error) {
+	res, err := r.fetch.Get(ctx, p.URL, p.Header)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case res.NotModified:
+		rep.NotModified++
+		return nil, nil
+	case res.Unchanged:
+		rep.Unchanged++
+		return nil, nil
+	}
+	base, _ := url.Parse(res.FinalURL)
+	items, err := src.ParseWith(bytes.NewReader(res.Body), base, r.norm)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 && !p.calendar {
+		return nil, ErrNoItems // an empty calendar week is fine; a series page never is
+	}
+	res.Body = nil // parsed: let it go
+	return &read{page: p, res: res, items: items}, nil
+}
+
+// commit stores a page's volumes, then remembers the page. The writes
+// finish even when the run is being stopped.
+func (r *run) commit(ctx context.Context, src source.Source, rd *read, rep *SourceReport) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.WriteTimeout)
+	defer cancel()
+	err := r.store(wctx, src, rd.items, rep)
+	if err == nil {
+		err = r.fetch.Remember(wctx, rd.res)
+	}
+	if err != nil {
+		rep.Errors = append(rep.Errors, &PageError{URL: rd.page.URL, Err: err})
+		return
+	}
+	rep.Fetched++
+	rep.Items += len(rd.items)
+	r.log.DebugContext(ctx, "page stored", "source", src.Name, "url", rd.page.URL, "items", len(rd.items))
+}

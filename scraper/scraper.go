@@ -1,0 +1,246 @@
+// Package scraper is the only source of truth about what comes out and
+// when: it reads the publishers' pages (scraper/source), politely
+// (scraper/fetch), and upserts what they list into the store, so that a
+// run repeated on the same pages writes nothing.
+//
+// A run reads, for every configured source, the followed series' pages and
+// the release calendar. Sources run side by side and independently: one
+// failing (down, blocked by an anti-bot challenge, redesigned) never stops
+// the others. The Report says, per source, how many pages were read, how
+// many had not changed, how many volumes were new, changed or unchanged,
+// and what went wrong; Run fails only when nothing at all succeeded.
+//
+// When two sources list the same volume, the publisher's own site (a
+// higher Rank) wins: an aggregator's listing only fills what the
+// publisher's page left empty, so the two never overwrite each other run
+// after run.
+package scraper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/manga-alert-italia/mangaalert/scraper/fetch"
+	"github.com/manga-alert-italia/mangaalert/scraper/source"
+	"github.com/manga-alert-italia/mangaalert/scraper/title"
+	"github.com/manga-alert-italia/mangaalert/store"
+)
+
+// ParserVersion is mixed into the pages' content hashes: bump it when a
+// parser changes, and the next run reads every page again instead of
+// skipping those whose bytes did not change.
+const ParserVersion = "1"
+
+// Catalog is what a run reads and writes of the catalogue (a subset of
+// store.Store).
+type Catalog interface {
+	Series(ctx context.Context, id string) (store.Series, error)
+	PutSeries(ctx context.Context, s store.Series) error
+	Volume(ctx context.Context, id string) (store.Volume, error)
+	UpsertVolumes(ctx context.Context, vs []store.Volume, now time.Time) ([]store.UpsertResult, error)
+}
+
+// Pages is what a run remembers of the pages it fetched (store.Pages).
+type Pages = fetch.Pages
+
+// Store is what a run needs of the store.
+type Store interface {
+	Catalog
+	Pages
+}
+
+var _ Store = store.Store(nil)
+
+// Errors a run reports.
+var (
+	// ErrNothingSucceeded: no page of any source could be read.
+	ErrNothingSucceeded = errors.New("scrape: nothing succeeded")
+	// ErrNoItems: a page that always lists volumes parsed to none (the
+	// site changed its markup, or served something else).
+	ErrNoItems = errors.New("page parsed to zero volumes where volumes were expected")
+	// ErrChallenge: the site answered an anti-bot challenge.
+	ErrChallenge = source.ErrChallenge
+)
+
+// SourceConfig says what to read of one source.
+type SourceConfig struct {
+	Source string // "starcomics", "panini" or "animeclick"
+	// Site is the site's root; "" is the real site. Tests point it at a
+	// local server.
+	Site string
+	// Series are the followed series' pages: absolute URLs, or paths on
+	// Site ("/titoli-fumetti/solo-leveling",
+	// "/shp_ita_it/catalogsearch/result/?q=jujutsu+kaisen").
+	Series []string
+	// Calendar also reads the source's release calendar.
+	Calendar bool
+	// Weeks is how many weeks after this one the calendar covers; 0 means 8.
+	Weeks int
+}
+
+// Config is what a run reads and where it writes.
+type Config struct {
+	Store   Store
+	Sources []SourceConfig
+	// Fetcher gets the pages; nil means fetch.New with the store as its
+	// page memory and ParserVersion.
+	Fetcher *fetch.Fetcher
+	// Force reads every page in full, with no page memory (neither read
+	// nor written); volumes are still upserted idempotently.
+	Force bool
+	// Normalizer names series; nil means title.Default.
+	Normalizer *title.Normalizer
+	// Now is the clock (default time.Now); the calendar's weeks count
+	// from its date in Europe/Rome.
+	Now func() time.Time
+	// WriteTimeout bounds the writes of one page, which finish even when
+	// the run's context is cancelled; default 1 minute.
+	WriteTimeout time.Duration
+	Logger       *slog.Logger // default slog.Default().WithGroup("scraper")
+}
+
+// page is one page a source reads.
+type page struct {
+	source.Page
+	calendar bool // a calendar week may be empty; a series page may not
+}
+
+// Run reads every configured source and upserts what it finds. The error
+// is not nil only when nothing succeeded (or the configuration is wrong);
+// the Report says what happened, source by source.
+//
+// Cancelling ctx (SIGTERM) stops each source between pages: the page
+// being stored finishes, and what is remembered of pages is written only
+// after their volumes are, so the next run picks up where this one
+// stopped.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	r, err := newRun(cfg)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Started: r.now()}
+	rep.Sources = make([]SourceReport, len(cfg.Sources))
+	var wg sync.WaitGroup
+	for i, sc := range cfg.Sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rep.Sources[i] = r.source(ctx, sc)
+		}()
+	}
+	wg.Wait()
+	rep.Finished = r.now()
+	if !rep.OK() {
+		var errs []error
+		for _, s := range rep.Sources {
+			for _, e := range s.Errors {
+				errs = append(errs, e)
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, err)
+		}
+		return rep, fmt.Errorf("%w: %w", ErrNothingSucceeded, errors.Join(errs...))
+	}
+	return rep, nil
+}
+
+// run is one Run's state, shared by its sources.
+type run struct {
+	cfg   Config
+	fetch *fetch.Fetcher
+	norm  title.Normalizer
+	log   *slog.Logger
+	now   func() time.Time
+	hosts map[string]int // host -> rank of the source on it
+	ranks *ranking
+
+	mu     sync.Mutex
+	series map[string]store.Series // as stored, once read or written in this run
+}
+
+func newRun(cfg Config) (*run, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("scrape: no store configured")
+	}
+	if len(cfg.Sources) == 0 {
+		return nil, fmt.Errorf("scrape: no source configured (want some of %s)", strings.Join(source.Names(), ", "))
+	}
+	r := &run{cfg: cfg, norm: title.Default, now: time.Now, log: cfg.Logger, hosts: map[string]int{},
+		ranks: &ranking{running: map[int]*sync.WaitGroup{}}, series: map[string]store.Series{}}
+	if cfg.Normalizer != nil {
+		r.norm = *cfg.Normalizer
+	}
+	if cfg.Now != nil {
+		r.now = cfg.Now
+	}
+	if r.log == nil {
+		r.log = slog.Default().WithGroup("scraper")
+	}
+	if r.cfg.WriteTimeout == 0 {
+		r.cfg.WriteTimeout = time.Minute
+	}
+	for _, sc := range cfg.Sources {
+		src, ok := source.Lookup(sc.Source)
+		if !ok {
+			return nil, fmt.Errorf("scrape: unknown source %q (want one of %s)", sc.Source, strings.Join(source.Names(), ", "))
+		}
+		site, err := siteURL(src, sc.Site)
+		if err != nil {
+			return nil, err
+		}
+		r.hosts[site.Host] = src.Rank
+		r.ranks.add(src.Rank)
+		if !sc.Calendar && len(sc.Series) == 0 {
+			return nil, fmt.Errorf("scrape: source %s has neither series pages nor the calendar to read", sc.Source)
+		}
+	}
+	// The real sites' ranks, so a record written by a publisher's site is
+	// recognised whatever this run is configured with.
+	for _, n := range source.Names() {
+		src, _ := source.Lookup(n)
+		if u, err := url.Parse(src.Site); err == nil {
+			if _, ok := r.hosts[u.Host]; !ok {
+				r.hosts[u.Host] = src.Rank
+			}
+		}
+	}
+	r.fetch = cfg.Fetcher
+	if r.fetch == nil {
+		var pages fetch.Pages = cfg.Store
+		if cfg.Force {
+			pages = nil
+		}
+		r.fetch = fetch.New(func(f *fetch.Fetcher) { f.Pages = pages; f.Version = ParserVersion })
+	} else if cfg.Force {
+		r.fetch = withoutMemory(cfg.Fetcher)
+	}
+	return r, nil
+}
+
+// withoutMemory is a new Fetcher with f's settings and no page memory.
+func withoutMemory(f *fetch.Fetcher) *fetch.Fetcher {
+	return fetch.New(func(n *fetch.Fetcher) {
+		n.Client, n.UserAgent, n.Delay, n.MaxCrawlDelay, n.Timeout = f.Client, f.UserAgent, f.Delay, f.MaxCrawlDelay, f.Timeout
+		n.MaxBody, n.Retries, n.BackoffBase, n.BackoffMax = f.MaxBody, f.Retries, f.BackoffBase, f.BackoffMax
+		n.MaxRetryAfter, n.IgnoreRobots, n.Version = f.MaxRetryAfter, f.IgnoreRobots, f.Version
+		n.Clock, n.Jitter, n.Logger = f.Clock, f.Jitter, f.Logger
+	})
+}
+
+func siteURL(src source.Source, site string) (*url.URL, error) {
+	if site == "" {
+		site = src.Site
+	}
+	u, err := url.Parse(site)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("scrape: site %q of %s is not an http(s) URL", site, src.Name)
+	}
+	return u, nil
+}
