@@ -184,7 +184,11 @@ func (h *Host) Deploy(ctx context.Context, image string, opts ...DeployOption) (
 		}
 	}
 	d := &deployer{h: h, r: r, cfg: cfg}
-	return d.run(ctx)
+	res, err := d.run(ctx)
+	if err == nil {
+		h.remember(s) // the next Deploy starts from what runs now
+	}
+	return res, err
 }
 
 type deployer struct {
