@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/manga-alert-italia/mangaalert/scraper"
+	"github.com/manga-alert-italia/mangaalert/scraper/source"
+	"github.com/manga-alert-italia/mangaalert/store"
+)
+
+var scrapeCommand = &command{
+	name:    "scrape",
+	summary: "read publisher pages: a saved page (--file), or every followed series into the store",
+	run:     runScrape,
+}
+
+// maxFile bounds a page read from disk: publisher pages are a few hundred
+// kilobytes.
+const maxFile = 32 << 20
+
+func runScrape(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("scrape", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("file", "", "parse this saved `PAGE` (\"-\" for standard input) instead of fetching")
+	src := fs.String("source", "", "the page's source: "+strings.Join(source.Names(), ", "))
+	asJSON := fs.Bool("json", false, "print one JSON object per volume, one per line")
+	base := fs.String("base", "", "the page's `URL`, to resolve its relative links (default: the source's site)")
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintln(w, "Usage: mangaalert scrape --file PAGE --source NAME [--json] [--base URL]")
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "Parses a saved publisher page and prints the volumes it lists. Without --file,")
+		fmt.Fprintln(w, "scrape reads every followed series and the calendars into the store.")
+		fmt.Fprintln(w)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return exitOK
+		}
+		return exitUsage // the flag package said what was wrong
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "scrape: unexpected argument %q (flags go before it; see --help)\n", fs.Arg(0))
+		return exitUsage
+	}
+	if *file == "" {
+		// TODO(issue 8): the store and the followed series come from the
+		// configuration; then this calls scrapeIntoStore.
+		fmt.Fprintln(stderr, "scrape: reading the followed series into the store needs the store configuration, "+
+			"which is not wired yet; to parse a saved page use --file PAGE --source NAME")
+		return exitUsage
+	}
+	return scrapeFile(*file, *src, *base, *asJSON, stdout, stderr)
+}
+
+// scrapeFile parses one saved page and prints its volumes.
+func scrapeFile(file, name, base string, asJSON bool, stdout, stderr io.Writer) int {
+	if name == "" {
+		fmt.Fprintf(stderr, "scrape: --source is required with --file: one of %s\n", strings.Join(source.Names(), ", "))
+		return exitUsage
+	}
+	src, ok := source.Lookup(name)
+	if !ok {
+		fmt.Fprintf(stderr, "scrape: unknown source %q: want one of %s\n", name, strings.Join(source.Names(), ", "))
+		return exitUsage
+	}
+	if base == "" {
+		base = src.Site
+	}
+	baseURL, err := url.Parse(base)
+	if err != nil || (baseURL.Scheme != "http" && baseURL.Scheme != "https") || baseURL.Host == "" {
+		fmt.Fprintf(stderr, "scrape: --base %q is not an http(s) URL such as %s/titoli-fumetti/solo-leveling\n", base, source.StarComics.Site)
+		return exitUsage
+	}
+	page, err := readPage(file)
+	if err != nil {
+		fmt.Fprintf(stderr, "scrape: %v\n", err)
+		return exitUsage
+	}
+	if source.IsChallenge(page) {
+		fmt.Fprintf(stderr, "scrape: %s is an anti-bot challenge page (\"Just a moment...\"), not a %s page: save the page again from a browser\n", file, src.Name)
+		return exitUsage
+	}
+	items, err := src.Parse(strings.NewReader(string(page)), baseURL)
+	switch {
+	case errors.Is(err, source.ErrUnrecognized), errors.Is(err, source.ErrChallenge):
+		fmt.Fprintf(stderr, "scrape: %s is not a %s page the scraper reads (%v); check --source\n", file, src.Name, err)
+		return exitUsage
+	case err != nil:
+		fmt.Fprintf(stderr, "scrape: %s: %v\n", file, err)
+		return exitUsage
+	case len(items) == 0:
+		fmt.Fprintf(stderr, "scrape: %s is a %s page, but it lists no volume\n", file, src.Name)
+		return exitFail
+	}
+	if asJSON {
+		return printJSON(items, stdout, stderr)
+	}
+	return printTable(items, stdout, stderr)
+}
+
+func readPage(file string) ([]byte, error) {
+	var r io.Reader
+	if file == "-" {
+		r = os.Stdin
+	} else {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the page: %w", err)
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return nil, fmt.Errorf("%s is a directory, not a saved page", file)
+		}
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the page %s: %w", file, err)
+	}
+	if len(b) > maxFile {
+		return nil, fmt.Errorf("%s is larger than %d MiB: not a publisher page", file, maxFile>>20)
+	}
+	if len(b) == 0 {
+		return nil, fmt.Errorf("%s is empty", file)
+	}
+	return b, nil
+}
+
+// volumeJSON is one line of --json: exactly these keys, in this order.
+type volumeJSON struct {
+	Series      string     `json:"series"`
+	Number      int        `json:"number"`
+	Edition     string     `json:"edition"`
+	Title       string     `json:"title"`
+	ReleaseDate store.Date `json:"release_date"` // "YYYY-MM-DD" or null
+	PriceCents  int        `json:"price_cents"`
+	Publisher   string     `json:"publisher"`
+	URL         string     `json:"url"`
+	SKU         string     `json:"sku"`
+}
+
+func printJSON(items []source.Item, stdout, stderr io.Writer) int {
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	for _, it := range items {
+		err := enc.Encode(volumeJSON{
+			Series: it.Series, Number: it.Number, Edition: string(it.Edition), Title: it.Title,
+			ReleaseDate: it.ReleaseDate, PriceCents: it.PriceCents, Publisher: it.Publisher, URL: it.URL, SKU: it.SKU,
+		})
+		if err != nil {
+			fmt.Fprintf(stderr, "scrape: write: %v\n", err)
+			return exitFail
+		}
+	}
+	return exitOK
+}
+
+func printTable(items []source.Item, stdout, stderr io.Writer) int {
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERIES\tN.\tEDITION\tRELEASE\tPRICE\tTITLE\tSKU")
+	for _, it := range items {
+		date, price := it.ReleaseDate.String(), ""
+		if date == "" {
+			date = "-"
+		}
+		if it.PriceCents > 0 {
+			price = fmt.Sprintf("%d,%02d €", it.PriceCents/100, it.PriceCents%100)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", it.Series, it.Number, it.Edition, date, price, it.Title, it.SKU)
+	}
+	if err := tw.Flush(); err != nil {
+		fmt.Fprintf(stderr, "scrape: write: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+// scrapeIntoStore runs the whole scrape and logs a line per source; the
+// status is a failure only when nothing succeeded. The configuration
+// (store, followed series, sources) is wired by the caller.
+func scrapeIntoStore(ctx context.Context, cfg scraper.Config, log *slog.Logger) int {
+	rep, err := scraper.Run(ctx, cfg)
+	rep.Log(ctx, log)
+	if err != nil {
+		log.ErrorContext(ctx, "scrape failed", "error", err)
+		return exitFail
+	}
+	t := rep.Totals()
+	log.InfoContext(ctx, "scrape done", "pages", t.Pages, "volumes_new", t.New, "volumes_changed", t.Changed,
+		"errors", len(t.Errors), "interrupted", t.Interrupted)
+	return exitOK
+}
