@@ -142,8 +142,9 @@ func (s *Store) AlertsOfVolume(ctx context.Context, volumeID string) ([]store.Al
 		// One pass copies every subscriber id and record into one buffer,
 		// which becomes one string: the strings of all the alerts cost one
 		// allocation, and the result slice is sized once.
-		var buf []byte
-		var ends []int // per alert: end of its subscriber id, end of its record
+		sc := getScratch()
+		defer sc.put()
+		buf, ends := sc.buf, sc.ends // per alert: end of its subscriber id, end of its record
 		c := tx.Bucket(bucketAlerts).Cursor()
 		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
 			buf = append(buf, k[len(p):]...) // subscriber id 0 kind
@@ -151,6 +152,7 @@ func (s *Store) AlertsOfVolume(ctx context.Context, volumeID string) ([]store.Al
 			buf = append(buf, v...)
 			ends = append(ends, len(buf))
 		}
+		sc.buf, sc.ends = buf, ends
 		all := string(buf)
 		out = make([]store.Alert, 0, len(ends)/2)
 		start := 0

@@ -257,8 +257,9 @@ func (s *Store) scanDates(ctx context.Context, from, end store.Date) ([]store.Vo
 		}
 		// The records are copied into one buffer, then one string: the
 		// strings of every volume cost one allocation.
-		var buf []byte
-		var ends []int
+		sc := getScratch()
+		defer sc.put()
+		buf, ends := sc.buf, sc.ends
 		c := tx.Bucket(bucketVolDate).Cursor()
 		for k, val := c.Seek(dateBound(from)); k != nil; k, val = c.Next() {
 			if stop != nil && bytes.Compare(k, stop) >= 0 {
@@ -267,6 +268,7 @@ func (s *Store) scanDates(ctx context.Context, from, end store.Date) ([]store.Vo
 			buf = append(buf, val...)
 			ends = append(ends, len(buf))
 		}
+		sc.buf, sc.ends = buf, ends
 		all := string(buf)
 		out = make([]store.Volume, len(ends))
 		start := 0

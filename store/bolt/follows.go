@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -84,21 +83,22 @@ func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, mk fu
 		p := prefix(id)
 		// All the other ids go into one buffer, then one string: a
 		// thousand followers cost two allocations, not a thousand.
-		var buf []byte
-		var ends []int
-		var times []time.Time
+		sc := getScratch()
+		defer sc.put()
+		buf, ends, times := sc.buf, sc.ends, sc.nums
 		c := tx.Bucket(bucket).Cursor()
 		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
 			buf = append(buf, k[len(p):]...)
 			ends = append(ends, len(buf))
-			times = append(times, getTime(v))
+			times = append(times, getNanos(v))
 		}
+		sc.buf, sc.ends, sc.nums = buf, ends, times
 		all := string(buf)
 		out = make([]store.Follow, len(ends))
 		start := 0
 		for i, end := range ends {
 			out[i] = mk(id, all[start:end])
-			out[i].CreatedAt = times[i]
+			out[i].CreatedAt = nanosTime(times[i])
 			start = end
 		}
 		return nil

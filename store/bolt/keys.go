@@ -3,6 +3,7 @@ package bolt
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"slices"
 	"time"
 
@@ -132,9 +133,19 @@ func putTime(t time.Time) []byte {
 	return b
 }
 
-func getTime(b []byte) time.Time {
+// noTime is getNanos' answer for a value that holds no time.
+const noTime = math.MinInt64
+
+func getNanos(b []byte) int64 {
 	if len(b) != 8 {
+		return noTime
+	}
+	return int64(binary.BigEndian.Uint64(b))
+}
+
+func nanosTime(n int64) time.Time {
+	if n == noTime {
 		return time.Time{}
 	}
-	return time.Unix(0, int64(binary.BigEndian.Uint64(b))).UTC()
+	return time.Unix(0, n).UTC()
 }
