@@ -16,10 +16,9 @@ import (
 	"time"
 )
 
-// csp allows nothing but our own stylesheet, images over https (covers
-// live on the publishers' sites) and forms posted back to us: no script at
-// all, inline or not, and no framing.
-const csp = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; " +
+// csp allows nothing but our own stylesheet and icon, and forms posted
+// back to us: no script at all, inline or not, and no framing.
+const csp = "default-src 'none'; style-src 'self'; img-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // securityHeaders sets what every answer carries. HSTS only over TLS: sent
