@@ -19,7 +19,7 @@ type Price struct {
 	USD    float64 // per Unit
 	Unit   string  // "hour", "GB-month", "GB"
 	Source string  // the page the price was read from
-	Date   string  // YYYY-MM-DD it was read
+	Date   string  // YYYY-MM-DD the figure holds from
 }
 
 // Line is one item of an estimate.
