@@ -9,10 +9,47 @@
 // mail, the signing Keys and the public BaseURL. Serve runs it on a
 // listener with the timeouts a server on the open internet needs and shuts
 // it down cleanly when its context ends (ECS sends SIGTERM, then kills after
-// the stop timeout). Links signs the URLs the notifier puts in its mails.
-// NewACME and BlobCache get and keep a certificate from an ACME CA when the
-// binary serves HTTPS itself.
+// the stop timeout); Shutdown then sends the mail still queued. Healthcheck
+// is the container health check. Links signs the URLs the notifier puts in
+// its mails. NewACME and BlobCache get and keep a certificate from an ACME
+// CA when the binary serves HTTPS itself; HTTPRedirect serves the plain
+// port beside it.
+//
+// # Routes
+//
+//	GET  /                         releases of this week and the next, search
+//	GET  /serie?q=                 series, searched by title or alias
+//	GET  /serie/{id}               a series, its volumes, the follow form
+//	GET  /iscriviti, POST          sign-up form: email and series
+//	GET  /conferma/{token}, POST   confirmation (GET shows a button)
+//	GET  /gestisci/{token}         manage page; POST .../segui, smetti,
+//	                               preferenze, feed, cancella
+//	GET  /link, POST               mail me a manage link
+//	GET  /disiscriviti/{token}     unsubscribe button; POST is RFC 8058 one-click
+//	GET  /feed/{token}/uscite.ics  iCalendar feed of the releases followed
+//	GET  /feed/{token}/annunci.atom Atom feed of the announcements
+//	GET  /healthz, /readyz         alive; the store answers
+//	     /api/v1/...               JSON API, described at /api/v1/openapi.json
+//
+// # Tokens
+//
+// Links carry HMAC-SHA256 tokens bound to a purpose (confirm, manage,
+// unsubscribe, feed): confirm links expire with the pending sign-up (7
+// days), manage links after 30 days, unsubscribe and feed links never. A
+// token signed with the previous key of the secret is accepted, so links
+// survive one rotation. Feed tokens also bind the reader's feed secret
+// (Subscriber.TokenHash), so the reader can revoke a feed URL.
+//
+// # On the open internet
 //
 // Pages are Italian, server-rendered with html/template, need no
 // JavaScript and carry a Content-Security-Policy with no 'unsafe-inline'.
+// Form posts are checked with http.CrossOriginProtection (the one-click
+// unsubscribe is exempt: mail providers post it from their servers).
+// Requests are limited per client address (the connection's peer, or
+// X-Forwarded-For from TrustedProxies only), forms that send mail more
+// strictly, and each address gets at most MailsPerAddress mails a day;
+// the answer to a sign-up never tells whether an address is known. The
+// access log has no email address and no token in it: a keyed hash
+// stands for the address.
 package backend
