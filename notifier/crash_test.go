@@ -3,12 +3,12 @@ package notifier_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -179,7 +179,7 @@ func play(t *testing.T, sc scenario) outcome {
 	mailbox := &recSender{}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dead := new(bool)
+	dead := new(atomic.Bool)
 	fs := newFaultyStore(st)
 	fs.at, fs.fault, fs.cancel, fs.dead = sc.storeAt, sc.storeFault, cancel, dead
 	snd := &faultySender{inner: mailbox, at: sc.sendAt, fault: sc.sendFault, cancel: cancel, dead: dead}
@@ -315,5 +315,4 @@ func TestCrashCleanRunIsQuiet(t *testing.T) {
 	for _, a := range o.alerts {
 		assert.Equal(t, store.Sent, a.State, a.AlertKey.String())
 	}
-	_ = io.Discard
 }

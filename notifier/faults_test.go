@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/manga-alert-italia/mangaalert/notifier"
@@ -38,11 +39,11 @@ type faultyStore struct {
 	at     int
 	fault  fault
 	cancel context.CancelFunc
-	dead   *bool
+	dead   *atomic.Bool // shared with the sender: the process is gone
 }
 
 func newFaultyStore(s notifier.Store) *faultyStore {
-	return &faultyStore{Store: s, byOp: map[string]int{}, dead: new(bool)}
+	return &faultyStore{Store: s, byOp: map[string]int{}, dead: new(atomic.Bool)}
 }
 
 // hit counts a call and returns what to do.
@@ -51,7 +52,7 @@ func (f *faultyStore) hit(op string) (fault, bool) {
 	defer f.mu.Unlock()
 	f.calls++
 	f.byOp[op]++
-	if *f.dead {
+	if f.dead.Load() {
 		return die, true
 	}
 	if f.at == f.calls {
@@ -60,7 +61,7 @@ func (f *faultyStore) hit(op string) (fault, bool) {
 			f.cancel()
 			return cancelRun, false
 		case die:
-			*f.dead = true
+			f.dead.Store(true)
 		}
 		return f.fault, f.fault != cancelRun
 	}
@@ -149,16 +150,15 @@ type faultySender struct {
 	at     int
 	fault  sendFault
 	cancel context.CancelFunc
-	dead   *bool
+	dead   *atomic.Bool
 }
 
 func (s *faultySender) Send(ctx context.Context, m *notifier.Message) (string, error) {
 	s.mu.Lock()
 	s.n++
 	n := s.n
-	dead := *s.dead
 	s.mu.Unlock()
-	if dead {
+	if s.dead.Load() {
 		return "", errInjected
 	}
 	if n != s.at {
@@ -179,9 +179,7 @@ func (s *faultySender) Send(ctx context.Context, m *notifier.Message) (string, e
 		return "", errInjected
 	case sendDie:
 		_, _ = s.inner.Send(ctx, m)
-		s.mu.Lock()
-		*s.dead = true
-		s.mu.Unlock()
+		s.dead.Store(true)
 		return "", errInjected
 	}
 	return s.inner.Send(ctx, m)

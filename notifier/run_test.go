@@ -1,9 +1,13 @@
 package notifier_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -290,4 +294,34 @@ func TestReadsGrowWithSeriesAndVolumes(t *testing.T) {
 	assert.Equal(t, 2*small["AlertsOfVolume"], moreSeries["AlertsOfVolume"])
 	// Per reader, only what is sent: one Subscriber read for each reader mailed.
 	assert.Equal(t, 1000, moreReaders["Subscriber"])
+}
+
+// TestReportLogLine: a run ends with one structured line saying what it did.
+func TestReportLogLine(t *testing.T) {
+	now := at(2024, time.October, 1, 9)
+	st := world(2, now)
+	s := reader("r0001")
+	s.Status = store.Suppressed
+	st.putSubscriber(s)
+	var buf bytes.Buffer
+	n := newNotifier(st, &recSender{}, notifier.NewFakeClock(now), func(n *notifier.Notifier) {
+		n.Logger = slog.New(slog.NewJSONHandler(&buf, nil))
+	})
+	runOK(t, n)
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	require.Len(t, lines, 1, "one line at Info")
+	var line struct {
+		Msg    string `json:"msg"`
+		Report struct {
+			Sent, Skipped, Uncertain int
+			EmailsSent               int                              `json:"emails_sent"`
+			Announce                 struct{ Due, Sent, Skipped int } `json:"announce"`
+		} `json:"report"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &line), lines[0])
+	assert.Equal(t, "notifier run", line.Msg)
+	assert.Equal(t, 1, line.Report.EmailsSent)
+	assert.Equal(t, 1, line.Report.Skipped)
+	assert.Equal(t, 2, line.Report.Announce.Due)
+	assert.Equal(t, 1, line.Report.Announce.Sent)
 }
