@@ -17,12 +17,14 @@ import (
 )
 
 // motoEnv is the environment every moto the harness starts runs with:
-// AWS-managed IAM policies loaded (attaching them fails otherwise), and ECS
+// AWS-managed IAM policies loaded (attaching them fails otherwise), ECS
 // services reporting one running task so the services-stable waiter and
-// rolloutState COMPLETED can be observed.
+// rolloutState COMPLETED can be observed, and no default AMIs (tests read
+// the ECS-optimized AMI id from SSM; an image need not exist to launch).
 var motoEnv = []string{
 	"MOTO_IAM_LOAD_MANAGED_POLICIES=true",
 	"MOTO_ECS_SERVICE_RUNNING=1",
+	"MOTO_EC2_LOAD_DEFAULT_AMIS=false", // each new account otherwise loads hundreds of AMIs: 80-160 ms
 }
 
 // motoScript runs moto's threaded server on a port the kernel picks, prints
