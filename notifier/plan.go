@@ -80,7 +80,7 @@ func popcount(b uint8) int {
 // release n days away, or 0 when none does. The reminder of d days is due
 // while the days left are in (the next shorter reminder, d]: a run that
 // missed the first day still sends it, and never two reminders at once.
-func (c *Notifier) window(kinds []store.AlertKind, n int) int {
+func (c *Notifier) window(n int) int {
 	if n < 1 {
 		return 0
 	}
@@ -106,10 +106,9 @@ func (c *Notifier) edition(e store.Edition) (ok, optIn bool) {
 
 // candidate is an upcoming volume with at least one kind open today.
 type candidate struct {
-	idx    int32
-	open   []uint8 // kinds open for it today
-	optIn  bool
-	window uint8 // the open reminder (0: none)
+	idx   int32
+	open  []uint8 // kinds open for it today
+	optIn bool
 }
 
 // plan works out what is due at now. Its reads are one UpcomingVolumes, one
@@ -149,9 +148,8 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 			cd.open = append(cd.open, 0)
 		}
 		if !v.ReleaseDate.IsZero() {
-			if w := c.window(p.kinds, today.DaysUntil(v.ReleaseDate)); w > 0 {
+			if w := c.window(today.DaysUntil(v.ReleaseDate)); w > 0 {
 				cd.open = append(cd.open, uint8(w))
-				cd.window = uint8(w)
 			}
 		}
 		if len(cd.open) == 0 {
