@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/manga-alert-italia/mangaalert/ecshost"
+	"github.com/manga-alert-italia/mangaalert/internal/awserr"
+	"github.com/manga-alert-italia/mangaalert/internal/poll"
+	"github.com/manga-alert-italia/mangaalert/network"
+	"github.com/manga-alert-italia/mangaalert/schedule"
+	"github.com/manga-alert-italia/mangaalert/secrets"
+	"github.com/manga-alert-italia/mangaalert/store/dynamo"
+)
+
+const applyAbout = `
+Creates what is missing and updates what drifted, step by step: network,
+secrets, store table, ECS host (cluster, roles, launch template, Auto
+Scaling group, task definitions, backend service), schedules. Each step's
+outputs feed the next. A line per resource says what happened and how long
+it took.
+
+A second apply changes nothing (its last line counts the AWS calls that
+wrote: 0). After a failure, run it again: it picks up where it stopped.`
+
+func (a *app) applyCmd(ctx context.Context, args []string) error {
+	var o options
+	fs := a.newFlagSet("apply", "[flags]", applyAbout, &o)
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("apply takes no arguments, got %q", fs.Args())
+	}
+	c, err := o.config(true)
+	if err != nil {
+		return err
+	}
+	s, err := a.session(ctx, c, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "Applying stack %q in %s, account %s\n", c.Stack, c.Region, s.n.account)
+	if err := s.preflight(ctx); err != nil {
+		return err
+	}
+	st, err := s.apply(ctx)
+	s.summary("apply", err)
+	if err != nil {
+		return err
+	}
+	if st != nil {
+		s.afterApply(st)
+	}
+	return nil
+}
+
+// session is one command's connection to the account: the configuration,
+// the clients, the progress display and the counted calls.
+type session struct {
+	a       *app
+	c       Config
+	o       options
+	cl      *clients
+	n       names
+	prog    *progress
+	log     *slog.Logger
+	counter *callCounter
+	start   time.Time
+	rows    []row
+	// destroying: steps report "gone", not a tally of a plan.
+	destroying bool
+}
+
+func (a *app) session(ctx context.Context, c Config, o options) (*session, error) {
+	counter := newCallCounter()
+	cfg, err := loadAWS(ctx, c.Region, endpointOf(o.endpoint, a.getenv), a.getenv, counter)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{a: a, c: c, o: o, cl: newClients(cfg), counter: counter, start: a.now(),
+		prog: newProgress(a.stdout, a.tty, a.now)}
+	s.log = o.logger(a, s.prog)
+	account, err := s.cl.account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.n = newNames(c, account)
+	return s, nil
+}
+
+// delays pace the packages' waits.
+func (s *session) delays() poll.Delays {
+	return poll.Delays{Min: s.o.poll, Max: max(s.o.poll*8, s.o.poll)}
+}
+
+// step runs one step with its progress, and prints the resources it left
+// alone once its changes are done.
+func (s *session) step(ctx context.Context, name, what string, f func(context.Context) ([]row, error)) error {
+	s.prog.begin(name, what)
+	rows, err := f(ctx)
+	s.rows = append(s.rows, rows...)
+	if err == nil {
+		s.prog.settle()
+		for _, r := range rows {
+			if r.Op == opKeep {
+				s.prog.line("  = %-9s %s", name, strings.TrimSpace("unchanged "+r.Resource+" "+r.Name))
+			}
+		}
+	}
+	summary := tallyOf(rows).done()
+	if s.destroying {
+		summary = "gone"
+	}
+	s.prog.end(summary, err)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// preflight checks, with reads only, what would otherwise fail halfway:
+// the SMTP secret needs its password when it does not exist yet.
+func (s *session) preflight(ctx context.Context) error {
+	if s.c.Sender != SenderSMTP || s.a.getenv(SMTPPasswordEnv) != "" {
+		return nil
+	}
+	_, err := s.cl.secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(s.n.smtpSecret())})
+	switch {
+	case awserr.Is(err, "ResourceNotFoundException"):
+		return &ConfigError{Problems: []FieldProblem{{Field: SMTPPasswordEnv,
+			Problem: fmt.Sprintf("is not set, and the SMTP secret %s does not exist yet: export the relay's password in it", s.n.smtpSecret())}}}
+	case err != nil:
+		return fmt.Errorf("describe secret %s: %w", s.n.smtpSecret(), err)
+	}
+	return nil
+}
+
+// apply runs the steps in order; it returns the host's state for the
+// closing lines.
+func (s *session) apply(ctx context.Context) (*ecshost.State, error) {
+	c, n := s.c, s.n
+	var o outputs
+	err := s.step(ctx, stepNetwork, "reading the VPC", func(ctx context.Context) ([]row, error) {
+		net := network.New(s.cl.ec2, network.WithLogger(s.log), network.WithDelays(s.delays().Min, s.delays().Max))
+		np, err := net.Plan(ctx, c.networkSpec())
+		if err != nil {
+			return nil, err
+		}
+		st, err := net.Ensure(ctx, c.networkSpec())
+		if err != nil {
+			return networkRows(np), err
+		}
+		// Bridge mode on EC2 needs no NAT; Preflight says so, or why not.
+		if err := network.Preflight(st, "bridge", "EC2"); err != nil {
+			return networkRows(np), err
+		}
+		o.SubnetIDs, o.SecurityGroupID = st.PublicSubnetIDs, st.HostSecurityGroupID
+		return networkRows(np), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	err = s.step(ctx, stepSecrets, "reading the secrets", func(ctx context.Context) ([]row, error) {
+		spec := c.secretsSpec(n, s.a.getenv(SMTPPasswordEnv))
+		sec := secrets.New(s.cl.secrets, func(so *secrets.Options) { so.Logger = s.log })
+		sp, err := sec.Plan(ctx, spec)
+		if err != nil {
+			return nil, err
+		}
+		st, err := sec.Ensure(ctx, spec)
+		if err != nil {
+			return secretsRows(spec, sp), err
+		}
+		o.SigningKeyARN = st.ARN(n.signingKey())
+		o.SMTPARN = st.ARN(n.smtpSecret())
+		return secretsRows(spec, sp), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	err = s.step(ctx, stepStore, "reading the table", func(ctx context.Context) ([]row, error) {
+		r, err := tableRow(ctx, s.cl.dynamo, c)
+		if err != nil {
+			return nil, err
+		}
+		if r.Op == opCreate {
+			s.prog.activity("create table " + c.Table + " (on-demand) and wait until ACTIVE")
+		}
+		err = dynamo.EnsureTable(ctx, s.cl.dynamo, c.Table, dynamo.WithTags(c.tableTags()), dynamo.WithDelays(s.delays()))
+		return []row{r}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	var hostState *ecshost.State
+	err = s.step(ctx, stepHost, "reading the ECS host", func(ctx context.Context) ([]row, error) {
+		spec, err := c.hostSpec(n, o)
+		if err != nil {
+			return nil, err
+		}
+		h := ecshost.NewFromConfig(s.cl.cfg, ecshost.WithAccount(n.account), ecshost.WithLogger(s.log),
+			ecshost.WithPollInterval(s.delays().Min, s.delays().Max))
+		st, err := h.Ensure(ctx, spec)
+		if st == nil {
+			return nil, err
+		}
+		hostState = st
+		return hostRows(st.Actions), err
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	err = s.step(ctx, stepSchedule, "reading the schedules", func(ctx context.Context) ([]row, error) {
+		var rows []row
+		for _, j := range c.jobs() {
+			td, ok := hostState.TaskDefinitions[j.name]
+			if !ok {
+				return rows, fmt.Errorf("the host step reported no task definition for %s", j.name)
+			}
+			spec := c.scheduleSpec(n, j, td.ARN)
+			sc := s.scheduleClient()
+			p, err := sc.Plan(ctx, spec)
+			if err != nil {
+				return rows, err
+			}
+			rows = append(rows, scheduleRows(p)...)
+			if _, err := sc.Ensure(ctx, spec); err != nil {
+				return rows, err
+			}
+		}
+		return rows, nil
+	})
+	return hostState, err
+}
+
+func (s *session) scheduleClient() *schedule.Client {
+	return schedule.New(s.cl.scheduler, s.cl.iam, nil, func(sc *schedule.Client) {
+		sc.Now, sc.Logger, sc.Wait = s.a.now, s.log, s.delays()
+	})
+}
+
+// summary prints the totals: resources, time, and the AWS calls that
+// wrote (0 on an apply that found everything in place).
+func (s *session) summary(cmd string, err error) {
+	t := tallyOf(s.rows)
+	state := "done"
+	if err != nil {
+		state = "stopped by an error; run it again to finish"
+	}
+	what := t.done()
+	if s.destroying {
+		what = "stack " + s.c.Stack
+	}
+	fmt.Fprintf(s.a.stdout, "\n%s %s: %s in %s\n", cmd, state, what, seconds(s.a.now().Sub(s.start)))
+	fmt.Fprintf(s.a.stdout, "AWS calls: %d, of which writes: %d\n", s.counter.Calls(), s.counter.Mutating())
+	if s.o.countCalls {
+		for _, b := range s.counter.Breakdown() {
+			fmt.Fprintf(s.a.stdout, "  %s\n", b)
+		}
+	}
+}
+
+// afterApply tells where the site is and what to do next.
+func (s *session) afterApply(st *ecshost.State) {
+	w := s.a.stdout
+	if st.ElasticIP != "" {
+		fmt.Fprintf(w, "\nThe host's address: %s (Elastic IP): point %s at it.\n", st.ElasticIP, s.c.BaseURL)
+	} else {
+		fmt.Fprintf(w, "\nThe site %s is served by the host's public address (`deploy status` shows it; it changes when the instance is replaced: elastic_ip keeps one).\n", s.c.BaseURL)
+	}
+	if st.InstanceRefreshID != "" {
+		fmt.Fprintf(w, "The launch template changed: instance refresh %s replaces the host (a few minutes without the site).\n", st.InstanceRefreshID)
+	}
+}

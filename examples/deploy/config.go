@@ -1,0 +1,387 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/manga-alert-italia/mangaalert/network"
+	"github.com/manga-alert-italia/mangaalert/schedule"
+)
+
+// Defaults of the cheap design: one t3.micro in public subnets, no NAT, no
+// load balancer, in Milan.
+const (
+	DefaultStack        = "mangaalert"
+	DefaultRegion       = "eu-south-1"
+	DefaultInstanceType = "t3.micro"
+	DefaultSender       = SenderSES
+	DefaultSchedule     = "rate(6 hours)"
+	DefaultZone         = schedule.DefaultZone
+)
+
+// The two ways the runtime sends mail.
+const (
+	SenderSES  = "ses"
+	SenderSMTP = "smtp"
+)
+
+// SMTPPasswordEnv is where the SMTP password comes from: never the config
+// file (it is often committed) nor a flag (visible in ps).
+const SMTPPasswordEnv = "MANGAALERT_SMTP_PASSWORD"
+
+// Config is the deployment, as the JSON file (--config) and the flags give
+// it. Zero fields mean the defaults the field comments name; the sample
+// file deploy.example.json sets every field.
+type Config struct {
+	// Stack names and tags everything: 3-28 lower-case letters, digits or
+	// hyphens, starting with a letter. Default "mangaalert".
+	Stack string `json:"stack"`
+	// Region is the AWS region. Default eu-south-1 (Milan).
+	Region string `json:"region"`
+	// Image is the container image of all three commands ("repo:tag" or
+	// an ECR URI). Needed on the first apply; empty later keeps the image
+	// the service runs (deploy-image changes it).
+	Image string `json:"image"`
+	// InstanceType of the one ECS host. Default t3.micro.
+	InstanceType string `json:"instance_type"`
+	// Domain is the site's host name ("mangaalert.example.it"): it gives
+	// BaseURL https://DOMAIN and the From addresses' defaults.
+	Domain string `json:"domain"`
+	// BaseURL is the public address links in mails and feeds start with.
+	// Default https://DOMAIN. Needed by apply.
+	BaseURL string `json:"base_url"`
+	// Sender is how mail leaves: "ses" (default; SES v2 in Region) or
+	// "smtp" (a relay; see SMTP).
+	Sender string `json:"sender"`
+	// From is the alerts' sender. Default "Manga Alert Italia <avvisi@DOMAIN>".
+	From string `json:"from"`
+	// AccountFrom is the sender of account mail (confirmations), another
+	// address than From. Default "Manga Alert Italia <account@DOMAIN>".
+	AccountFrom string `json:"account_from"`
+	// SMTP is the relay when Sender is "smtp". Its password comes from
+	// the environment variable MANGAALERT_SMTP_PASSWORD.
+	SMTP SMTPConfig `json:"smtp"`
+	// Schedules of the two jobs. Default every 6 hours each.
+	Schedules Schedules `json:"schedules"`
+	// IngressCIDRs may reach the site on ports 80 and 443. Default 0.0.0.0/0.
+	IngressCIDRs []string `json:"ingress_cidrs"`
+	// SSHCIDRs, when set, open SSH (22) to these blocks. Default none.
+	SSHCIDRs []string `json:"ssh_cidrs"`
+	// ElasticIP keeps one public address across instance replacements
+	// (DNS can point at it). Default off.
+	ElasticIP bool `json:"elastic_ip"`
+	// NAT adds private subnets and one NAT gateway (about 33 USD a month).
+	// Default off: the host and its bridge-mode tasks need none.
+	NAT bool `json:"nat"`
+	// Table is the DynamoDB table. Default the stack name.
+	Table string `json:"table"`
+	// CIDR of the VPC. Default 10.0.0.0/16.
+	CIDR string `json:"cidr"`
+	// AZs is how many availability zones get a subnet. Default 2.
+	AZs int `json:"azs"`
+	// LogRetentionDays of the containers' log group. Default 14.
+	LogRetentionDays int32 `json:"log_retention_days"`
+	// SessionManager lets AWS Systems Manager open a shell on the host
+	// (instead of SSH). Default off.
+	SessionManager bool `json:"session_manager"`
+	// Tags are added to every resource, next to mangaalert:stack.
+	Tags map[string]string `json:"tags"`
+}
+
+// SMTPConfig is the relay's address and account; the password is taken
+// from MANGAALERT_SMTP_PASSWORD.
+type SMTPConfig struct {
+	Host     string `json:"host"`
+	Port     int    `json:"port"`     // default 587
+	Username string `json:"username"` // required with a password
+	Security string `json:"security"` // "starttls" or "tls"; default tls on 465, starttls elsewhere
+}
+
+// Schedules are EventBridge Scheduler expressions: rate(...), cron(...)
+// or at(...), read in Zone.
+type Schedules struct {
+	Scrape string `json:"scrape"` // default rate(6 hours)
+	Notify string `json:"notify"` // default rate(6 hours)
+	Zone   string `json:"zone"`   // default Europe/Rome
+}
+
+// ConfigError lists every problem of a configuration, field by field.
+// Nothing has been sent to AWS when it is returned.
+type ConfigError struct {
+	Problems []FieldProblem
+}
+
+// FieldProblem is one field and what is wrong with it.
+type FieldProblem struct {
+	Field   string // the JSON name: "schedules.scrape"
+	Problem string // what is wrong and what is allowed
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString("bad configuration:")
+	for _, p := range e.Problems {
+		fmt.Fprintf(&b, "\n  %s: %s", p.Field, p.Problem)
+	}
+	return b.String()
+}
+
+// LoadConfig reads a JSON configuration; unknown fields are errors, so a
+// misspelt field is not silently ignored.
+func LoadConfig(path string) (Config, error) {
+	var c Config
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, &ConfigError{Problems: []FieldProblem{{Field: "--config", Problem: err.Error()}}}
+	}
+	return c, decodeConfig(b, path, &c)
+}
+
+func decodeConfig(b []byte, path string, c *Config) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return &ConfigError{Problems: []FieldProblem{{Field: path, Problem: jsonProblem(b, err)}}}
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return &ConfigError{Problems: []FieldProblem{{Field: path, Problem: "more than one JSON object"}}}
+	}
+	return nil
+}
+
+// jsonProblem turns a decoding error into a message with a line number.
+func jsonProblem(b []byte, err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("line %d: %v", lineOf(b, syn.Offset), err)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("line %d: field %q wants a %s, not a JSON %s", lineOf(b, typ.Offset), typ.Field, typ.Type, typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		return strings.TrimPrefix(err.Error(), "json: ") + ": see deploy.example.json or `deploy plan --help` for the fields"
+	}
+	return err.Error()
+}
+
+func lineOf(b []byte, offset int64) int {
+	return bytes.Count(b[:min(int(offset), len(b))], []byte("\n")) + 1
+}
+
+// WithDefaults fills the zero fields.
+func (c Config) WithDefaults() Config {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.Stack, DefaultStack)
+	def(&c.Region, DefaultRegion)
+	def(&c.InstanceType, DefaultInstanceType)
+	def(&c.Sender, DefaultSender)
+	def(&c.Table, c.Stack)
+	def(&c.Schedules.Scrape, DefaultSchedule)
+	def(&c.Schedules.Notify, DefaultSchedule)
+	def(&c.Schedules.Zone, DefaultZone)
+	if c.Domain != "" {
+		def(&c.BaseURL, "https://"+c.Domain)
+		def(&c.From, "Manga Alert Italia <avvisi@"+c.Domain+">")
+		def(&c.AccountFrom, "Manga Alert Italia <account@"+c.Domain+">")
+	}
+	if c.Sender == SenderSMTP && c.SMTP.Port == 0 {
+		c.SMTP.Port = 587
+	}
+	return c
+}
+
+var (
+	stackRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{2,27}$`)
+	regionRE  = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
+	typeRE    = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	tableRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
+	hostRE    = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+	imageRE   = regexp.MustCompile(`^[a-z0-9]+([._/:@-][A-Za-z0-9_.-]+)*$`)
+	tagKeyRE  = regexp.MustCompile(`^[\p{L}\p{N} _.:/=+@-]{1,128}$`)
+	retention = []int32{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+
+// Validate checks the configuration (after WithDefaults) without calling
+// AWS and reports every problem at once. forApply adds what only apply
+// needs: where links point and who mail comes from.
+func (c Config) Validate(forApply bool) error {
+	var ps []FieldProblem
+	bad := func(field, format string, args ...any) {
+		ps = append(ps, FieldProblem{Field: field, Problem: fmt.Sprintf(format, args...)})
+	}
+
+	if !stackRE.MatchString(c.Stack) {
+		bad("stack", "%q: use 3-28 lower-case letters, digits or hyphens, starting with a letter (it names the cluster, roles, schedules and secrets)", c.Stack)
+	}
+	if !regionRE.MatchString(c.Region) {
+		bad("region", "%q is not a region name such as eu-south-1", c.Region)
+	}
+	if c.Image != "" && (!imageRE.MatchString(c.Image) || len(c.Image) > 255) {
+		bad("image", "%q is not an image reference such as ghcr.io/owner/mangaalert:1.0 or 123456789012.dkr.ecr.eu-south-1.amazonaws.com/mangaalert:1.0", c.Image)
+	}
+	if !typeRE.MatchString(c.InstanceType) {
+		bad("instance_type", "%q is not an EC2 instance type such as t3.micro or t4g.micro", c.InstanceType)
+	}
+	if c.Domain != "" && !hostRE.MatchString(c.Domain) {
+		bad("domain", "%q is not a host name such as mangaalert.example.it (lower case, no scheme, no path)", c.Domain)
+	}
+	if c.BaseURL != "" {
+		if p := baseURLProblem(c.BaseURL); p != "" {
+			bad("base_url", "%q %s", c.BaseURL, p)
+		}
+	} else if forApply {
+		bad("base_url", "needed by apply: links in mails start with it; set base_url (https://your.domain) or domain")
+	}
+
+	switch c.Sender {
+	case SenderSES, SenderSMTP:
+	default:
+		bad("sender", "%q: use %q (Amazon SES in the stack's region) or %q (a relay, see smtp)", c.Sender, SenderSES, SenderSMTP)
+	}
+	from := c.checkAddress(bad, "from", c.From, forApply)
+	account := c.checkAddress(bad, "account_from", c.AccountFrom, forApply)
+	if from != nil && account != nil && strings.EqualFold(from.Address, account.Address) {
+		bad("account_from", "%s is also from: send alerts and account mail from two addresses (avvisi@..., account@...)", account.Address)
+	}
+	if c.Sender == SenderSES && from != nil && account != nil && domainOf(from.Address) != domainOf(account.Address) {
+		bad("account_from", "%s is in another domain than from (%s): SES sends from one verified domain here", account.Address, from.Address)
+	}
+	if c.Sender == SenderSMTP {
+		c.SMTP.check(bad)
+	} else if c.SMTP != (SMTPConfig{}) {
+		bad("smtp", "is set but sender is %q: set sender to %q, or remove smtp", c.Sender, SenderSMTP)
+	}
+
+	if _, err := schedule.LoadZone(c.Schedules.Zone); err != nil {
+		bad("schedules.zone", "%v", err)
+	}
+	for field, expr := range map[string]string{"schedules.scrape": c.Schedules.Scrape, "schedules.notify": c.Schedules.Notify} {
+		if _, err := schedule.Parse(expr); err != nil {
+			bad(field, "%v", err)
+		}
+	}
+
+	if !tableRE.MatchString(c.Table) {
+		bad("table", "%q: DynamoDB table names are 3-255 of A-Z a-z 0-9 _ . -", c.Table)
+	}
+	if c.LogRetentionDays != 0 && !slices.Contains(retention, c.LogRetentionDays) {
+		bad("log_retention_days", "%d: CloudWatch Logs accepts only %v", c.LogRetentionDays, retention)
+	}
+	// The network package knows its own rules (CIDR sizes, zones, blocks):
+	// its problems are reported under this file's field names.
+	if err := c.networkSpec().Validate(); err != nil {
+		var se *network.SpecError
+		for _, e := range unjoin(err) {
+			if errors.As(e, &se) {
+				bad(networkField[se.Field], "%q %s: %s", se.Value, se.Problem, se.Fix)
+			} else {
+				bad("network", "%v", e)
+			}
+		}
+	}
+	for k, v := range c.Tags {
+		switch {
+		case !tagKeyRE.MatchString(k):
+			bad("tags", "key %q: 1-128 letters, digits, spaces and _ . : / = + - @", k)
+		case strings.HasPrefix(strings.ToLower(k), "aws:") || strings.HasPrefix(k, "mangaalert:"):
+			bad("tags", "key %q: the aws: and mangaalert: prefixes are reserved", k)
+		case len(v) > 256:
+			bad("tags", "value of %q is longer than 256 characters", k)
+		}
+	}
+	if len(c.Tags) > 40 {
+		bad("tags", "%d tags: keep at most 40 (AWS allows 50 per resource, and the stack adds its own)", len(c.Tags))
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(ps, func(a, b FieldProblem) int { return strings.Compare(a.Field, b.Field) })
+	return &ConfigError{Problems: ps}
+}
+
+var networkField = map[string]string{"Stack": "stack", "CIDR": "cidr", "AZs": "azs", "Topology": "nat",
+	"Ports": "ingress_cidrs", "IngressCIDRs": "ingress_cidrs", "SSHCIDRs": "ssh_cidrs"}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func (c Config) checkAddress(bad func(string, string, ...any), field, v string, forApply bool) *mail.Address {
+	if v == "" {
+		if forApply {
+			bad(field, "needed by apply: the sender of the mails, like \"Manga Alert Italia <avvisi@example.it>\"; set it, or set domain")
+		}
+		return nil
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil || !strings.Contains(a.Address, "@") || !hostRE.MatchString(strings.ToLower(domainOf(a.Address))) {
+		bad(field, "%q is not a mail address such as \"Manga Alert Italia <avvisi@example.it>\"", v)
+		return nil
+	}
+	return a
+}
+
+func domainOf(address string) string {
+	_, d, _ := strings.Cut(address, "@")
+	return strings.ToLower(d)
+}
+
+func baseURLProblem(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return "is not a URL"
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "must start with https:// (or http:// while there is no certificate)"
+	case u.Host == "" || u.User != nil:
+		return "needs a host and no user, like https://mangaalert.example.it"
+	case u.RawQuery != "" || u.Fragment != "":
+		return "may not carry a query or a fragment"
+	}
+	return ""
+}
+
+func (s SMTPConfig) check(bad func(string, string, ...any)) {
+	if s.Host == "" {
+		bad("smtp.host", "needed with sender smtp: the relay's host name, such as smtp.sendgrid.net")
+	} else if net.ParseIP(s.Host) == nil && !hostRE.MatchString(strings.ToLower(s.Host)) {
+		bad("smtp.host", "%q is not a host name", s.Host)
+	}
+	if s.Port < 1 || s.Port > 65535 {
+		bad("smtp.port", "%d is not a TCP port: 587 for STARTTLS, 465 for TLS", s.Port)
+	}
+	switch s.Security {
+	case "", "starttls", "tls":
+	default:
+		bad("smtp.security", "%q: use \"starttls\" or \"tls\" (or leave it out: tls on port 465, starttls elsewhere)", s.Security)
+	}
+	if s.Username == "" {
+		bad("smtp.username", "needed with sender smtp: the relay's account name (the password comes from %s)", SMTPPasswordEnv)
+	}
+}
+
+// networkSpec is the network step's Spec.
+func (c Config) networkSpec() network.Spec {
+	s := network.Spec{Stack: c.Stack, CIDR: c.CIDR, AZs: c.AZs, IngressCIDRs: c.IngressCIDRs, SSHCIDRs: c.SSHCIDRs}
+	if c.NAT {
+		s.Topology = network.PrivateWithNAT
+	}
+	return s
+}

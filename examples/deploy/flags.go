@@ -1,0 +1,185 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// options are the flags every command shares, and the configuration they
+// amount to once the file and the overriding flags are merged.
+type options struct {
+	configFile string
+	endpoint   string
+	poll       time.Duration
+	countCalls bool
+	verbose    bool
+
+	overrides []func(*Config) error // in command-line order, applied over the file
+}
+
+// newFlagSet returns a command's flag set with the shared flags and the
+// configuration overrides registered.
+func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported once, by exit
+	fs.StringVar(&o.configFile, "config", "", "read the configuration from this JSON `file` (fields below; flags override it)")
+	fs.StringVar(&o.endpoint, "endpoint", "", "send every AWS call to this `URL` (an emulator such as moto or LocalStack); default $AWS_ENDPOINT_URL")
+	fs.DurationVar(&o.poll, "poll", 2*time.Second, "how often to look again while waiting for AWS (an emulator answers at once: 50ms)")
+	fs.BoolVar(&o.countCalls, "count-calls", false, "list the AWS calls that wrote, by operation, at the end")
+	fs.BoolVar(&o.verbose, "verbose", false, "print the packages' debug log to stderr")
+
+	str := func(flagName, usage string, set func(*Config, string)) {
+		fs.Func(flagName, usage, func(v string) error {
+			o.overrides = append(o.overrides, func(c *Config) error { set(c, v); return nil })
+			return nil
+		})
+	}
+	list := func(flagName, usage string, set func(*Config, []string)) {
+		fs.Func(flagName, usage, func(v string) error {
+			var items []string
+			for _, s := range strings.Split(v, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					items = append(items, s)
+				}
+			}
+			o.overrides = append(o.overrides, func(c *Config) error { set(c, items); return nil })
+			return nil
+		})
+	}
+	boolean := func(flagName, usage string, set func(*Config, bool)) {
+		fs.BoolFunc(flagName, usage, func(v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("--%s=%s: want true or false", flagName, v)
+			}
+			o.overrides = append(o.overrides, func(c *Config) error { set(c, b); return nil })
+			return nil
+		})
+	}
+	str("stack", "stack `name` (config: stack)", func(c *Config, v string) { c.Stack = v })
+	str("region", "AWS `region` (config: region)", func(c *Config, v string) { c.Region = v })
+	str("image", "container `image` (config: image)", func(c *Config, v string) { c.Image = v })
+	str("instance-type", "EC2 instance `type` (config: instance_type)", func(c *Config, v string) { c.InstanceType = v })
+	str("domain", "the site's host `name` (config: domain)", func(c *Config, v string) { c.Domain = v })
+	str("base-url", "public `URL` of the site (config: base_url)", func(c *Config, v string) { c.BaseURL = v })
+	str("sender", "`ses` or smtp (config: sender)", func(c *Config, v string) { c.Sender = v })
+	str("from", "alerts' sender `address` (config: from)", func(c *Config, v string) { c.From = v })
+	str("account-from", "account mail's sender `address` (config: account_from)", func(c *Config, v string) { c.AccountFrom = v })
+	str("smtp-host", "SMTP relay `host` (config: smtp.host)", func(c *Config, v string) { c.SMTP.Host = v })
+	str("smtp-username", "SMTP `user` (config: smtp.username)", func(c *Config, v string) { c.SMTP.Username = v })
+	fs.Func("smtp-port", "SMTP `port` (config: smtp.port)", func(v string) error {
+		p, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("--smtp-port=%s: want a number such as 587", v)
+		}
+		o.overrides = append(o.overrides, func(c *Config) error { c.SMTP.Port = p; return nil })
+		return nil
+	})
+	str("scrape-schedule", "scraper's schedule `expression` (config: schedules.scrape)", func(c *Config, v string) { c.Schedules.Scrape = v })
+	str("notify-schedule", "notifier's schedule `expression` (config: schedules.notify)", func(c *Config, v string) { c.Schedules.Notify = v })
+	str("schedule-zone", "time `zone` of cron and at schedules (config: schedules.zone)", func(c *Config, v string) { c.Schedules.Zone = v })
+	str("table", "DynamoDB table `name` (config: table)", func(c *Config, v string) { c.Table = v })
+	list("ssh-cidr", "open SSH to these comma-separated `blocks` (config: ssh_cidrs)", func(c *Config, v []string) { c.SSHCIDRs = v })
+	list("ingress-cidr", "let these comma-separated `blocks` reach ports 80 and 443 (config: ingress_cidrs)", func(c *Config, v []string) { c.IngressCIDRs = v })
+	boolean("eip", "keep one Elastic IP across instance replacements (config: elastic_ip)", func(c *Config, b bool) { c.ElasticIP = b })
+	boolean("nat", "add private subnets and one NAT gateway (config: nat)", func(c *Config, b bool) { c.NAT = b })
+
+	fs.Usage = func() {
+		w := a.stdout
+		fmt.Fprintf(w, "Usage: deploy %s %s\n\n%s\n\nFlags:\n", name, synopsis, strings.TrimSpace(about))
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+		fmt.Fprint(w, configHelp)
+	}
+	return fs
+}
+
+// parse parses args; --help prints the usage and ends the command.
+func (a *app) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			fs.Usage()
+			return err
+		}
+		return usagef("%s: %v", fs.Name(), err)
+	}
+	return nil
+}
+
+// config merges the file, the flags and the defaults, and validates the
+// result (forApply: with what apply needs). No AWS call happens before it
+// succeeds.
+func (o *options) config(forApply bool) (Config, error) {
+	var c Config
+	if o.configFile != "" {
+		var err error
+		if c, err = LoadConfig(o.configFile); err != nil {
+			return c, err
+		}
+	}
+	for _, set := range o.overrides {
+		if err := set(&c); err != nil {
+			return c, err
+		}
+	}
+	c = c.WithDefaults()
+	if err := c.Validate(forApply); err != nil {
+		return c, err
+	}
+	if err := c.checkSpecs(); err != nil {
+		return c, &ConfigError{Problems: []FieldProblem{{Field: "configuration", Problem: err.Error()}}}
+	}
+	return c, nil
+}
+
+const configHelp = `
+Configuration file (--config FILE, JSON; every field optional, flags override):
+  stack               3-28 lower-case letters, digits, hyphens (default "mangaalert")
+  region              AWS region (default "eu-south-1", Milan)
+  image               container image of serve, scrape and notify; needed by the
+                      first apply, then empty keeps what runs (deploy-image changes it)
+  instance_type       EC2 type of the one host (default "t3.micro")
+  domain              the site's host name; gives base_url https://DOMAIN and the
+                      from addresses avvisi@DOMAIN and account@DOMAIN
+  base_url            public URL that links in mails start with (apply needs it)
+  sender              "ses" (default: Amazon SES in region) or "smtp"
+  from                alerts' sender, "Name <address>" (apply needs it)
+  account_from        account mail's sender, another address than from
+  smtp                {"host", "port" (587), "username", "security" ("starttls"|"tls")}
+                      with sender smtp; the password comes from $MANGAALERT_SMTP_PASSWORD
+  schedules           {"scrape", "notify", "zone"}: EventBridge Scheduler expressions,
+                      rate(...), cron(...) or at(...) (default "rate(6 hours)" each),
+                      read in zone (default "Europe/Rome")
+  ingress_cidrs       blocks that may reach ports 80 and 443 (default ["0.0.0.0/0"])
+  ssh_cidrs           blocks SSH is opened to (default none: no SSH)
+  elastic_ip          true keeps one public address across instance replacements (default false)
+  nat                 true adds private subnets and one NAT gateway, ~33 USD/month (default false)
+  table               DynamoDB table (default the stack name)
+  cidr                VPC block, /16 to /24 (default "10.0.0.0/16")
+  azs                 availability zones with a subnet (default 2)
+  log_retention_days  of the log group (default 14)
+  session_manager     true lets Systems Manager open a shell on the host (default false)
+  tags                {"key": "value"} added to every resource
+`
+
+// logger is the packages' logger: their Debug records become progress
+// activities (p non-nil), and with --verbose also lines on stderr.
+func (o *options) logger(a *app, p *progress) *slog.Logger {
+	var verbose slog.Handler
+	if o.verbose {
+		verbose = slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug})
+	}
+	switch {
+	case p != nil:
+		return slog.New(&activityHandler{p: p, verbose: verbose})
+	case verbose != nil:
+		return slog.New(verbose)
+	}
+	return slog.New(slog.DiscardHandler)
+}

@@ -1,0 +1,148 @@
+// Command deploy puts Manga Alert Italia on AWS in its cheap shape (one
+// EC2 host running ECS tasks, scheduled jobs, secrets, a DynamoDB table;
+// no NAT, no load balancer) and shows what that costs before it spends
+// anything:
+//
+//	go run ./examples/deploy plan                 # what would be made, and the monthly cost (no AWS account needed)
+//	go run ./examples/deploy apply --config deploy.json
+//	go run ./examples/deploy status
+//	go run ./examples/deploy deploy-image IMAGE
+//	go run ./examples/deploy destroy
+//
+// It composes the infrastructure packages in order, network → secrets →
+// store table → ecshost → schedule (destroy goes the other way), passing
+// each step's outputs to the next as plain values. Run any command with
+// --help for its flags and the configuration fields; deploy.example.json
+// sets every field.
+//
+// Exit status: 0 done, 1 failed, 2 bad usage or configuration (nothing was
+// sent to AWS).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// app is one invocation, with its world passed in so tests can drive it.
+type app struct {
+	stdout io.Writer
+	stderr io.Writer
+	stdin  io.Reader
+	getenv func(string) string
+	now    func() time.Time
+	// tty says whether stdout is a terminal: a spinner there, periodic
+	// plain lines otherwise.
+	tty bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin, getenv: os.Getenv, now: time.Now, tty: isTerminal(os.Stdout)}
+	os.Exit(a.run(ctx, os.Args[1:]))
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// usageError is a mistake on the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+type command struct {
+	name    string
+	summary string
+	run     func(a *app, ctx context.Context, args []string) error
+}
+
+var commands = []command{
+	{"plan", "show what apply would create, change or leave alone, and the monthly cost beside the alternatives", (*app).planCmd},
+	{"apply", "create or update the whole stack; a second run changes nothing", (*app).applyCmd},
+	{"status", "show what runs: the instance, the service, task definitions, the next scheduled runs", (*app).statusCmd},
+	{"deploy-image", "roll the backend and the jobs to a new container image", (*app).deployImageCmd},
+	{"destroy", "delete the whole stack (asks first unless --yes)", (*app).destroyCmd},
+}
+
+func (a *app) run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		a.usage(a.stderr)
+		return exitUsage
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		a.usage(a.stdout)
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return a.exit(c.run(a, ctx, args[1:]))
+		}
+	}
+	fmt.Fprintf(a.stderr, "deploy: unknown command %q\n\n", name)
+	a.usage(a.stderr)
+	return exitUsage
+}
+
+// exit reports err and maps it to the exit code.
+func (a *app) exit(err error) int {
+	var ue *usageError
+	var ce *ConfigError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(a.stderr, "deploy: %v\n(run with --help for the flags)\n", err)
+		return exitUsage
+	case errors.As(err, &ce):
+		fmt.Fprintf(a.stderr, "deploy: %v\nNothing was sent to AWS.\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(a.stderr, "deploy: %v\n", err)
+	return exitFailure
+}
+
+func (a *app) usage(w io.Writer) {
+	fmt.Fprint(w, `deploy puts Manga Alert Italia on AWS: one EC2 host running ECS tasks,
+scheduled jobs, secrets and a DynamoDB table, with no NAT and no load balancer.
+
+Usage:
+  deploy COMMAND [flags]
+
+Commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Run "deploy COMMAND --help" for a command's flags and the configuration
+fields; examples/deploy/deploy.example.json sets every field.
+
+AWS access: the default credential chain (environment, ~/.aws, SSO, instance
+role), or an emulator with --endpoint URL or AWS_ENDPOINT_URL (then dummy
+credentials are used when none are configured). plan needs neither.
+
+Exit status: 0 done, 1 failed, 2 bad usage or configuration.
+`)
+}
