@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/manga-alert-italia/mangaalert/scraper/title"
 	"github.com/manga-alert-italia/mangaalert/store"
@@ -130,6 +131,8 @@ type card struct {
 // build turns a card into an Item: the title taken apart, the series
 // normalised, the edition read from every signal.
 func build(c card, base *url.URL, n title.Normalizer) (Item, bool) {
+	// A title is a line: what is longer is markup gone wrong, and cut.
+	c.title, c.seriesHint = cut(c.title, maxTitle), cut(c.seriesHint, maxTitle)
 	t := title.Clean(c.title)
 	if t == "" {
 		return Item{}, false
@@ -175,6 +178,20 @@ func build(c card, base *url.URL, n title.Normalizer) (Item, bool) {
 		}
 	}
 	return it, true
+}
+
+// maxTitle bounds the titles read from a card, in bytes.
+const maxTitle = 300
+
+// cut shortens s to at most n bytes, on a rune boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // edition reads the kind of product from every signal, strongest first:

@@ -96,7 +96,9 @@ func dayMonth(s string) (dm, bool) {
 		return dm{}, false
 	}
 	s = strings.TrimLeft(s, " \u00a0")
-	ls := strings.ToLower(s)
+	// Only the next word can be a month: lower just that much, so a long
+	// text with many digits is read in linear time.
+	ls := strings.ToLower(s[:min(len(s), len("settembre")+1)])
 	for _, mo := range months {
 		if strings.HasPrefix(ls, mo.name) {
 			after := ls[len(mo.name):]
