@@ -492,10 +492,8 @@ func (f *Fetcher) fetchRobots(ctx context.Context, u *url.URL) (*Robots, error) 
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode <= 299:
-		body, err := f.read(resp, 500<<10) // RFC 9309: at least 500 KiB are read
-		if errors.Is(err, ErrTooLarge) {
-			body, err = nil, nil // TODO: parse the first 500 KiB instead of none
-		}
+		// RFC 9309: parse at least the first 500 KiB; the rest is ignored.
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 500<<10))
 		if err != nil {
 			return DisallowAll, fmt.Errorf("robots.txt of %s: %w", u.Host, err)
 		}

@@ -617,3 +617,20 @@ func ExampleFetcher() {
 	// 304 true
 	// true
 }
+
+func TestRobotsTooLong(t *testing.T) {
+	// Only the first 500 KiB of a robots.txt are read: a rule in them holds.
+	clock := newClock()
+	s := newSite(t, clock)
+	s.robots = func(w http.ResponseWriter) {
+		fmt.Fprint(w, "User-agent: *\nDisallow: /private\n")
+		fmt.Fprint(w, strings.Repeat("# padding\n", 100_000))
+		fmt.Fprint(w, "Disallow: /late\n")
+	}
+	s.handle("/late", text("late"))
+	f := newFetcher(clock, func(f *fetch.Fetcher) { f.Delay = -1 })
+	_, err := f.Get(context.Background(), s.URL+"/private/x", nil)
+	require.ErrorIs(t, err, fetch.ErrDisallowed)
+	_, err = f.Get(context.Background(), s.URL+"/late", nil)
+	require.NoError(t, err, "rules after 500 KiB are not read")
+}
