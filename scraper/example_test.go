@@ -3,7 +3,6 @@ package scraper_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -11,19 +10,14 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/scraper"
 	"github.com/manga-alert-italia/mangaalert/scraper/fetch"
+	"github.com/manga-alert-italia/mangaalert/scraper/sample"
 	"github.com/manga-alert-italia/mangaalert/store/bolt"
 )
 
 func ExampleRun() {
-	// A local stand-in for www.starcomics.com with its release listing
-	// (http.ServeFile sends Last-Modified: the second run asks conditionally).
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/uscite" {
-			http.ServeFile(w, r, filepath.Join("testdata", "starcomics-uscite.html"))
-			return
-		}
-		http.NotFound(w, r)
-	}))
+	// A local stand-in for www.starcomics.com with its release listing (it
+	// sends Last-Modified: the second run asks conditionally).
+	site := httptest.NewServer(sample.Sites()[0])
 	defer site.Close()
 	dir, _ := os.MkdirTemp("", "scraper-example")
 	defer os.RemoveAll(dir)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/scraper"
 	"github.com/manga-alert-italia/mangaalert/scraper/fetch"
+	"github.com/manga-alert-italia/mangaalert/scraper/sample"
 	"github.com/manga-alert-italia/mangaalert/store"
 	"github.com/manga-alert-italia/mangaalert/store/bolt"
 )
@@ -26,8 +27,8 @@ var monday = time.Date(2024, time.September, 9, 10, 0, 0, 0, store.Rome)
 
 func testdata(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(t, err)
+	b := sample.Page(name)
+	require.NotNil(t, b, "sample page %s", name)
 	return b
 }
 
@@ -113,14 +114,12 @@ type sites struct {
 
 func newSites(t testing.TB) *sites {
 	ss := &sites{star: newSite(t), panini: newSite(t), animeclick: newSite(t)}
-	ss.star.set("/titoli-fumetti/mob-psycho-100", testdata(t, "starcomics-series-mob-psycho-100.html"))
-	ss.star.set("/uscite", testdata(t, "starcomics-uscite.html"))
-	ss.panini.set("/shp_ita_it/chainsaw-man.html", testdata(t, "panini-series-chainsaw-man.html"))
-	ss.panini.set("/shp_ita_it/calendario-uscite?data_da=2024-09-09&data_a=2024-09-15", testdata(t, "panini-calendar-2024-09-09.html"))
-	ss.panini.set("/shp_ita_it/calendario-uscite", testdata(t, "panini-search-empty.html")) // the other weeks: none yet
-	ss.animeclick.set("/calendario-manga", testdata(t, "animeclick-calendario-manga-2024-09-09.html"))
-	ss.animeclick.set("/calendario-manga?day=9&month=9&paging=next-week&year=2024", testdata(t, "animeclick-week-2024-12-30.json"))
-	ss.animeclick.set("/calendario-manga?day=16&month=9&paging=next-week&year=2024", []byte(`{"ok":true,"data":{"html":"<div id=\"calendario-days-thumbs\"></div>"}}`))
+	for _, sample := range sample.Sites() {
+		site := map[string]*site{"starcomics": ss.star, "panini": ss.panini, "animeclick": ss.animeclick}[sample.Source]
+		for req, name := range sample.Pages {
+			site.set(req, testdata(t, name))
+		}
+	}
 	if sl := realPage(t, "starcomics-series-solo-leveling-2024-09.html"); sl != nil {
 		if jjk := realPage(t, "panini-search-jujutsu-kaisen-2024-09.html"); jjk != nil {
 			ss.real = true

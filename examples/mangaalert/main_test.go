@@ -28,7 +28,7 @@ func mangaalert(args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-const testdata = "../../scraper/testdata"
+const testdata = "../../scraper/sample/pages"
 
 // realPage finds a page of ../shared/fixtures/publishers beside the
 // repository; the test is skipped when the folder is not there.

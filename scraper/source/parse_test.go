@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,14 +11,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/scraper/sample"
 	"github.com/manga-alert-italia/mangaalert/scraper/source"
 	"github.com/manga-alert-italia/mangaalert/store"
 )
 
 func testdata(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", name))
-	require.NoError(t, err)
+	b := sample.Page(name)
+	require.NotNil(t, b, "sample page %s", name)
 	return b
 }
 
