@@ -62,7 +62,7 @@ func Sites() []Site {
 		{
 			Source: "panini",
 			Pages: map[string]string{
-				"/shp_ita_it/chainsaw-man.html": "panini-series-chainsaw-man.html",
+				"/shp_ita_it/chainsaw-man.html":                                      "panini-series-chainsaw-man.html",
 				"/shp_ita_it/calendario-uscite?data_da=2024-09-09&data_a=2024-09-15": "panini-calendar-2024-09-09.html",
 				// The later weeks announce nothing yet.
 				"/shp_ita_it/calendario-uscite": "panini-search-empty.html",
