@@ -80,7 +80,7 @@ type session struct {
 
 func (a *app) session(ctx context.Context, c Config, o options) (*session, error) {
 	counter := newCallCounter()
-	cfg, err := loadAWS(ctx, c.Region, endpointOf(o.endpoint, a.getenv), a.getenv, counter)
+	cfg, err := a.loadAWS(ctx, c.Region, endpointOf(o.endpoint, a.getenv), counter)
 	if err != nil {
 		return nil, err
 	}

@@ -109,7 +109,8 @@ func credentialsConfigured(getenv func(string) string) bool {
 // or an emulator at endpoint, where static dummy credentials stand in when
 // none are configured. Every client built from it reports its calls to
 // counter.
-func loadAWS(ctx context.Context, region, endpoint string, getenv func(string) string, counter *callCounter) (aws.Config, error) {
+func (a *app) loadAWS(ctx context.Context, region, endpoint string, counter *callCounter) (aws.Config, error) {
+	getenv := a.getenv
 	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
 	if endpoint != "" {
 		opts = append(opts, config.WithBaseEndpoint(endpoint))
@@ -126,6 +127,7 @@ func loadAWS(ctx context.Context, region, endpoint string, getenv func(string) s
 	if counter != nil {
 		cfg.APIOptions = append(cfg.APIOptions, counter.middleware)
 	}
+	cfg.APIOptions = append(cfg.APIOptions, a.apiOptions...)
 	return cfg, nil
 }
 

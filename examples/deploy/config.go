@@ -193,7 +193,7 @@ func (c Config) WithDefaults() Config {
 	def(&c.Schedules.Scrape, DefaultSchedule)
 	def(&c.Schedules.Notify, DefaultSchedule)
 	def(&c.Schedules.Zone, DefaultZone)
-	if c.Domain != "" {
+	if hostRE.MatchString(c.Domain) { // a bad domain is reported as itself, not as addresses made of it
 		def(&c.BaseURL, "https://"+c.Domain)
 		def(&c.From, "Manga Alert Italia <avvisi@"+c.Domain+">")
 		def(&c.AccountFrom, "Manga Alert Italia <account@"+c.Domain+">")
@@ -275,7 +275,8 @@ func (c Config) Validate(forApply bool) error {
 		}
 	}
 
-	if !tableRE.MatchString(c.Table) {
+	// A table named after a bad stack is reported as the stack.
+	if !tableRE.MatchString(c.Table) && (c.Table != c.Stack || stackRE.MatchString(c.Stack)) {
 		bad("table", "%q: DynamoDB table names are 3-255 of A-Z a-z 0-9 _ . -", c.Table)
 	}
 	if c.LogRetentionDays != 0 && !slices.Contains(retention, c.LogRetentionDays) {

@@ -89,7 +89,10 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 	boolean("eip", "keep one Elastic IP across instance replacements (config: elastic_ip)", func(c *Config, b bool) { c.ElasticIP = b })
 	boolean("nat", "add private subnets and one NAT gateway (config: nat)", func(c *Config, b bool) { c.NAT = b })
 
-	fs.Usage = func() {
+	// The flag package calls Usage on every error: parse prints the help
+	// only when it was asked for, and errors in one line.
+	fs.Usage = func() {}
+	a.help = func() {
 		w := a.stdout
 		fmt.Fprintf(w, "Usage: deploy %s %s\n\n%s\n\nFlags:\n", name, synopsis, strings.TrimSpace(about))
 		fs.SetOutput(w)
@@ -104,7 +107,7 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 func (a *app) parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
-			fs.Usage()
+			a.help()
 			return err
 		}
 		return usagef("%s: %v", fs.Name(), err)

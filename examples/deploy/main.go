@@ -29,6 +29,9 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+	_ "time/tzdata" // schedules are read in Europe/Rome on any machine
+
+	"github.com/aws/smithy-go/middleware"
 )
 
 // Exit codes.
@@ -48,6 +51,11 @@ type app struct {
 	// tty says whether stdout is a terminal: a spinner there, periodic
 	// plain lines otherwise.
 	tty bool
+	// help prints the help of the command being parsed.
+	help func()
+	// apiOptions are added to every SDK client: tests give the emulator
+	// harness's (an account of their own, recorded calls, faults).
+	apiOptions []func(*middleware.Stack) error
 }
 
 func main() {

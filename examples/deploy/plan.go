@@ -59,7 +59,7 @@ func (a *app) planCmd(ctx context.Context, args []string) error {
 		why = "--offline"
 	case online || endpoint != "" || credentialsConfigured(a.getenv):
 		counter := newCallCounter()
-		cfg, err := loadAWS(ctx, c.Region, endpoint, a.getenv, counter)
+		cfg, err := a.loadAWS(ctx, c.Region, endpoint, counter)
 		if err != nil {
 			return err
 		}

@@ -19,6 +19,9 @@ type progress struct {
 	tty   bool
 	now   func() time.Time
 	every time.Duration // between two plain "still working" lines
+	// interval between two looks at the clock: the spinner's frame rate
+	// on a terminal, and how soon a plain line can follow p.every.
+	interval time.Duration
 
 	mu        sync.Mutex
 	step      string
@@ -34,7 +37,11 @@ type progress struct {
 }
 
 func newProgress(w io.Writer, tty bool, now func() time.Time) *progress {
-	return &progress{w: w, tty: tty, now: now, every: 5 * time.Second}
+	p := &progress{w: w, tty: tty, now: now, every: 5 * time.Second, interval: time.Second}
+	if tty {
+		p.interval = 100 * time.Millisecond
+	}
+	return p
 }
 
 var spinnerFrames = []rune("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
@@ -45,15 +52,11 @@ func (p *progress) begin(step, what string) {
 	defer p.mu.Unlock()
 	p.step, p.stepStart, p.cur, p.curStart, p.lastBeat, p.act = step, p.now(), what, p.now(), p.now(), false
 	p.stop, p.stopped = make(chan struct{}), make(chan struct{})
-	go p.tick(p.stop, p.stopped)
+	go p.tick(p.interval, p.stop, p.stopped)
 }
 
-func (p *progress) tick(stop, stopped chan struct{}) {
+func (p *progress) tick(interval time.Duration, stop, stopped chan struct{}) {
 	defer close(stopped)
-	interval := time.Second
-	if p.tty {
-		interval = 100 * time.Millisecond
-	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

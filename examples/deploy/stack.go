@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/manga-alert-italia/mangaalert/ecshost"
@@ -298,8 +300,16 @@ func (c Config) checkSpecs() error {
 		o.SMTPARN = n.plannedSecretARN(n.smtpSecret())
 	}
 	var errs []error
-	if _, err := c.hostSpec(n, o); err != nil {
+	hs, err := c.hostSpec(n, o)
+	if err != nil {
 		errs = append(errs, err)
+	} else {
+		// Offline, ecshost's Plan is its whole validation and no AWS call.
+		h := ecshost.New(ecshost.Clients{}, ecshost.WithRegion(c.Region), ecshost.WithAccount(planningAccount),
+			ecshost.WithLogger(slog.New(slog.DiscardHandler)))
+		if _, err := h.Plan(context.Background(), hs); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	for _, j := range c.jobs() {
 		if err := c.scheduleSpec(n, j, n.taskDefARN(j.name, 1)).Validate(); err != nil {

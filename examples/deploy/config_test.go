@@ -1,0 +1,205 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// valid is a configuration apply accepts.
+func valid() Config {
+	return Config{Image: "ghcr.io/owner/mangaalert:1.0", Domain: "mangaalert.example.it"}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name     string
+		change   func(*Config)
+		forApply bool
+		want     []string // "field: words of the problem"; none means valid
+	}{
+		{name: "defaults plan", change: func(c *Config) { *c = Config{} }},
+		{name: "defaults apply", change: func(*Config) {}, forApply: true},
+		{name: "apply needs where links point and who sends", change: func(c *Config) { *c = Config{} }, forApply: true,
+			want: []string{"account_from: needed by apply", "base_url: needed by apply", "from: needed by apply"}},
+		{name: "stack too short", change: func(c *Config) { c.Stack = "ab" }, want: []string{"stack: \"ab\": use 3-28"}},
+		{name: "stack upper case", change: func(c *Config) { c.Stack = "Manga" }, want: []string{"stack: \"Manga\""}},
+		{name: "stack too long", change: func(c *Config) { c.Stack = strings.Repeat("a", 29) }, want: []string{"stack: "}},
+		{name: "region", change: func(c *Config) { c.Region = "milan" }, want: []string{"region: \"milan\" is not a region name"}},
+		{name: "image", change: func(c *Config) { c.Image = "Bad Image" }, want: []string{"image: \"Bad Image\" is not an image reference"}},
+		{name: "instance type", change: func(c *Config) { c.InstanceType = "micro" }, want: []string{"instance_type: \"micro\" is not an EC2 instance type"}},
+		{name: "instance type too small for the containers", change: func(c *Config) { c.InstanceType = "t3.nano" },
+			want: []string{"configuration: invalid ecshost spec: memory"}},
+		{name: "domain with scheme", change: func(c *Config) { c.Domain = "https://x.it" }, want: []string{"domain: \"https://x.it\" is not a host name"}},
+		{name: "base url scheme", change: func(c *Config) { c.BaseURL = "ftp://x.it" }, want: []string{"base_url: \"ftp://x.it\" must start with https://"}},
+		{name: "base url query", change: func(c *Config) { c.BaseURL = "https://x.it/?a=1" }, want: []string{"base_url: \"https://x.it/?a=1\" may not carry a query"}},
+		{name: "sender", change: func(c *Config) { c.Sender = "mailgun" }, want: []string{"sender: \"mailgun\": use \"ses\""}},
+		{name: "from not an address", change: func(c *Config) { c.From = "avvisi" }, want: []string{"from: \"avvisi\" is not a mail address"}},
+		{name: "from and account_from equal", change: func(c *Config) {
+			c.From, c.AccountFrom = "A <a@x.it>", "B <a@x.it>"
+		}, want: []string{"account_from: a@x.it is also from"}},
+		{name: "ses sends from one domain", change: func(c *Config) {
+			c.From, c.AccountFrom = "A <a@x.it>", "B <b@y.it>"
+		}, want: []string{"account_from: b@y.it is in another domain"}},
+		{name: "smtp needs host and user", change: func(c *Config) { c.Sender = SenderSMTP }, forApply: true,
+			want: []string{"smtp.host: needed with sender smtp", "smtp.username: needed with sender smtp"}},
+		{name: "smtp complete", change: func(c *Config) {
+			c.Sender, c.SMTP = SenderSMTP, SMTPConfig{Host: "smtp.example.it", Username: "app"}
+		}, forApply: true},
+		{name: "smtp port and security", change: func(c *Config) {
+			c.Sender, c.SMTP = SenderSMTP, SMTPConfig{Host: "smtp.example.it", Username: "app", Port: 70000, Security: "ssl"}
+		}, want: []string{"smtp.port: 70000 is not a TCP port", "smtp.security: \"ssl\""}},
+		{name: "smtp without sender smtp", change: func(c *Config) { c.SMTP.Host = "smtp.example.it" }, want: []string{"smtp: is set but sender is \"ses\""}},
+		{name: "schedule expression", change: func(c *Config) { c.Schedules.Scrape = "rate(1 hours)" },
+			want: []string{"schedules.scrape: schedule expression \"rate(1 hours)\""}},
+		{name: "schedule cron", change: func(c *Config) { c.Schedules.Notify = "cron(0 8 * * MON *)" },
+			want: []string{"schedules.notify: schedule expression"}},
+		{name: "schedule zone", change: func(c *Config) { c.Schedules.Zone = "Rome" }, want: []string{"schedules.zone: time zone \"Rome\""}},
+		{name: "table", change: func(c *Config) { c.Table = "a b" }, want: []string{"table: \"a b\""}},
+		{name: "log retention", change: func(c *Config) { c.LogRetentionDays = 10 }, want: []string{"log_retention_days: 10: CloudWatch Logs accepts only"}},
+		{name: "vpc block too small", change: func(c *Config) { c.CIDR = "10.0.0.0/26" }, want: []string{"cidr: \"10.0.0.0/26\" is too small"}},
+		{name: "too many zones", change: func(c *Config) { c.AZs = 9 }, want: []string{"azs: \"9\" is more than 8"}},
+		{name: "ssh block", change: func(c *Config) { c.SSHCIDRs = []string{"1.2.3.4"} }, want: []string{"ssh_cidrs: \"1.2.3.4\" is not a block"}},
+		{name: "ingress ipv6", change: func(c *Config) { c.IngressCIDRs = []string{"::/0"} }, want: []string{"ingress_cidrs: \"::/0\" is IPv6"}},
+		{name: "reserved tag", change: func(c *Config) { c.Tags = map[string]string{"mangaalert:stack": "x"} },
+			want: []string{"tags: key \"mangaalert:stack\": the aws: and mangaalert: prefixes are reserved"}},
+		{name: "every problem at once", change: func(c *Config) { c.Stack, c.Sender, c.Schedules.Zone = "X", "pigeon", "Mars" },
+			want: []string{"sender:", "schedules.zone:", "stack:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := valid()
+			tt.change(&c)
+			o := options{overrides: []func(*Config) error{func(x *Config) error { *x = c; return nil }}}
+			_, err := o.config(tt.forApply)
+			if len(tt.want) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			var ce *ConfigError
+			require.ErrorAs(t, err, &ce)
+			var got []string
+			for _, p := range ce.Problems {
+				got = append(got, p.Field+": "+p.Problem)
+			}
+			for _, w := range tt.want {
+				assert.True(t, containsPrefix(got, w), "want a problem starting %q in:\n%s", w, strings.Join(got, "\n"))
+			}
+			if len(ce.Problems) > 0 && ce.Problems[0].Field != "configuration" {
+				assert.Len(t, got, len(tt.want), "exactly the expected problems:\n%s", strings.Join(got, "\n"))
+			}
+		})
+	}
+}
+
+func containsPrefix(ss []string, prefix string) bool {
+	for _, s := range ss {
+		if strings.HasPrefix(s, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestDefaults(t *testing.T) {
+	c := Config{Domain: "manga.example.it", Sender: SenderSMTP}.WithDefaults()
+	assert.Equal(t, "mangaalert", c.Stack)
+	assert.Equal(t, "eu-south-1", c.Region)
+	assert.Equal(t, "t3.micro", c.InstanceType)
+	assert.Equal(t, "mangaalert", c.Table)
+	assert.Equal(t, "https://manga.example.it", c.BaseURL)
+	assert.Equal(t, "Manga Alert Italia <avvisi@manga.example.it>", c.From)
+	assert.Equal(t, "Manga Alert Italia <account@manga.example.it>", c.AccountFrom)
+	assert.Equal(t, Schedules{Scrape: "rate(6 hours)", Notify: "rate(6 hours)", Zone: "Europe/Rome"}, c.Schedules)
+	assert.Equal(t, 587, c.SMTP.Port)
+	assert.False(t, c.NAT || c.ElasticIP, "no NAT, no Elastic IP")
+	assert.Equal(t, "mangaalert", Config{}.WithDefaults().networkSpec().Stack)
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	tests := []struct{ name, json, want string }{
+		{"unknown field", `{"stack": "abc", "instance": "t3.micro"}`, `unknown field "instance": see deploy.example.json`},
+		{"syntax", "{\n  \"stack\": \"abc\",\n}", "line 3: invalid character '}'"},
+		{"type", "{\n\"nat\": \"yes\"}", `line 2: field "nat" wants a bool, not a JSON string`},
+		{"two objects", `{} {}`, "more than one JSON object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "deploy.json")
+			require.NoError(t, os.WriteFile(path, []byte(tt.json), 0o600))
+			_, err := LoadConfig(path)
+			var ce *ConfigError
+			require.ErrorAs(t, err, &ce)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+	_, err := LoadConfig(filepath.Join(t.TempDir(), "missing.json"))
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "--config", ce.Problems[0].Field)
+}
+
+// The sample file is valid for apply and sets every field, and the help
+// names every field: together they document the configuration.
+func TestExampleConfigDocumentsEveryField(t *testing.T) {
+	c, err := LoadConfig("deploy.example.json")
+	require.NoError(t, err)
+	require.NoError(t, c.WithDefaults().Validate(true))
+
+	b, err := os.ReadFile("deploy.example.json")
+	require.NoError(t, err)
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal(b, &raw))
+	for _, f := range jsonFields(reflect.TypeFor[Config](), "") {
+		top, sub, nested := strings.Cut(f, ".")
+		v, ok := raw[top]
+		if nested {
+			m, _ := v.(map[string]any)
+			_, ok = m[sub]
+		}
+		assert.True(t, ok, "deploy.example.json lacks %s", f)
+		assert.Contains(t, configHelp, "\n  "+top+" ", "--help does not document %s", top)
+	}
+}
+
+func jsonFields(t reflect.Type, prefix string) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Type.Kind() == reflect.Struct {
+			out = append(out, jsonFields(f.Type, prefix+name+".")...)
+			continue
+		}
+		out = append(out, prefix+name)
+	}
+	return out
+}
+
+func TestFlagsOverrideTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deploy.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"stack": "from-file", "instance_type": "t3.small", "nat": true, "ssh_cidrs": ["10.1.0.0/16"]}`), 0o600))
+	a := &app{stdout: new(strings.Builder), stderr: new(strings.Builder), getenv: func(string) string { return "" }}
+	var o options
+	fs := a.newFlagSet("plan", "", "", &o)
+	require.NoError(t, fs.Parse([]string{"--config", path, "--stack", "from-flag", "--nat=false", "--ssh-cidr", "192.0.2.0/24, 198.51.100.0/24", "--eip"}))
+	c, err := o.config(false)
+	require.NoError(t, err)
+	assert.Equal(t, "from-flag", c.Stack, "a flag wins over the file")
+	assert.Equal(t, "t3.small", c.InstanceType, "the file wins over the default")
+	assert.False(t, c.NAT)
+	assert.True(t, c.ElasticIP)
+	assert.Equal(t, []string{"192.0.2.0/24", "198.51.100.0/24"}, c.SSHCIDRs)
+	assert.Equal(t, "from-flag", c.Table, "the table follows the stack")
+
+	err = fs.Parse([]string{"--nat=perhaps"})
+	require.Error(t, err)
+	assert.False(t, errors.Is(err, errOffline))
+}

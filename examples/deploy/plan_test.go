@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// testApp is an app on buffers, with no environment (so no credentials:
+// plan goes offline) and a fixed clock.
+func testApp(env map[string]string) (*app, *bytes.Buffer, *bytes.Buffer) {
+	var out, errOut bytes.Buffer
+	return &app{
+		stdout: &out, stderr: &errOut, stdin: strings.NewReader(""),
+		getenv: func(k string) string { return env[k] },
+		// The Saturday before summer time starts in Rome.
+		now: func() time.Time { return time.Date(2026, 3, 28, 12, 0, 0, 0, time.UTC) },
+	}, &out, &errOut
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./examples/deploy -run %s -update to create it", t.Name())
+	assert.Equal(t, string(want), string(got), "plan output differs from %s (go test -update rewrites it)", path)
+}
+
+// The offline plan of the defaults is the README's first command: it must
+// work with no account, no credentials and no network, and say so.
+func TestPlanOfflineGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"plan-default.golden", []string{"plan"}, nil},
+		{"plan-smtp-nat-eip.golden", []string{"plan", "--sender", "smtp", "--smtp-host", "smtp.example.it", "--smtp-username", "app",
+			"--nat", "--eip", "--ssh-cidr", "203.0.113.0/24", "--domain", "manga.example.it", "--image", "ghcr.io/owner/mangaalert:1.0",
+			"--notify-schedule", "cron(30 2 * * ? *)", "--stack", "manga"}, map[string]string{SMTPPasswordEnv: "hunter2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, out, errOut := testApp(tt.env)
+			code := a.run(context.Background(), tt.args)
+			require.Equal(t, exitOK, code, "stderr: %s", errOut)
+			assert.NotContains(t, out.String(), "hunter2", "no secret in the output")
+			golden(t, tt.name, out.Bytes())
+		})
+	}
+}
+
+func TestPlanOfflineContent(t *testing.T) {
+	a, out, _ := testApp(nil)
+	require.Equal(t, exitOK, a.run(context.Background(), []string{"plan"}))
+	s := out.String()
+	assert.Contains(t, s, "offline (no AWS credentials found")
+	for _, r := range []string{"vpc", "sg/host", "secret ", "dynamodb table", "role ", "launch template", "auto scaling group",
+		"task definition", "service ", "schedule group", "schedule "} {
+		assert.Regexp(t, `(?m)^\S+\s+create\s+`+r, s, "the plan creates %s", r)
+	}
+	assert.NotRegexp(t, `(?m)^\S+\s+(keep|update|delete)\s`, s, "from an empty account everything is created")
+	for _, want := range []string{
+		"no findings",
+		"the same three containers on Fargate, always on",
+		"this stack plus a NAT gateway",
+		"this stack plus an Application Load Balancer",
+		"before apply, set: image",
+		// A rate counts from now, in hours that summer time does not bend:
+		// 00:00 UTC on 29 March is still 01:00 CET.
+		"next Sat 2026-03-28 13:00 CET, Sat 2026-03-28 19:00 CET, Sun 2026-03-29 01:00 CET",
+	} {
+		assert.True(t, strings.Contains(s, want), "the plan lacks %q", want)
+	}
+	assert.Regexp(t, `(?m)^public IPv4 address\s+0.005 USD/hour\s+https://aws.amazon.com/vpc/pricing/\s+2024-02-01$`, s, "prices with source and date")
+	assert.Regexp(t, `(?m)^TOTAL\s+\d+\.\d\d$`, s, "a total")
+}
+
+// Cheaper is the point: the plan's total must stay below every
+// alternative's.
+func TestTheDesignIsTheCheapest(t *testing.T) {
+	for _, c := range []Config{{}, {Sender: SenderSMTP}, {ElasticIP: true}, {InstanceType: "t4g.micro"}} {
+		c = c.WithDefaults()
+		a, _, _ := testApp(nil)
+		p, err := a.makePlan(context.Background(), c, nil, discard())
+		require.NoError(t, err)
+		for _, alt := range p.alts {
+			total := alt.Lines.Total()
+			if !alt.Full {
+				total += p.cost.Total()
+			}
+			assert.Greater(t, total, p.cost.Total(), "%s vs %+v", alt.Name, c)
+		}
+	}
+}
+
+func TestRunsPerMonth(t *testing.T) {
+	now := time.Date(2026, 3, 28, 12, 0, 0, 0, time.UTC)
+	assert.Equal(t, 121, runsPerMonth("rate(6 hours)", "Europe/Rome", now))
+	assert.Equal(t, 43800, runsPerMonth("rate(1 minute)", "Europe/Rome", now))
+	assert.Equal(t, 30, runsPerMonth("cron(0 8 * * ? *)", "Europe/Rome", now))
+	assert.Equal(t, 1, runsPerMonth("at(2026-04-01T10:00:00)", "Europe/Rome", now))
+}
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
