@@ -3,6 +3,7 @@ package integration_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -319,6 +320,18 @@ func checkDeployed(t *testing.T, ctx context.Context, d *deployer) *deployedStac
 		for _, s := range c.Secrets {
 			secretsOf = append(secretsOf, aws.ToString(s.Name)+"="+aws.ToString(s.ValueFrom))
 			referenced[aws.ToString(s.ValueFrom)] = true
+		}
+		var ports []string
+		for _, pm := range c.PortMappings {
+			ports = append(ports, fmt.Sprintf("%d->%d", aws.ToInt32(pm.HostPort), aws.ToInt32(pm.ContainerPort)))
+		}
+		if name == "serve" {
+			// No load balancer: the site serves its own TLS, with a
+			// certificate for the domain from ACME.
+			assert.Equal(t, []string{"80->8080", "443->443"}, ports)
+			assert.Equal(t, e2eDomain, env["MANGAALERT_ACME_HOSTS"])
+		} else {
+			assert.Empty(t, ports, "%s publishes no port", name)
 		}
 		if name == "scrape" {
 			assert.Empty(t, secretsOf, "the scraper needs no secret")

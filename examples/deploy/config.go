@@ -68,6 +68,10 @@ type Config struct {
 	// AccountFrom is the sender of account mail (confirmations), another
 	// address than From. Default "Manga Alert Italia <account@DOMAIN>".
 	AccountFrom string `json:"account_from"`
+	// ACMEEmail is the contact address Let's Encrypt writes to about the
+	// site's certificates (with an https BaseURL the site gets them
+	// itself). Optional.
+	ACMEEmail string `json:"acme_email"`
 	// SMTP is the relay when Sender is "smtp". Its password comes from
 	// the environment variable MANGAALERT_SMTP_PASSWORD.
 	SMTP SMTPConfig `json:"smtp"`
@@ -242,6 +246,8 @@ func (c Config) Validate(forApply bool) error {
 	if c.BaseURL != "" {
 		if p := baseURLProblem(c.BaseURL); p != "" {
 			bad("base_url", "%q %s", c.BaseURL, p)
+		} else if h := c.httpsHost(); h != "" && !hostRE.MatchString(h) {
+			bad("base_url", "%q: HTTPS needs a certificate for a host name, not %q: use http:// for an address", c.BaseURL, h)
 		}
 	} else if forApply {
 		bad("base_url", "needed by apply: links in mails start with it; set base_url (https://your.domain) or domain")
@@ -259,6 +265,11 @@ func (c Config) Validate(forApply bool) error {
 	}
 	if c.Sender == SenderSES && from != nil && account != nil && domainOf(from.Address) != domainOf(account.Address) {
 		bad("account_from", "%s is in another domain than from (%s): SES sends from one verified domain here", account.Address, from.Address)
+	}
+	if c.ACMEEmail != "" {
+		if a, err := mail.ParseAddress(c.ACMEEmail); err != nil || a.Name != "" {
+			bad("acme_email", "%q is not a bare mail address such as admin@example.it", c.ACMEEmail)
+		}
 	}
 	if c.Sender == SenderSMTP {
 		c.SMTP.check(bad)

@@ -154,6 +154,8 @@ Configuration file (--config FILE, JSON; every field optional, flags override):
   sender              "ses" (default: Amazon SES in region) or "smtp"
   from                alerts' sender, "Name <address>" (apply needs it)
   account_from        account mail's sender, another address than from
+  acme_email          contact address for the site's Let's Encrypt certificates (with an
+                      https base_url the site serves TLS itself on 443, no load balancer)
   smtp                {"host", "port" (587), "username", "security" ("starttls"|"tls")}
                       with sender smtp; the password comes from $MANGAALERT_SMTP_PASSWORD
   schedules           {"scrape", "notify", "zone"}: EventBridge Scheduler expressions,

@@ -279,6 +279,11 @@ func (c Config) planNotes() []string {
 		}
 		out = append(out, fmt.Sprintf("SES: verify %s in %s and ask for production access; this tool does not manage SES identities", d, c.Region))
 	}
+	if h := c.httpsHost(); h != "" {
+		out = append(out, fmt.Sprintf("HTTPS: the service gets its certificate for %s from Let's Encrypt (HTTP-01 on port 80) and serves 443 itself: point DNS at the host first (elastic_ip keeps its address)", h))
+	} else if c.BaseURL != "" {
+		out = append(out, "base_url is http://: the site is served without TLS on port 80")
+	}
 	if c.NAT {
 		out = append(out, "nat: the host stays in the public subnets (it serves the site itself); the NAT serves awsvpc tasks you add")
 	}

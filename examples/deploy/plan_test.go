@@ -37,7 +37,23 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 	want, err := os.ReadFile(path)
 	require.NoError(t, err, "run go test ./examples/deploy -run %s -update to create it", t.Name())
-	assert.Equal(t, string(want), string(got), "plan output differs from %s (go test -update rewrites it)", path)
+	if string(want) == string(got) {
+		return
+	}
+	w, g := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
+	for i := range max(len(w), len(g)) {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			t.Errorf("output differs from %s at line %d (go test -update rewrites it):\nwant: %s\ngot:  %s", path, i+1, wl, gl)
+			return
+		}
+	}
 }
 
 // The offline plan of the defaults is the README's first command: it must
@@ -117,3 +133,15 @@ func TestRunsPerMonth(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// BenchmarkPlanOffline measures `deploy plan` on a fresh machine (target
+// ≤ 3 s for the whole command): every package's offline Plan, the costs
+// and the output.
+func BenchmarkPlanOffline(b *testing.B) {
+	for b.Loop() {
+		a, _, _ := testApp(nil)
+		if code := a.run(context.Background(), []string{"plan"}); code != exitOK {
+			b.Fatalf("exit %d", code)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"net/url"
 	"strings"
 
 	"github.com/manga-alert-italia/mangaalert/ecshost"
@@ -36,6 +38,8 @@ const (
 	EnvSigningKey     = "MANGAALERT_SIGNING_KEY"     // valueFrom: the key's current text
 	EnvSigningKeyARN  = "MANGAALERT_SIGNING_KEY_ARN" // the secret, for current and previous versions
 	EnvSMTPConfigARN  = "MANGAALERT_SMTP_CONFIG"     // the SMTP JSON secret's ARN (sender smtp)
+	EnvACMEHosts      = "MANGAALERT_ACME_HOSTS"      // serve: HTTPS on :443 with certificates for these names
+	EnvACMEEmail      = "MANGAALERT_ACME_EMAIL"
 	tagStack          = "mangaalert:stack"
 	tagComponent      = "mangaalert:component"
 	componentStore    = "store"
@@ -241,6 +245,18 @@ func (c Config) hostSpec(n names, o outputs) (ecshost.Spec, error) {
 		}
 	}
 	key := []ecshost.Secret{{Name: EnvSigningKey, ValueFrom: o.SigningKeyARN}}
+	// The site serves its own TLS (no load balancer): with an https base
+	// URL the service gets certificates over ACME for its host, answering
+	// the challenge on port 80, and publishes 443 too.
+	serveEnv, ports := mail, []ecshost.PortMapping(nil)
+	if host := c.httpsHost(); host != "" {
+		serveEnv = maps.Clone(mail)
+		serveEnv[EnvACMEHosts] = host
+		if c.ACMEEmail != "" {
+			serveEnv[EnvACMEEmail] = c.ACMEEmail
+		}
+		ports = []ecshost.PortMapping{{ContainerPort: ecshost.DefaultContainerPort, HostPort: 80}, {ContainerPort: 443, HostPort: 443}}
+	}
 	return ecshost.Spec{
 		Stack:            c.Stack,
 		SubnetIDs:        o.SubnetIDs,
@@ -252,12 +268,23 @@ func (c Config) hostSpec(n names, o outputs) (ecshost.Spec, error) {
 		Image:            c.Image,
 		Environment:      common,
 		Tags:             c.Tags,
-		Service:          ecshost.Container{Name: serveName, Environment: mail, Secrets: key, TaskPolicy: policies[serveName]},
+		Service: ecshost.Container{Name: serveName, Environment: serveEnv, Secrets: key, TaskPolicy: policies[serveName],
+			PortMappings: ports},
 		Tasks: []ecshost.Container{
 			{Name: scrapeName, TaskPolicy: policies[scrapeName]},
 			{Name: notifyName, Environment: mail, Secrets: key, TaskPolicy: policies[notifyName]},
 		},
 	}, nil
+}
+
+// httpsHost is the host the site serves HTTPS for: base_url's, when its
+// scheme is https ("" otherwise).
+func (c Config) httpsHost() string {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || u.Scheme != "https" {
+		return ""
+	}
+	return u.Hostname()
 }
 
 // job is one scheduled command.
