@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
@@ -126,20 +128,52 @@ func (s *session) step(ctx context.Context, name, what string, f func(context.Co
 }
 
 // preflight checks, with reads only, what would otherwise fail halfway:
-// the SMTP secret needs its password when it does not exist yet.
+// a first apply needs an image, and the SMTP secret needs its password
+// when it does not exist yet. It also warns when SES will refuse the mail.
 func (s *session) preflight(ctx context.Context) error {
-	if s.c.Sender != SenderSMTP || s.a.getenv(SMTPPasswordEnv) != "" {
-		return nil
+	if s.c.Image == "" {
+		_, err := s.cl.ecs.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(s.n.family(serveName))})
+		switch {
+		case awserr.Is(err, "ClientException"):
+			return &ConfigError{Problems: []FieldProblem{{Field: "image",
+				Problem: "needed by the first apply: nothing runs yet whose image could be kept; set image (or --image)"}}}
+		case err != nil:
+			return fmt.Errorf("describe task definition %s: %w", s.n.family(serveName), err)
+		}
 	}
-	_, err := s.cl.secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(s.n.smtpSecret())})
-	switch {
-	case awserr.Is(err, "ResourceNotFoundException"):
-		return &ConfigError{Problems: []FieldProblem{{Field: SMTPPasswordEnv,
-			Problem: fmt.Sprintf("is not set, and the SMTP secret %s does not exist yet: export the relay's password in it", s.n.smtpSecret())}}}
-	case err != nil:
-		return fmt.Errorf("describe secret %s: %w", s.n.smtpSecret(), err)
+	if s.c.Sender == SenderSMTP && s.a.getenv(SMTPPasswordEnv) == "" {
+		_, err := s.cl.secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(s.n.smtpSecret())})
+		switch {
+		case awserr.Is(err, "ResourceNotFoundException"):
+			return &ConfigError{Problems: []FieldProblem{{Field: SMTPPasswordEnv,
+				Problem: fmt.Sprintf("is not set, and the SMTP secret %s does not exist yet: export the relay's password in it", s.n.smtpSecret())}}}
+		case err != nil:
+			return fmt.Errorf("describe secret %s: %w", s.n.smtpSecret(), err)
+		}
+	}
+	if s.c.Sender == SenderSES {
+		s.warnSES(ctx)
 	}
 	return nil
+}
+
+// warnSES says when SES would refuse the mail: the From domain not
+// verified, or the account still in the sandbox. The stack deploys
+// anyway; the reader of the warning has something to do.
+func (s *session) warnSES(ctx context.Context) {
+	domain := domainOf(addressOf(s.c.From))
+	api := sesv2.NewFromConfig(s.cl.cfg)
+	id, err := api.GetEmailIdentity(ctx, &sesv2.GetEmailIdentityInput{EmailIdentity: aws.String(domain)})
+	switch {
+	case awserr.Is(err, "NotFoundException"):
+		fmt.Fprintf(s.a.stdout, "warning: SES has no identity %s in %s: verify the domain (DKIM records) or no mail leaves\n", domain, s.c.Region)
+	case err == nil && !id.VerifiedForSendingStatus:
+		fmt.Fprintf(s.a.stdout, "warning: SES identity %s is not verified yet in %s: no mail leaves until it is\n", domain, s.c.Region)
+	}
+	acct, err := api.GetAccount(ctx, &sesv2.GetAccountInput{})
+	if err == nil && !acct.ProductionAccessEnabled {
+		fmt.Fprintf(s.a.stdout, "warning: the SES account in %s is in the sandbox: it mails only verified addresses until production access is granted\n", s.c.Region)
+	}
 }
 
 // apply runs the steps in order; it returns the host's state for the

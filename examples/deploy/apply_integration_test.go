@@ -82,6 +82,11 @@ func TestApplyIsIdempotentAndDestroyRemovesIt(t *testing.T) {
 	out := ac.mustRun(t, "status")
 	assert.Contains(t, out, "not deployed (run apply)", "status before apply")
 
+	code, out := ac.run(t, "apply", "--image", "")
+	assert.Equal(t, exitUsage, code, "%s", out)
+	assert.Contains(t, out, "image: needed by the first apply")
+	assert.Empty(t, operations(ac.calls.Mutating()), "refused before any write")
+
 	out = ac.mustRun(t, "apply")
 	assert.Contains(t, out, "apply done: 30 created")
 	writes := len(ac.calls.Mutating())
