@@ -29,11 +29,13 @@ type command struct {
 	run func(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
-// commands are the subcommands, in the order --help lists them. The
-// service (serve), the notifier (notify), the all-in-one laptop mode
-// (local) and the container health check (healthcheck) join here.
+// commands are the subcommands, in the order --help lists them.
 var commands = []*command{
+	localCommand,
+	serveCommand,
 	scrapeCommand,
+	notifyCommand,
+	healthcheckCommand,
 }
 
 // Exit statuses.

@@ -31,39 +31,40 @@ const maxFile = 32 << 20
 func runScrape(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("scrape", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	file := fs.String("file", "", "parse this saved `PAGE` (\"-\" for standard input) instead of fetching")
-	src := fs.String("source", "", "the page's source: "+strings.Join(source.Names(), ", "))
-	asJSON := fs.Bool("json", false, "print one JSON object per volume, one per line")
-	base := fs.String("base", "", "the page's `URL`, to resolve its relative links (default: the source's site)")
+	var f scrapeFlags
+	f.register(fs)
 	fs.Usage = func() {
 		w := fs.Output()
-		fmt.Fprintln(w, "Usage: mangaalert scrape --file PAGE --source NAME [--json] [--base URL]")
+		fmt.Fprintln(w, "Usage: mangaalert scrape [flags]")
+		fmt.Fprintln(w, "       mangaalert scrape --file PAGE --source NAME [--json] [--base URL]")
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "Parses a saved publisher page and prints the volumes it lists. Without --file,")
-		fmt.Fprintln(w, "scrape reads every followed series and the calendars into the store.")
+		fmt.Fprintln(w, "Reads the publishers' release calendars and every followed series' page into")
+		fmt.Fprintln(w, "the store (a scheduled ECS task). With --file, parses one saved page instead and")
+		fmt.Fprintln(w, "prints the volumes it lists, touching no store.")
 		fmt.Fprintln(w)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return exitOK
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
+	}
+	if f.file != "" {
+		return scrapeFile(f.file, f.source, f.base, f.json, stdout, stderr)
+	}
+	log, err := f.logger(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "scrape: %v\n", err)
+		return exitUsage
+	}
+	st, err := f.openStore(ctx)
+	if err == nil {
+		defer st.Close()
+		var cfg scraper.Config
+		if cfg, err = f.config(ctx, st, log); err == nil {
+			return scrapeIntoStore(ctx, cfg, log)
 		}
-		return exitUsage // the flag package said what was wrong
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "scrape: unexpected argument %q (flags go before it; see --help)\n", fs.Arg(0))
-		return exitUsage
-	}
-	if *file == "" {
-		// TODO(issue 8): the store and the followed series come from the
-		// configuration; then this calls scrapeIntoStore.
-		fmt.Fprintln(stderr, "scrape: reading the followed series into the store needs the store configuration, "+
-			"which is not wired yet; to parse a saved page use --file PAGE --source NAME")
-		return exitUsage
-	}
-	return scrapeFile(*file, *src, *base, *asJSON, stdout, stderr)
+	fmt.Fprintf(stderr, "scrape: %v\n", err)
+	return exitFor(err)
 }
 
 // scrapeFile parses one saved page and prints its volumes.

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/manga-alert-italia/mangaalert/backend"
+	"github.com/manga-alert-italia/mangaalert/notifier"
+)
+
+var notifyCommand = &command{
+	name:    "notify",
+	summary: "mail every reader the announcements and reminders due now, once (a scheduled ECS task)",
+	run:     runNotify,
+}
+
+type notifyFlags struct {
+	settings
+	rate        float64
+	atLeastOnce bool
+}
+
+func (f *notifyFlags) register(fs *flag.FlagSet) {
+	f.settings.register(fs, true)
+	fs.Float64Var(&f.rate, "rate", notifier.DefaultRate, "messages a `second` at most (SES lowers it to the account's quota)")
+	fs.BoolVar(&f.atLeastOnce, "at-least-once", false, "resend alerts a dead run claimed and may not have sent (default: mark them uncertain, never resend)")
+}
+
+func runNotify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("notify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f notifyFlags
+	f.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: mangaalert notify [flags]")
+		fmt.Fprintln(fs.Output(), "\nSends what is due once and exits; a second run sends nothing twice. SIGTERM finishes the message in flight.")
+		fmt.Fprintln(fs.Output())
+		fs.PrintDefaults()
+	}
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
+	}
+	log, err := f.logger(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "notify: %v\n", err)
+		return exitUsage
+	}
+	rep, err := notify(ctx, &f, log)
+	if rep != nil {
+		fmt.Fprintf(stdout, "notify: %d emails sent, %d failed, %d uncertain, %d deferred\n",
+			rep.Emails.Sent, rep.Emails.Failed, rep.Emails.Uncertain, rep.Emails.Deferred)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "notify: %v\n", err)
+		return exitFor(err)
+	}
+	return exitOK
+}
+
+// notify runs the notifier once over the configured store and sender.
+func notify(ctx context.Context, f *notifyFlags, log *slog.Logger) (*notifier.Report, error) {
+	if err := f.checkMail(); err != nil {
+		return nil, err
+	}
+	if f.rate <= 0 {
+		return nil, usagef("--rate %g: want a positive number of messages a second", f.rate)
+	}
+	st, err := f.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	sender, err := f.openSender(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := f.keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	links, err := backend.NewLinks(ctx, f.baseURL, keys)
+	if err != nil {
+		return nil, &usageError{err.Error()}
+	}
+	n := notifier.New(st, sender, links, func(n *notifier.Notifier) {
+		n.From = f.from
+		n.AccountFrom = f.accountFrom
+		n.UnsubscribeMailto = f.unsubscribe
+		n.Rate = f.rate
+		n.Logger = log
+		if f.atLeastOnce {
+			n.Policy = notifier.AtLeastOnce
+		}
+	})
+	return n.Run(ctx)
+}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/manga-alert-italia/mangaalert/scraper"
+	"github.com/manga-alert-italia/mangaalert/scraper/fetch"
+	"github.com/manga-alert-italia/mangaalert/scraper/source"
+	"github.com/manga-alert-italia/mangaalert/store"
+)
+
+// scrapeFlags are the flags of scrape: a saved page (--file), or the
+// whole scrape into the store.
+type scrapeFlags struct {
+	settings
+	file, source, base string
+	json               bool
+
+	sources string
+	series  string
+	delay   time.Duration
+	weeks   int
+	force   bool
+}
+
+func (f *scrapeFlags) register(fs *flag.FlagSet) {
+	f.settings.register(fs, false)
+	fs.StringVar(&f.file, "file", "", "parse this saved `PAGE` (\"-\" for standard input) instead of fetching")
+	fs.StringVar(&f.source, "source", "", "with --file, the page's source: "+strings.Join(source.Names(), ", "))
+	fs.BoolVar(&f.json, "json", false, "with --file, print one JSON object per volume, one per line")
+	fs.StringVar(&f.base, "base", "", "with --file, the page's `URL`, to resolve its relative links (default: the source's site)")
+	fs.StringVar(&f.sources, "sources", strings.Join(source.Names(), ","), "the comma-separated `sources` to read: their calendars, and the followed series they publish")
+	fs.StringVar(&f.series, "series", "", "comma-separated series page `URLs` to read besides the followed ones (on a source's site)")
+	fs.DurationVar(&f.delay, "delay", time.Second, "the least `time` between two requests to one site (robots.txt may ask for more)")
+	fs.IntVar(&f.weeks, "weeks", 8, "how many `weeks` after this one the calendars cover")
+	fs.BoolVar(&f.force, "force", false, "read every page in full, ignoring what earlier runs remember of them")
+}
+
+// config is the run over the real sites: every chosen source's calendar,
+// the page of every series someone follows, and --series.
+func (f *scrapeFlags) config(ctx context.Context, st store.Store, log *slog.Logger) (scraper.Config, error) {
+	if f.delay <= 0 {
+		return scraper.Config{}, usagef("--delay %s: be polite to the publishers; at least 1ms", f.delay)
+	}
+	if f.weeks < 1 || f.weeks > 26 {
+		return scraper.Config{}, usagef("--weeks %d: want 1 to 26", f.weeks)
+	}
+	sites := map[string]string{}
+	var names []string
+	for _, n := range splitList(f.sources) {
+		src, ok := source.Lookup(n)
+		if !ok {
+			return scraper.Config{}, usagef("--sources: unknown source %q: want some of %s", n, strings.Join(source.Names(), ", "))
+		}
+		names = append(names, n)
+		sites[n] = src.Site
+	}
+	if len(names) == 0 {
+		return scraper.Config{}, usagef("--sources is empty: name at least one of %s", strings.Join(source.Names(), ", "))
+	}
+	srcs, err := sourceConfigs(ctx, st, names, sites, splitList(f.series), f.weeks)
+	if err != nil {
+		return scraper.Config{}, err
+	}
+	return scraper.Config{
+		Store:   st,
+		Sources: srcs,
+		Force:   f.force,
+		Fetcher: fetch.New(func(x *fetch.Fetcher) {
+			x.Pages = st
+			x.Delay = f.delay
+			x.Version = scraper.ParserVersion
+			x.Logger = log
+		}),
+		Logger: log,
+	}, nil
+}
+
+// sourceConfigs lists what to read of each source on its site: its
+// calendar, the pages of the series that readers follow and that it
+// publishes, and the extra series pages whose host is the site's.
+func sourceConfigs(ctx context.Context, st store.Store, names []string, sites map[string]string, extra []string, weeks int) ([]scraper.SourceConfig, error) {
+	followed, err := followedSeries(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	var out []scraper.SourceConfig
+	for _, n := range names {
+		site, err := url.Parse(sites[n])
+		if err != nil {
+			return nil, fmt.Errorf("site of %s: %w", n, err)
+		}
+		sc := scraper.SourceConfig{Source: n, Site: sites[n], Calendar: true, Weeks: weeks}
+		for _, s := range followed {
+			if p := seriesPage(n, site, s); p != "" {
+				sc.Series = append(sc.Series, p)
+			}
+		}
+		for _, e := range extra {
+			u, err := url.Parse(e)
+			if err != nil || u.Host == "" {
+				return nil, usagef("--series %q: want an absolute URL such as %s/titoli-fumetti/solo-leveling", e, source.StarComics.Site)
+			}
+			if u.Host == site.Host {
+				sc.Series = append(sc.Series, e)
+			}
+		}
+		slices.Sort(sc.Series)
+		sc.Series = slices.Compact(sc.Series)
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+// seriesPage is the page of series s on source n's site, or "" when that
+// source does not publish it. AnimeClick's calendar covers the others.
+func seriesPage(n string, site *url.URL, s store.Series) string {
+	switch {
+	case n == "starcomics" && s.Publisher == source.StarComics.Publisher:
+		return source.StarComicsSeriesURL(site, s.ID)
+	case n == "panini" && s.Publisher == source.Panini.Publisher:
+		return source.PaniniSearchURL(site, s.Title)
+	}
+	return ""
+}
+
+// followedSeries are the series with at least one follower.
+func followedSeries(ctx context.Context, st store.Store) ([]store.Series, error) {
+	all, err := st.ListSeries(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list series: %w", err)
+	}
+	var out []store.Series
+	for _, s := range all {
+		fs, err := st.FollowersOf(ctx, s.ID)
+		if err != nil {
+			return nil, fmt.Errorf("followers of %s: %w", s.ID, err)
+		}
+		if len(fs) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/manga-alert-italia/mangaalert/backend"
+	"github.com/manga-alert-italia/mangaalert/notifier/bounce"
+	"github.com/manga-alert-italia/mangaalert/store"
+)
+
+var serveCommand = &command{
+	name:    "serve",
+	summary: "serve the site, the JSON API and the feeds (the long-running ECS service)",
+	run:     runServe,
+}
+
+// hooksPath is where SNS delivers SES bounce and complaint events.
+const hooksPath = "/hooks/ses"
+
+type serveFlags struct {
+	settings
+	addr       string
+	acmeHosts  string
+	acmeEmail  string
+	acmeCA     string
+	sesTopics  string
+	eventToken string
+}
+
+func (f *serveFlags) register(fs *flag.FlagSet) {
+	f.settings.register(fs, true)
+	fs.StringVar(&f.addr, "addr", ":8080", "listen on this `address` (plain HTTP; with --acme-hosts, the HTTP port that redirects to https)")
+	fs.StringVar(&f.acmeHosts, "acme-hosts", "", "serve HTTPS on :443 with certificates from ACME for these comma-separated `names`")
+	fs.StringVar(&f.acmeEmail, "acme-email", "", "the contact `address` the CA writes to about certificates")
+	fs.StringVar(&f.acmeCA, "acme-directory", "", "the ACME directory `URL` (default Let's Encrypt)")
+	fs.StringVar(&f.sesTopics, "ses-event-topics", "", "accept SES bounce and complaint events from these comma-separated SNS topic `ARNs` at "+hooksPath)
+	fs.StringVar(&f.eventToken, "ses-event-secret", "", "accept SES events from EventBridge at "+hooksPath+" bearing this `token` (Authorization: Bearer)")
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f serveFlags
+	f.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: mangaalert serve [flags]")
+		fmt.Fprintln(fs.Output(), "\nServes the readers' site, /api/v1 and the feeds until SIGTERM, then finishes the requests in flight.")
+		fmt.Fprintln(fs.Output())
+		fs.PrintDefaults()
+	}
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
+	}
+	log, err := f.logger(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return exitUsage
+	}
+	if err := serve(ctx, &f, log, nil); err != nil {
+		log.Error("serve failed", "err", err)
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return exitFor(err)
+	}
+	return exitOK
+}
+
+// serve runs the backend until ctx ends. ready, when not nil, receives the
+// listening address once the site answers.
+func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr string)) error {
+	if err := f.checkMail(); err != nil {
+		return err
+	}
+	st, err := f.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sender, err := f.openSender(ctx)
+	if err != nil {
+		return err
+	}
+	keys, err := f.keys(ctx)
+	if err != nil {
+		return err
+	}
+	b, err := backend.New(backend.Config{
+		Store:   st,
+		Keys:    keys,
+		Mailer:  accountMailer(sender, f.accountFrom),
+		BaseURL: f.baseURL,
+		Logger:  log,
+	})
+	if err != nil {
+		return &usageError{err.Error()}
+	}
+	h := f.withHooks(b, st, log)
+
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return usagef("--addr %s: %v", f.addr, err)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", f.baseURL, "store", f.store)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	if f.acmeHosts == "" {
+		g.Go(func() error { return backend.Serve(gctx, ln, h, backend.WithLogger(log)) })
+	} else {
+		m, err := backend.NewACME(backend.ACMEConfig{
+			Hosts:        splitList(f.acmeHosts),
+			Email:        f.acmeEmail,
+			Cache:        backend.BlobCache{Blobs: st},
+			DirectoryURL: f.acmeCA,
+		})
+		if err != nil {
+			ln.Close()
+			return &usageError{err.Error()}
+		}
+		tln, err := net.Listen("tcp", ":443")
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen :443 for HTTPS: %w", err)
+		}
+		g.Go(func() error { return backend.Serve(gctx, ln, backend.HTTPRedirect(m, h), backend.WithLogger(log)) })
+		g.Go(func() error {
+			return backend.Serve(gctx, tln, h, backend.WithLogger(log), backend.WithTLS(m.TLSConfig()))
+		})
+	}
+	err = g.Wait()
+	// Confirmation mails still queued go out before the process ends.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return errors.Join(err, b.Shutdown(sctx))
+}
+
+// withHooks mounts the SES event endpoint beside the site when configured.
+func (f *serveFlags) withHooks(site http.Handler, st store.Store, log *slog.Logger) http.Handler {
+	if f.sesTopics == "" && f.eventToken == "" {
+		return site
+	}
+	hooks := bounce.New(st, func(h *bounce.Handler) {
+		h.Certs = &bounce.HTTPCertSource{}
+		h.Topics = splitList(f.sesTopics)
+		h.Confirm = len(h.Topics) > 0 // only named topics are ever confirmed
+		h.EventSecret = f.eventToken
+	})
+	mux := http.NewServeMux()
+	mux.Handle(hooksPath, hooks)
+	mux.Handle("/", site)
+	log.Info("accepting SES events", "path", hooksPath, "topics", f.sesTopics)
+	return mux
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
