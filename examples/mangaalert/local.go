@@ -81,8 +81,9 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitOK
 }
 
-// demoClock lives on another day than the wall clock, moving at its pace:
-// the saved pages' calendars start on sample.Captured.
+// demoClock lives on another day than the wall clock (offset from it),
+// moving at its pace: the saved pages' calendars start on sample.Captured.
+// The zero demoClock is the wall clock.
 type demoClock struct{ offset time.Duration }
 
 func (c demoClock) Now() time.Time { return time.Now().Add(c.offset) }

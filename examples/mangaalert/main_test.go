@@ -143,7 +143,11 @@ func TestScrapeUsageErrors(t *testing.T) {
 		{"bad base", []string{"scrape", "--file", star, "--source", "starcomics", "--base", "/relative"}, 2, "is not an http(s) URL"},
 		{"bad flag", []string{"scrape", "--files", star}, 2, "flag provided but not defined: -files"},
 		{"extra argument", []string{"scrape", "--source", "panini", "x.html"}, 2, `unexpected argument "x.html"`},
-		{"no file: not wired yet", []string{"scrape"}, 2, "not wired yet"},
+		{"unknown store", []string{"scrape", "--store", "sqlite:x"}, 2, "want dynamodb:TABLE or bolt:PATH"},
+		{"unknown source to read", []string{"scrape", "--store", "bolt:" + os.DevNull + "/db", "--sources", "mangaworld"}, 2, `unknown source "mangaworld"`},
+		{"a site that is no URL", []string{"scrape", "--store", "bolt:" + os.DevNull + "/db", "--sites", "starcomics=ftp://x"}, 2, "want NAME=URL"},
+		{"impolite", []string{"scrape", "--store", "bolt:" + os.DevNull + "/db", "--delay", "0s"}, 2, "be polite"},
+		{"bad today", []string{"scrape", "--store", "bolt:" + os.DevNull + "/db", "--today", "9/9/2024"}, 2, "want a date such as"},
 		{"a page of the source with no volume", []string{"scrape", "--file", noCards, "--source", "starcomics"}, 1, "lists no volume"},
 	}
 	for _, tt := range tests {
@@ -166,7 +170,7 @@ func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"scrape", "--help"}, {"help", "scrape"}} {
 		code, out, _ := mangaalert(args...)
 		assert.Equal(t, 0, code)
-		assert.Contains(t, out, "Usage: mangaalert scrape --file PAGE --source NAME")
+		assert.Contains(t, out, "mangaalert scrape --file PAGE --source NAME")
 		assert.Contains(t, out, "-json")
 	}
 }

@@ -81,7 +81,11 @@ func notify(ctx context.Context, f *notifyFlags, log *slog.Logger) (*notifier.Re
 	if err != nil {
 		return nil, err
 	}
-	links, err := backend.NewLinks(ctx, f.baseURL, keys)
+	clock, err := f.clock()
+	if err != nil {
+		return nil, err
+	}
+	links, err := backend.NewLinks(ctx, f.baseURL, keys, backend.WithClock(clock.Now))
 	if err != nil {
 		return nil, &usageError{err.Error()}
 	}
@@ -91,6 +95,7 @@ func notify(ctx context.Context, f *notifyFlags, log *slog.Logger) (*notifier.Re
 		n.UnsubscribeMailto = f.unsubscribe
 		n.Rate = f.rate
 		n.Logger = log
+		n.Clock = clock
 		if f.atLeastOnce {
 			n.Policy = notifier.AtLeastOnce
 		}

@@ -51,6 +51,9 @@ func runScrape(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return scrapeFile(f.file, f.source, f.base, f.json, stdout, stderr)
 	}
 	log, err := f.logger(stderr)
+	if err == nil {
+		_, _, _, err = f.check()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "scrape: %v\n", err)
 		return exitUsage

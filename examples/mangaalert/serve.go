@@ -94,7 +94,12 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 	if err != nil {
 		return err
 	}
+	clock, err := f.clock()
+	if err != nil {
+		return err
+	}
 	b, err := backend.New(backend.Config{
+		Now:     clock.Now,
 		Store:   st,
 		Keys:    keys,
 		Mailer:  accountMailer(sender, f.accountFrom),

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -116,6 +117,8 @@ type settings struct {
 	sesConfigSet   string
 	logFormat      string
 	logLevel       string
+	today          string
+	sesNoQuota     bool
 
 	awsOnce sync.Once
 	aws     aws.Config
@@ -128,6 +131,7 @@ func (s *settings) register(fs *flag.FlagSet, mail bool) {
 	fs.StringVar(&s.store, "store", "bolt:mangaalert.db", "where data lives: `dynamodb:TABLE` or bolt:PATH")
 	fs.StringVar(&s.logFormat, "log-format", "json", "log format: json or text")
 	fs.StringVar(&s.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&s.today, "today", "", "pretend today is this `date` (YYYY-MM-DD, from 10:00 in Rome, then at the clock's pace): to replay saved pages; never in production")
 	if !mail {
 		return
 	}
@@ -139,6 +143,7 @@ func (s *settings) register(fs *flag.FlagSet, mail bool) {
 	fs.StringVar(&s.signingKeyARN, "signing-key-arn", "", "the Secrets Manager `secret` (name or ARN) of the token signing key; its previous version is accepted during a rotation")
 	fs.StringVar(&s.signingKeyFile, "signing-key-file", "", "a `file` holding the signing key, made on first use (for a laptop); ignored with --signing-key-arn or "+envSigningKey)
 	fs.StringVar(&s.smtpConfig, "smtp-config", "", "with --sender smtp: the Secrets Manager JSON `secret` with host, port, username, password")
+	fs.BoolVar(&s.sesNoQuota, "ses-no-quota", false, "with --sender ses: pace by --rate alone, without asking SES for the account's quota (a role without ses:GetAccount, or an emulator)")
 	fs.StringVar(&s.sesConfigSet, "ses-configuration-set", "", "with --sender ses: the SES configuration `set` that publishes bounces and complaints")
 }
 
@@ -188,7 +193,11 @@ func (s *settings) openStore(ctx context.Context) (store.Store, error) {
 		if err := os.MkdirAll(filepath.Dir(arg), 0o750); err != nil {
 			return nil, fmt.Errorf("store %s: %w", s.store, err)
 		}
-		st, err := bolt.Open(arg)
+		clock, err := s.clock()
+		if err != nil {
+			return nil, err
+		}
+		st, err := bolt.Open(arg, bolt.WithClock(clock.Now))
 		if err != nil {
 			return nil, fmt.Errorf("store %s: %w", s.store, err)
 		}
@@ -198,9 +207,26 @@ func (s *settings) openStore(ctx context.Context) (store.Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		return dynamo.New(dynamodb.NewFromConfig(cfg), arg), nil
+		clock, err := s.clock()
+		if err != nil {
+			return nil, err
+		}
+		return dynamo.New(dynamodb.NewFromConfig(cfg), arg, dynamo.WithClock(clock.Now)), nil
 	}
 	return nil, usagef("--store %q: want dynamodb:TABLE or bolt:PATH", s.store)
+}
+
+// clock is the wall clock, or with --today a clock living on that day.
+func (s *settings) clock() (demoClock, error) {
+	if s.today == "" {
+		return demoClock{}, nil
+	}
+	d, err := store.ParseDate(s.today)
+	if err != nil || d.IsZero() {
+		return demoClock{}, usagef("--today %q: want a date such as 2024-09-09", s.today)
+	}
+	day := d.Time().Add(10 * time.Hour)
+	return demoClock{offset: time.Until(day)}, nil
 }
 
 // openSender builds the sender the --sender flag names.
@@ -216,6 +242,7 @@ func (s *settings) openSender(ctx context.Context) (notifier.Sender, error) {
 		}
 		return sesmail.New(sesv2.NewFromConfig(cfg), func(x *sesmail.Sender) {
 			x.ConfigurationSet = s.sesConfigSet
+			x.NoQuota = s.sesNoQuota
 		}), nil
 	case kind == "smtp" && arg == "":
 		if s.smtpConfig == "" {
