@@ -22,9 +22,18 @@ import (
 //
 // Before deleting anything it looks inside the stack's VPC for what is not
 // ours (subnets, security groups, route tables, gateways, network
-// interfaces of instances still running): if there is any, it deletes
+// interfaces of instances not terminated): if there is any, it deletes
 // nothing and returns an error wrapping ErrForeignDependency that lists
 // them. What carries no tag of ours is never touched.
+//
+// Instances do not go at once. When nothing but instances shutting down
+// stands in the way, Delete waits (up to Timeout) until they are
+// terminated. A network interface that outlives its terminated instance
+// (made without DeleteOnTermination; on moto 5.2.1, every one) is ours,
+// and deleted before anything else, when the instance or the interface
+// carries the stack tag mangaalert:stack (the ecshost Auto Scaling group
+// propagates it to its instances); so is an unattached interface carrying
+// it. That of a terminated instance without the tag is foreign.
 func (n *Network) Delete(ctx context.Context, stack string) error {
 	if err := (Spec{Stack: stack}).Validate(); err != nil {
 		return err
@@ -46,10 +55,11 @@ func (n *Network) Delete(ctx context.Context, stack string) error {
 	}
 
 	contents := make([]*inVPC, len(vpcs))
-	var foreign []string
+	var foreign, vpcIDs []string
 	natENIs := map[string]bool{}
 	for i, v := range vpcs {
 		vpcID := aws.ToString(v.VpcId)
+		vpcIDs = append(vpcIDs, vpcID)
 		if contents[i], err = n.inVPC(ctx, vpcID); err != nil {
 			return err
 		}
@@ -65,9 +75,28 @@ func (n *Network) Delete(ctx context.Context, stack string) error {
 			foreign = append(foreign, fmt.Sprintf("Elastic IP %s of the stack, associated with %s", aws.ToString(a.PublicIp), eni))
 		}
 	}
-	if len(foreign) > 0 {
+	held, err := n.users(ctx, stack, vpcIDs, natENIs)
+	if err != nil {
+		return err
+	}
+	if len(foreign)+len(held.foreign) == 0 {
+		// Only what is going away anyway stands in the way: wait for it,
+		// then judge what it left.
+		if held, err = n.awaitShutdown(ctx, stack, vpcIDs, natENIs, held); err != nil {
+			return err
+		}
+	}
+	if foreign = append(foreign, held.foreign...); len(foreign) > 0 {
 		return fmt.Errorf("network: delete stack %q: %w: %s; nothing was deleted: delete those first (the stacks that use this network), then run Delete again",
 			stack, ErrForeignDependency, strings.Join(foreign, ", "))
+	}
+
+	// Interfaces our terminated instances left: they hold the subnets and
+	// the security groups.
+	for _, e := range held.leftovers {
+		if err := n.deleteLeftover(ctx, stack, e); err != nil {
+			return err
+		}
 	}
 
 	// NAT gateways first: their interfaces hold the subnets and the
@@ -155,7 +184,7 @@ func (n *Network) Delete(ctx context.Context, stack string) error {
 }
 
 // foreign lists what in one of our VPCs is not ours and would keep Delete
-// from finishing.
+// from finishing; network interfaces are judged apart (users).
 func (n *Network) foreign(ctx context.Context, stack, vpcID string, in *inVPC) ([]string, error) {
 	var out []string
 	for _, s := range in.subnets {
@@ -185,35 +214,6 @@ func (n *Network) foreign(ctx context.Context, stack, vpcID string, in *inVPC) (
 	for _, g := range igws {
 		if componentOf(g.Tags, stack) == "" {
 			out = append(out, fmt.Sprintf("internet gateway %s attached to %s", aws.ToString(g.InternetGatewayId), vpcID))
-		}
-	}
-	users, err := n.interfaces(ctx, filter("vpc-id", vpcID), in.natENIs)
-	if err != nil {
-		return nil, err
-	}
-	return append(out, users...), nil
-}
-
-// interfaces lists the network interfaces matching f that are not a NAT
-// gateway's: instances, tasks, endpoints, whatever holds a subnet.
-func (n *Network) interfaces(ctx context.Context, f types.Filter, natENIs map[string]bool) ([]string, error) {
-	var out []string
-	p := ec2.NewDescribeNetworkInterfacesPaginator(n.client, &ec2.DescribeNetworkInterfacesInput{Filters: []types.Filter{f}})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, wrap(err, "list network interfaces")
-		}
-		for _, e := range page.NetworkInterfaces {
-			id := aws.ToString(e.NetworkInterfaceId)
-			if natENIs[id] || e.InterfaceType == types.NetworkInterfaceTypeNatGateway {
-				continue // a NAT gateway's, which goes with it
-			}
-			what := "network interface " + id
-			if e.Attachment != nil && e.Attachment.InstanceId != nil {
-				what += " of instance " + aws.ToString(e.Attachment.InstanceId)
-			}
-			out = append(out, fmt.Sprintf("%s in %s", what, aws.ToString(e.SubnetId)))
 		}
 	}
 	return out, nil

@@ -37,7 +37,17 @@
 // The EC2 actions of the API interface, plus ec2:CreateTags, which AWS
 // checks for tags set in a Create call. Creates can be limited with the
 // aws:RequestTag/mangaalert:stack condition and the rest with
-// ec2:ResourceTag/mangaalert:stack.
+// ec2:ResourceTag/mangaalert:stack, except ec2:DetachNetworkInterface and
+// ec2:DeleteNetworkInterface: the interfaces a terminated instance of the
+// stack leaves behind carry the instance's tags only when the launch
+// template tags network interfaces too.
+//
+// # Instances in the network
+//
+// Delete waits for instances in the VPC that are shutting down, and deletes
+// the network interfaces that terminated instances of the stack (tagged
+// mangaalert:stack) left behind; an interface of a running, stopped or
+// untagged instance makes it refuse with ErrForeignDependency.
 //
 // # Planning without an AWS account
 //

@@ -92,5 +92,5 @@ func notFound(err error) bool {
 // resource, which usually clears by itself within a minute (network
 // interfaces of a deleted NAT or instance going away).
 func dependency(err error) bool {
-	return awserr.Is(err, "DependencyViolation", "InvalidIPAddress.InUse")
+	return awserr.Is(err, "DependencyViolation", "InvalidIPAddress.InUse", "InvalidNetworkInterface.InUse")
 }
