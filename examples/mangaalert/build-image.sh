@@ -10,25 +10,27 @@
 #   examples/mangaalert/build-image.sh --rootfs DIR only lay out the image's files in DIR
 #
 # Needs Go, and the CA bundle at /etc/ssl/certs/ca-certificates.crt (Debian's
-# ca-certificates package); the image build also needs docker.
+# ca-certificates package; CA_BUNDLE names another); the image build also
+# needs docker.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-certs=/etc/ssl/certs/ca-certificates.crt
+certs=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 
 # rootfs DIR writes the image's files: DIR/mangaalert, DIR/etc (CA bundle,
 # passwd, group) and the empty DIR/data that the image hands to uid 65532.
 rootfs() {
 	local dir=$1
 	if [ ! -s "$certs" ]; then
-		echo "build-image: $certs is missing: install the ca-certificates package" >&2
+		echo "build-image: $certs is missing: install the ca-certificates package, or set CA_BUNDLE to a PEM bundle" >&2
 		exit 1
 	fi
 	mkdir -p "$dir/etc/ssl/certs" "$dir/data"
 	# Static (no cgo) and stripped; time zone data is in the binary
-	# (time/tzdata), so the image needs no zoneinfo.
-	(cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$dir/mangaalert" ./examples/mangaalert)
+	# (time/tzdata), so the image needs no zoneinfo. Linux whatever the
+	# host; GOARCH is the engine's (set below) or this machine's.
+	(cd "$root" && CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w" -o "$dir/mangaalert" ./examples/mangaalert)
 	cp "$certs" "$dir/etc/ssl/certs/ca-certificates.crt"
 	# Names for the numeric user, so that ps and $HOME make sense; the
 	# image runs as 65532:65532 with or without them.
@@ -46,6 +48,9 @@ if [ "${1:-}" = "--rootfs" ]; then
 fi
 
 tag=${1:-mangaalert:dev}
+# The engine's architecture, so that a Mac on arm64 builds an arm64 image.
+GOARCH=${GOARCH:-$(docker version -f '{{.Server.Arch}}')}
+export GOARCH
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
 rootfs "$ctx/rootfs"
