@@ -3,9 +3,11 @@ package ecshost
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -162,6 +164,10 @@ func (h *Host) deleteGroup(ctx context.Context, n names) error {
 	if err != nil || g == nil || !n.ours(asTagMap(g.Tags)) {
 		return err
 	}
+	var instances []string
+	for _, i := range g.Instances {
+		instances = append(instances, aws.ToString(i.InstanceId))
+	}
 	if g.Status == nil {
 		_, err := h.c.AutoScaling.DeleteAutoScalingGroup(ctx, &autoscaling.DeleteAutoScalingGroupInput{
 			AutoScalingGroupName: g.AutoScalingGroupName, ForceDelete: aws.Bool(true),
@@ -170,10 +176,28 @@ func (h *Host) deleteGroup(ctx context.Context, n names) error {
 			return err
 		}
 	}
-	return poll.Until(ctx, "group "+n.group()+" to be deleted", h.delays, func(ctx context.Context) (bool, error) {
+	err = poll.Until(ctx, "group "+n.group()+" to be deleted", h.delays, func(ctx context.Context) (bool, error) {
 		g, err := h.findGroup(ctx, n.group())
 		return g == nil, err
 	})
+	if err != nil || len(instances) == 0 {
+		return err
+	}
+	// A force-deleted group leaves its instances shutting down: wait until
+	// they are gone, so that whoever deletes the network next finds no
+	// instance of ours holding an interface in it.
+	h.log.Debug("delete: wait for the group's instances to terminate", "instances", instances)
+	w := ec2.NewInstanceTerminatedWaiter(h.c.EC2, func(o *ec2.InstanceTerminatedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = h.delays.Min, max(h.delays.Max, h.delays.Min)
+	})
+	wait := 15 * time.Minute
+	if d, ok := ctx.Deadline(); ok {
+		wait = time.Until(d)
+	}
+	if err := w.Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: instances}, wait); err != nil {
+		return fmt.Errorf("wait for instances %v to terminate: %w", instances, err)
+	}
+	return nil
 }
 
 // deleteTaskDefinitions deregisters and deletes every revision of the

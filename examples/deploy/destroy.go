@@ -6,14 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/manga-alert-italia/mangaalert/ecshost"
-	"github.com/manga-alert-italia/mangaalert/internal/awserr"
 	"github.com/manga-alert-italia/mangaalert/network"
 	"github.com/manga-alert-italia/mangaalert/secrets"
 	"github.com/manga-alert-italia/mangaalert/store/dynamo"
@@ -118,7 +112,7 @@ func (s *session) destroy(ctx context.Context, keepTable, purge bool) error {
 		if err := h.Delete(ctx, c.Stack); err != nil {
 			return nil, err
 		}
-		return gone("ECS host"), s.awaitHostGone(ctx)
+		return gone("ECS host"), nil
 	})
 	if err != nil {
 		return err
@@ -153,63 +147,4 @@ func (s *session) destroy(ctx context.Context, keepTable, purge bool) error {
 		net := network.New(s.cl.ec2, network.WithLogger(s.log), network.WithDelays(s.delays().Min, s.delays().Max))
 		return gone("network"), net.Delete(ctx, c.Stack)
 	})
-}
-
-// awaitHostGone waits until the stack's instances are terminated:
-// ecshost.Delete force-deletes the Auto Scaling group without waiting, and
-// the network cannot go while an instance holds a network interface in
-// it (network.Delete refuses, naming the interface).
-func (s *session) awaitHostGone(ctx context.Context) error {
-	filters := []ec2types.Filter{
-		{Name: aws.String("tag:" + tagStack), Values: []string{s.c.Stack}},
-		{Name: aws.String("tag:" + tagComponent), Values: []string{"ecshost"}},
-	}
-	var live, dead []string
-	p := ec2.NewDescribeInstancesPaginator(s.cl.ec2, &ec2.DescribeInstancesInput{Filters: filters})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list the stack's instances: %w", err)
-		}
-		for _, r := range page.Reservations {
-			for _, i := range r.Instances {
-				if i.State != nil && i.State.Name == ec2types.InstanceStateNameTerminated {
-					dead = append(dead, aws.ToString(i.InstanceId))
-				} else {
-					live = append(live, aws.ToString(i.InstanceId))
-				}
-			}
-		}
-	}
-	if len(live) > 0 {
-		s.prog.activity("wait for instance " + strings.Join(live, ", ") + " to terminate")
-		w := ec2.NewInstanceTerminatedWaiter(s.cl.ec2, func(o *ec2.InstanceTerminatedWaiterOptions) {
-			o.MinDelay, o.MaxDelay = s.delays().Min, max(s.delays().Max, s.delays().Min)
-		})
-		if err := w.Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: live}, 15*time.Minute); err != nil {
-			return fmt.Errorf("wait for the host %s to terminate: %w", strings.Join(live, ", "), err)
-		}
-		dead = append(dead, live...)
-	}
-	if len(dead) == 0 {
-		return nil
-	}
-	// AWS deletes an instance's interfaces with it (the launch template
-	// says DeleteOnTermination). moto 5.2.1 keeps those of instances an
-	// Auto Scaling group launched from a template; they belong to our
-	// terminated instances, so they are ours to remove.
-	out, err := s.cl.ec2.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{Filters: []ec2types.Filter{
-		{Name: aws.String("attachment.instance-id"), Values: dead}}})
-	if err != nil {
-		return fmt.Errorf("list the interfaces of the terminated host: %w", err)
-	}
-	for _, e := range out.NetworkInterfaces {
-		id := aws.ToString(e.NetworkInterfaceId)
-		s.prog.activity("remove interface " + id + " left by the terminated host")
-		_, err := s.cl.ec2.DeleteNetworkInterface(ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: aws.String(id)})
-		if err != nil && !awserr.Is(err, "InvalidNetworkInterfaceID.NotFound") {
-			return fmt.Errorf("remove interface %s of the terminated host: %w", id, err)
-		}
-	}
-	return nil
 }
