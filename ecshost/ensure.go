@@ -4,8 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/manga-alert-italia/mangaalert/ecshost/iampolicy"
-
+	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
 )
 

@@ -6,7 +6,7 @@ import (
 	"os"
 
 	"github.com/manga-alert-italia/mangaalert/ecshost"
-	"github.com/manga-alert-italia/mangaalert/ecshost/iampolicy"
+	"github.com/manga-alert-italia/mangaalert/iampolicy"
 )
 
 // A Host without clients plans offline: no account, no credentials.

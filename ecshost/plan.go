@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/manga-alert-italia/mangaalert/ecshost/iampolicy"
+	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/internal/cost"
 )
 

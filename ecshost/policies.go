@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/manga-alert-italia/mangaalert/ecshost/iampolicy"
+	"github.com/manga-alert-italia/mangaalert/iampolicy"
 )
 
 // SSMManagedPolicy is attached to the instance role when

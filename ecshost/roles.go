@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
-	"github.com/manga-alert-italia/mangaalert/ecshost/iampolicy"
+	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
 )
 

@@ -9,7 +9,7 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/manga-alert-italia/mangaalert/ecshost/iampolicy"
+	"github.com/manga-alert-italia/mangaalert/iampolicy"
 )
 
 // run is one Ensure or Plan: the desired state, what was observed, and what

@@ -3,7 +3,7 @@ package ecshost
 import (
 	"time"
 
-	"github.com/manga-alert-italia/mangaalert/ecshost/iampolicy"
+	"github.com/manga-alert-italia/mangaalert/iampolicy"
 )
 
 // Defaults for the zero fields of Spec and Container.

@@ -32,7 +32,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/manga-alert-italia/mangaalert/ecshost/iampolicy"
+	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/integration"
 )
 

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/manga-alert-italia/mangaalert/ecshost"
-	"github.com/manga-alert-italia/mangaalert/ecshost/iampolicy"
+	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/schedule"
 	"github.com/manga-alert-italia/mangaalert/secrets"
 	"github.com/manga-alert-italia/mangaalert/store/dynamo"

@@ -2,6 +2,11 @@
 // least-privilege check every policy of this module passes before it is
 // written: no "*" or "service:*" actions, and no "*" resources except for
 // the actions AWS offers no resource-level permission for (NoResourceActions).
+//
+// It is shared by the infrastructure packages (ecshost for the host's and
+// the tasks' roles, schedule for the scheduler's role) and by programs that
+// compose them and write task policies of their own, so every role of a
+// stack is built, compared with what IAM holds, and checked the same way.
 package iampolicy
 
 import (

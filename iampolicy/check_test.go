@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/manga-alert-italia/mangaalert/ecshost/iampolicy"
+	"github.com/manga-alert-italia/mangaalert/iampolicy"
 )
 
 const table = "arn:aws:dynamodb:eu-south-1:123456789012:table/mangaalert"
