@@ -77,6 +77,20 @@ type Volume struct {
 	SKU         string // publisher SKU or EAN, when given
 	FirstSeen   time.Time
 	LastSeen    time.Time // refreshed at most once per LastSeenEvery
+	// ChangedAt is when a field Merge compares last changed: set when the
+	// volume is created and when a merge changes something, never by the
+	// daily LastSeen refresh. Records written before it existed read it
+	// as zero: see LastChanged.
+	ChangedAt time.Time
+}
+
+// LastChanged is when the volume last changed: ChangedAt, or FirstSeen for
+// a record stored before ChangedAt was kept.
+func (v Volume) LastChanged() time.Time {
+	if v.ChangedAt.IsZero() {
+		return v.FirstSeen
+	}
+	return v.ChangedAt
 }
 
 // LastSeenEvery bounds how often an unchanged volume's LastSeen is written:
@@ -108,9 +122,10 @@ const (
 // Merge lays an incoming scrape of v over the stored record old and
 // reports which fields changed. Empty incoming fields never erase known
 // values: a source that does not print the price does not unknow it.
-// FirstSeen stays; LastSeen moves only when something changed or it is
-// older than LastSeenEvery. The result's write flag says whether the
-// record must be written at all.
+// FirstSeen stays; ChangedAt moves to now only when something changed;
+// LastSeen moves when something changed or it is older than LastSeenEvery.
+// The incoming times are ignored. The result's write flag says whether
+// the record must be written at all.
 func Merge(old, v Volume, now time.Time) (merged Volume, changed []string, write bool) {
 	m := old
 	set := func(field string, dst *string, src string) {
@@ -135,6 +150,9 @@ func Merge(old, v Volume, now time.Time) (merged Volume, changed []string, write
 	if v.PriceCents > 0 && m.PriceCents != v.PriceCents {
 		m.PriceCents = v.PriceCents
 		changed = append(changed, FieldPrice)
+	}
+	if len(changed) > 0 {
+		m.ChangedAt = now
 	}
 	stale := now.Sub(m.LastSeen) >= LastSeenEvery
 	if len(changed) > 0 || stale {

@@ -43,34 +43,60 @@ func TestDate(t *testing.T) {
 func TestMerge(t *testing.T) {
 	now := time.Date(2024, 9, 1, 10, 0, 0, 0, time.UTC)
 	old := store.Volume{ID: "s/1", Title: "S n. 1", PriceCents: 990, ReleaseDate: store.NewDate(2024, 10, 29),
-		FirstSeen: now.Add(-time.Hour), LastSeen: now.Add(-time.Hour), Edition: store.First}
+		FirstSeen: now.Add(-3 * time.Hour), ChangedAt: now.Add(-2 * time.Hour), LastSeen: now.Add(-time.Hour), Edition: store.First}
+	// A record stored before ChangedAt was kept.
+	legacy := old
+	legacy.ChangedAt = time.Time{}
+	// Times in a scrape are the store's to set: they never land.
+	stamped := old
+	stamped.FirstSeen, stamped.LastSeen, stamped.ChangedAt = now, now, now
 	tests := []struct {
 		name    string
+		old     store.Volume
 		in      store.Volume
 		now     time.Time
 		changed []string
 		write   bool
 	}{
-		{"same again writes nothing", old, now, nil, false},
-		{"empty fields erase nothing", store.Volume{ID: "s/1"}, now, nil, false},
-		{"date moved", store.Volume{ReleaseDate: store.NewDate(2024, 11, 5)}, now, []string{store.FieldReleaseDate}, true},
-		{"price and cover", store.Volume{PriceCents: 1090, CoverURL: "https://x/c.jpg"}, now,
+		{"same again writes nothing", old, old, now, nil, false},
+		{"empty fields erase nothing", old, store.Volume{ID: "s/1"}, now, nil, false},
+		{"incoming times are ignored", old, stamped, now, nil, false},
+		{"date moved", old, store.Volume{ReleaseDate: store.NewDate(2024, 11, 5)}, now, []string{store.FieldReleaseDate}, true},
+		{"price and cover", old, store.Volume{PriceCents: 1090, CoverURL: "https://x/c.jpg"}, now,
 			[]string{store.FieldCover, store.FieldPrice}, true},
-		{"a day later LastSeen is refreshed", old, now.Add(store.LastSeenEvery), nil, true},
+		{"a day later LastSeen is refreshed, ChangedAt is not", old, old, now.Add(store.LastSeenEvery), nil, true},
+		{"old record: a refresh leaves ChangedAt unset", legacy, legacy, now.Add(store.LastSeenEvery), nil, true},
+		{"old record: a change sets ChangedAt", legacy, store.Volume{SKU: "9788822600000"}, now, []string{store.FieldSKU}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, changed, write := store.Merge(old, tt.in, tt.now)
+			m, changed, write := store.Merge(tt.old, tt.in, tt.now)
 			assert.Equal(t, tt.changed, changed)
 			assert.Equal(t, tt.write, write)
-			assert.Equal(t, old.FirstSeen, m.FirstSeen)
+			assert.Equal(t, tt.old.FirstSeen, m.FirstSeen)
+			if len(changed) > 0 {
+				assert.Equal(t, tt.now, m.ChangedAt, "a change moves ChangedAt")
+				assert.Equal(t, tt.now, m.LastChanged())
+			} else {
+				assert.Equal(t, tt.old.ChangedAt, m.ChangedAt, "no change, ChangedAt stays")
+				assert.Equal(t, tt.old.LastChanged(), m.LastChanged())
+			}
 			if write {
 				assert.Equal(t, tt.now, m.LastSeen)
 			} else {
-				assert.Equal(t, old, m)
+				assert.Equal(t, tt.old, m)
 			}
 		})
 	}
+}
+
+func TestLastChanged(t *testing.T) {
+	first := time.Date(2024, 9, 1, 10, 0, 0, 0, time.UTC)
+	v := store.Volume{FirstSeen: first, LastSeen: first.Add(48 * time.Hour)}
+	assert.Equal(t, first, v.LastChanged(), "no ChangedAt: FirstSeen, never LastSeen")
+	v.ChangedAt = first.Add(time.Hour)
+	assert.Equal(t, first.Add(time.Hour), v.LastChanged())
+	assert.True(t, store.Volume{}.LastChanged().IsZero())
 }
 
 func TestIDs(t *testing.T) {

@@ -219,6 +219,7 @@ func encodeVolume(v store.Volume) []byte {
 	e.str(v.SKU)
 	e.time(v.FirstSeen)
 	e.time(v.LastSeen)
+	e.time(v.ChangedAt) // appended later: older records end before it
 	return e.b
 }
 
@@ -241,6 +242,7 @@ func decodeVolumeFrom(d *decoder) (store.Volume, error) {
 	v.SKU = d.str()
 	v.FirstSeen = d.time()
 	v.LastSeen = d.time()
+	v.ChangedAt = d.time()
 	return v, d.err
 }
 

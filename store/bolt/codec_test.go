@@ -2,11 +2,14 @@ package bolt
 
 import (
 	"bytes"
+	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	bbolt "go.etcd.io/bbolt"
 
 	"github.com/manga-alert-italia/mangaalert/store"
 )
@@ -15,7 +18,8 @@ func TestCodecRoundTrip(t *testing.T) {
 	at := time.Date(2024, 10, 29, 8, 30, 1, 999, time.UTC)
 	v := store.Volume{ID: "s/1/variant/k", SeriesID: "s", Number: 1, Edition: store.Variant, Key: "k",
 		Title: "S n. 1 VARIANT", Publisher: "J-POP", ReleaseDate: store.NewDate(2024, 10, 29), PriceCents: 1290,
-		CoverURL: "https://x/c.jpg", SourceURL: "https://x/s", SKU: "978880000", FirstSeen: at, LastSeen: at.Add(time.Hour)}
+		CoverURL: "https://x/c.jpg", SourceURL: "https://x/s", SKU: "978880000", FirstSeen: at, LastSeen: at.Add(time.Hour),
+		ChangedAt: at.Add(time.Minute)}
 	gotV, err := decodeVolume(encodeVolume(v))
 	require.NoError(t, err)
 	assert.Equal(t, v, gotV)
@@ -56,6 +60,20 @@ func TestCodecOldAndBadRecords(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, store.Page{URL: "https://x/", ETag: `"e"`}, p)
 
+	// A volume written before ChangedAt was appended: the same bytes
+	// without the last field read it as zero, and LastChanged falls back
+	// to FirstSeen.
+	at := time.Date(2024, 10, 29, 8, 30, 1, 0, time.UTC)
+	v := store.Volume{ID: "s/1", SeriesID: "s", Number: 1, Edition: store.First, Title: "S n. 1",
+		FirstSeen: at, LastSeen: at.Add(48 * time.Hour), ChangedAt: at.Add(time.Hour)}
+	enc := encodeVolume(v)
+	oldV, err := decodeVolume(enc[:len(enc)-len(encodeTime(v.ChangedAt))])
+	require.NoError(t, err)
+	want := v
+	want.ChangedAt = time.Time{}
+	assert.Equal(t, want, oldV)
+	assert.Equal(t, at, oldV.LastChanged())
+
 	for name, b := range map[string][]byte{
 		"empty":             nil,
 		"unknown version":   {9, 0},
@@ -81,4 +99,62 @@ func TestKeysSort(t *testing.T) {
 	assert.Negative(t, compare(timeKey(before, "b"), timeKey(before.Add(time.Nanosecond), "a")))
 }
 
+// encodeTime is the bytes the codec writes for t.
+func encodeTime(t time.Time) []byte {
+	e := &encoder{}
+	e.time(t)
+	return e.b
+}
+
 func compare(a, b []byte) int { return bytes.Compare(a, b) }
+
+// A file written before ChangedAt was kept still serves, and upserts over
+// its volumes: a LastSeen refresh leaves ChangedAt unset (it reads as
+// FirstSeen), a change sets it.
+func TestVolumesWithoutChangedAt(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "old.db"), WithNoSync())
+	require.NoError(t, err)
+	defer s.Close()
+	t0 := time.Date(2024, 10, 1, 9, 0, 0, 0, time.UTC)
+	d := store.NewDate(2024, 10, 29)
+	v := store.Volume{SeriesID: "frieren", Number: 1, Title: "FRIEREN n. 1", ReleaseDate: d}
+	_, err = s.UpsertVolumes(ctx, []store.Volume{v}, t0)
+	require.NoError(t, err)
+	// Rewrite the record and its date index copy as the old codec did.
+	require.NoError(t, s.db.Update(func(tx *bbolt.Tx) error {
+		stored, err := decodeVolume(tx.Bucket(bucketVolumes).Get([]byte("frieren/1")))
+		if err != nil {
+			return err
+		}
+		enc := encodeVolume(stored)
+		old := enc[:len(enc)-len(encodeTime(stored.ChangedAt))]
+		if err := tx.Bucket(bucketVolumes).Put([]byte(stored.ID), old); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketVolDate).Put(dateKey(d, stored.ID), old)
+	}))
+	got, err := s.Volume(ctx, "frieren/1")
+	require.NoError(t, err)
+	assert.True(t, got.ChangedAt.IsZero())
+	assert.Equal(t, t0, got.LastChanged())
+
+	day := t0.Add(store.LastSeenEvery)
+	res, err := s.UpsertVolumes(ctx, []store.Volume{v}, day)
+	require.NoError(t, err)
+	assert.Equal(t, store.Unchanged, res[0].Outcome)
+	rel, err := s.VolumesReleasing(ctx, d, d)
+	require.NoError(t, err)
+	require.Len(t, rel, 1)
+	assert.Equal(t, day, rel[0].LastSeen, "refreshed")
+	assert.True(t, rel[0].ChangedAt.IsZero(), "a refresh is no change")
+
+	v.ReleaseDate = d.AddDays(7)
+	res, err = s.UpsertVolumes(ctx, []store.Volume{v}, day.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, store.Changed, res[0].Outcome)
+	got, err = s.Volume(ctx, "frieren/1")
+	require.NoError(t, err)
+	assert.Equal(t, day.Add(time.Hour), got.ChangedAt)
+	assert.Equal(t, t0, got.FirstSeen)
+}

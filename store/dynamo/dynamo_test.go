@@ -292,3 +292,45 @@ func TestErrorsAtTheBoundary(t *testing.T) {
 	require.Error(t, err)
 	require.NotErrorIs(t, err, store.ErrNotFound, "a missing table is not a missing record")
 }
+
+// Items written before ChangedAt was kept have no "chg": they read it as
+// zero, a LastSeen refresh leaves it so, a change sets it.
+func TestVolumesWithoutChangedAt(t *testing.T) {
+	t.Parallel()
+	s, client, _ := newStore(t)
+	ctx := context.Background()
+	t0 := time.Date(2024, 10, 1, 9, 0, 0, 0, time.UTC)
+	d := store.NewDate(2024, 10, 29)
+	v := store.Volume{SeriesID: "frieren", Number: 1, Title: "FRIEREN n. 1", ReleaseDate: d}
+	_, err := s.UpsertVolumes(ctx, []store.Volume{v}, t0)
+	require.NoError(t, err)
+	_, err = client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table),
+		Key: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: "VOLUME#frieren/1"}, "sk": &types.AttributeValueMemberS{Value: "VOLUME"}},
+		UpdateExpression: aws.String("REMOVE chg"), ConditionExpression: aws.String("attribute_exists(chg)")})
+	require.NoError(t, err, "the item had chg, and now has not")
+
+	got, err := s.Volume(ctx, "frieren/1")
+	require.NoError(t, err)
+	assert.True(t, got.ChangedAt.IsZero())
+	assert.Equal(t, t0, got.LastChanged())
+
+	day := t0.Add(store.LastSeenEvery)
+	res, err := s.UpsertVolumes(ctx, []store.Volume{v}, day)
+	require.NoError(t, err)
+	assert.Equal(t, store.Unchanged, res[0].Outcome)
+	rel, err := s.VolumesReleasing(ctx, d, d)
+	require.NoError(t, err)
+	require.Len(t, rel, 1)
+	assert.Equal(t, day, rel[0].LastSeen, "refreshed")
+	assert.True(t, rel[0].ChangedAt.IsZero(), "a refresh is no change")
+
+	v.ReleaseDate = d.AddDays(7)
+	res, err = s.UpsertVolumes(ctx, []store.Volume{v}, day.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, store.Changed, res[0].Outcome)
+	got, err = s.Volume(ctx, "frieren/1")
+	require.NoError(t, err)
+	assert.Equal(t, day.Add(time.Hour), got.ChangedAt)
+	assert.Equal(t, t0, got.FirstSeen)
+}

@@ -236,6 +236,7 @@ func volumeItem(v store.Volume) item {
 	setS(it, "sku", v.SKU)
 	setTime(it, "first", v.FirstSeen)
 	setTime(it, "last", v.LastSeen)
+	setTime(it, "chg", v.ChangedAt) // absent from items written before it was kept
 	return it
 }
 
@@ -245,7 +246,7 @@ func decodeVolume(it item) (store.Volume, error) {
 		ID: d.s("id"), SeriesID: d.s("series"), Number: int(d.n("num")), Edition: store.Edition(d.s("ed")),
 		Key: d.s("key"), Title: d.s("title"), Publisher: d.s("pub"), ReleaseDate: d.date("date"),
 		PriceCents: int(d.n("price")), CoverURL: d.s("cover"), SourceURL: d.s("src"), SKU: d.s("sku"),
-		FirstSeen: d.time("first"), LastSeen: d.time("last"),
+		FirstSeen: d.time("first"), LastSeen: d.time("last"), ChangedAt: d.time("chg"),
 	}
 	return v, d.err
 }

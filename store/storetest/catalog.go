@@ -53,8 +53,8 @@ func testUpsert(t *testing.T, s store.Store) {
 	got, err := s.Volume(ctx, a.ID)
 	require.NoError(t, err)
 	want := a
-	want.FirstSeen, want.LastSeen = t0, t0
-	assert.Equal(t, want, got)
+	want.FirstSeen, want.LastSeen, want.ChangedAt = t0, t0, t0
+	assert.Equal(t, want, got, "a new volume was first seen, last seen and last changed now")
 
 	// The same scrape again, an hour later: unchanged, nothing moves.
 	res, err = s.UpsertVolumes(ctx, []store.Volume{a, b}, t0.Add(time.Hour))
@@ -69,6 +69,16 @@ func testUpsert(t *testing.T, s store.Store) {
 	res, err = s.UpsertVolumes(ctx, []store.Volume{bare}, t0.Add(2*time.Hour))
 	require.NoError(t, err)
 	assert.Equal(t, store.Unchanged, res[0].Outcome)
+
+	// Times in a scrape are the store's to set, not the scraper's.
+	stamped := a
+	stamped.FirstSeen, stamped.LastSeen, stamped.ChangedAt = t0.Add(time.Hour), t0.Add(time.Hour), t0.Add(time.Hour)
+	res, err = s.UpsertVolumes(ctx, []store.Volume{stamped}, t0.Add(2*time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, store.Unchanged, res[0].Outcome)
+	got, err = s.Volume(ctx, a.ID)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
 
 	// Date moved and price changed: reported by field name, with the record before.
 	moved := a
@@ -87,6 +97,7 @@ func testUpsert(t *testing.T, s store.Store) {
 	assert.Equal(t, 650, got.PriceCents)
 	assert.Equal(t, t0, got.FirstSeen, "FirstSeen stays")
 	assert.Equal(t, later, got.LastSeen)
+	assert.Equal(t, later, got.ChangedAt, "a changed field moves ChangedAt")
 
 	// A day later the same scrape refreshes LastSeen, and is still unchanged.
 	dayLater := later.Add(store.LastSeenEvery)
@@ -96,6 +107,11 @@ func testUpsert(t *testing.T, s store.Store) {
 	got, err = s.Volume(ctx, a.ID)
 	require.NoError(t, err)
 	assert.Equal(t, dayLater, got.LastSeen)
+	assert.Equal(t, later, got.ChangedAt, "the LastSeen refresh is no change")
+	rel, err := s.VolumesReleasing(ctx, moved.ReleaseDate, moved.ReleaseDate)
+	require.NoError(t, err)
+	require.Len(t, rel, 1)
+	assert.Equal(t, got, rel[0], "the date index holds the same record")
 
 	// The id is derived when missing, and editions default to First.
 	c := vol("solo-leveling", 21, "SOLO LEVELING n. 21", store.Date{})
@@ -137,6 +153,7 @@ func testUpsertRepeats(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	assert.Equal(t, withDate.ReleaseDate, got.ReleaseDate)
 	assert.Equal(t, 700, got.PriceCents)
+	assert.Equal(t, t0, got.ChangedAt)
 	rel, err := s.VolumesReleasing(ctx, withDate.ReleaseDate, withDate.ReleaseDate)
 	require.NoError(t, err)
 	assert.Equal(t, []string{a.ID}, volIDs(rel))

@@ -66,9 +66,10 @@ func Volume(v store.Volume) (store.Volume, error) {
 	return v, nil
 }
 
-// New is the record of a volume seen for the first time.
+// New is the record of a volume seen for the first time: whatever times
+// the caller set, it was first seen, last seen and last changed now.
 func New(v store.Volume, now time.Time) store.Volume {
-	v.FirstSeen, v.LastSeen = now, now
+	v.FirstSeen, v.LastSeen, v.ChangedAt = now, now, now
 	return v
 }
 
