@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -87,17 +86,39 @@ func TestCalendarFeed(t *testing.T) {
 	assert.Equal(t, "ONE PIECE n. 108", ev["SUMMARY"])
 	assert.Contains(t, ev["DESCRIPTION"], `Prezzo: 5\,90 €.`)
 	assert.Equal(t, "https://mangaalert.test/serie/one-piece", ev["URL;VALUE=URI"])
-	assert.Regexp(t, regexp.MustCompile(`^\d{8}T\d{6}Z$`), ev["DTSTAMP"])
+	seeded := t0.Add(-48 * time.Hour) // when seed stored the catalogue
+	assert.Equal(t, icalTime(seeded), ev["DTSTAMP"], "the volume has not changed since first seen")
+	assert.Equal(t, icalTime(seeded), ev["LAST-MODIFIED"])
+	assert.Equal(t, "0", ev["SEQUENCE"])
 
 	// Same data, same bytes: a polling client gets 304.
 	w := e.get(pathOf(e.links().CalendarURL(s)), "If-None-Match", etag)
 	assert.Equal(t, http.StatusNotModified, w.Code)
 
-	// The date of 108 moves a week later, scraped a day on.
+	// A day on, the same scrape finds nothing new: the store refreshes
+	// LastSeen, and the feed stays the same to the byte.
+	ctx := context.Background()
 	e.clock.Advance(24 * time.Hour)
+	res, err := e.st.UpsertVolumes(ctx, seedVolumes(), e.clock.Now())
+	require.NoError(t, err)
+	for _, r := range res {
+		require.Equal(t, store.Unchanged, r.Outcome, r.ID)
+	}
+	got, err := e.st.Volume(ctx, "one-piece/108")
+	require.NoError(t, err)
+	require.True(t, e.clock.Now().Equal(got.LastSeen), "LastSeen was refreshed, to %s", got.LastSeen)
+	icsSeen, etagSeen := feedOf(t, e, s)
+	assert.Equal(t, ics, icsSeen, "a LastSeen refresh revises no event")
+	assert.Equal(t, etag, etagSeen)
+	w = e.get(pathOf(e.links().CalendarURL(s)), "If-None-Match", etag)
+	assert.Equal(t, http.StatusNotModified, w.Code)
+
+	// The date of 108 moves a week later, scraped six hours on.
+	e.clock.Advance(6 * time.Hour)
+	moved := e.clock.Now()
 	v := seedVolumes()[0]
 	v.ReleaseDate = store.NewDate(2025, 3, 19)
-	res, err := e.st.UpsertVolumes(context.Background(), []store.Volume{v}, e.clock.Now())
+	res, err = e.st.UpsertVolumes(ctx, []store.Volume{v}, moved)
 	require.NoError(t, err)
 	require.Equal(t, store.Changed, res[0].Outcome)
 	ics2, etag2 := feedOf(t, e, s)
@@ -106,20 +127,29 @@ func TestCalendarFeed(t *testing.T) {
 	assert.Equal(t, ev["UID"], ev2["UID"], "the UID stays")
 	assert.Equal(t, "20250319", ev2["DTSTART;VALUE=DATE"])
 	assert.Greater(t, seqOf(t, ev2), seqOf(t, ev), "SEQUENCE grows")
-	assert.Greater(t, ev2["DTSTAMP"], ev["DTSTAMP"])
-	assert.Greater(t, ev2["LAST-MODIFIED"], ev["LAST-MODIFIED"])
+	assert.Equal(t, int(moved.Sub(seeded)/time.Minute), seqOf(t, ev2), "minutes from first seen to the change")
+	assert.Equal(t, icalTime(moved), ev2["DTSTAMP"])
+	assert.Equal(t, icalTime(moved), ev2["LAST-MODIFIED"])
 	assert.Equal(t, event(t, ics, "one-piece/109@"), event(t, ics2, "one-piece/109@"), "the other event is untouched")
 
+	// The next day's refresh leaves the moved event as it is.
+	e.clock.Advance(24 * time.Hour)
+	_, err = e.st.UpsertVolumes(ctx, []store.Volume{v}, e.clock.Now())
+	require.NoError(t, err)
+	ics3, etag3 := feedOf(t, e, s)
+	assert.Equal(t, ics2, ics3)
+	assert.Equal(t, etag2, etag3)
+
 	// Variants for a reader who asks; undated volumes never.
-	_, err = e.b.updateReader(context.Background(), s.ID, func(s *store.Subscriber) bool { s.Variants = true; return true })
+	_, err = e.b.updateReader(ctx, s.ID, func(s *store.Subscriber) bool { s.Variants = true; return true })
 	require.NoError(t, err)
-	require.NoError(t, e.st.Follow(context.Background(), store.Follow{SubscriberID: s.ID, SeriesID: "citta-di-vetro", CreatedAt: t0}))
-	s, err = e.st.Subscriber(context.Background(), s.ID)
+	require.NoError(t, e.st.Follow(ctx, store.Follow{SubscriberID: s.ID, SeriesID: "citta-di-vetro", CreatedAt: t0}))
+	s, err = e.st.Subscriber(ctx, s.ID)
 	require.NoError(t, err)
-	ics3, _ := feedOf(t, e, s)
-	assert.Equal(t, 3, strings.Count(ics3, "BEGIN:VEVENT"))
-	assert.NotNil(t, event(t, ics3, "one-piece/108/variant/cover-b@"))
-	assert.NotContains(t, ics3, "Città di vetro 1")
+	ics4, _ := feedOf(t, e, s)
+	assert.Equal(t, 3, strings.Count(ics4, "BEGIN:VEVENT"))
+	assert.NotNil(t, event(t, ics4, "one-piece/108/variant/cover-b@"))
+	assert.NotContains(t, ics4, "Città di vetro 1")
 
 	assert.Equal(t, http.StatusNotFound, e.get("/feed/abc.def/uscite.ics").Code)
 	manageTok := e.links().ManageToken(s)
@@ -154,4 +184,46 @@ func TestAtomFeed(t *testing.T) {
 	again := e.get(u, "If-None-Match", w.Header().Get("ETag"))
 	assert.Equal(t, http.StatusNotModified, again.Code)
 	assert.Equal(t, http.StatusNotFound, e.get("/feed/x/annunci.atom").Code)
+
+	// The daily LastSeen refresh changes no entry; a moved date does.
+	ctx := context.Background()
+	e.clock.Advance(24 * time.Hour)
+	res, err := e.st.UpsertVolumes(ctx, seedVolumes(), e.clock.Now())
+	require.NoError(t, err)
+	require.Equal(t, store.Unchanged, res[0].Outcome)
+	refreshed := e.get(u)
+	assert.Equal(t, w.Body.String(), refreshed.Body.String())
+	assert.Equal(t, w.Header().Get("ETag"), refreshed.Header().Get("ETag"))
+	v := seedVolumes()[0]
+	v.ReleaseDate = store.NewDate(2025, 3, 19)
+	_, err = e.st.UpsertVolumes(ctx, []store.Volume{v}, e.clock.Now())
+	require.NoError(t, err)
+	var f2 atomFeed
+	require.NoError(t, xml.Unmarshal(e.get(u).Body.Bytes(), &f2))
+	assert.Equal(t, atomTime(e.clock.Now()), f2.Updated)
+	assert.Equal(t, atomTime(e.clock.Now()), f2.Entries[0].Updated)
+	assert.Equal(t, f.Entries[0].Published, f2.Entries[0].Published, "published stays")
+}
+
+// A volume stored before ChangedAt was kept is revised as of FirstSeen,
+// whatever its LastSeen.
+func TestRevisionOfOldRecords(t *testing.T) {
+	first := time.Date(2025, 1, 10, 9, 30, 15, 500, time.UTC)
+	tests := []struct {
+		name string
+		v    store.Volume
+		rev  time.Time
+		seq  int64
+	}{
+		{"no ChangedAt", store.Volume{FirstSeen: first, LastSeen: first.Add(30 * 24 * time.Hour)}, first.Truncate(time.Second), 0},
+		{"changed an hour on", store.Volume{FirstSeen: first, LastSeen: first.Add(48 * time.Hour), ChangedAt: first.Add(time.Hour)},
+			first.Add(time.Hour).Truncate(time.Second), 60},
+		{"no times at all", store.Volume{ReleaseDate: store.NewDate(2025, 3, 12)}, store.NewDate(2025, 3, 12).Time(), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.True(t, tt.rev.Equal(revision(tt.v)), "revision %s, want %s", revision(tt.v), tt.rev)
+			assert.Equal(t, tt.seq, sequence(tt.v))
+		})
+	}
 }

@@ -67,9 +67,10 @@ type calendarEvent struct {
 // same data renders to the same bytes: a polling client gets 304s.
 //
 // Each event's UID is the volume's ID at our host, so it never changes.
-// SEQUENCE, DTSTAMP and LAST-MODIFIED follow the volume's LastSeen, which
-// the store moves whenever a field (the date above all) changes: a client
-// that already has the event sees a newer revision and moves it.
+// SEQUENCE, DTSTAMP and LAST-MODIFIED follow the volume's ChangedAt, which
+// the store moves only when a field (the date above all) changes: a client
+// that already has the event sees a newer revision and moves it, and the
+// daily LastSeen refresh of an unchanged volume changes not a byte.
 func writeCalendar(host, name string, events []calendarEvent) []byte {
 	var w icalWriter
 	w.line("BEGIN", "VCALENDAR")
@@ -119,10 +120,11 @@ func writeCalendar(host, name string, events []calendarEvent) []byte {
 }
 
 // revision is when the volume last changed as far as the store tells:
-// LastSeen, or FirstSeen for a record never refreshed.
+// ChangedAt, or FirstSeen for a record stored before ChangedAt was kept
+// (store.Volume.LastChanged). Never LastSeen, which moves every day.
 func revision(v store.Volume) time.Time {
-	t := v.LastSeen
-	if t.IsZero() || t.Before(v.FirstSeen) {
+	t := v.LastChanged()
+	if t.Before(v.FirstSeen) {
 		t = v.FirstSeen
 	}
 	if t.IsZero() {
@@ -132,10 +134,11 @@ func revision(v store.Volume) time.Time {
 }
 
 // sequence grows with the revision (minutes since the volume was first
-// seen), so a moved date always carries a higher SEQUENCE than before.
+// seen), so a moved date always carries a higher SEQUENCE than before
+// (scrapes are hours apart).
 func sequence(v store.Volume) int64 {
 	if v.FirstSeen.IsZero() {
 		return 0
 	}
-	return max(0, int64(revision(v).Sub(v.FirstSeen)/time.Minute))
+	return max(0, int64(revision(v).Sub(v.FirstSeen.Truncate(time.Second))/time.Minute))
 }
