@@ -43,7 +43,13 @@ type Subscribers interface {
 	CreateSubscriber(ctx context.Context, s Subscriber) error
 	Subscriber(ctx context.Context, id string) (Subscriber, error)
 	SubscriberByEmail(ctx context.Context, email string) (Subscriber, error)
-	// SubscriberByToken finds the subscriber whose TokenHash is hash.
+	// SubscriberByToken finds the live subscriber whose TokenHash is hash;
+	// ErrNotFound for "" or no match. It is for a caller holding a
+	// reader's feed secret without the ID: a link that carries the secret
+	// itself. Nothing in this module calls it now (the backend's feed
+	// tokens carry the ID and bind the secret by MAC, see
+	// Subscriber.TokenHash), but both stores keep the index it reads, and
+	// the contract suite checks it, so importers may rely on it.
 	SubscriberByToken(ctx context.Context, hash string) (Subscriber, error)
 	// UpdateSubscriber replaces s if it has not changed since it was read
 	// (same UpdatedAt as stored), else ErrConflict. It sets UpdatedAt to now

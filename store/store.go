@@ -73,10 +73,16 @@ type Volume struct {
 	ReleaseDate Date   // in Europe/Rome; zero when not announced
 	PriceCents  int    // cover price in euro cents; 0 when unknown
 	CoverURL    string // absolute; "" for placeholders
-	SourceURL   string // the page it was read from, absolute
-	SKU         string // publisher SKU or EAN, when given
-	FirstSeen   time.Time
-	LastSeen    time.Time // refreshed at most once per LastSeenEvery
+	// SourceURL is absolute: the product's own page when the source links
+	// one (the scraper fills it so, from the card's link), else the page
+	// it was read from. The scraper does not make that fallback yet: a
+	// card without a link gives "", and an empty field erases nothing in
+	// Merge, so such a volume keeps the link an earlier scrape found, or
+	// has none.
+	SourceURL string
+	SKU       string // publisher SKU or EAN, when given
+	FirstSeen time.Time
+	LastSeen  time.Time // refreshed at most once per LastSeenEvery
 	// ChangedAt is when a field Merge compares last changed: set when the
 	// volume is created and when a merge changes something, never by the
 	// daily LastSeen refresh. Records written before it existed read it
@@ -192,11 +198,20 @@ const (
 
 // Subscriber is a reader with an email address.
 type Subscriber struct {
-	ID        string // random, opaque
-	Email     string // NormalizeEmail'd
-	Status    Status
-	Variants  bool   // also announce variant editions
-	TokenHash string // SHA-256 (hex) of the reader's feed token; see SubscriberByToken
+	ID       string // random, opaque
+	Email    string // NormalizeEmail'd
+	Status   Status
+	Variants bool // also announce variant editions
+	// TokenHash is the reader's feed secret, despite its name not the
+	// hash of any token: the backend sets it when the reader confirms
+	// (64 hex digits, the SHA-256 of 256 random bits) and leaves it ""
+	// while the sign-up is pending, which means no feeds. A feed token
+	// carries the subscriber's ID, and its MAC mixes this secret in
+	// without carrying it; the backend reads the reader by ID and checks
+	// the MAC against the stored secret. Replacing the secret (the manage
+	// page's "Crea nuovi indirizzi" button) revokes every feed URL given
+	// out before. Stores keep it opaque and indexed for SubscriberByToken.
+	TokenHash string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	// ConfirmedAt is when the address was confirmed (zero while pending).
