@@ -100,8 +100,10 @@ type Config struct {
 	// no caller sees (a confirmation mail that could not be sent). Default
 	// slog.Default().
 	Logger *slog.Logger
-	// AccessLog gets one Info record per request, with no email address
-	// and no token in it. Default Logger.
+	// AccessLog gets one record per request, with no email address and no
+	// token in it: at Info, but at Debug for /healthz and /readyz when
+	// they answer 2xx (the container checks them every few seconds).
+	// Default Logger.
 	AccessLog *slog.Logger
 
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed.

@@ -170,10 +170,27 @@ func (b *Backend) wrap(next http.Handler) http.Handler {
 }
 
 // exemptFromLimit: health checks come from the host itself.
-func exemptFromLimit(p string) bool { return p == "/healthz" || p == "/readyz" }
+func exemptFromLimit(p string) bool { return isHealthCheck(p) }
+
+// isHealthCheck: the paths the container health checks call every few
+// seconds.
+func isHealthCheck(p string) bool { return p == "/healthz" || p == "/readyz" }
+
+// accessLevel is the level of a request's access-log record: Info, but
+// Debug for a health check that passed, so the checks the container runs
+// every few seconds do not bury the requests of readers. A failing one
+// stays at Info.
+func accessLevel(r *http.Request, status int) slog.Level {
+	if isHealthCheck(r.URL.Path) && status >= 200 && status < 300 {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
+}
 
 func (b *Backend) logRequest(r *http.Request, ri *reqInfo, sw *statusWriter, start time.Time) {
-	if !b.cfg.AccessLog.Enabled(r.Context(), slog.LevelInfo) {
+	status := cmp0(sw.status, http.StatusOK)
+	level := accessLevel(r, status)
+	if !b.cfg.AccessLog.Enabled(r.Context(), level) {
 		return
 	}
 	attrs := make([]slog.Attr, 0, 9+len(ri.attrs))
@@ -181,7 +198,7 @@ func (b *Backend) logRequest(r *http.Request, ri *reqInfo, sw *statusWriter, sta
 		slog.String("method", r.Method),
 		slog.String("route", r.Pattern),
 		slog.String("path", redactPath(r.URL.Path)),
-		slog.Int("status", cmp0(sw.status, http.StatusOK)),
+		slog.Int("status", status),
 		slog.Int64("bytes", sw.bytes),
 		slog.Float64("ms", float64(time.Since(start).Microseconds())/1000),
 		slog.String("ip", ri.ip.String()),
@@ -194,7 +211,7 @@ func (b *Backend) logRequest(r *http.Request, ri *reqInfo, sw *statusWriter, sta
 		attrs = append(attrs, slog.String("ua", ua))
 	}
 	attrs = append(attrs, ri.attrs...)
-	b.cfg.AccessLog.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+	b.cfg.AccessLog.LogAttrs(r.Context(), level, "request", attrs...)
 }
 
 func cmp0(v, d int) int {

@@ -2,15 +2,19 @@ package backend
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -202,6 +206,64 @@ func TestAccessLog(t *testing.T) {
 	assert.Equal(t, 2, hashed)
 	assert.Len(t, e.b.emailHash("x@example.it"), 16)
 	assert.NotEqual(t, e.b.emailHash("x@example.it"), e.b.emailHash("y@example.it"))
+}
+
+// TestAccessLogHealthChecks: the health checks the container runs every
+// few seconds log at Debug while they pass, so an Info access log holds
+// the readers' requests; a failing check is still seen at Info.
+func TestAccessLogHealthChecks(t *testing.T) {
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	e := newEnv(t, func(c *Config) {
+		c.AccessLog = slog.New(slog.NewJSONHandler(lockedWriter{&mu, &buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	records := func() (out []map[string]any) {
+		mu.Lock()
+		defer mu.Unlock()
+		sc := bufio.NewScanner(bytes.NewReader(buf.Bytes()))
+		for sc.Scan() {
+			var rec map[string]any
+			require.NoError(t, json.Unmarshal(sc.Bytes(), &rec), sc.Text())
+			out = append(out, rec)
+		}
+		buf.Reset()
+		return out
+	}
+	levels := func() map[string]string { // path+status -> level
+		out := map[string]string{}
+		for _, rec := range records() {
+			out[fmt.Sprintf("%s %v", rec["path"], rec["status"])] = rec["level"].(string)
+		}
+		return out
+	}
+
+	for range 3 {
+		require.Equal(t, http.StatusOK, e.get("/healthz").Code)
+		require.Equal(t, http.StatusOK, e.get("/readyz").Code)
+	}
+	require.Equal(t, http.StatusOK, e.get("/").Code)
+	require.Equal(t, http.StatusNotFound, e.get("/healthz/x").Code)
+	assert.Equal(t, map[string]string{
+		"/healthz 200": "DEBUG", "/readyz 200": "DEBUG",
+		"/ 200": "INFO", "/healthz/x 404": "INFO",
+	}, levels())
+
+	// Shutting down, /readyz fails: that answer is seen at Info.
+	require.NoError(t, e.b.Shutdown(context.Background()))
+	require.Equal(t, http.StatusServiceUnavailable, e.get("/readyz").Code)
+	require.Equal(t, http.StatusOK, e.get("/healthz").Code)
+	assert.Equal(t, map[string]string{"/readyz 503": "INFO", "/healthz 200": "DEBUG"}, levels())
+
+	// At Info, the default of a deployment, passing checks leave no record.
+	e = newEnv(t, func(c *Config) {
+		c.AccessLog = slog.New(slog.NewJSONHandler(lockedWriter{&mu, &buf}, nil))
+	})
+	for range 10 {
+		e.get("/healthz")
+		e.get("/readyz")
+	}
+	e.get("/")
+	assert.Equal(t, map[string]string{"/ 200": "INFO"}, levels())
 }
 
 func TestKeyRotation(t *testing.T) {
