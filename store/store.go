@@ -73,12 +73,11 @@ type Volume struct {
 	ReleaseDate Date   // in Europe/Rome; zero when not announced
 	PriceCents  int    // cover price in euro cents; 0 when unknown
 	CoverURL    string // absolute; "" for placeholders
-	// SourceURL is absolute: the product's own page when the source links
-	// one (the scraper fills it so, from the card's link), else the page
-	// it was read from. The scraper does not make that fallback yet: a
-	// card without a link gives "", and an empty field erases nothing in
-	// Merge, so such a volume keeps the link an earlier scrape found, or
-	// has none.
+	// SourceURL is absolute: the product's own page, from the card's link.
+	// A card without a link gives "" rather than the listing it was read
+	// on: an empty field erases nothing in Merge, so the volume keeps the
+	// link another source gave, where a listing URL would overwrite it on
+	// every run and the two sources would take turns changing it.
 	SourceURL string
 	SKU       string // publisher SKU or EAN, when given
 	FirstSeen time.Time

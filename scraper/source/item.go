@@ -72,8 +72,9 @@ func (it Item) VolumeID() string {
 	return store.VolumeID(it.SeriesID, it.Edition, it.Number, it.Key())
 }
 
-// Volume is the item as a store record. sourceURL is the page it was read
-// from; FirstSeen and LastSeen are left to the store.
+// Volume is the item as a store record: its SourceURL is the product's
+// own page, "" when the card links none (see store.Volume.SourceURL);
+// FirstSeen and LastSeen are left to the store.
 func (it Item) Volume() store.Volume {
 	return store.Volume{
 		ID:          it.VolumeID(),
