@@ -13,6 +13,10 @@
 // the emulators never fire one, so the firing times are tested with a
 // fixed clock.
 //
+// The role's trust and inline policies are iampolicy documents, built
+// from the Spec alone and run through iampolicy.Check with every other
+// check of the Spec, so a policy too broad is refused before any call.
+//
 // Each ECS target launches one task on EC2 in bridge mode (no network
 // configuration), propagates the task definition's tags and adds the
 // stack's. The Spec takes plain values: the cluster, role and task

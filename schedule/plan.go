@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
+
+	"github.com/manga-alert-italia/mangaalert/iampolicy"
 )
 
 // Action is what a Change does.
@@ -46,6 +48,11 @@ type Plan struct {
 	Stack   string
 	Changes []Change
 	Jobs    []JobPlan
+	// Policies are the scheduler role's policies as Ensure writes them:
+	// the inline policy under the role's name, the trust policy as
+	// "ROLE (trust)". Both passed iampolicy.Check: Plan and Ensure refuse
+	// a Spec whose policies would not.
+	Policies map[string]iampolicy.Document
 }
 
 // JobPlan is one job's schedule as it would be after Ensure.
@@ -103,6 +110,7 @@ func (p *Plan) Write(w io.Writer) {
 
 // Plan says what Ensure would do with spec, and when each job would run
 // next (Client.NextTimes times, in its zone), without changing anything.
+// Like Ensure it refuses, before any call, a Spec that Validate refuses.
 // A rate job about to be created or rewritten counts from now: the
 // Scheduler runs it at once.
 func (c *Client) Plan(ctx context.Context, spec Spec) (*Plan, error) {
@@ -118,7 +126,7 @@ func (c *Client) Plan(ctx context.Context, spec Spec) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Stack: r.Stack, Jobs: sv.jobPlans(sv.now, c.NextTimes)}
+	p := &Plan{Stack: r.Stack, Jobs: sv.jobPlans(sv.now, c.NextTimes), Policies: r.policies()}
 	for _, s := range steps {
 		p.Changes = append(p.Changes, s.Change)
 	}

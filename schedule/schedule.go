@@ -91,7 +91,8 @@ type JobStatus struct {
 // Ensure creates what is missing and updates what drifted, so the stack's
 // schedules are as spec says, and returns them. A second call with the
 // same spec makes no mutating call. The spec is checked in full before any
-// call; an expression or target change updates the schedule in place
+// call (Validate), and so are the role's policies (iampolicy.Check); an
+// expression or target change updates the schedule in place
 // (same ARN). Schedules in the stack's group that no job names are
 // deleted.
 func (c *Client) Ensure(ctx context.Context, spec Spec) (*State, error) {

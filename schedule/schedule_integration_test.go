@@ -2,6 +2,7 @@ package schedule_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/integration"
 	"github.com/manga-alert-italia/mangaalert/internal/poll"
 	"github.com/manga-alert-italia/mangaalert/schedule"
@@ -202,9 +204,10 @@ func TestRolePolicyNamesExactlyTheGivenARNs(t *testing.T) {
 
 	out, err := e.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("manga-test-scheduler"), PolicyName: aws.String(schedule.PolicyName)})
 	require.NoError(t, err)
-	p, err := schedule.ParsePolicy(aws.ToString(out.PolicyDocument))
+	p, err := iampolicy.Parse(aws.ToString(out.PolicyDocument))
 	require.NoError(t, err)
-	bySid := map[string]schedule.Statement{}
+	assert.Empty(t, iampolicy.Check(schedule.PolicyName, p), "the policy IAM holds passes the least-privilege check")
+	bySid := map[string]iampolicy.Statement{}
 	for _, s := range p.Statement {
 		assert.Equal(t, "Allow", s.Effect)
 		for _, a := range s.Action {
@@ -219,36 +222,44 @@ func TestRolePolicyNamesExactlyTheGivenARNs(t *testing.T) {
 	require.Len(t, bySid, 4)
 
 	run := bySid["RunTheJobsTasks"]
-	assert.Equal(t, schedule.List{"ecs:RunTask"}, run.Action)
+	assert.Equal(t, iampolicy.Strings{"ecs:RunTask"}, run.Action)
 	assert.ElementsMatch(t, []string{e.arn("ecs", "task-definition/manga-scraper:*"), e.arn("ecs", "task-definition/manga-notifier:*")}, run.Resource)
-	assert.Equal(t, map[string]map[string]schedule.List{"ArnEquals": {"ecs:cluster": {spec.ClusterARN}}}, run.Condition)
+	assert.Equal(t, map[string]map[string]iampolicy.Strings{"ArnEquals": {"ecs:cluster": {spec.ClusterARN}}}, run.Condition)
 
 	pass := bySid["PassTheTaskRoles"]
-	assert.Equal(t, schedule.List{"iam:PassRole"}, pass.Action)
+	assert.Equal(t, iampolicy.Strings{"iam:PassRole"}, pass.Action)
 	assert.ElementsMatch(t, []string{spec.ExecutionRoleARN, spec.TaskRoleARN}, pass.Resource)
-	assert.Equal(t, map[string]map[string]schedule.List{"StringEquals": {"iam:PassedToService": {"ecs-tasks.amazonaws.com"}}}, pass.Condition)
+	assert.Equal(t, map[string]map[string]iampolicy.Strings{"StringEquals": {"iam:PassedToService": {"ecs-tasks.amazonaws.com"}}}, pass.Condition)
 
 	tag := bySid["TagTheNewTasks"]
-	assert.Equal(t, schedule.List{"ecs:TagResource"}, tag.Action)
-	assert.Equal(t, schedule.List{e.arn("ecs", "task/manga/*")}, tag.Resource)
-	assert.Equal(t, map[string]map[string]schedule.List{"StringEquals": {"ecs:CreateAction": {"RunTask"}}}, tag.Condition)
+	assert.Equal(t, iampolicy.Strings{"ecs:TagResource"}, tag.Action)
+	assert.Equal(t, iampolicy.Strings{e.arn("ecs", "task/manga/*")}, tag.Resource)
+	assert.Equal(t, map[string]map[string]iampolicy.Strings{"StringEquals": {"ecs:CreateAction": {"RunTask"}}}, tag.Condition)
 
 	dlq := bySid["DeadLetters"]
-	assert.Equal(t, schedule.List{"sqs:SendMessage"}, dlq.Action)
-	assert.Equal(t, schedule.List{e.arn("sqs", "manga-test-scheduler-dlq")}, dlq.Resource)
+	assert.Equal(t, iampolicy.Strings{"sqs:SendMessage"}, dlq.Action)
+	assert.Equal(t, iampolicy.Strings{e.arn("sqs", "manga-test-scheduler-dlq")}, dlq.Resource)
 
 	// The trust policy: only the Scheduler, only for this account's group.
 	role, err := e.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("manga-test-scheduler")})
 	require.NoError(t, err)
-	trust, err := schedule.ParsePolicy(aws.ToString(role.Role.AssumeRolePolicyDocument))
+	trust, err := iampolicy.Parse(aws.ToString(role.Role.AssumeRolePolicyDocument))
 	require.NoError(t, err)
+	assert.Empty(t, iampolicy.Check("trust", trust))
 	require.Len(t, trust.Statement, 1)
-	assert.Equal(t, map[string]schedule.List{"Service": {"scheduler.amazonaws.com"}}, trust.Statement[0].Principal)
-	assert.Equal(t, schedule.List{"sts:AssumeRole"}, trust.Statement[0].Action)
-	assert.Equal(t, map[string]map[string]schedule.List{"StringEquals": {
+	assert.Equal(t, map[string]iampolicy.Strings{"Service": {"scheduler.amazonaws.com"}}, trust.Statement[0].Principal)
+	assert.Equal(t, iampolicy.Strings{"sts:AssumeRole"}, trust.Statement[0].Action)
+	assert.Equal(t, map[string]map[string]iampolicy.Strings{"StringEquals": {
 		"aws:SourceAccount": {e.account},
 		"aws:SourceArn":     {e.arn("scheduler", "schedule-group/manga-test")},
 	}}, trust.Statement[0].Condition)
+
+	// Plan shows the two policies as IAM holds them.
+	plan, err := e.client.Plan(ctx, spec)
+	require.NoError(t, err)
+	require.Len(t, plan.Policies, 2)
+	assert.True(t, iampolicy.Equal(p, plan.Policies["manga-test-scheduler"]), plan.Policies["manga-test-scheduler"].JSON())
+	assert.True(t, iampolicy.Equal(trust, plan.Policies["manga-test-scheduler (trust)"]), plan.Policies["manga-test-scheduler (trust)"].JSON())
 
 	// Whatever else is put on the role goes at the next Ensure: it would
 	// widen what a schedule may do.
@@ -276,12 +287,77 @@ func TestRolePolicyNamesExactlyTheGivenARNs(t *testing.T) {
 	require.NoError(t, err)
 	out, err = e.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("manga-test-scheduler"), PolicyName: aws.String(schedule.PolicyName)})
 	require.NoError(t, err)
-	p, err = schedule.ParsePolicy(aws.ToString(out.PolicyDocument))
+	p, err = iampolicy.Parse(aws.ToString(out.PolicyDocument))
 	require.NoError(t, err)
 	require.Len(t, p.Statement, 3)
-	assert.Equal(t, schedule.List{spec.ExecutionRoleARN}, p.Statement[1].Resource)
+	assert.Equal(t, iampolicy.Strings{spec.ExecutionRoleARN}, p.Statement[1].Resource)
 	assert.Contains(t, callNames(e.calls.Mutating()), "DeleteQueue", "the queue the spec no longer asks for goes")
 	assert.Nil(t, e.get(t, "scraper").Target.DeadLetterConfig)
+}
+
+// A role whose policies say the same with lists where one string would
+// do (as earlier versions of this package wrote them) is left alone.
+func TestPoliciesInListFormAreNotRewritten(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	spec := e.spec()
+	_, err := e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	plan, err := e.client.Plan(ctx, spec)
+	require.NoError(t, err)
+
+	role := aws.String("manga-test-scheduler")
+	perms, trust := listForm(t, plan.Policies["manga-test-scheduler"]), listForm(t, plan.Policies["manga-test-scheduler (trust)"])
+	require.Contains(t, perms, `"Action":["ecs:RunTask"]`)
+	require.Contains(t, trust, `"Service":["scheduler.amazonaws.com"]`)
+	_, err = e.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: role, PolicyName: aws.String(schedule.PolicyName), PolicyDocument: aws.String(perms)})
+	require.NoError(t, err)
+	_, err = e.iam.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: role, PolicyDocument: aws.String(trust)})
+	require.NoError(t, err)
+
+	e.calls.Reset()
+	_, err = e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	assert.Empty(t, e.calls.Mutating())
+}
+
+// listForm writes d with every string of a statement in a list.
+func listForm(t *testing.T, d iampolicy.Document) string {
+	t.Helper()
+	var doc struct {
+		Version   string
+		Statement []map[string]any
+	}
+	require.NoError(t, json.Unmarshal([]byte(d.JSON()), &doc))
+	list := func(v any) any {
+		if s, ok := v.(string); ok {
+			return []string{s}
+		}
+		return v
+	}
+	for _, st := range doc.Statement {
+		for _, k := range []string{"Action", "Resource"} {
+			if v, ok := st[k]; ok {
+				st[k] = list(v)
+			}
+		}
+		if p, ok := st["Principal"].(map[string]any); ok {
+			for k, v := range p {
+				p[k] = list(v)
+			}
+		}
+		if c, ok := st["Condition"].(map[string]any); ok {
+			for _, kv := range c {
+				for k, v := range kv.(map[string]any) {
+					kv.(map[string]any)[k] = list(v)
+				}
+			}
+		}
+	}
+	b, err := json.Marshal(doc)
+	require.NoError(t, err)
+	return string(b)
 }
 
 // callNames lists the operations called. The harness's recorder reads the

@@ -141,6 +141,7 @@ var (
 	stackRe     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,48}$`)
 	jobRe       = regexp.MustCompile(`^[0-9A-Za-z_.-]{1,64}$`)
 	accountRe   = regexp.MustCompile(`^\d{12}$`)
+	regionRe    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`) // a region, never a wildcard
 	clusterRe   = regexp.MustCompile(`^cluster/([A-Za-z0-9_-]{1,255})$`)
 	taskDefRe   = regexp.MustCompile(`^task-definition/([A-Za-z0-9_-]{1,255})(:[1-9][0-9]*)?$`)
 	roleRe      = regexp.MustCompile(`^role/([\w+=,.@/-]+)$`)
@@ -172,7 +173,9 @@ type resolvedJob struct {
 
 // Validate checks s as Ensure does before its first call, so a deploy tool
 // can refuse a bad configuration early. The error is a *SpecError listing
-// every problem.
+// every problem, or, for a Spec without one, a *iampolicy.FindingsError if
+// the scheduler role's policies would grant more than least privilege
+// allows (errors.Is iampolicy.ErrTooBroad).
 func (s Spec) Validate() error {
 	_, err := s.resolve(time.Now())
 	return err
@@ -191,7 +194,7 @@ func (s Spec) resolve(now time.Time) (*resolved, error) {
 	r.group, r.role = s.Stack, s.Stack+"-scheduler"
 
 	cluster, ok := parseARN(s.ClusterARN)
-	if m := clusterRe.FindStringSubmatch(cluster.resource); !ok || cluster.service != "ecs" || m == nil || !accountRe.MatchString(cluster.account) || cluster.region == "" {
+	if m := clusterRe.FindStringSubmatch(cluster.resource); !ok || cluster.service != "ecs" || m == nil || !accountRe.MatchString(cluster.account) || !regionRe.MatchString(cluster.region) {
 		bad("cluster ARN %q: want arn:aws:ecs:REGION:ACCOUNT:cluster/NAME", s.ClusterARN)
 	} else {
 		r.partition, r.region, r.account, r.clusterName = cluster.partition, cluster.region, cluster.account, m[1]
@@ -237,7 +240,7 @@ func (s Spec) resolve(now time.Time) (*resolved, error) {
 		}
 	case dl.ARN != "":
 		a, ok := parseARN(dl.ARN)
-		if !ok || a.service != "sqs" || !queueNameRe.MatchString(a.resource) || !accountRe.MatchString(a.account) {
+		if !ok || a.service != "sqs" || !queueNameRe.MatchString(a.resource) || !accountRe.MatchString(a.account) || !regionRe.MatchString(a.region) {
 			bad("dead letter ARN %q: want arn:aws:sqs:REGION:ACCOUNT:QUEUE", dl.ARN)
 		}
 		if dl.Retention != 0 {
@@ -261,6 +264,12 @@ func (s Spec) resolve(now time.Time) (*resolved, error) {
 	}
 	if len(problems) > 0 {
 		return nil, &SpecError{Problems: problems}
+	}
+	// The role's policies follow from the Spec alone: a Spec that passes
+	// the checks above should never give a policy too broad, and this
+	// makes sure of it before Plan or Ensure makes a call.
+	if err := r.checkPolicies(); err != nil {
+		return nil, fmt.Errorf("scheduler role %s: %w", r.role, err)
 	}
 	return r, nil
 }

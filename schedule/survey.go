@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
 	"github.com/manga-alert-italia/mangaalert/internal/poll"
 )
@@ -44,8 +45,9 @@ type survey struct {
 	role        struct {
 		exists   bool
 		tags     map[string]string
-		trust    *Policy
-		policy   *Policy // nil when the inline policy is missing
+		trust    iampolicy.Document // zero when unreadable: rewritten
+		policy   iampolicy.Document // zero when unreadable: rewritten
+		inlined  bool               // the inline policy PolicyName exists
 		inline   []string
 		attached []iamtypes.AttachedPolicy
 	}
@@ -176,19 +178,16 @@ func (sv *survey) readRole(ctx context.Context) error {
 	if !ours(sv.role.tags, sv.r.Stack) {
 		return notOurs("IAM role", name, sv.r.Stack)
 	}
-	if sv.role.trust, err = ParsePolicy(aws.ToString(g.Role.AssumeRolePolicyDocument)); err != nil {
-		// A document we cannot read is rewritten.
-		sv.role.trust = &Policy{}
-	}
+	// A document we cannot read stays zero, so it differs and is rewritten.
+	sv.role.trust, _ = iampolicy.Parse(aws.ToString(g.Role.AssumeRolePolicyDocument))
 	p, err := sv.c.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(PolicyName)})
 	switch {
 	case awserr.Is(err, "NoSuchEntity"):
 	case err != nil:
 		return fmt.Errorf("get policy %s of role %q: %w", PolicyName, name, err)
 	default:
-		if sv.role.policy, err = ParsePolicy(aws.ToString(p.PolicyDocument)); err != nil {
-			sv.role.policy = &Policy{}
-		}
+		sv.role.inlined = true
+		sv.role.policy, _ = iampolicy.Parse(aws.ToString(p.PolicyDocument))
 	}
 	for pager := iam.NewListRolePoliciesPaginator(sv.c.IAM, &iam.ListRolePoliciesInput{RoleName: aws.String(name)}); pager.HasMorePages(); {
 		page, err := pager.NextPage(ctx)
@@ -325,7 +324,7 @@ func (sv *survey) steps() ([]step, error) {
 			return err
 		})
 	} else {
-		if !sv.role.trust.Equal(trust) {
+		if !iampolicy.Equal(sv.role.trust, trust) {
 			add(Update, "IAM role", r.role, []string{"trust policy: " + trust.JSON()}, func(ctx context.Context, ex *executor) error {
 				ex.roleChanged = true
 				_, err := sv.c.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(r.role), PolicyDocument: aws.String(trust.JSON())})
@@ -339,9 +338,9 @@ func (sv *survey) steps() ([]step, error) {
 			})
 		}
 	}
-	if sv.role.policy == nil || !sv.role.policy.Equal(perms) {
+	if !sv.role.inlined || !iampolicy.Equal(sv.role.policy, perms) {
 		a := Create
-		if sv.role.policy != nil {
+		if sv.role.inlined {
 			a = Update
 		}
 		add(a, "role policy", r.role+"/"+PolicyName, []string{perms.JSON()}, func(ctx context.Context, ex *executor) error {
