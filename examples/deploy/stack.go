@@ -215,7 +215,7 @@ func (c Config) taskPolicies(n names, o outputs) map[string]iampolicy.Document {
 	}
 }
 
-// checkPolicies runs ecshost's least-privilege check over the task
+// checkPolicies runs iampolicy's least-privilege check over the task
 // policies: the tool refuses to apply one that fails.
 func checkPolicies(policies map[string]iampolicy.Document) error {
 	var findings []iampolicy.Finding
