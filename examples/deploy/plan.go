@@ -89,6 +89,7 @@ type stackPlan struct {
 	rows       []row
 	host       *ecshost.Plan
 	jobs       []schedule.JobPlan
+	policies   int // IAM policies checked: the host's and the schedules'
 	cost       cost.Estimate
 	alts       []alternative
 	notes      []string
@@ -171,6 +172,7 @@ func (a *app) makePlan(ctx context.Context, c Config, cl *clients, log *slog.Log
 		}
 		p.rows = append(p.rows, scheduleRows(jp)...)
 		p.jobs = append(p.jobs, jp.Jobs...)
+		p.policies += len(jp.Policies) // schedule.Plan refuses a policy that fails the check
 	}
 
 	p.cost = c.stackCost(np, hp.Cost, a.now())
@@ -308,7 +310,7 @@ func (p *stackPlan) write(w io.Writer) error {
 	fmt.Fprintf(&b, "\n%s\n", tallyOf(p.rows))
 
 	hp := p.host
-	fmt.Fprintf(&b, "\nLeast privilege: %d IAM policies checked", len(hp.Policies))
+	fmt.Fprintf(&b, "\nLeast privilege: %d IAM policies checked", len(hp.Policies)+p.policies)
 	if len(hp.Findings) == 0 {
 		b.WriteString(", no findings (no \"*\" resource where AWS allows a narrower one; no dynamodb:* or ses:*)\n")
 	} else {
