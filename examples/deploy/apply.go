@@ -187,24 +187,7 @@ func (s *session) apply(ctx context.Context) (*ecshost.State, error) {
 	}
 
 	err = s.step(ctx, stepSchedule, "reading the schedules", func(ctx context.Context) ([]row, error) {
-		var rows []row
-		for _, j := range c.jobs() {
-			td, ok := hostState.TaskDefinitions[j.name]
-			if !ok {
-				return rows, fmt.Errorf("the host step reported no task definition for %s", j.name)
-			}
-			spec := c.scheduleSpec(n, j, td.ARN)
-			sc := s.scheduleClient()
-			p, err := sc.Plan(ctx, spec)
-			if err != nil {
-				return rows, err
-			}
-			rows = append(rows, scheduleRows(p)...)
-			if _, err := sc.Ensure(ctx, spec); err != nil {
-				return rows, err
-			}
-		}
-		return rows, nil
+		return s.ensureSchedules(ctx, n, hostState.TaskDefinitions)
 	})
 	return hostState, err
 }

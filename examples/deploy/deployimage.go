@@ -113,24 +113,7 @@ func (s *session) deployImage(ctx context.Context, image string, timeout time.Du
 		return err
 	}
 	return s.step(ctx, stepSchedule, "pointing the schedules at the new revisions", func(ctx context.Context) ([]row, error) {
-		var rows []row
-		for _, j := range c.jobs() {
-			td, ok := res.TaskDefinitions[j.name]
-			if !ok {
-				return rows, fmt.Errorf("deploy reported no task definition for %s", j.name)
-			}
-			spec := c.scheduleSpec(n, j, td.ARN)
-			sc := s.scheduleClient()
-			p, err := sc.Plan(ctx, spec)
-			if err != nil {
-				return rows, err
-			}
-			rows = append(rows, scheduleRows(p)...)
-			if _, err := sc.Ensure(ctx, spec); err != nil {
-				return rows, err
-			}
-		}
-		return rows, nil
+		return s.ensureSchedules(ctx, n, res.TaskDefinitions)
 	})
 }
 

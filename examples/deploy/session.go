@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/internal/poll"
 	"github.com/manga-alert-italia/mangaalert/schedule"
 )
@@ -100,4 +101,27 @@ func (s *session) summary(cmd string, err error) {
 			fmt.Fprintf(s.a.stdout, "  %s\n", b)
 		}
 	}
+}
+
+// ensureSchedules points each job's schedule at its task definition
+// revision (defs, by container, as the host step or Deploy reported them).
+func (s *session) ensureSchedules(ctx context.Context, n names, defs map[string]ecshost.TaskDefinition) ([]row, error) {
+	var rows []row
+	for _, j := range s.c.jobs() {
+		td, ok := defs[j.name]
+		if !ok {
+			return rows, fmt.Errorf("the ECS host reported no task definition for %s", j.name)
+		}
+		spec := s.c.scheduleSpec(n, j, td.ARN)
+		sc := s.scheduleClient()
+		p, err := sc.Plan(ctx, spec)
+		if err != nil {
+			return rows, err
+		}
+		rows = append(rows, scheduleRows(p)...)
+		if _, err := sc.Ensure(ctx, spec); err != nil {
+			return rows, err
+		}
+	}
+	return rows, nil
 }
