@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -41,8 +40,12 @@ type localFlags struct {
 }
 
 func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("local", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("local", "Usage: mangaalert local [flags]", fmt.Sprintf(
+		"Runs Manga Alert Italia on this machine with no AWS account: the site on --addr,\n"+
+			"the embedded store, and a scrape followed by a notify run at once and then every\n"+
+			"--every; mail goes into DIR/outbox as .eml files. Without --live it scrapes the\n"+
+			"saved publisher pages built into the binary, served on loopback, and lives on\n"+
+			"the day they were saved (%s) so that their releases are still to come.", sample.Captured.Format(time.DateOnly)), stderr)
 	var f localFlags
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "serve the site on this `address`")
 	fs.StringVar(&f.data, "data", "mangaalert-local", "keep the store, the signing key and the outbox in this `directory`")
@@ -50,18 +53,6 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.BoolVar(&f.live, "live", false, "scrape the publishers' real sites, on today's date (default: the saved pages, on their day)")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
-	fs.Usage = func() {
-		w := fs.Output()
-		fmt.Fprintln(w, "Usage: mangaalert local [flags]")
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, "Runs Manga Alert Italia on this machine with no AWS account: the site on --addr,")
-		fmt.Fprintln(w, "the embedded store, and a scrape followed by a notify run at once and then every")
-		fmt.Fprintln(w, "--every; mail goes into DIR/outbox as .eml files. Without --live it scrapes the")
-		fmt.Fprintln(w, "saved publisher pages built into the binary, served on loopback, and lives on")
-		fmt.Fprintf(w, "the day they were saved (%s) so that their releases are still to come.\n", sample.Captured.Format(time.DateOnly))
-		fmt.Fprintln(w)
-		fs.PrintDefaults()
-	}
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}

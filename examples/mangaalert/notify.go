@@ -30,16 +30,10 @@ func (f *notifyFlags) register(fs *flag.FlagSet) {
 }
 
 func runNotify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("notify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("notify", "Usage: mangaalert notify [flags]",
+		"Sends what is due once and exits; a second run sends nothing twice. SIGTERM finishes the message in flight.", stderr)
 	var f notifyFlags
 	f.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: mangaalert notify [flags]")
-		fmt.Fprintln(fs.Output(), "\nSends what is due once and exits; a second run sends nothing twice. SIGTERM finishes the message in flight.")
-		fmt.Fprintln(fs.Output())
-		fs.PrintDefaults()
-	}
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}

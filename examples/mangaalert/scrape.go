@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,21 +28,12 @@ var scrapeCommand = &command{
 const maxFile = 32 << 20
 
 func runScrape(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("scrape", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("scrape", "Usage: mangaalert scrape [flags]\n       mangaalert scrape --file PAGE --source NAME [--json] [--base URL]",
+		"Reads the publishers' release calendars and every followed series' page into\n"+
+			"the store (a scheduled ECS task). With --file, parses one saved page instead and\n"+
+			"prints the volumes it lists, touching no store.", stderr)
 	var f scrapeFlags
 	f.register(fs)
-	fs.Usage = func() {
-		w := fs.Output()
-		fmt.Fprintln(w, "Usage: mangaalert scrape [flags]")
-		fmt.Fprintln(w, "       mangaalert scrape --file PAGE --source NAME [--json] [--base URL]")
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, "Reads the publishers' release calendars and every followed series' page into")
-		fmt.Fprintln(w, "the store (a scheduled ECS task). With --file, parses one saved page instead and")
-		fmt.Fprintln(w, "prints the volumes it lists, touching no store.")
-		fmt.Fprintln(w)
-		fs.PrintDefaults()
-	}
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}

@@ -49,16 +49,10 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("serve", "Usage: mangaalert serve [flags]",
+		"Serves the readers' site, /api/v1 and the feeds until SIGTERM, then finishes the requests in flight.", stderr)
 	var f serveFlags
 	f.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: mangaalert serve [flags]")
-		fmt.Fprintln(fs.Output(), "\nServes the readers' site, /api/v1 and the feeds until SIGTERM, then finishes the requests in flight.")
-		fmt.Fprintln(fs.Output())
-		fs.PrintDefaults()
-	}
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}

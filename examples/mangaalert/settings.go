@@ -46,6 +46,19 @@ func envName(flagName string) string {
 	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
+// newFlags is a command's flag set whose help is the usage line, a
+// paragraph on what the command does, then the flags.
+func newFlags(name, usage, about string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "%s\n\n%s\n\n", usage, about)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
 // parseFlags parses args, then fills every flag not given from its
 // environment variable, and names that variable in the flag's help.
 // It returns exitOK for --help, exitUsage on a bad flag, or -1 to go on.
