@@ -9,12 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/manga-alert-italia/mangaalert/internal/heap"
 	"github.com/manga-alert-italia/mangaalert/notifier"
 	"github.com/manga-alert-italia/mangaalert/store"
 	"github.com/manga-alert-italia/mangaalert/store/bolt"
@@ -125,32 +124,6 @@ func seedBench(s *bolt.Store) error {
 	return nil
 }
 
-// peakHeap samples the heap in use while fn runs: what is live at once,
-// where B/op counts every allocation made.
-func peakHeap(fn func()) uint64 {
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
-	})
-	fn()
-	close(done)
-	wg.Wait()
-	return peak.Load()
-}
-
 // BenchmarkPlan measures the planning step (what is due, before any send)
 // on the fixture: time per op, peak heap, and the store calls by method.
 //
@@ -174,7 +147,7 @@ func BenchmarkPlan(b *testing.B) {
 				n := newNotifier(fs, &recSender{}, notifier.NewFakeClock(benchNow), func(n *notifier.Notifier) { n.ReadConcurrency = workers })
 				runtime.GC()
 				before := cpuTime()
-				p := peakHeap(func() {
+				p := heap.Peak(func() {
 					var err error
 					if stats, err = n.Plan(ctx); err != nil {
 						b.Fatal(err)

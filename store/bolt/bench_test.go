@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/manga-alert-italia/mangaalert/internal/heap"
 	"github.com/manga-alert-italia/mangaalert/store"
 	"github.com/manga-alert-italia/mangaalert/store/bolt"
 )
@@ -132,32 +133,6 @@ func openFixture(b *testing.B) *bolt.Store {
 	return s
 }
 
-// peakHeap samples the heap in use while fn runs, for the memory target
-// (B/op counts every allocation; this is what is live at once).
-func peakHeap(fn func()) uint64 {
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > peak.Load() {
-				peak.Store(ms.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	})
-	fn()
-	close(done)
-	wg.Wait()
-	return peak.Load()
-}
-
 // cpuTime is the process's user and system CPU time so far.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -184,7 +159,7 @@ func BenchmarkDue(b *testing.B) {
 				runtime.GC() // start each run from what the store itself keeps
 				b.StartTimer()
 				before := cpuTime()
-				p := peakHeap(func() {
+				p := heap.Peak(func() {
 					due, follows = dueOnce(b, ctx, s, workers)
 				})
 				cpu += cpuTime() - before
