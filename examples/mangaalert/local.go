@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/manga-alert-italia/mangaalert/backend"
@@ -247,20 +248,14 @@ func (h hostRouter) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // localScrape is one run's configuration: the saved pages (no politeness
-// needed on our own server), or the real sites.
+// needed on our own server), or with live the real sites, read as the
+// scrape command reads them by default.
 func localScrape(ctx context.Context, st store.Store, sites http.RoundTripper, clock demoClock, log *slog.Logger) (scraper.Config, error) {
-	cfg := scraper.Config{Store: st, Now: clock.Now, Logger: log}
 	if sites == nil {
-		names := source.Names()
-		real := map[string]string{}
-		for _, n := range names {
-			s, _ := source.Lookup(n)
-			real[n] = s.Site
-		}
-		srcs, err := sourceConfigs(ctx, st, names, real, nil, 8)
-		cfg.Sources = srcs
-		return cfg, err
+		live := scrapeFlags{sources: strings.Join(source.Names(), ","), delay: defaultDelay, weeks: defaultWeeks}
+		return live.config(ctx, st, log)
 	}
+	cfg := scraper.Config{Store: st, Now: clock.Now, Logger: log}
 	for _, s := range sample.Sites() {
 		cfg.Sources = append(cfg.Sources, scraper.SourceConfig{Source: s.Source, Series: s.Series, Calendar: true, Weeks: s.Weeks})
 	}

@@ -16,6 +16,12 @@ import (
 	"github.com/manga-alert-italia/mangaalert/store"
 )
 
+// The defaults of a scrape of the real sites: polite, and two months ahead.
+const (
+	defaultDelay = time.Second
+	defaultWeeks = 8
+)
+
 // scrapeFlags are the flags of scrape: a saved page (--file), or the
 // whole scrape into the store.
 type scrapeFlags struct {
@@ -40,8 +46,8 @@ func (f *scrapeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.sources, "sources", strings.Join(source.Names(), ","), "the comma-separated `sources` to read: their calendars, and the followed series they publish")
 	fs.StringVar(&f.sites, "sites", "", "read sources from other addresses: comma-separated `NAME=URL` (a mirror, or a local copy of the pages)")
 	fs.StringVar(&f.series, "series", "", "comma-separated series page `URLs` to read besides the followed ones (on a source's site)")
-	fs.DurationVar(&f.delay, "delay", time.Second, "the least `time` between two requests to one site (robots.txt may ask for more)")
-	fs.IntVar(&f.weeks, "weeks", 8, "how many `weeks` after this one the calendars cover")
+	fs.DurationVar(&f.delay, "delay", defaultDelay, "the least `time` between two requests to one site (robots.txt may ask for more)")
+	fs.IntVar(&f.weeks, "weeks", defaultWeeks, "how many `weeks` after this one the calendars cover")
 	fs.BoolVar(&f.force, "force", false, "read every page in full, ignoring what earlier runs remember of them")
 }
 
