@@ -3,7 +3,7 @@ package ecshost
 import (
 	"fmt"
 
-	"github.com/manga-alert-italia/mangaalert/internal/cost"
+	"github.com/manga-alert-italia/mangaalert/cost"
 )
 
 // Price sources (AWS public list prices; no Milan figure was at hand for

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
-	"github.com/manga-alert-italia/mangaalert/internal/cost"
+	"github.com/manga-alert-italia/mangaalert/cost"
 )
 
 // Plan is what Ensure would do, without doing it.

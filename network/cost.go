@@ -3,7 +3,7 @@ package network
 import (
 	"fmt"
 
-	"github.com/manga-alert-italia/mangaalert/internal/cost"
+	"github.com/manga-alert-italia/mangaalert/cost"
 )
 
 // DefaultNATGBPerMonth is the traffic through the NAT gateway the estimate

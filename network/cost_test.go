@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/manga-alert-italia/mangaalert/internal/cost"
+	"github.com/manga-alert-italia/mangaalert/cost"
 	"github.com/manga-alert-italia/mangaalert/network"
 )
 

@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/manga-alert-italia/mangaalert/internal/cost"
+	"github.com/manga-alert-italia/mangaalert/cost"
 	"github.com/manga-alert-italia/mangaalert/network"
 	"github.com/manga-alert-italia/mangaalert/schedule"
 )

@@ -17,7 +17,7 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
-	"github.com/manga-alert-italia/mangaalert/internal/cost"
+	"github.com/manga-alert-italia/mangaalert/cost"
 	"github.com/manga-alert-italia/mangaalert/network"
 	"github.com/manga-alert-italia/mangaalert/schedule"
 	"github.com/manga-alert-italia/mangaalert/secrets"

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/manga-alert-italia/mangaalert/internal/cost"
+	"github.com/manga-alert-italia/mangaalert/cost"
 )
 
 var ipv4 = cost.Price{USD: 0.005, Unit: "hour", Source: "https://aws.amazon.com/vpc/pricing/", Date: "2026-11-26"}
