@@ -6,8 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/cost"
+	"github.com/manga-alert-italia/mangaalert/iampolicy"
 )
 
 // Plan is what Ensure would do, without doing it.

@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/manga-alert-italia/mangaalert/cost"
 	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
-	"github.com/manga-alert-italia/mangaalert/cost"
 	"github.com/manga-alert-italia/mangaalert/network"
 	"github.com/manga-alert-italia/mangaalert/schedule"
 	"github.com/manga-alert-italia/mangaalert/secrets"
