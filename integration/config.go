@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"math/big"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -27,9 +30,9 @@ func Config(t testing.TB, services ...Service) aws.Config {
 }
 
 // Config returns an aws.Config for a fresh account of its own: region
-// Region, static test credentials, the emulator's endpoint, one attempt per
-// call (so the emulator's 500s fail fast). When t fails, the emulator's last
-// log lines are printed.
+// Region, static test credentials, the emulator's endpoint, and a retryer
+// that retries only broken connections (see Retryer), so the emulator's
+// 500s fail fast. When t fails, the emulator's last log lines are printed.
 func (e *Emulator) Config(t testing.TB) aws.Config {
 	t.Helper()
 	account := NewAccountID()
@@ -49,10 +52,10 @@ func (e *Emulator) ConfigFor(account string) aws.Config {
 		keyID = account // LocalStack takes a 12-digit access key id as the account
 	}
 	cfg := aws.Config{
-		Region:           Region,
-		Credentials:      credentials.NewStaticCredentialsProvider(keyID, "test-secret", ""),
-		BaseEndpoint:     aws.String(e.Endpoint),
-		RetryMaxAttempts: 1,
+		Region:       Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(keyID, "test-secret", ""),
+		BaseEndpoint: aws.String(e.Endpoint),
+		Retryer:      Retryer,
 	}
 	if e.Kind != LocalStack {
 		cfg.APIOptions = append(cfg.APIOptions, withHeader(AccountHeader, account))
@@ -84,6 +87,23 @@ func NewAccountID() string {
 		panic(err)
 	}
 	return fmt.Sprintf("%012d", n.Int64()+1_000_000_000_00)
+}
+
+// Retryer is the harness's retry policy: a call whose connection broke
+// (the emulator closed an idle keep-alive connection: "use of closed network
+// connection", "connection reset") is tried again, up to 3 times, as the
+// SDK's standard retryer does against AWS; any answer the emulator gave,
+// a 500 included, is final, so its errors fail fast and a test's injected
+// faults are never retried away.
+func Retryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 3
+		o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+		o.RateLimiter = ratelimit.None
+		o.Backoff = retry.BackoffDelayerFunc(func(attempt int, _ error) (time.Duration, error) {
+			return time.Duration(attempt) * 10 * time.Millisecond, nil
+		})
+	})
 }
 
 func withHeader(name, value string) func(*middleware.Stack) error {
