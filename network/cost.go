@@ -7,7 +7,7 @@ import (
 )
 
 // DefaultNATGBPerMonth is the traffic through the NAT gateway the estimate
-// assumes unless told otherwise (WithNATTraffic): image pulls, scraping and
+// assumes unless told otherwise (Options.NATGBPerMonth): image pulls, scraping and
 // mail of a small service, generously rounded up.
 const DefaultNATGBPerMonth = 10
 
@@ -37,7 +37,7 @@ func (n *Network) Estimate(spec Spec) cost.Estimate {
 		return cost.Estimate{{Item: "public IPv4 on launch", Quantity: 0, Price: PublicIPv4Price,
 			Note: "per instance, counted by the package that launches it; the VPC itself is free"}}
 	}
-	gb := n.NATGBPerMonth
+	gb := n.opts.NATGBPerMonth
 	if gb <= 0 {
 		gb = DefaultNATGBPerMonth
 	}

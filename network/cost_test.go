@@ -14,7 +14,7 @@ func TestEstimate(t *testing.T) {
 	tests := []struct {
 		name  string
 		spec  network.Spec
-		opts  []network.Option
+		opts  []func(*network.Options)
 		total float64
 		lines int
 	}{
@@ -22,13 +22,13 @@ func TestEstimate(t *testing.T) {
 		{name: "NAT, default traffic", spec: network.Spec{Stack: "s", Topology: network.PrivateWithNAT},
 			total: 730*0.045 + 10*0.045 + 730*0.005, lines: 3}, // 32.85 + 0.45 + 3.65
 		{name: "NAT, 100 GB", spec: network.Spec{Stack: "s", Topology: network.PrivateWithNAT},
-			opts: []network.Option{network.WithNATTraffic(100)}, total: 32.85 + 4.5 + 3.65, lines: 3},
+			opts: []func(*network.Options){func(o *network.Options) { o.NATGBPerMonth = 100 }}, total: 32.85 + 4.5 + 3.65, lines: 3},
 		{name: "more zones cost nothing more", spec: network.Spec{Stack: "s", AZs: 3, Topology: network.PrivateWithNAT},
 			total: 36.95, lines: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := network.New(nil, tt.opts...).Estimate(tt.spec)
+			e := network.New(nil, append(tt.opts, offline)...).Estimate(tt.spec)
 			assert.InDelta(t, tt.total, e.Total(), 1e-9)
 			assert.Len(t, e, tt.lines)
 			for _, l := range e {

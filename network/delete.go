@@ -2,23 +2,23 @@ package network
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
-	"github.com/manga-alert-italia/mangaalert/internal/poll"
+	"github.com/manga-alert-italia/mangaalert/change"
+	"github.com/manga-alert-italia/mangaalert/internal/engine"
 )
 
 // Delete removes every resource tagged with the stack, in dependency order:
 // NAT gateways (waiting until they are gone) and their Elastic IPs, route
 // tables with their associations, the internet gateway (detached first),
-// subnets, security groups, and last the VPC. It returns nil when nothing
-// of the stack exists, so it can be run again after a failure.
+// subnets, security groups, and last the VPC. It returns the changes it
+// made, and nil, nil when nothing of the stack exists, so it can be run
+// again after a failure.
 //
 // Before deleting anything it looks inside the stack's VPC for what is not
 // ours (subnets, security groups, route tables, gateways, network
@@ -34,153 +34,168 @@ import (
 // carries the stack tag mangaalert:stack (the ecshost Auto Scaling group
 // propagates it to its instances); so is an unattached interface carrying
 // it. That of a terminated instance without the tag is foreign.
-func (n *Network) Delete(ctx context.Context, stack string) error {
+func (n *Network) Delete(ctx context.Context, stack string) ([]change.Change, error) {
 	if err := (Spec{Stack: stack}).Validate(); err != nil {
-		return err
+		return nil, err
 	}
-	if n.Offline {
-		return ErrOffline
+	switch {
+	case n.opts.Offline:
+		return nil, ErrOffline
+	case n.client == nil:
+		return nil, errNoClient
 	}
-	vpcs, err := n.vpcs(ctx, stack)
+	t, err := n.observeTeardown(ctx, stack)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	igws, err := n.gateways(ctx, stackFilter(stack))
-	if err != nil {
-		return err
+	if err := t.refuseForeign(ctx); err != nil {
+		return nil, err
 	}
-	eips, err := n.addresses(ctx, stack)
-	if err != nil {
-		return err
-	}
+	var done []change.Change
+	_, err = engine.Run(ctx, n.log.With("stack", stack), t.steps(), func(c change.Change) {
+		done = append(done, c)
+		if n.opts.OnChange != nil {
+			n.opts.OnChange(c)
+		}
+	})
+	return done, err
+}
 
-	contents := make([]*inVPC, len(vpcs))
-	var foreign, vpcIDs []string
-	natENIs := map[string]bool{}
-	for i, v := range vpcs {
+// teardown is what Delete read of a stack: its VPCs (one, unless someone
+// made more) with what they hold, its internet gateways and addresses,
+// and what holds network interfaces in the VPCs.
+type teardown struct {
+	n        *Network
+	stack    string
+	vpcs     []types.Vpc
+	contents []*inVPC // of each VPC
+	igws     []types.InternetGateway
+	eips     []types.Address
+	natENIs  map[string]bool
+	foreign  []string
+	held     *users
+}
+
+func (n *Network) observeTeardown(ctx context.Context, stack string) (*teardown, error) {
+	t := &teardown{n: n, stack: stack, natENIs: map[string]bool{}}
+	var err error
+	if t.vpcs, err = n.vpcs(ctx, stack); err != nil {
+		return nil, err
+	}
+	if t.igws, err = n.gateways(ctx, stackFilter(stack)); err != nil {
+		return nil, err
+	}
+	if t.eips, err = n.addresses(ctx, stack); err != nil {
+		return nil, err
+	}
+	t.contents = make([]*inVPC, len(t.vpcs))
+	for i, v := range t.vpcs {
 		vpcID := aws.ToString(v.VpcId)
-		vpcIDs = append(vpcIDs, vpcID)
-		if contents[i], err = n.inVPC(ctx, vpcID); err != nil {
-			return err
+		if t.contents[i], err = n.inVPC(ctx, vpcID); err != nil {
+			return nil, err
 		}
-		f, err := n.foreign(ctx, stack, vpcID, contents[i])
+		f, err := n.foreign(ctx, stack, vpcID, t.contents[i])
+		if err != nil {
+			return nil, err
+		}
+		t.foreign = append(t.foreign, f...)
+		maps.Copy(t.natENIs, t.contents[i].natENIs)
+	}
+	for _, a := range t.eips {
+		if eni := aws.ToString(a.NetworkInterfaceId); eni != "" && !t.natENIs[eni] {
+			t.foreign = append(t.foreign, fmt.Sprintf("Elastic IP %s of the stack, associated with %s", aws.ToString(a.PublicIp), eni))
+		}
+	}
+	if t.held, err = n.users(ctx, stack, t.vpcIDs(), t.natENIs); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *teardown) vpcIDs() []string {
+	var out []string
+	for _, v := range t.vpcs {
+		out = append(out, aws.ToString(v.VpcId))
+	}
+	return out
+}
+
+// refuseForeign fails, before any write, when something not ours stands
+// in the way. When only instances shutting down do, it waits for them
+// first, then judges what they left.
+func (t *teardown) refuseForeign(ctx context.Context) error {
+	if len(t.foreign)+len(t.held.foreign) == 0 {
+		held, err := t.n.awaitShutdown(ctx, t.stack, t.vpcIDs(), t.natENIs, t.held)
 		if err != nil {
 			return err
 		}
-		foreign = append(foreign, f...)
-		maps.Copy(natENIs, contents[i].natENIs)
+		t.held = held
 	}
-	for _, a := range eips {
-		if eni := aws.ToString(a.NetworkInterfaceId); eni != "" && !natENIs[eni] {
-			foreign = append(foreign, fmt.Sprintf("Elastic IP %s of the stack, associated with %s", aws.ToString(a.PublicIp), eni))
-		}
-	}
-	held, err := n.users(ctx, stack, vpcIDs, natENIs)
-	if err != nil {
-		return err
-	}
-	if len(foreign)+len(held.foreign) == 0 {
-		// Only what is going away anyway stands in the way: wait for it,
-		// then judge what it left.
-		if held, err = n.awaitShutdown(ctx, stack, vpcIDs, natENIs, held); err != nil {
-			return err
-		}
-	}
-	if foreign = append(foreign, held.foreign...); len(foreign) > 0 {
+	if foreign := append(t.foreign, t.held.foreign...); len(foreign) > 0 {
 		return fmt.Errorf("network: delete stack %q: %w: %s; nothing was deleted: delete those first (the stacks that use this network), then run Delete again",
-			stack, ErrForeignDependency, strings.Join(foreign, ", "))
+			t.stack, ErrForeignDependency, strings.Join(foreign, ", "))
 	}
+	return nil
+}
 
-	// Interfaces our terminated instances left: they hold the subnets and
-	// the security groups.
-	for _, e := range held.leftovers {
-		if err := n.deleteLeftover(ctx, stack, e); err != nil {
-			return err
-		}
+// steps are the deletions in dependency order: the interfaces our
+// terminated instances left (they hold subnets and groups), NAT gateways
+// (their interfaces hold subnets and addresses until gone), addresses,
+// route tables, internet gateways, then per VPC its subnets, security
+// groups and itself.
+func (t *teardown) steps() []engine.Step {
+	n, stack := t.n, t.stack
+	var steps []engine.Step
+	del := func(kind, name, id string, apply func(context.Context) error, details ...string) {
+		steps = append(steps, engine.Step{
+			Change: change.Change{Action: change.Delete, Kind: kind, Name: name, ID: id, Details: details}, Apply: apply})
 	}
-
-	// NAT gateways first: their interfaces hold the subnets and the
-	// addresses until they are gone.
-	var natIDs []string
-	for _, in := range contents {
+	for _, e := range t.held.leftovers {
+		id := aws.ToString(e.NetworkInterfaceId)
+		del(kindInterface, id, id, func(ctx context.Context) error { return n.deleteLeftover(ctx, stack, e) },
+			"left by terminated instance "+orUnknown(attachedInstance(e)))
+	}
+	for _, in := range t.contents {
 		for _, g := range in.nats {
-			if componentOf(g.Tags, stack) != "" {
-				natIDs = append(natIDs, aws.ToString(g.NatGatewayId))
+			if c := componentOf(g.Tags, stack); c != "" {
+				id := aws.ToString(g.NatGatewayId)
+				del(kindNAT, c, id, func(ctx context.Context) error { return n.deleteNATs(ctx, []string{id}) })
 			}
 		}
 	}
-	if err := n.deleteNATs(ctx, natIDs); err != nil {
-		return err
+	for _, a := range t.eips {
+		id := aws.ToString(a.AllocationId)
+		del(kindEIP, componentOf(a.Tags, stack), id, func(ctx context.Context) error { return n.releaseAddress(ctx, id) })
 	}
-	for _, a := range eips {
-		if err := n.releaseAddress(ctx, aws.ToString(a.AllocationId)); err != nil {
-			return err
-		}
-	}
-	for _, in := range contents {
-		for _, t := range in.routeTables {
-			if componentOf(t.Tags, stack) != "" {
-				if err := n.deleteRouteTable(ctx, t); err != nil {
-					return err
-				}
+	for _, in := range t.contents {
+		for _, rt := range in.routeTables {
+			if c := componentOf(rt.Tags, stack); c != "" {
+				del(kindRT, c, aws.ToString(rt.RouteTableId), func(ctx context.Context) error { return n.deleteRouteTable(ctx, rt) })
 			}
 		}
 	}
-	for _, g := range igws {
-		if componentOf(g.Tags, stack) == "" {
-			continue
-		}
-		id := aws.ToString(g.InternetGatewayId)
-		for _, a := range g.Attachments {
-			vpcID := aws.ToString(a.VpcId)
-			err := n.retryDependency(ctx, "detach internet gateway "+id, func(ctx context.Context) error {
-				_, err := n.client.DetachInternetGateway(ctx, &ec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(id), VpcId: aws.String(vpcID)})
-				return err
-			})
-			if err != nil {
-				return err
-			}
-		}
-		err := n.retryDependency(ctx, "delete internet gateway "+id, func(ctx context.Context) error {
-			_, err := n.client.DeleteInternetGateway(ctx, &ec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(id)})
-			return err
-		})
-		if err != nil {
-			return err
+	for _, g := range t.igws {
+		if c := componentOf(g.Tags, stack); c != "" {
+			del(kindIGW, c, aws.ToString(g.InternetGatewayId), func(ctx context.Context) error { return n.deleteGateway(ctx, g) })
 		}
 	}
-	for i, v := range vpcs {
-		for _, s := range contents[i].subnets {
-			if componentOf(s.Tags, stack) != "" {
-				if err := n.deleteSubnet(ctx, aws.ToString(s.SubnetId)); err != nil {
-					return err
-				}
+	for i, v := range t.vpcs {
+		for _, s := range t.contents[i].subnets {
+			if c := componentOf(s.Tags, stack); c != "" {
+				id := aws.ToString(s.SubnetId)
+				del(kindSubnet, c, id, func(ctx context.Context) error { return n.deleteSubnet(ctx, id) })
 			}
 		}
-		for _, g := range contents[i].groups {
-			if componentOf(g.Tags, stack) == "" {
-				continue
-			}
-			id := aws.ToString(g.GroupId)
-			err := n.retryDependency(ctx, "delete security group "+id, func(ctx context.Context) error {
-				_, err := n.client.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
-				return err
-			})
-			if err != nil {
-				return err
+		for _, g := range t.contents[i].groups {
+			if c := componentOf(g.Tags, stack); c != "" {
+				id := aws.ToString(g.GroupId)
+				del(kindSG, c, id, func(ctx context.Context) error { return n.deleteGroup(ctx, id) })
 			}
 		}
 		id := aws.ToString(v.VpcId)
-		err := n.retryDependency(ctx, "delete VPC "+id, func(ctx context.Context) error {
-			_, err := n.client.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(id)})
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		n.Logger.DebugContext(ctx, "deleted", "stack", stack, "vpc", id)
+		del(kindVPC, compVPC, id, func(ctx context.Context) error { return n.deleteVPC(ctx, id) })
 	}
-	return nil
+	return steps
 }
 
 // foreign lists what in one of our VPCs is not ours and would keep Delete
@@ -226,85 +241,4 @@ func isMain(t types.RouteTable) bool {
 		}
 	}
 	return false
-}
-
-// deleteNATs deletes NAT gateways and waits until they are gone.
-func (n *Network) deleteNATs(ctx context.Context, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	for _, id := range ids {
-		_, err := n.client.DeleteNatGateway(ctx, &ec2.DeleteNatGatewayInput{NatGatewayId: aws.String(id)})
-		if err != nil && !notFound(err) {
-			return wrap(err, "delete NAT gateway %s", id)
-		}
-	}
-	w := ec2.NewNatGatewayDeletedWaiter(n.client, func(o *ec2.NatGatewayDeletedWaiterOptions) {
-		o.MinDelay, o.MaxDelay = n.Delays.Min, n.Delays.Max
-	})
-	err := w.Wait(ctx, &ec2.DescribeNatGatewaysInput{NatGatewayIds: ids}, n.Timeout)
-	return wrap(err, "wait for NAT gateways %s to be deleted", joinIDs(ids))
-}
-
-// releaseAddress releases an Elastic IP, waiting while AWS still sees it in
-// use (a NAT gateway lets go of it a little after it is deleted).
-func (n *Network) releaseAddress(ctx context.Context, allocationID string) error {
-	return n.retryDependency(ctx, "release Elastic IP "+allocationID, func(ctx context.Context) error {
-		_, err := n.client.ReleaseAddress(ctx, &ec2.ReleaseAddressInput{AllocationId: aws.String(allocationID)})
-		return err
-	})
-}
-
-func (n *Network) deleteSubnet(ctx context.Context, id string) error {
-	return n.retryDependency(ctx, "delete subnet "+id, func(ctx context.Context) error {
-		_, err := n.client.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(id)})
-		return err
-	})
-}
-
-// deleteRouteTable removes a route table's subnet associations and then the
-// table (its routes go with it).
-func (n *Network) deleteRouteTable(ctx context.Context, t types.RouteTable) error {
-	id := aws.ToString(t.RouteTableId)
-	if isMain(t) {
-		return conflict("route table %s is the main table of its VPC and cannot be deleted: make another table main first", id)
-	}
-	for _, a := range t.Associations {
-		if disassociated(a) || a.RouteTableAssociationId == nil {
-			continue
-		}
-		_, err := n.client.DisassociateRouteTable(ctx, &ec2.DisassociateRouteTableInput{AssociationId: a.RouteTableAssociationId})
-		if err != nil && !notFound(err) {
-			return wrap(err, "disassociate %s from route table %s", aws.ToString(a.SubnetId), id)
-		}
-	}
-	return n.retryDependency(ctx, "delete route table "+id, func(ctx context.Context) error {
-		_, err := n.client.DeleteRouteTable(ctx, &ec2.DeleteRouteTableInput{RouteTableId: aws.String(id)})
-		return err
-	})
-}
-
-// retryDependency runs a delete until it succeeds, retrying while AWS
-// answers that something still uses the resource (up to Timeout); "already
-// gone" is success.
-func (n *Network) retryDependency(ctx context.Context, what string, f func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, n.Timeout)
-	defer cancel()
-	var last error
-	err := poll.Until(ctx, what, n.Delays, func(ctx context.Context) (bool, error) {
-		err := f(ctx)
-		switch {
-		case err == nil || notFound(err):
-			return true, nil
-		case dependency(err):
-			last = err
-			n.Logger.DebugContext(ctx, "still in use, retrying", "what", what, "err", err)
-			return false, nil
-		}
-		return false, err
-	})
-	if err != nil && last != nil && errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("network: %s: still in use after %s: %w (last answer: %w)", what, n.Timeout, err, last)
-	}
-	return wrap(err, "%s", what)
 }

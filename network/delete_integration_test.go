@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/network"
 )
 
@@ -37,10 +38,19 @@ func TestDelete(t *testing.T) {
 			spec := network.Spec{Stack: w.stack, Topology: topo}
 			st, err := w.net.Ensure(ctx, spec)
 			require.NoError(t, err)
-			require.NotEmpty(t, w.inventory(t))
+			before := w.inventory(t)
+			require.NotEmpty(t, before)
 
 			w.calls.Reset()
-			require.NoError(t, w.net.Delete(ctx, w.stack))
+			changes, err := w.net.Delete(ctx, w.stack)
+			require.NoError(t, err)
+			deletedNames := map[string]int{}
+			for _, c := range changes {
+				assert.Equal(t, change.Delete, c.Action, c.String())
+				deletedNames[c.Name]++
+			}
+			assert.Equal(t, before, deletedNames, "one change per resource deleted")
+			assert.Equal(t, change.Change{Action: change.Delete, Kind: "vpc", Name: "vpc", ID: st.VPCID}, changes[len(changes)-1])
 			assert.Empty(t, w.inventory(t), "nothing of ours is left")
 			var order []string
 			for _, call := range w.calls.Mutating() {
@@ -81,7 +91,7 @@ func TestDelete(t *testing.T) {
 
 			// Again: nothing there, nil, and no write.
 			w.calls.Reset()
-			require.NoError(t, w.net.Delete(ctx, w.stack))
+			require.NoError(t, deleted(w.net.Delete(ctx, w.stack)))
 			assert.Empty(t, w.calls.Mutating())
 		})
 	}
@@ -99,7 +109,9 @@ func indexOf(s []string, v string) int {
 func TestDeleteNothing(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	require.NoError(t, w.net.Delete(w.ctx, "never-made"))
+	changes, err := w.net.Delete(w.ctx, "never-made")
+	require.NoError(t, err)
+	assert.Nil(t, changes)
 	assert.Empty(t, w.calls.Mutating())
 }
 
@@ -121,7 +133,7 @@ func TestDeleteRefusesForeignDependencies(t *testing.T) {
 	require.NoError(t, err)
 
 	w.calls.Reset()
-	err = w.net.Delete(ctx, w.stack)
+	_, err = w.net.Delete(ctx, w.stack)
 	require.ErrorIs(t, err, network.ErrForeignDependency)
 	assert.Contains(t, err.Error(), foreignID)
 	assert.Contains(t, err.Error(), aws.ToString(group.GroupId))
@@ -134,7 +146,7 @@ func TestDeleteRefusesForeignDependencies(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: group.GroupId})
 	require.NoError(t, err)
-	require.NoError(t, w.net.Delete(ctx, w.stack))
+	require.NoError(t, deleted(w.net.Delete(ctx, w.stack)))
 	assert.Empty(t, w.inventory(t))
 }
 

@@ -3,34 +3,39 @@
 // optionally private subnets behind exactly one NAT gateway, and the host's
 // security group.
 //
-// Everything it creates carries two tags, mangaalert:stack (the stack name)
-// and mangaalert:component (vpc, subnet/public/0, igw, rt/public, nat,
-// eip/nat, sg/host, ...), set in the Create call itself so that a create
-// whose answer was lost is found by the next run. Resources are found by
-// those tags only; what carries no tag of ours is never modified or deleted.
+// Everything it creates carries two tags, resource.TagStack (the stack
+// name) and resource.TagComponent (vpc, subnet/public/0, igw, rt/public,
+// nat, eip/nat, sg/host, ...; also the Name of the resource's change in a
+// plan), set in the Create call itself so that a create whose answer was
+// lost is found by the next run. Resources are found by those tags only;
+// what carries no tag of ours is never modified or deleted.
 //
 // Use it as the other infrastructure packages:
 //
-//	n := network.New(ec2.NewFromConfig(cfg))
-//	plan, err := n.Plan(ctx, network.Spec{Stack: "mangaalert"})  // what would change, and the monthly cost
-//	state, err := n.Ensure(ctx, network.Spec{Stack: "mangaalert"}) // make it so; a second run makes no writes
-//	err = n.Delete(ctx, "mangaalert")                               // everything of the stack, in dependency order
+//	n := network.NewFromConfig(cfg)                                // or network.New(ec2Client, func(o *network.Options) { ... })
+//	plan, err := n.Plan(ctx, network.Spec{Stack: "mangaalert"})    // *change.Plan: every resource, its action, the monthly cost
+//	state, err := n.Ensure(ctx, network.Spec{Stack: "mangaalert"}) // make it so; state.Changes is what changed (none the second time)
+//	changes, err := n.Delete(ctx, "mangaalert")                    // everything of the stack, in dependency order
 //
-// Plan and Ensure run the same code (Plan as a dry run), so the plan lists
-// exactly what Ensure would create, fix ("update", with what drifted) or
-// delete; Ensure itself runs that dry pass first, so a refusal comes before
-// its first write.
+// Plan and Ensure share one engine: they read the account once, decide
+// every step from what they read (a change.Change each: "create subnet
+// subnet/public/0", "update route table rt/public: route 0.0.0.0/0 missing
+// -> internet gateway", or a keep), and Ensure then runs the steps in
+// order. So the plan lists exactly what Ensure would create, fix or delete,
+// and every refusal comes before Ensure's first write. Options.OnChange
+// hears each change as it is made.
 //
 // # Errors
 //
 // Every error can be tested with errors.Is or errors.As: ErrInvalidSpec
 // (*SpecError per problem, *ZonesError for more zones than the region has:
-// both found before any write), ErrConflict (duplicates, a block that
-// cannot change in place, a name taken by something not ours),
-// ErrForeignDependency (something not ours holds what Delete, or a
-// shrinking Ensure, would remove: nothing is deleted), ErrQuota, ErrOffline
-// and ErrAwsvpcNeedsNAT from Preflight. AWS errors are wrapped with what was
-// being done.
+// both found before any write), ErrConflict (a duplicate of one of our
+// resources, a block that cannot change in place, a gateway attached
+// elsewhere), resource.ErrNotOurs (a security group name taken by a group
+// that is not ours), ErrForeignDependency (something not ours holds what
+// Delete, or a shrinking Ensure, would remove: nothing is deleted),
+// ErrQuota, ErrOffline and ErrAwsvpcNeedsNAT from Preflight. AWS errors
+// are wrapped with what was being done.
 //
 // # Permissions
 //
@@ -51,11 +56,11 @@
 //
 // # Planning without an AWS account
 //
-// New(nil), or New(client, Offline()), gives a Network that never calls
-// AWS: Plan validates the Spec, lists every resource as "create" and prices
-// it, with placeholder zone names and without checking the region's number
-// of availability zones; Ensure and Delete return ErrOffline. This is what
-// `go run ./examples/deploy plan` uses when no credentials are configured.
+// Options.Offline gives a Network that never calls AWS (its client may be
+// nil): Plan validates the Spec, lists every resource as "create" and
+// prices it, with placeholder zone names and without checking the region's
+// number of availability zones; Ensure and Delete return ErrOffline. It is
+// the one way to plan without credentials.
 //
 // # Subnet layout
 //

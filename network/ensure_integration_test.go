@@ -10,7 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/network"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
 // The no-op budget the issue sets: a second Ensure reads at most this much.
@@ -51,13 +53,14 @@ func TestEnsureBuildsTheTopology(t *testing.T) {
 			assert.Empty(t, w.calls.Mutating(), "a second Ensure makes no mutating call")
 			assert.LessOrEqual(t, w.calls.Count(), noopCallBudget)
 			t.Logf("no-op Ensure: %d calls", w.calls.Count())
-			assert.Equal(t, st, again, "the same state is observed")
+			assert.Equal(t, withoutChanges(st), again, "the same state is observed")
+			assert.Empty(t, again.Changes, "a no-op Ensure reports no change")
 
 			// And the plan of an ensured stack keeps everything.
 			p, err := w.net.Plan(w.ctx, spec)
 			require.NoError(t, err)
-			assert.False(t, p.Changed(), "plan of an ensured stack:\n%s", p)
-			assert.Equal(t, len(p.Changes), p.Count(network.Keep))
+			assert.False(t, p.HasChanges(), "plan of an ensured stack:\n%s", p)
+			assert.Equal(t, len(p.Changes), p.Count(change.Keep))
 		})
 	}
 }
@@ -103,14 +106,15 @@ func TestPlanOfEmptyAccountMatchesOffline(t *testing.T) {
 	online, err := w.net.Plan(w.ctx, spec)
 	require.NoError(t, err)
 	assert.Empty(t, w.calls.Mutating(), "Plan writes nothing")
-	offline, err := network.New(nil).Plan(w.ctx, spec)
+	off, err := network.New(nil, offline).Plan(w.ctx, spec)
 	require.NoError(t, err)
-	require.Len(t, online.Changes, len(offline.Changes))
+	require.Len(t, online.Changes, len(off.Changes))
 	for i, c := range online.Changes {
-		assert.Equal(t, offline.Changes[i].Component, c.Component)
-		assert.Equal(t, network.Create, c.Action)
+		assert.Equal(t, off.Changes[i].Name, c.Name)
+		assert.Equal(t, off.Changes[i].Kind, c.Kind)
+		assert.Equal(t, change.Create, c.Action)
 	}
-	sub, _ := online.Change("subnet/public/0")
+	sub, _ := find(online, "subnet/public/0")
 	assert.Contains(t, sub.Details, "10.0.0.0/24 in eu-south-1a", "real zone names online")
 	assert.False(t, online.Offline)
 	assert.Equal(t, wantInventory(spec), wantInventory(spec))
@@ -170,20 +174,26 @@ func TestEnsureFixesDrift(t *testing.T) {
 		"sg/host":          {"allow inbound tcp 443 from 0.0.0.0/0", "revoke inbound tcp 22 from 0.0.0.0/0"},
 	}
 	for _, ch := range p.Changes {
-		if d, ok := want[ch.Component]; ok {
-			assert.Equal(t, network.Update, ch.Action, ch.Component)
-			assert.Equal(t, d, ch.Details, ch.Component)
+		if d, ok := want[ch.Name]; ok {
+			assert.Equal(t, change.Update, ch.Action, ch.Name)
+			assert.Equal(t, d, ch.Details, ch.Name)
 		} else {
-			assert.Equal(t, network.Keep, ch.Action, ch.Component)
+			assert.Equal(t, change.Keep, ch.Action, ch.Name)
 		}
 	}
-	assert.Equal(t, len(want), p.Count(network.Update), "plan:\n%s", p)
+	assert.Equal(t, len(want), p.Count(change.Update), "plan:\n%s", p)
 
 	w.calls.Reset()
 	fixed, err := w.net.Ensure(ctx, spec)
 	require.NoError(t, err)
 	assert.Len(t, w.calls.Mutating(), 7, "one write per drift: %v", w.calls.Mutating())
-	assert.Equal(t, st, fixed)
+	require.Len(t, fixed.Changes, len(want), "Ensure says what it fixed")
+	for _, ch := range fixed.Changes {
+		assert.Equal(t, change.Update, ch.Action, ch.Name)
+		assert.Equal(t, want[ch.Name], ch.Details, ch.Name)
+		assert.NotEmpty(t, ch.ID, ch.Name)
+	}
+	assert.Equal(t, withoutChanges(st), withoutChanges(fixed))
 	w.checkTopology(t, fixed, spec)
 	attr, err := c.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: aws.String(st.VPCID), Attribute: types.VpcAttributeNameEnableDnsHostnames})
 	require.NoError(t, err)
@@ -227,12 +237,12 @@ func TestEnsureFollowsSpecChanges(t *testing.T) {
 	p, err := w.net.Plan(w.ctx, small)
 	require.NoError(t, err)
 	// rt/private, nat, eip/nat, 3 private and 2 public subnets.
-	assert.Equal(t, 8, p.Count(network.Delete), "plan:\n%s", p)
+	assert.Equal(t, 8, p.Count(change.Delete), "plan:\n%s", p)
 
 	shrunk, err := w.net.Ensure(w.ctx, small)
 	require.NoError(t, err)
 	w.checkTopology(t, shrunk, small)
-	assert.Equal(t, first, shrunk)
+	assert.Equal(t, withoutChanges(first), withoutChanges(shrunk))
 	assert.Equal(t, wantInventory(small), w.inventory(t), "NAT, its address, private and surplus subnets deleted")
 }
 
@@ -280,8 +290,8 @@ func TestEnsureRefusesBeforeWriting(t *testing.T) {
 		// A subnet/public/1 where the layout does not put it.
 		_, err = w.ec2.CreateSubnet(w.ctx, &ec2.CreateSubnetInput{VpcId: aws.String(st.VPCID), CidrBlock: aws.String("10.0.7.0/24"),
 			TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeSubnet, Tags: []types.Tag{
-				{Key: aws.String(network.TagStack), Value: aws.String(w.stack)},
-				{Key: aws.String(network.TagComponent), Value: aws.String("subnet/public/1")}}}}})
+				{Key: aws.String(resource.TagStack), Value: aws.String(w.stack)},
+				{Key: aws.String(resource.TagComponent), Value: aws.String("subnet/public/1")}}}}})
 		require.NoError(t, err)
 		w.calls.Reset()
 		_, err = w.net.Ensure(w.ctx, network.Spec{Stack: w.stack, AZs: 2})
@@ -295,8 +305,8 @@ func TestEnsureRefusesBeforeWriting(t *testing.T) {
 		for range 2 {
 			_, err := w.ec2.CreateVpc(w.ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16"),
 				TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeVpc, Tags: []types.Tag{
-					{Key: aws.String(network.TagStack), Value: aws.String(w.stack)},
-					{Key: aws.String(network.TagComponent), Value: aws.String("vpc")}}}}})
+					{Key: aws.String(resource.TagStack), Value: aws.String(w.stack)},
+					{Key: aws.String(resource.TagComponent), Value: aws.String("vpc")}}}}})
 			require.NoError(t, err)
 		}
 		_, err := w.net.Ensure(w.ctx, network.Spec{Stack: w.stack})
@@ -315,7 +325,7 @@ func TestStacksAreSeparate(t *testing.T) {
 	b, err := w.net.Ensure(w.ctx, network.Spec{Stack: "b", CIDR: "10.1.0.0/16"})
 	require.NoError(t, err)
 	assert.NotEqual(t, a.VPCID, b.VPCID)
-	require.NoError(t, w.net.Delete(w.ctx, "a"))
+	require.NoError(t, deleted(w.net.Delete(w.ctx, "a")))
 	w.calls.Reset()
 	_, err = w.net.Ensure(w.ctx, network.Spec{Stack: "b", CIDR: "10.1.0.0/16"})
 	require.NoError(t, err)

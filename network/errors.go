@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
 // Errors a caller can test with errors.Is.
@@ -13,13 +14,13 @@ var (
 	// ErrInvalidSpec: the Spec cannot be built; nothing was written. The
 	// error is, or joins, *SpecError values (and *ZonesError).
 	ErrInvalidSpec = errors.New("invalid network spec")
-	// ErrOffline: Ensure or Delete on a Network made with no client or with
-	// Offline().
-	ErrOffline = errors.New("network: offline, no AWS client (give New an EC2 client)")
-	// ErrConflict: what AWS holds cannot be reconciled with the Spec without
-	// a decision only a person can take (a duplicate of one of our
-	// resources, a block that cannot change in place, a name taken by a
-	// resource that is not ours). The message names the resources.
+	// ErrOffline: Ensure or Delete on a Network made with Options.Offline.
+	ErrOffline = errors.New("network: offline: Ensure and Delete need AWS (Options.Offline is set)")
+	// ErrConflict: the stack's own resources are in a state Ensure cannot
+	// reconcile with the Spec without a decision only a person can take (a
+	// duplicate of one of them, a block that cannot change in place, a
+	// gateway attached elsewhere). The message names the resources. A name
+	// taken by a resource that is not ours wraps resource.ErrNotOurs.
 	ErrConflict = errors.New("network: conflict with existing resources")
 	// ErrForeignDependency: Delete found resources that are not ours inside
 	// our VPC (or holding on to ours); nothing was deleted.
@@ -77,7 +78,7 @@ func wrap(err error, format string, args ...any) error {
 	case strings.HasSuffix(code, "LimitExceeded"):
 		return fmt.Errorf("network: %s: %w (%s: raise the quota in Service Quotas or delete unused resources): %w", what, ErrQuota, code, err)
 	case code == "InvalidGroup.Duplicate":
-		return fmt.Errorf("network: %s: %w: a security group of that name exists in the VPC without our tags; rename or delete it: %w", what, ErrConflict, err)
+		return fmt.Errorf("network: %s: a security group of that name exists in the VPC: %w; rename or delete it: %w", what, resource.ErrNotOurs, err)
 	}
 	return fmt.Errorf("network: %s: %w", what, err)
 }
@@ -87,6 +88,10 @@ func notFound(err error) bool {
 	c := awserr.Code(err)
 	return strings.HasSuffix(c, "NotFound") || c == "Gateway.NotAttached"
 }
+
+// errNoClient: Plan, Ensure or Delete on a Network made with a nil client
+// and without Options.Offline.
+var errNoClient = errors.New("network: no EC2 client: give New one, or set Options.Offline to plan without AWS")
 
 // dependency reports whether err is AWS saying something still uses the
 // resource, which usually clears by itself within a minute (network

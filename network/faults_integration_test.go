@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/integration"
 	"github.com/manga-alert-italia/mangaalert/network"
 )
@@ -47,15 +48,16 @@ func TestEnsureRecoversFromFaults(t *testing.T) {
 						_, err := w.net.Ensure(w.ctx, spec)
 						require.ErrorIs(t, err, integration.ErrInjected)
 
-						got, err := w.net.Ensure(w.ctx, spec)
+						got, err := w.again.Ensure(w.ctx, spec)
 						require.NoError(t, err)
 						assert.Equal(t, wantInv, w.inventory(t), "same resources, no duplicates")
 						assert.Equal(t, shape(want), shape(got))
 
 						w.calls.Reset()
-						_, err = w.net.Ensure(w.ctx, spec)
+						again, err := w.again.Ensure(w.ctx, spec)
 						require.NoError(t, err)
 						assert.Empty(t, w.calls.Mutating(), "converged")
+						assert.Empty(t, again.Changes)
 					})
 				}
 			}
@@ -80,8 +82,14 @@ func TestDeleteRecoversFromFaults(t *testing.T) {
 	_, err := ref.net.Ensure(ref.ctx, spec)
 	require.NoError(t, err)
 	ref.calls.Reset()
-	require.NoError(t, ref.net.Delete(ref.ctx, ref.stack))
+	changes, err := ref.net.Delete(ref.ctx, ref.stack)
+	require.NoError(t, err)
 	writes := ref.calls.Mutating()
+	require.NotEmpty(t, changes)
+	for _, c := range changes {
+		assert.Equal(t, change.Delete, c.Action, c.String())
+		assert.NotEmpty(t, c.ID, c.String())
+	}
 
 	for i, call := range writes {
 		for _, f := range faults {
@@ -96,8 +104,9 @@ func TestDeleteRecoversFromFaults(t *testing.T) {
 				_, err := w.net.Ensure(w.ctx, spec)
 				require.NoError(t, err)
 				w.calls.FailAt(i+1, f.fault)
-				require.ErrorIs(t, w.net.Delete(w.ctx, w.stack), integration.ErrInjected)
-				require.NoError(t, w.net.Delete(w.ctx, w.stack))
+				_, err = w.net.Delete(w.ctx, w.stack)
+				require.ErrorIs(t, err, integration.ErrInjected)
+				require.NoError(t, deleted(w.again.Delete(w.ctx, w.stack)))
 				assert.Empty(t, w.inventory(t))
 			})
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/manga-alert-italia/mangaalert/internal/poll"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
 // users is what holds the network interfaces in our VPCs, sorted out for
@@ -126,13 +127,13 @@ func (n *Network) users(ctx context.Context, stack string, vpcIDs []string, natE
 			if hasStack(e.TagSet, stack) {
 				u.leftovers = append(u.leftovers, e)
 			} else {
-				u.foreign = append(u.foreign, describeInterface(e, "unattached, not tagged "+TagStack+"="+stack))
+				u.foreign = append(u.foreign, describeInterface(e, "unattached, not tagged "+resource.TagStack+"="+stack))
 			}
 		case state == types.InstanceStateNameTerminated:
 			if hasStack(inst.Tags, stack) || hasStack(e.TagSet, stack) {
 				u.leftovers = append(u.leftovers, e)
 			} else {
-				u.foreign = append(u.foreign, describeInterface(e, "terminated, neither it nor the interface tagged "+TagStack+"="+stack))
+				u.foreign = append(u.foreign, describeInterface(e, "terminated, neither it nor the interface tagged "+resource.TagStack+"="+stack))
 			}
 		case found:
 			u.foreign = append(u.foreign, describeInterface(e, string(state)))
@@ -155,7 +156,7 @@ func orUnknown(s string) string {
 // component (the host's instances say ecshost).
 func hasStack(tags []types.Tag, stack string) bool {
 	for _, t := range tags {
-		if aws.ToString(t.Key) == TagStack {
+		if aws.ToString(t.Key) == resource.TagStack {
 			return aws.ToString(t.Value) == stack
 		}
 	}
@@ -196,10 +197,10 @@ func (n *Network) awaitShutdown(ctx context.Context, stack string, vpcIDs []stri
 		return u, nil
 	}
 	waiting := u.shuttingDown
-	n.Logger.DebugContext(ctx, "waiting for instances to terminate", "stack", stack, "instances", waiting)
-	wctx, cancel := context.WithTimeout(ctx, n.Timeout)
+	n.log.DebugContext(ctx, "waiting for instances to terminate", "stack", stack, "instances", waiting)
+	wctx, cancel := context.WithTimeout(ctx, n.opts.Timeout)
 	defer cancel()
-	err := poll.Until(wctx, "instances "+joinIDs(waiting)+" to terminate", n.Delays, func(ctx context.Context) (bool, error) {
+	err := poll.Until(wctx, "instances "+joinIDs(waiting)+" to terminate", n.delays, func(ctx context.Context) (bool, error) {
 		next, err := n.users(ctx, stack, vpcIDs, natENIs)
 		if err != nil {
 			return false, err
@@ -209,7 +210,7 @@ func (n *Network) awaitShutdown(ctx context.Context, stack string, vpcIDs []stri
 	})
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 		return nil, fmt.Errorf("network: delete stack %q: instance %s still shutting down after %s, holding network interfaces in its VPC: %w; nothing was deleted: run Delete again once it is terminated",
-			stack, joinIDs(waiting), n.Timeout, err)
+			stack, joinIDs(waiting), n.opts.Timeout, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("network: delete stack %q: %w", stack, err)
@@ -228,7 +229,7 @@ func (n *Network) deleteLeftover(ctx context.Context, stack string, e types.Netw
 	if a := e.Attachment; a != nil && a.AttachmentId != nil && aws.ToInt32(a.DeviceIndex) != 0 {
 		if !hasStack(e.TagSet, stack) {
 			_, err := n.client.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id},
-				Tags: []types.Tag{{Key: aws.String(TagStack), Value: aws.String(stack)}}})
+				Tags: []types.Tag{{Key: aws.String(resource.TagStack), Value: aws.String(stack)}}})
 			if err != nil {
 				if notFound(err) {
 					return nil
@@ -248,6 +249,6 @@ func (n *Network) deleteLeftover(ctx context.Context, stack string, e types.Netw
 	if err != nil {
 		return err
 	}
-	n.Logger.DebugContext(ctx, "deleted the interface of a terminated instance", "interface", id, "instance", attachedInstance(e))
+	n.log.DebugContext(ctx, "deleted the interface of a terminated instance", "interface", id, "instance", attachedInstance(e))
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/integration"
 	"github.com/manga-alert-italia/mangaalert/network"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
 // Interfaces that outlive a terminated instance of the stack are deleted
@@ -60,7 +61,7 @@ func TestDeleteRemovesInterfacesOfTerminatedInstances(t *testing.T) {
 		setup: func(t *testing.T, w *world, st *network.State) []string {
 			id := w.runInstance(t, st.PublicSubnetIDs[0])
 			enis := w.interfacesOf(t, id)
-			_, err := w.ec2.CreateTags(w.ctx, &ec2.CreateTagsInput{Resources: enis, Tags: []types.Tag{tag(network.TagStack, w.stack)}})
+			_, err := w.ec2.CreateTags(w.ctx, &ec2.CreateTagsInput{Resources: enis, Tags: []types.Tag{tag(resource.TagStack, w.stack)}})
 			require.NoError(t, err)
 			w.terminate(t, id)
 			return enis
@@ -68,7 +69,7 @@ func TestDeleteRemovesInterfacesOfTerminatedInstances(t *testing.T) {
 	}, {
 		name: "unattached interface carrying the stack tag",
 		setup: func(t *testing.T, w *world, st *network.State) []string {
-			return []string{w.newInterface(t, st.PublicSubnetIDs[0], tag(network.TagStack, w.stack))}
+			return []string{w.newInterface(t, st.PublicSubnetIDs[0], tag(resource.TagStack, w.stack))}
 		},
 	}}
 	for _, tt := range tests {
@@ -83,7 +84,7 @@ func TestDeleteRemovesInterfacesOfTerminatedInstances(t *testing.T) {
 			require.ElementsMatch(t, enis, w.liveInterfaces(t, enis), "the interfaces outlive the instance")
 
 			w.calls.Reset()
-			require.NoError(t, w.net.Delete(w.ctx, w.stack))
+			require.NoError(t, deleted(w.net.Delete(w.ctx, w.stack)))
 			assert.Empty(t, w.liveInterfaces(t, enis))
 			assert.Empty(t, w.inventory(t), "nothing of ours is left")
 
@@ -107,7 +108,7 @@ func TestDeleteRemovesInterfacesOfTerminatedInstances(t *testing.T) {
 			}
 
 			w.calls.Reset()
-			require.NoError(t, w.net.Delete(w.ctx, w.stack))
+			require.NoError(t, deleted(w.net.Delete(w.ctx, w.stack)))
 			assert.Empty(t, w.calls.Mutating(), "again: nothing to do")
 		})
 	}
@@ -158,7 +159,7 @@ func TestDeleteRefusesInterfacesNotOurs(t *testing.T) {
 	}, {
 		name: "unattached interface of another stack",
 		setup: func(t *testing.T, w *world, st *network.State) []string {
-			return []string{w.newInterface(t, st.PublicSubnetIDs[0], tag(network.TagStack, "other")), "unattached"}
+			return []string{w.newInterface(t, st.PublicSubnetIDs[0], tag(resource.TagStack, "other")), "unattached"}
 		},
 	}}
 	for _, tt := range tests {
@@ -173,7 +174,7 @@ func TestDeleteRefusesInterfacesNotOurs(t *testing.T) {
 			before := w.inventory(t)
 
 			w.calls.Reset()
-			err = w.net.Delete(w.ctx, w.stack)
+			_, err = w.net.Delete(w.ctx, w.stack)
 			require.ErrorIs(t, err, network.ErrForeignDependency)
 			for _, s := range names {
 				assert.Contains(t, err.Error(), s)
@@ -264,14 +265,15 @@ func TestDeleteWaitsForInstancesShuttingDown(t *testing.T) {
 			}
 			before := w.inventory(t)
 			slow := &slowShutdown{API: ec2.NewFromConfig(w.cfg), w: w, instance: id, answers: tt.answers}
-			opts := []network.Option{network.WithDelays(time.Millisecond, 20*time.Millisecond)}
-			if tt.timeout > 0 {
-				opts = append(opts, network.WithTimeout(tt.timeout))
-			}
-			net := network.New(slow, opts...)
+			net := network.New(slow, func(o *network.Options) {
+				o.MinDelay, o.MaxDelay = time.Millisecond, 20*time.Millisecond
+				if tt.timeout > 0 {
+					o.Timeout = tt.timeout
+				}
+			})
 
 			w.calls.Reset()
-			err = net.Delete(w.ctx, w.stack)
+			_, err = net.Delete(w.ctx, w.stack)
 			if tt.wantLies < 0 {
 				assert.Greater(t, slow.lies, 1, "polled")
 			} else {
@@ -312,7 +314,7 @@ func TestDeleteInterfacesRecoversFromFaults(t *testing.T) {
 	}
 	ref := setup(t)
 	ref.calls.Reset()
-	require.NoError(t, ref.net.Delete(ref.ctx, ref.stack))
+	require.NoError(t, deleted(ref.net.Delete(ref.ctx, ref.stack)))
 	writes := ref.calls.Mutating()
 	eniOps := []string{"CreateTags", "DetachNetworkInterface", "DeleteNetworkInterface"}
 	require.Contains(t, eniOps, writes[0].Operation)
@@ -328,8 +330,9 @@ func TestDeleteInterfacesRecoversFromFaults(t *testing.T) {
 				enis := w.liveInterfaces(t, nil)
 				require.Len(t, enis, 2)
 				w.calls.FailAt(i+1, f.fault)
-				require.ErrorIs(t, w.net.Delete(w.ctx, w.stack), integration.ErrInjected)
-				require.NoError(t, w.net.Delete(w.ctx, w.stack))
+				_, err := w.net.Delete(w.ctx, w.stack)
+				require.ErrorIs(t, err, integration.ErrInjected)
+				require.NoError(t, deleted(w.again.Delete(w.ctx, w.stack)))
 				assert.Empty(t, w.inventory(t))
 				assert.Empty(t, w.liveInterfaces(t, enis))
 			})
@@ -342,7 +345,7 @@ func tag(k, v string) types.Tag { return types.Tag{Key: aws.String(k), Value: aw
 // stackTags are the tags the ecshost Auto Scaling group propagates to its
 // instances.
 func stackTags(stack string) []types.Tag {
-	return []types.Tag{tag(network.TagStack, stack), tag(network.TagComponent, "ecshost")}
+	return []types.Tag{tag(resource.TagStack, stack), tag(resource.TagComponent, "ecshost")}
 }
 
 func count(s []string, vs ...string) int {
@@ -414,7 +417,7 @@ func (w *world) launchThroughGroup(t *testing.T, st *network.State) string {
 	id := aws.ToString(g.AutoScalingGroups[0].Instances[0].InstanceId)
 	out, err := w.ec2.DescribeInstances(w.ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
 	require.NoError(t, err)
-	assert.Contains(t, out.Reservations[0].Instances[0].Tags, tag(network.TagStack, w.stack), "propagated by the group")
+	assert.Contains(t, out.Reservations[0].Instances[0].Tags, tag(resource.TagStack, w.stack), "propagated by the group")
 	return id
 }
 

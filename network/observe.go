@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -10,6 +11,107 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
+
+// observe validates spec and reads, once, everything Plan and Ensure
+// decide on: the region's zones, the stack's VPC with its attributes and
+// contents, its internet gateway and Elastic IPs, and what uses the
+// subnets the Spec no longer wants. Offline (only for a plan) it reads
+// nothing and sees an empty account.
+func (n *Network) observe(ctx context.Context, spec Spec, plan bool) (*run, error) {
+	spec = spec.WithDefaults()
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	switch {
+	case n.opts.Offline && !plan:
+		return nil, ErrOffline
+	case n.client == nil && !n.opts.Offline:
+		return nil, errNoClient
+	}
+	r := &run{n: n, api: n.client, spec: spec, in: &inVPC{natENIs: map[string]bool{}}, ids: map[string]string{}}
+	r.block, _ = parseBlock(spec.CIDR)
+	if n.opts.Offline {
+		for i := range spec.AZs {
+			r.zones = append(r.zones, fmt.Sprintf("(zone %d)", i+1))
+		}
+		r.group(nil, nil)
+		return r, nil
+	}
+
+	zones, err := n.zones(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(zones) < spec.AZs {
+		return nil, &ZonesError{Want: spec.AZs, Available: zones}
+	}
+	if err := r.readVPC(ctx); err != nil {
+		return nil, err
+	}
+	igws, err := n.gateways(ctx, stackFilter(spec.Stack))
+	if err != nil {
+		return nil, err
+	}
+	eips, err := n.addresses(ctx, spec.Stack)
+	if err != nil {
+		return nil, err
+	}
+	r.group(igws, eips)
+	r.zones = r.assignZones(zones)
+	if r.inUse, err = r.readInUse(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// readVPC finds the stack's VPC, its DNS attributes and what it holds.
+func (r *run) readVPC(ctx context.Context) error {
+	n, spec := r.n, r.spec
+	vpcs, err := n.vpcs(ctx, spec.Stack)
+	if err != nil {
+		return err
+	}
+	if len(vpcs) > 1 {
+		return conflict("stack %q has %d VPCs (%s): keep one, delete the others (or run Delete and Ensure again)",
+			spec.Stack, len(vpcs), joinIDs(ids(vpcs, func(v types.Vpc) *string { return v.VpcId })))
+	}
+	if len(vpcs) == 0 {
+		return nil
+	}
+	vpcID := aws.ToString(vpcs[0].VpcId)
+	r.ids[compVPC], r.vpcCIDR = vpcID, aws.ToString(vpcs[0].CidrBlock)
+	if r.dnsSupport, err = n.vpcAttribute(ctx, vpcID, types.VpcAttributeNameEnableDnsSupport); err != nil {
+		return err
+	}
+	if r.dnsHostnames, err = n.vpcAttribute(ctx, vpcID, types.VpcAttributeNameEnableDnsHostnames); err != nil {
+		return err
+	}
+	r.in, err = n.inVPC(ctx, vpcID)
+	return err
+}
+
+// group sorts what was read by component, dropping what is not ours.
+func (r *run) group(igws []types.InternetGateway, eips []types.Address) {
+	s := r.spec.Stack
+	r.subnets = byComponent(r.in.subnets, s, subnetTags)
+	r.routeTables = byComponent(r.in.routeTables, s, routeTableTags)
+	r.groups = byComponent(r.in.groups, s, groupTags)
+	r.nats = byComponent(r.in.nats, s, natTags)
+	r.igws = byComponent(igws, s, gatewayTags)
+	r.eips = byComponent(eips, s, addressTags)
+}
+
+func (n *Network) vpcAttribute(ctx context.Context, vpcID string, name types.VpcAttributeName) (bool, error) {
+	out, err := n.client.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: aws.String(vpcID), Attribute: name})
+	if err != nil {
+		return false, wrap(err, "read %s of %s", name, vpcID)
+	}
+	v := out.EnableDnsSupport
+	if name == types.VpcAttributeNameEnableDnsHostnames {
+		v = out.EnableDnsHostnames
+	}
+	return v != nil && aws.ToBool(v.Value), nil
+}
 
 // zones returns the names of the region's available availability zones,
 // sorted (Local and Wavelength zones excluded: they cannot host these

@@ -6,15 +6,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
-// The tags that make a resource ours.
-const (
-	TagStack     = "mangaalert:stack"
-	TagComponent = "mangaalert:component"
-)
-
-// Component names: stable, one per resource of a stack.
+// Component names: stable, one per resource of a stack, the value of its
+// resource.TagComponent tag and the Name of its change.Change.
 const (
 	compVPC        = "vpc"
 	compIGW        = "igw"
@@ -23,6 +20,18 @@ const (
 	compNAT        = "nat"
 	compNATAddress = "eip/nat"
 	compHostSG     = "sg/host"
+)
+
+// The kinds of change.Change this package reports, as an operator reads them.
+const (
+	kindVPC       = "vpc"
+	kindIGW       = "internet gateway"
+	kindSubnet    = "subnet"
+	kindRT        = "route table"
+	kindEIP       = "Elastic IP"
+	kindNAT       = "NAT gateway"
+	kindSG        = "security group"
+	kindInterface = "network interface"
 )
 
 func compSubnet(private bool, i int) string {
@@ -47,15 +56,15 @@ func parseSubnet(component string) (private bool, i int, ok bool) {
 // tagSpec is the TagSpecifications of a Create call: our two tags and Name.
 func tagSpec(stack, component string, rt types.ResourceType) []types.TagSpecification {
 	return []types.TagSpecification{{ResourceType: rt, Tags: []types.Tag{
-		{Key: aws.String(TagStack), Value: aws.String(stack)},
-		{Key: aws.String(TagComponent), Value: aws.String(component)},
+		{Key: aws.String(resource.TagStack), Value: aws.String(stack)},
+		{Key: aws.String(resource.TagComponent), Value: aws.String(component)},
 		{Key: aws.String("Name"), Value: aws.String(stack + "-" + strings.ReplaceAll(component, "/", "-"))},
 	}}}
 }
 
 // stackFilter selects what carries our stack tag.
 func stackFilter(stack string) types.Filter {
-	return types.Filter{Name: aws.String("tag:" + TagStack), Values: []string{stack}}
+	return types.Filter{Name: aws.String("tag:" + resource.TagStack), Values: []string{stack}}
 }
 
 func filter(name string, values ...string) types.Filter {
@@ -68,9 +77,9 @@ func componentOf(tags []types.Tag, stack string) string {
 	var s, c string
 	for _, t := range tags {
 		switch aws.ToString(t.Key) {
-		case TagStack:
+		case resource.TagStack:
 			s = aws.ToString(t.Value)
-		case TagComponent:
+		case resource.TagComponent:
 			c = aws.ToString(t.Value)
 		}
 	}

@@ -6,87 +6,105 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"github.com/manga-alert-italia/mangaalert/change"
+	"github.com/manga-alert-italia/mangaalert/internal/engine"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
-// DefaultRecoveryWindowDays is how long a deleted secret can be restored
-// when DeleteOptions.RecoveryWindowDays is zero.
-const DefaultRecoveryWindowDays = 7
-
-// DeleteOptions say whose secrets Delete removes, and how.
-type DeleteOptions struct {
-	// Stack is required: only secrets tagged mangaalert:stack=Stack are
-	// deleted.
-	Stack string
-	// RecoveryWindowDays (7 to 30) is how long the secret can still be
-	// restored (an Ensure restores it). Default [DefaultRecoveryWindowDays].
-	RecoveryWindowDays int
-	// Force deletes at once, with no way back. It excludes RecoveryWindowDays.
-	Force bool
-}
-
-func (o DeleteOptions) validate() error {
+func (o Options) validateDelete() error {
 	switch {
-	case o.Stack == "":
-		return invalid("DeleteOptions.Stack is empty: name the stack whose secrets may be deleted")
-	case o.Force && o.RecoveryWindowDays != 0:
-		return invalid("DeleteOptions: Force and RecoveryWindowDays exclude each other: keep one")
+	case o.ForceDelete && o.RecoveryWindowDays != 0:
+		return invalid("Options: ForceDelete and RecoveryWindowDays exclude each other: keep one")
 	case o.RecoveryWindowDays != 0 && (o.RecoveryWindowDays < 7 || o.RecoveryWindowDays > 30):
-		return invalid("DeleteOptions.RecoveryWindowDays = %d: use 7 to 30 (0 means %d)", o.RecoveryWindowDays, DefaultRecoveryWindowDays)
+		return invalid("Options.RecoveryWindowDays = %d: use 7 to 30 (0 means %d)", o.RecoveryWindowDays, DefaultRecoveryWindowDays)
 	}
 	return nil
 }
 
-// Delete schedules the named secrets for deletion after the recovery
-// window, or deletes them at once with Force. Absent secrets are skipped,
-// and so are secrets already scheduled (unless Force), so it returns nil
-// when there is nothing to do. It checks every name first, and deletes
-// nothing when one of them is not the stack's.
-func (s *Secrets) Delete(ctx context.Context, names []string, opts DeleteOptions) error {
-	if err := opts.validate(); err != nil {
-		return err
+// Delete removes every secret tagged mangaalert:stack=stack, whatever its
+// component: it schedules each for deletion after Options.RecoveryWindowDays
+// (an Ensure restores it meanwhile), or deletes it at once with
+// Options.ForceDelete. Secrets already scheduled are left to their window
+// (unless ForceDelete), so it returns nil, nil when there is nothing to
+// do. A secret without the stack's tag is never found, so never touched.
+func (s *Secrets) Delete(ctx context.Context, stack string) ([]change.Change, error) {
+	if stack == "" {
+		return nil, invalid("Delete: the stack is empty: name the stack whose secrets may be deleted")
 	}
-	for _, name := range names {
-		if err := checkName(name); err != nil {
-			return err
-		}
+	if err := s.opts.validateDelete(); err != nil {
+		return nil, err
 	}
-	var found []*secretsmanager.DescribeSecretOutput
-	for _, name := range names {
-		desc, err := s.describe(ctx, name)
-		if err != nil {
-			return err
-		}
-		if desc == nil {
-			continue
-		}
-		if err := checkOwner(desc, opts.Stack); err != nil {
-			return err
-		}
-		if desc.DeletedDate != nil && !opts.Force {
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
+	found, err := s.stackSecrets(ctx, stack)
+	if err != nil {
+		return nil, err
+	}
+	var steps []engine.Step
+	for _, sec := range found {
+		if sec.DeletedDate != nil && !s.opts.ForceDelete {
 			continue // already scheduled: its window stands
 		}
-		found = append(found, desc)
+		steps = append(steps, s.deleteStep(sec))
 	}
-	for _, desc := range found {
-		in := &secretsmanager.DeleteSecretInput{SecretId: desc.ARN}
-		if opts.Force {
-			in.ForceDeleteWithoutRecovery = aws.Bool(true)
-		} else {
-			days := opts.RecoveryWindowDays
-			if days == 0 {
-				days = DefaultRecoveryWindowDays
-			}
-			in.RecoveryWindowInDays = aws.Int64(int64(days))
-		}
-		out, err := s.client.DeleteSecret(ctx, in)
-		if isNotFound(err) {
-			continue
-		}
+	done, err := engine.Run(ctx, s.log.With("stack", stack), steps, s.opts.OnChange)
+	if len(done) == 0 {
+		done = nil
+	}
+	return done, err
+}
+
+// stackSecrets lists the secrets tagged with the stack, those scheduled for
+// deletion included.
+func (s *Secrets) stackSecrets(ctx context.Context, stack string) ([]types.SecretListEntry, error) {
+	p := secretsmanager.NewListSecretsPaginator(s.client, &secretsmanager.ListSecretsInput{
+		IncludePlannedDeletion: aws.Bool(true),
+		Filters: []types.Filter{
+			{Key: types.FilterNameStringTypeTagKey, Values: []string{resource.TagStack}},
+			{Key: types.FilterNameStringTypeTagValue, Values: []string{stack}},
+		},
+	})
+	var out []types.SecretListEntry
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("delete secret %q: %w", aws.ToString(desc.Name), err)
+			return nil, fmt.Errorf("list the secrets of stack %q: %w", stack, err)
 		}
-		s.log.DebugContext(ctx, "deleted secret", "name", aws.ToString(desc.Name), "force", opts.Force,
-			"deletion_date", aws.ToTime(out.DeletionDate))
+		for _, sec := range page.SecretList {
+			// The filters match prefixes, and key and value on any tags:
+			// only the exact tag makes a secret the stack's.
+			if tagsOf(sec.Tags)[resource.TagStack] == stack {
+				out = append(out, sec)
+			}
+		}
 	}
-	return nil
+	return out, nil
+}
+
+func (s *Secrets) deleteStep(sec types.SecretListEntry) engine.Step {
+	in := &secretsmanager.DeleteSecretInput{SecretId: sec.ARN}
+	detail := "forced: no recovery"
+	if s.opts.ForceDelete {
+		in.ForceDeleteWithoutRecovery = aws.Bool(true)
+	} else {
+		days := s.opts.RecoveryWindowDays
+		if days == 0 {
+			days = DefaultRecoveryWindowDays
+		}
+		in.RecoveryWindowInDays = aws.Int64(int64(days))
+		detail = fmt.Sprintf("recoverable for %d days", days)
+	}
+	return engine.Step{
+		Change: change.Change{Action: change.Delete, Kind: kind, Name: aws.ToString(sec.Name), ID: aws.ToString(sec.ARN), Details: []string{detail}},
+		Apply: func(ctx context.Context) error {
+			_, err := s.client.DeleteSecret(ctx, in)
+			if isNotFound(err) {
+				return nil // gone meanwhile
+			}
+			return err
+		},
+	}
 }

@@ -12,9 +12,9 @@ var (
 	// ErrNotFound: the secret (or the asked version of it) does not exist,
 	// or is scheduled for deletion. It also matches fs.ErrNotExist.
 	ErrNotFound = fmt.Errorf("secret not found: %w", fs.ErrNotExist)
-	// ErrNotManaged: a secret exists under the name but carries no
-	// mangaalert:stack tag of this stack, so it is left alone.
-	ErrNotManaged = errors.New("secret not managed by this stack")
+	// ErrOffline: Ensure, Delete or Rotate on a Secrets made with
+	// Options.Offline.
+	ErrOffline = errors.New("secrets: offline: Ensure, Delete and Rotate need AWS (Options.Offline is set)")
 	// ErrInvalid: a Spec, name, option or reference is wrong; the message
 	// says what and how to fix it.
 	ErrInvalid = errors.New("invalid secrets input")
@@ -22,6 +22,10 @@ var (
 	// The message never quotes the text.
 	ErrDecode = errors.New("secret does not decode")
 )
+
+// errNoClient: a call on a Secrets made with a nil client and without
+// Options.Offline.
+var errNoClient = errors.New("secrets: no Secrets Manager client: give New one, or set Options.Offline to plan without AWS")
 
 // AWS error codes this package translates.
 const (

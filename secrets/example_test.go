@@ -93,3 +93,24 @@ func ExampleReader_GetJSON() {
 	fmt.Printf("%+v\n", acct)
 	// Output: {Host:smtp.example.test Port:587 Username:app Password:[redacted]}
 }
+
+// Plan lists one change per secret and never a value. Offline it reads
+// nothing (the client may be nil); online, secrets.NewFromConfig(cfg)
+// reads each secret once, and Ensure then makes what the plan says.
+func ExampleSecrets_Plan() {
+	s := secrets.New(nil, func(o *secrets.Options) { o.Offline = true })
+	plan, err := s.Plan(context.Background(), secrets.Spec{Stack: "mangaalert", Secrets: []secrets.Secret{
+		{Name: "mangaalert/prod/signing-key", Generate: secrets.RandomBytes(32)},
+		{Name: "mangaalert/prod/smtp", Value: secrets.NewValue(`{"password":"hunter2"}`), Tags: map[string]string{"owner": "notifier"}},
+	}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(plan.Component, "offline:", plan.Offline)
+	_ = plan.Write(os.Stdout)
+	// Output:
+	// secrets offline: true
+	// create secret mangaalert/prod/signing-key: generated value, 2 tags
+	// create secret mangaalert/prod/smtp: value from the caller, 3 tags
+}

@@ -10,95 +10,91 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/manga-alert-italia/mangaalert/change"
+	"github.com/manga-alert-italia/mangaalert/internal/engine"
 )
 
-// Action is one kind of change Ensure makes.
-type Action string
+// kind is the Kind of every change this package reports.
+const kind = "secret"
 
-// The changes, in the order Ensure applies them to one secret.
+// action is one call Ensure makes on one secret.
+type action int
+
+// The calls, in the order Ensure makes them on one secret.
 const (
-	ActionCreate    Action = "create"    // CreateSecret with the first value and all tags
-	ActionRestore   Action = "restore"   // RestoreSecret: it was scheduled for deletion
-	ActionUpdate    Action = "update"    // UpdateSecret: description or KMS key
-	ActionTag       Action = "tag"       // TagResource: missing or different tags
-	ActionPutValue  Action = "put-value" // PutSecretValue: the secret exists with no value
-	ActionOverwrite Action = "overwrite" // PutSecretValue: Overwrite and the value differs
+	actCreate    action = iota // CreateSecret with the first value and all tags
+	actRestore                 // RestoreSecret: it was scheduled for deletion
+	actUpdate                  // UpdateSecret: description or KMS key
+	actTag                     // TagResource: missing or different tags
+	actPutValue                // PutSecretValue: the secret exists with no value
+	actOverwrite               // PutSecretValue: Overwrite and the value differs
 )
 
-// Change is one change Ensure would make.
-type Change struct {
-	Secret string
-	Action Action
-	// Detail says what changes, never the secret text.
-	Detail string
-}
-
-func (c Change) String() string { return fmt.Sprintf("%s %s: %s", c.Action, c.Secret, c.Detail) }
-
-// Plan is what Ensure would do.
-type Plan struct {
-	Changes []Change
-}
-
-// Empty reports whether Ensure would make no call that writes.
-func (p Plan) Empty() bool { return len(p.Changes) == 0 }
-
-func (p Plan) String() string {
-	if p.Empty() {
-		return "secrets: no changes"
-	}
-	lines := make([]string, len(p.Changes))
-	for i, c := range p.Changes {
-		lines[i] = c.String()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// observed is one Spec secret and what AWS holds for it.
+// observed is one Spec secret, what AWS holds for it, and what Ensure
+// does about it.
 type observed struct {
 	want    Secret
 	tags    map[string]string                    // every tag it must carry
 	desc    *secretsmanager.DescribeSecretOutput // nil: absent
-	changes []Change
+	actions []action
+	change  change.Change
+	first   Value       // the first value, once generated (create and put-value only)
+	state   SecretState // as found, then as Ensure leaves it
 }
 
-func (o *observed) has(a Action) bool {
-	return slices.ContainsFunc(o.changes, func(c Change) bool { return c.Action == a })
+func (a action) String() string {
+	return [...]string{"create", "restore", "update", "tag", "put value", "overwrite"}[a]
 }
 
-// Plan says what Ensure would do with spec, without writing anything. It
-// reads each secret's metadata, and the current value of those with
-// Overwrite set (to compare it).
-func (s *Secrets) Plan(ctx context.Context, spec Spec) (Plan, error) {
+func (o *observed) has(a action) bool { return slices.Contains(o.actions, a) }
+
+// add records one call to make and what it changes, never the value.
+func (o *observed) add(a action, format string, args ...any) {
+	o.actions = append(o.actions, a)
+	o.change.Details = append(o.change.Details, fmt.Sprintf(format, args...))
+	if o.change.Action == change.Keep {
+		o.change.Action = change.Update
+	}
+}
+
+// Plan says what Ensure would do with spec, without writing anything: one
+// change per secret (Kind "secret", Name the secret's name, ID its ARN),
+// kept ones included, whose Details never hold a value. It reads each
+// secret's metadata, and the current value of those with Overwrite set (to
+// compare it). Offline it reads nothing: every secret shows as created.
+func (s *Secrets) Plan(ctx context.Context, spec Spec) (*change.Plan, error) {
 	obs, err := s.observe(ctx, spec)
 	if err != nil {
-		return Plan{}, err
+		return nil, err
 	}
-	var p Plan
-	for _, o := range obs {
-		p.Changes = append(p.Changes, o.changes...)
-	}
-	return p, nil
+	return &change.Plan{Component: "secrets", Offline: s.opts.Offline, Changes: engine.Changes(s.steps(obs, nil))}, nil
 }
 
 // observe validates spec, reads every secret and works out its changes.
 // It fails, before any write, when one of them is not the stack's.
+// Offline it reads nothing and sees no secret.
 func (s *Secrets) observe(ctx context.Context, spec Spec) ([]*observed, error) {
 	if err := spec.validate(); err != nil {
 		return nil, err
 	}
+	if !s.opts.Offline && s.client == nil {
+		return nil, errNoClient
+	}
 	obs := make([]*observed, 0, len(spec.Secrets))
 	for _, want := range spec.Secrets {
-		o := &observed{want: want, tags: spec.wantTags(want)}
-		desc, err := s.describe(ctx, want.Name)
-		if err != nil {
-			return nil, err
-		}
-		o.desc = desc
-		if desc != nil {
-			if err := checkOwner(desc, spec.Stack); err != nil {
+		o := &observed{want: want, tags: spec.wantTags(want), state: SecretState{Name: want.Name}}
+		if !s.opts.Offline {
+			desc, err := s.describe(ctx, want.Name)
+			if err != nil {
 				return nil, err
 			}
+			if desc != nil {
+				if err := checkOwner(desc, spec.Stack); err != nil {
+					return nil, err
+				}
+			}
+			o.desc = desc
 		}
 		if err := s.diff(ctx, o); err != nil {
 			return nil, err
@@ -108,23 +104,24 @@ func (s *Secrets) observe(ctx context.Context, spec Spec) ([]*observed, error) {
 	return obs, nil
 }
 
-// diff fills o.changes.
+// diff works out o's change and the calls that make it.
 func (s *Secrets) diff(ctx context.Context, o *observed) error {
-	name, want, desc := o.want.Name, o.want, o.desc
-	add := func(a Action, format string, args ...any) {
-		o.changes = append(o.changes, Change{Secret: name, Action: a, Detail: fmt.Sprintf(format, args...)})
-	}
+	want, desc := o.want, o.desc
+	o.change = change.Change{Action: change.Keep, Kind: kind, Name: want.Name}
 	source := "value from the caller"
 	if want.Value.IsZero() {
 		source = "generated value"
 	}
 	if desc == nil {
-		add(ActionCreate, "%s, %d tags", source, len(o.tags))
+		o.change.Action = change.Create
+		o.add(actCreate, "%s, %d tags", source, len(o.tags))
 		return nil
 	}
+	o.change.ID = aws.ToString(desc.ARN)
+	o.state = SecretState{Name: want.Name, ARN: o.change.ID, VersionID: currentVersion(desc), KMSKeyID: aws.ToString(desc.KmsKeyId)}
 	deleted := desc.DeletedDate != nil
 	if deleted {
-		add(ActionRestore, "scheduled for deletion on %s", desc.DeletedDate.UTC().Format(time.DateOnly))
+		o.add(actRestore, "restore: scheduled for deletion on %s", desc.DeletedDate.UTC().Format(time.DateOnly))
 	}
 	var upd []string
 	if want.Description != "" && want.Description != aws.ToString(desc.Description) {
@@ -134,7 +131,7 @@ func (s *Secrets) diff(ctx context.Context, o *observed) error {
 		upd = append(upd, fmt.Sprintf("KMS key %q -> %q", aws.ToString(desc.KmsKeyId), want.KMSKeyID))
 	}
 	if len(upd) > 0 {
-		add(ActionUpdate, "%s", strings.Join(upd, ", "))
+		o.add(actUpdate, "%s", strings.Join(upd, ", "))
 	}
 	have := tagsOf(desc.Tags)
 	var tags []string
@@ -144,22 +141,28 @@ func (s *Secrets) diff(ctx context.Context, o *observed) error {
 		}
 	}
 	if len(tags) > 0 {
-		add(ActionTag, "%s", strings.Join(tags, ", "))
+		o.add(actTag, "tags %s", strings.Join(tags, ", "))
 	}
+	return s.diffValue(ctx, o, source, deleted)
+}
+
+// diffValue adds the value's change: a first value where there is none,
+// or, with Overwrite, a new version when the value differs.
+func (s *Secrets) diffValue(ctx context.Context, o *observed, source string, deleted bool) error {
 	switch {
-	case currentVersion(desc) == "":
-		add(ActionPutValue, "no value yet: %s", source)
-	case want.Overwrite && deleted:
+	case currentVersion(o.desc) == "":
+		o.add(actPutValue, "no value yet: %s", source)
+	case o.want.Overwrite && deleted:
 		// A secret scheduled for deletion cannot be read: Ensure compares
 		// after restoring it.
-		add(ActionOverwrite, "if the value differs (unreadable until restored)")
-	case want.Overwrite:
-		cur, err := s.currentValue(ctx, aws.ToString(desc.ARN))
+		o.add(actOverwrite, "overwrite if the value differs (unreadable until restored)")
+	case o.want.Overwrite:
+		cur, err := s.currentValue(ctx, aws.ToString(o.desc.ARN))
 		if err != nil {
 			return err
 		}
-		if !cur.Equal(want.Value) {
-			add(ActionOverwrite, "new version with the caller's value; the old one becomes %s", StagePrevious)
+		if !cur.Equal(o.want.Value) {
+			o.add(actOverwrite, "new version with the caller's value; the old one becomes %s", StagePrevious)
 		}
 	}
 	return nil

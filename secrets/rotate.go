@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
 // Rotation is what Rotate did.
@@ -36,6 +37,9 @@ func (s *Secrets) Rotate(ctx context.Context, id string, gen Generator) (*Rotati
 	if id == "" || gen == nil {
 		return nil, invalid("Rotate needs a secret id and a generator")
 	}
+	if err := s.ready(); err != nil {
+		return nil, err
+	}
 	desc, err := s.describe(ctx, id)
 	if err != nil {
 		return nil, err
@@ -45,8 +49,8 @@ func (s *Secrets) Rotate(ctx context.Context, id string, gen Generator) (*Rotati
 		return nil, fmt.Errorf("rotate secret %q: %w", id, ErrNotFound)
 	case desc.DeletedDate != nil:
 		return nil, fmt.Errorf("rotate secret %q: scheduled for deletion, restore it first (Ensure does): %w", id, ErrNotFound)
-	case tagsOf(desc.Tags)[TagStack] == "":
-		return nil, fmt.Errorf("rotate secret %q: it has no %s tag: %w", id, TagStack, ErrNotManaged)
+	case tagsOf(desc.Tags)[resource.TagStack] == "":
+		return nil, fmt.Errorf("rotate secret %q: it has no %s tag: %w", id, resource.TagStack, resource.ErrNotOurs)
 	case aws.ToBool(desc.RotationEnabled):
 		return nil, fmt.Errorf("rotate secret %q: it rotates with Lambda %s; use RotateSecret, or turn that off: %w",
 			id, aws.ToString(desc.RotationLambdaARN), ErrInvalid)

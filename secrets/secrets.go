@@ -15,12 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-)
 
-// The tags that mark a secret as this stack's.
-const (
-	TagStack     = "mangaalert:stack"
-	TagComponent = "mangaalert:component"
+	"github.com/manga-alert-italia/mangaalert/change"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
 // DefaultComponent is the mangaalert:component tag when Spec.Component is empty.
@@ -35,10 +32,28 @@ const (
 // defaultKMSAlias is the AWS managed key a secret uses without a KMS key id.
 const defaultKMSAlias = "alias/aws/secretsmanager"
 
-// Options tune a [Secrets]. The zero value of each field means its default.
+// Options tune a [Secrets]; the zero value of each field is its
+// documented default.
 type Options struct {
-	// Logger gets Debug lines for every change. Default: slog.Default().
+	// Logger gets Debug lines for every change. Default
+	// slog.Default().WithGroup("secrets").
 	Logger *slog.Logger
+	// Offline makes Plan read nothing from AWS (every secret shows as
+	// created, IDs empty, the plan's Offline set) and Ensure, Delete and
+	// Rotate return ErrOffline. It is the one way to plan without an
+	// account; the client may then be nil.
+	Offline bool
+	// OnChange, when not nil, hears each change once Ensure or Delete made
+	// it, with the secret's ARN: progress for a caller that shows it.
+	OnChange func(change.Change)
+	// RecoveryWindowDays (7 to 30) is how long a secret Delete removes can
+	// still be restored (an Ensure restores it). Default
+	// [DefaultRecoveryWindowDays].
+	RecoveryWindowDays int
+	// ForceDelete makes Delete remove secrets at once, with no way back,
+	// those already scheduled for deletion included. It excludes
+	// RecoveryWindowDays.
+	ForceDelete bool
 	// RetryAttempts is how many times Rotate sends its PutSecretValue with
 	// the same client request token when the answer is lost or AWS fails.
 	// Default 3.
@@ -48,6 +63,10 @@ type Options struct {
 	RetryDelay time.Duration
 }
 
+// DefaultRecoveryWindowDays is how long a deleted secret can be restored
+// when Options.RecoveryWindowDays is zero.
+const DefaultRecoveryWindowDays = 7
+
 // Secrets creates, updates, rotates and deletes the stack's secrets.
 type Secrets struct {
 	client API
@@ -56,14 +75,15 @@ type Secrets struct {
 }
 
 // New returns a Secrets that works through client, usually a
-// *secretsmanager.Client.
-func New(client API, opts ...func(*Options)) *Secrets {
+// *secretsmanager.Client; optFns set its Options. With Options.Offline the
+// client may be nil.
+func New(client API, optFns ...func(*Options)) *Secrets {
 	o := Options{}
-	for _, fn := range opts {
+	for _, fn := range optFns {
 		fn(&o)
 	}
 	if o.Logger == nil {
-		o.Logger = slog.Default()
+		o.Logger = slog.Default().WithGroup("secrets")
 	}
 	if o.RetryAttempts <= 0 {
 		o.RetryAttempts = 3
@@ -71,7 +91,23 @@ func New(client API, opts ...func(*Options)) *Secrets {
 	if o.RetryDelay <= 0 {
 		o.RetryDelay = 500 * time.Millisecond
 	}
-	return &Secrets{client: client, opts: o, log: o.Logger.With("pkg", "secrets")}
+	return &Secrets{client: client, opts: o, log: o.Logger}
+}
+
+// NewFromConfig is New with a Secrets Manager client made from cfg.
+func NewFromConfig(cfg aws.Config, optFns ...func(*Options)) *Secrets {
+	return New(secretsmanager.NewFromConfig(cfg), optFns...)
+}
+
+// ready says why s cannot call AWS, or nil when it can.
+func (s *Secrets) ready() error {
+	switch {
+	case s.opts.Offline:
+		return ErrOffline
+	case s.client == nil:
+		return errNoClient
+	}
+	return nil
 }
 
 // Spec is the desired set of secrets of one stack.
@@ -113,9 +149,13 @@ type Secret struct {
 	Tags map[string]string
 }
 
-// State is what Ensure found and left, one entry per Spec secret in order.
+// State is what Ensure found and left, one entry per Spec secret in order,
+// and what it changed.
 type State struct {
 	Secrets []SecretState
+	// Changes are what this Ensure created or updated, one per secret, in
+	// order; empty when every secret already matched the Spec.
+	Changes []change.Change
 }
 
 // SecretState is one secret as Ensure left it.
@@ -228,10 +268,10 @@ func (spec Spec) wantTags(sec Secret) map[string]string {
 	if out == nil {
 		out = map[string]string{}
 	}
-	out[TagStack] = spec.Stack
-	out[TagComponent] = spec.Component
-	if out[TagComponent] == "" {
-		out[TagComponent] = DefaultComponent
+	out[resource.TagStack] = spec.Stack
+	out[resource.TagComponent] = spec.Component
+	if out[resource.TagComponent] == "" {
+		out[resource.TagComponent] = DefaultComponent
 	}
 	return out
 }
@@ -267,13 +307,13 @@ func (s *Secrets) describe(ctx context.Context, id string) (*secretsmanager.Desc
 // checkOwner refuses a secret that is not tagged as stack's.
 func checkOwner(desc *secretsmanager.DescribeSecretOutput, stack string) error {
 	name := aws.ToString(desc.Name)
-	got, ok := tagsOf(desc.Tags)[TagStack]
+	got, ok := tagsOf(desc.Tags)[resource.TagStack]
 	switch {
 	case !ok:
-		return fmt.Errorf("secret %q exists without a %s tag; it is left alone: choose another name, or tag it %s=%s to adopt it: %w",
-			name, TagStack, TagStack, stack, ErrNotManaged)
+		return fmt.Errorf("secret %q: %w; it is left alone: choose another name, or tag it %s=%s to adopt it",
+			name, resource.ErrNotOurs, resource.TagStack, stack)
 	case got != stack:
-		return fmt.Errorf("secret %q belongs to stack %q, not %q; it is left alone: %w", name, got, stack, ErrNotManaged)
+		return fmt.Errorf("secret %q belongs to stack %q, not %q: %w; it is left alone", name, got, stack, resource.ErrNotOurs)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io/fs"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/integration"
+	"github.com/manga-alert-italia/mangaalert/resource"
 	"github.com/manga-alert-italia/mangaalert/secrets"
 )
 
@@ -88,13 +91,20 @@ func TestEnsureTwiceKeepsFirstValueAndWritesNothing(t *testing.T) {
 
 	plan, err := e.s.Plan(ctx, spec)
 	require.NoError(t, err)
-	assert.Equal(t, []secrets.Action{secrets.ActionCreate, secrets.ActionCreate}, actions(plan))
+	assert.Equal(t, "secrets", plan.Component)
+	assert.Equal(t, []change.Action{change.Create, change.Create}, actions(plan))
+	assert.Equal(t, []string{"generated value, 2 tags", "value from the caller, 3 tags"}, append(plan.Changes[0].Details, plan.Changes[1].Details...))
 	assert.Empty(t, e.calls.Mutating(), "Plan writes nothing")
 
 	st, err := e.s.Ensure(ctx, spec)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"CreateSecret", "CreateSecret"}, operations(e.calls.Mutating()))
 	require.Len(t, st.Secrets, 2)
+	require.Len(t, st.Changes, 2, "Ensure says what it created")
+	for i, c := range st.Changes {
+		assert.Equal(t, change.Change{Action: change.Create, Kind: "secret", Name: spec.Secrets[i].Name, ID: st.Secrets[i].ARN,
+			Details: plan.Changes[i].Details}, c)
+	}
 	for _, sec := range st.Secrets {
 		assert.True(t, sec.Created)
 		assert.NotEmpty(t, sec.VersionID)
@@ -117,6 +127,7 @@ func TestEnsureTwiceKeepsFirstValueAndWritesNothing(t *testing.T) {
 	st2, err := e.s.Ensure(ctx, spec)
 	require.NoError(t, err)
 	assert.Empty(t, e.calls.Mutating())
+	assert.Empty(t, st2.Changes)
 	assert.Equal(t, []string{"DescribeSecret", "DescribeSecret"}, operations(e.calls.All()))
 	assert.Equal(t, st.ARN(signingName), st2.ARN(signingName))
 	assert.Equal(t, st.Secrets[1].VersionID, st2.Secrets[1].VersionID)
@@ -126,11 +137,12 @@ func TestEnsureTwiceKeepsFirstValueAndWritesNothing(t *testing.T) {
 
 	plan, err = e.s.Plan(ctx, spec)
 	require.NoError(t, err)
-	assert.True(t, plan.Empty(), plan.String())
+	assert.False(t, plan.HasChanges(), "%v", plan.Changes)
+	assert.Equal(t, 2, plan.Count(change.Keep), "kept secrets are listed")
 }
 
-func actions(p secrets.Plan) []secrets.Action {
-	var out []secrets.Action
+func actions(p *change.Plan) []change.Action {
+	var out []change.Action
 	for _, c := range p.Changes {
 		out = append(out, c.Action)
 	}
@@ -159,7 +171,9 @@ func TestEnsureUpdatesDescriptionKMSAndTagsInPlace(t *testing.T) {
 	e.calls.Reset()
 	plan, err := e.s.Plan(ctx, spec)
 	require.NoError(t, err)
-	assert.Equal(t, []secrets.Action{secrets.ActionUpdate, secrets.ActionTag}, actions(plan), plan.String())
+	assert.Equal(t, []change.Action{change.Update, change.Update}, actions(plan), "%v", plan.Changes)
+	assert.Equal(t, []string{`description, KMS key "" -> "alias/mangaalert-test"`}, plan.Changes[0].Details)
+	assert.Equal(t, []string{"tags owner=backend"}, plan.Changes[1].Details)
 
 	st, err := e.s.Ensure(ctx, spec)
 	require.NoError(t, err)
@@ -188,8 +202,12 @@ func TestEnsureOverwriteMakesNewVersion(t *testing.T) {
 	spec.Secrets[0].Overwrite = true
 	plan, err := e.s.Plan(ctx, spec)
 	require.NoError(t, err)
-	assert.Equal(t, []secrets.Action{secrets.ActionOverwrite}, actions(plan))
-	assert.NotContains(t, plan.String(), "second-token", "a plan never shows a value")
+	assert.Equal(t, []change.Action{change.Update}, actions(plan))
+	assert.Equal(t, []string{"new version with the caller's value; the old one becomes AWSPREVIOUS"}, plan.Changes[0].Details)
+	var printed strings.Builder
+	require.NoError(t, plan.Write(&printed))
+	assert.NotContains(t, printed.String(), "second-token", "a plan never shows a value")
+	assert.NotContains(t, printed.String(), "first-token", "a plan never shows a value")
 
 	e.calls.Reset()
 	st2, err := e.s.Ensure(ctx, spec)
@@ -252,14 +270,26 @@ func TestEnsureLeavesForeignSecretsAlone(t *testing.T) {
 			{Name: foreign, Value: secrets.NewValue("x"), Overwrite: true},
 		}}
 		_, err = e.s.Ensure(ctx, spec)
-		require.ErrorIs(t, err, secrets.ErrNotManaged, foreign)
+		require.ErrorIs(t, err, resource.ErrNotOurs, foreign)
 		assert.Contains(t, err.Error(), foreign)
 		assert.Empty(t, e.calls.Mutating(), "checked before the first write: %q was not created either", "mine")
-		require.ErrorIs(t, e.s.Delete(ctx, []string{foreign}, secrets.DeleteOptions{Stack: "test", Force: true}), secrets.ErrNotManaged)
 	}
+	// Delete finds the stack's secrets by their tag: the others are not even seen.
+	_, err = e.s.Ensure(ctx, secrets.Spec{Stack: "test", Secrets: []secrets.Secret{{Name: "mine", Generate: secrets.RandomBytes(8)}}})
+	require.NoError(t, err)
+	_, err = e.s.Ensure(ctx, secrets.Spec{Stack: "test2", Secrets: []secrets.Secret{{Name: "prefix-stack", Generate: secrets.RandomBytes(8)}}})
+	require.NoError(t, err)
+	force := secrets.New(e.client, func(o *secrets.Options) { o.ForceDelete = true })
+	changes, err := force.Delete(ctx, "test")
+	require.NoError(t, err)
+	require.Len(t, changes, 1)
+	assert.Equal(t, "mine", changes[0].Name)
 	assert.Equal(t, "their-value", e.value(t, "theirs", secrets.StageCurrent))
+	for _, kept := range []string{"other-stack", "prefix-stack"} {
+		assert.Nil(t, e.describe(t, kept).DeletedDate, kept)
+	}
 	_, err = e.s.Rotate(ctx, "theirs", secrets.RandomBytes(8))
-	require.ErrorIs(t, err, secrets.ErrNotManaged)
+	require.ErrorIs(t, err, resource.ErrNotOurs)
 }
 
 func TestEnsureGeneratorFailureWritesNothing(t *testing.T) {
@@ -301,28 +331,37 @@ func TestDeleteWithRecoveryWindowThenEnsureRestores(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	spec := testSpec()
-	_, err := e.s.Ensure(ctx, spec)
+	st, err := e.s.Ensure(ctx, spec)
 	require.NoError(t, err)
 	key := e.value(t, signingName, secrets.StageCurrent)
 
 	e.calls.Reset()
-	require.NoError(t, e.s.Delete(ctx, []string{signingName, "never-existed"}, secrets.DeleteOptions{Stack: "test"}))
-	assert.Equal(t, []string{"DeleteSecret"}, operations(e.calls.Mutating()))
+	changes, err := e.s.Delete(ctx, "test")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ListSecrets", "DeleteSecret", "DeleteSecret"}, operations(e.calls.All()))
+	assert.ElementsMatch(t, []change.Change{
+		{Action: change.Delete, Kind: "secret", Name: signingName, ID: st.ARN(signingName), Details: []string{"recoverable for 7 days"}},
+		{Action: change.Delete, Kind: "secret", Name: smtpName, ID: st.ARN(smtpName), Details: []string{"recoverable for 7 days"}},
+	}, changes)
 	d := e.describe(t, signingName)
 	require.NotNil(t, d.DeletedDate, "scheduled, not gone")
 	assert.WithinDuration(t, time.Now().Add(7*24*time.Hour), *d.DeletedDate, 24*time.Hour, "default window is 7 days")
 
 	e.calls.Reset()
-	require.NoError(t, e.s.Delete(ctx, []string{signingName}, secrets.DeleteOptions{Stack: "test", RecoveryWindowDays: 30}))
+	longer := secrets.New(e.client, func(o *secrets.Options) { o.RecoveryWindowDays = 30 })
+	changes, err = longer.Delete(ctx, "test")
+	require.NoError(t, err)
+	assert.Nil(t, changes)
 	assert.Empty(t, e.calls.Mutating(), "already scheduled: nothing to do")
 
 	plan, err := e.s.Plan(ctx, spec)
 	require.NoError(t, err)
-	assert.Equal(t, []secrets.Action{secrets.ActionRestore}, actions(plan))
+	assert.Equal(t, []change.Action{change.Update, change.Update}, actions(plan))
+	assert.Contains(t, plan.Changes[0].Details[0], "restore: scheduled for deletion on ")
 	e.calls.Reset()
 	_, err = e.s.Ensure(ctx, spec)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"RestoreSecret"}, operations(e.calls.Mutating()))
+	assert.Equal(t, []string{"RestoreSecret", "RestoreSecret"}, operations(e.calls.Mutating()))
 	assert.Nil(t, e.describe(t, signingName).DeletedDate)
 	assert.Equal(t, key, e.value(t, signingName, secrets.StageCurrent), "restored with its value")
 }
@@ -335,24 +374,62 @@ func TestDeleteForced(t *testing.T) {
 	require.NoError(t, err)
 	names := []string{signingName, smtpName}
 	// A scheduled secret can still be forced out.
-	require.NoError(t, e.s.Delete(ctx, names[:1], secrets.DeleteOptions{Stack: "test", RecoveryWindowDays: 10}))
-	require.NoError(t, e.s.Delete(ctx, names, secrets.DeleteOptions{Stack: "test", Force: true}))
+	_, err = secrets.New(e.client, func(o *secrets.Options) { o.RecoveryWindowDays = 10 }).Delete(ctx, "test")
+	require.NoError(t, err)
+	force := secrets.New(e.client, func(o *secrets.Options) { o.ForceDelete = true })
+	changes, err := force.Delete(ctx, "test")
+	require.NoError(t, err)
+	require.Len(t, changes, 2)
+	assert.Equal(t, []string{"forced: no recovery"}, changes[0].Details)
 	for _, n := range names {
 		_, err := e.client.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(n)})
 		require.Error(t, err, "%s is gone", n)
 	}
 	e.calls.Reset()
-	require.NoError(t, e.s.Delete(ctx, names, secrets.DeleteOptions{Stack: "test", Force: true}), "nil when absent")
+	changes, err = force.Delete(ctx, "test")
+	require.NoError(t, err, "nil when absent")
+	assert.Nil(t, changes)
 	assert.Empty(t, e.calls.Mutating())
 
-	for name, opts := range map[string]secrets.DeleteOptions{
-		"no stack":       {Force: true},
-		"short window":   {Stack: "test", RecoveryWindowDays: 3},
-		"long window":    {Stack: "test", RecoveryWindowDays: 31},
-		"force + window": {Stack: "test", Force: true, RecoveryWindowDays: 7},
+	for name, opt := range map[string]func(*secrets.Options){
+		"short window":   func(o *secrets.Options) { o.RecoveryWindowDays = 3 },
+		"long window":    func(o *secrets.Options) { o.RecoveryWindowDays = 31 },
+		"force + window": func(o *secrets.Options) { o.ForceDelete, o.RecoveryWindowDays = true, 7 },
 	} {
-		assert.ErrorIs(t, e.s.Delete(ctx, names, opts), secrets.ErrInvalid, name)
+		_, err := secrets.New(e.client, opt).Delete(ctx, "test")
+		assert.ErrorIs(t, err, secrets.ErrInvalid, name)
 	}
+	_, err = force.Delete(ctx, "")
+	assert.ErrorIs(t, err, secrets.ErrInvalid, "no stack")
+}
+
+// Offline, Plan reads nothing and lists every secret as created; the
+// calls that need AWS say so.
+func TestOffline(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := secrets.New(nil, func(o *secrets.Options) { o.Offline = true })
+	plan, err := s.Plan(ctx, testSpec())
+	require.NoError(t, err)
+	assert.True(t, plan.Offline)
+	assert.Equal(t, []change.Action{change.Create, change.Create}, actions(plan))
+	for _, c := range plan.Changes {
+		assert.Empty(t, c.ID)
+		assert.NotContains(t, strings.Join(c.Details, " "), "hunter2", "never a value")
+	}
+	_, err = s.Ensure(ctx, testSpec())
+	assert.ErrorIs(t, err, secrets.ErrOffline)
+	_, err = s.Delete(ctx, "test")
+	assert.ErrorIs(t, err, secrets.ErrOffline)
+	_, err = s.Rotate(ctx, signingName, secrets.RandomBytes(8))
+	assert.ErrorIs(t, err, secrets.ErrOffline)
+	_, err = s.Plan(ctx, secrets.Spec{Stack: "test"})
+	require.NoError(t, err, "an empty Spec plans nothing")
+	_, err = s.Plan(ctx, secrets.Spec{})
+	assert.ErrorIs(t, err, secrets.ErrInvalid, "the Spec is checked offline too")
+	// A nil client is not a way to plan offline.
+	_, err = secrets.New(nil).Plan(ctx, testSpec())
+	assert.ErrorContains(t, err, "Options.Offline")
 }
 
 func TestRotateKeepsPreviousReadable(t *testing.T) {
