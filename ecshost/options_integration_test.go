@@ -21,6 +21,7 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
 var (
@@ -76,7 +77,9 @@ func TestEnsureWithElasticIP(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, attached.AttachedPolicies)
 
-	require.NoError(t, e.host.Delete(ctx, "manga"))
+	deleted, err := e.host.Delete(ctx, "manga")
+	require.NoError(t, err)
+	assert.NotEmpty(t, deleted)
 	assertNothingLeft(t, e)
 }
 
@@ -164,7 +167,7 @@ func TestEnsureRefusesBeforeWriting(t *testing.T) {
 		{name: "a cluster of that name that is not ours", setup: func(t *testing.T) {
 			_, err := e.ecs.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("manga")})
 			require.NoError(t, err)
-		}, is: ecshost.ErrNotOurs},
+		}, is: resource.ErrNotOurs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,7 +186,9 @@ func TestEnsureRefusesBeforeWriting(t *testing.T) {
 		})
 	}
 	// Delete leaves the foreign cluster alone.
-	require.NoError(t, e.host.Delete(ctx, "manga"))
+	deleted, err := e.host.Delete(ctx, "manga")
+	require.NoError(t, err)
+	assert.Nil(t, deleted, "nothing of ours was there")
 	cl, err := e.ecs.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{"manga"}})
 	require.NoError(t, err)
 	require.Len(t, cl.Clusters, 1)

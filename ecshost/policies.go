@@ -3,9 +3,9 @@ package ecshost
 import (
 	"regexp"
 	"slices"
-	"strings"
 
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
 // SSMManagedPolicy is attached to the instance role when
@@ -169,13 +169,9 @@ func ecrRepositories(s Spec) []string {
 		if m == nil {
 			continue
 		}
-		partition := "aws"
-		if m[4] != "" || strings.HasPrefix(m[3], "cn-") {
-			partition = "aws-cn"
-		} else if strings.HasPrefix(m[3], "us-gov-") {
-			partition = "aws-us-gov"
-		}
-		out = append(out, "arn:"+partition+":ecr:"+m[3]+":"+m[1]+":repository/"+m[5])
+		// A China endpoint (….amazonaws.com.cn) is in a cn- region, so the
+		// region names the partition.
+		out = append(out, resource.ARN("ecr", m[3], m[1], "repository/"+m[5]))
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
