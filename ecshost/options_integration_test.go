@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/resource"
@@ -36,13 +37,16 @@ var (
 func TestEnsureWithElasticIP(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e := newEnv(t)
+	var heard []change.Change
+	e := newEnv(t, func(o *ecshost.Options) { o.OnChange = func(c change.Change) { heard = append(heard, c) } })
 	e.spec.ElasticIP = true
 	e.spec.SessionManager = true
 	st, err := e.host.Ensure(ctx, e.spec)
 	require.NoError(t, err)
 	require.NotEmpty(t, st.ElasticIPAllocationID)
 	assert.NotEmpty(t, st.ElasticIP)
+	assert.Equal(t, st.Changes, heard, "OnChange hears each change as it is made")
+	assert.Equal(t, "create elastic IP manga host address: associated by the instance at boot", st.Changes[1].String())
 
 	e.calls.Reset()
 	_, err = e.host.Ensure(ctx, e.spec)
@@ -77,9 +81,11 @@ func TestEnsureWithElasticIP(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, attached.AttachedPolicies)
 
+	heard = nil
 	deleted, err := e.host.Delete(ctx, "manga")
 	require.NoError(t, err)
 	assert.NotEmpty(t, deleted)
+	assert.Equal(t, deleted, heard)
 	assertNothingLeft(t, e)
 }
 
