@@ -9,8 +9,15 @@ import (
 )
 
 // SSMManagedPolicy is attached to the instance role when
-// Spec.SessionManager is on: Session Manager instead of SSH.
+// Spec.SessionManager is on: Session Manager instead of SSH. This is its
+// ARN in the aws partition; China and GovCloud stacks get their own
+// partition's.
 const SSMManagedPolicy = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+
+// ssmManagedPolicy is SSMManagedPolicy in the stack's partition.
+func (n names) ssmManagedPolicy() string {
+	return resource.ARNIn(n.partition, "iam", "", "aws", "policy/AmazonSSMManagedInstanceCore")
+}
 
 // Inline policy names.
 const (

@@ -68,7 +68,7 @@ func (r *run) roleSteps(ctx context.Context) ([]engine.Step, error) {
 func (r *run) roleSpecs(allocation string) []roleSpec {
 	managed := []string{}
 	if r.spec.SessionManager {
-		managed = append(managed, SSMManagedPolicy)
+		managed = append(managed, r.n.ssmManagedPolicy())
 	}
 	specs := []roleSpec{
 		{name: r.n.instanceRole(), description: "ECS agent on the " + r.n.stack + " host",
