@@ -34,8 +34,8 @@
 //
 // The shape is the one of every infrastructure package of this module:
 // New(Clients, optFns ...func(*Options)), then Plan, Ensure and Delete on
-// a Spec, speaking package change's vocabulary. Each call reads the
-// account once, diffs it against the Spec into steps, and Plan lists the
+// a Spec, speaking package change's vocabulary. Plan and Ensure read
+// the account once, diffs it against the Spec into steps, and Plan lists the
 // steps while Ensure runs them. Ensure returns what it changed in
 // State.Changes; a second Ensure makes no mutating call. Deploy rolls a new
 // image out on the Spec it is given and watches it. Delete removes the
@@ -59,7 +59,7 @@
 // A Spec that cannot be applied is a *SpecError (errors.Is ErrInvalidSpec),
 // listing every problem at once. Plan, Ensure and Deploy refuse a Spec
 // whose policies fail iampolicy.Check with an *iampolicy.FindingsError
-// (errors.Is iampolicy.ErrTooBroad), before anything is read or written.
+// (errors.Is iampolicy.ErrTooBroad), before any resource is read or written.
 // A name taken by a resource without the stack's tags wraps
 // resource.ErrNotOurs. Deploy returns a *RollbackError (errors.Is
 // ErrRolledBack) when the circuit breaker rolled the release back, and a

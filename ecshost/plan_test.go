@@ -279,3 +279,23 @@ func TestArmInstanceTypesReadTheArmAMI(t *testing.T) {
 		assert.Equal(t, "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id", ecshost.AMIParameter(typ), typ)
 	}
 }
+
+func TestOfflineIsAnOption(t *testing.T) {
+	ctx := context.Background()
+	_, err := offline().Ensure(ctx, baseSpec())
+	assert.ErrorIs(t, err, ecshost.ErrOffline)
+	_, err = offline().Delete(ctx, "manga")
+	assert.ErrorIs(t, err, ecshost.ErrOffline)
+
+	// No clients is not offline: it says what is missing instead of
+	// planning an empty account.
+	_, err = ecshost.New(ecshost.Clients{}, func(o *ecshost.Options) { o.Region, o.Account = region, account }).Plan(ctx, baseSpec())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no EC2, ECS, AutoScaling, IAM, SSM, Logs client")
+	assert.Contains(t, err.Error(), "Options.Offline")
+
+	// Offline without an account or region still plans, with placeholders.
+	p, err := ecshost.New(ecshost.Clients{}, func(o *ecshost.Options) { o.Offline = true }).Plan(ctx, baseSpec())
+	require.NoError(t, err)
+	assert.Contains(t, p.Policies["manga-ecs-instance"].JSON(), "arn:aws:ecs:<region>:<account>:cluster/manga")
+}
