@@ -105,8 +105,8 @@ type STSAPI interface {
 	GetCallerIdentity(ctx context.Context, params *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
-// Clients are the AWS clients a Host uses. Plan works with none of them
-// (the zero Clients): it then reports what Ensure would create, offline.
+// Clients are the AWS clients a Host uses. Deploy needs only ECS; an
+// offline Host (Options.Offline) needs none.
 type Clients struct {
 	EC2         EC2API
 	ECS         ECSAPI
@@ -114,7 +114,7 @@ type Clients struct {
 	IAM         IAMAPI
 	SSM         SSMAPI
 	Logs        LogsAPI
-	STS         STSAPI
+	STS         STSAPI // only when Options.Account is empty
 	// Region the clients work in; NewFromConfig takes it from the config.
 	Region string
 }
@@ -133,7 +133,18 @@ func ClientsFromConfig(cfg aws.Config) Clients {
 	}
 }
 
-// online reports whether every client is present.
-func (c Clients) online() bool {
-	return c.EC2 != nil && c.ECS != nil && c.AutoScaling != nil && c.IAM != nil && c.SSM != nil && c.Logs != nil
+// allClients are the clients Ensure, Plan and Delete use.
+var allClients = []string{"EC2", "ECS", "AutoScaling", "IAM", "SSM", "Logs"}
+
+// missing names the clients of need that are nil.
+func (c Clients) missing(need ...string) []string {
+	have := map[string]bool{"EC2": c.EC2 != nil, "ECS": c.ECS != nil, "AutoScaling": c.AutoScaling != nil,
+		"IAM": c.IAM != nil, "SSM": c.SSM != nil, "Logs": c.Logs != nil}
+	var out []string
+	for _, n := range need {
+		if !have[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -7,44 +7,43 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/manga-alert-italia/mangaalert/internal/engine"
 )
 
-// cluster ensures the ECS cluster, with Container Insights as asked (off
-// by default: its metrics are billed).
-func (r *run) cluster(ctx context.Context) error {
+// clusterSteps ensures the ECS cluster, with Container Insights as asked
+// (off by default: its metrics are billed).
+func (r *run) clusterSteps(ctx context.Context) ([]engine.Step, error) {
 	name := r.n.cluster()
 	insights := "disabled"
 	if r.spec.ContainerInsights {
 		insights = "enabled"
 	}
 	detail := "container insights " + insights
-	if r.offline {
-		r.add("cluster", name, Create, detail)
-		return nil
-	}
-	c, err := r.h.findCluster(ctx, name)
-	if err != nil {
-		return err
+	var c *ecstypes.Cluster
+	if !r.offline {
+		var err error
+		if c, err = r.h.findCluster(ctx, name); err != nil {
+			return nil, err
+		}
 	}
 	settings := []ecstypes.ClusterSetting{{Name: ecstypes.ClusterSettingNameContainerInsights, Value: aws.String(insights)}}
 	if c == nil {
-		r.add("cluster", name, Create, detail)
-		if !r.apply {
+		return []engine.Step{create(kindCluster, name, []string{detail}, func(ctx context.Context) error {
+			out, err := r.h.c.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(name), Settings: settings, Tags: ecsTags(r.tags())})
+			if err != nil {
+				return fmt.Errorf("create cluster %q: %w", name, err)
+			}
+			r.st.ClusterARN = aws.ToString(out.Cluster.ClusterArn)
 			return nil
-		}
-		out, err := r.h.c.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(name), Settings: settings, Tags: ecsTags(r.tags())})
-		if err != nil {
-			return fmt.Errorf("create cluster %q: %w", name, err)
-		}
-		r.st.ClusterARN = aws.ToString(out.Cluster.ClusterArn)
-		return nil
+		})}, nil
 	}
 	r.st.ClusterARN = aws.ToString(c.ClusterArn)
 	have := ecsTagMap(c.Tags)
 	if !r.n.ours(have) {
-		return fmt.Errorf("cluster %q %w; delete it or choose another Stack", name, ErrNotOurs)
+		return nil, notOurs("cluster", name)
 	}
-	var changes []string
+	var e edits
 	current := ""
 	for _, s := range c.Settings {
 		if s.Name == ecstypes.ClusterSettingNameContainerInsights {
@@ -52,27 +51,22 @@ func (r *run) cluster(ctx context.Context) error {
 		}
 	}
 	if current != insights {
-		changes = append(changes, fmt.Sprintf("container insights %s → %s", current, insights))
-		if r.apply {
+		e.add(fmt.Sprintf("container insights %s → %s", current, insights), func(ctx context.Context) error {
 			if _, err := r.h.c.ECS.UpdateCluster(ctx, &ecs.UpdateClusterInput{Cluster: aws.String(name), Settings: settings}); err != nil {
 				return fmt.Errorf("update cluster %q: %w", name, err)
 			}
-		}
+			return nil
+		})
 	}
 	if tags := missingTags(r.tags(), have); len(tags) > 0 {
-		changes = append(changes, "tags")
-		if r.apply {
+		e.add("tags", func(ctx context.Context) error {
 			if _, err := r.h.c.ECS.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: c.ClusterArn, Tags: ecsTags(tags)}); err != nil {
 				return fmt.Errorf("tag cluster %q: %w", name, err)
 			}
-		}
+			return nil
+		})
 	}
-	if len(changes) == 0 {
-		r.add("cluster", name, Keep, detail)
-	} else {
-		r.add("cluster", name, Update, fmt.Sprint(changes))
-	}
-	return nil
+	return []engine.Step{e.step(kindCluster, name, r.st.ClusterARN, detail)}, nil
 }
 
 // findCluster returns the ACTIVE cluster of that name, or nil.

@@ -12,6 +12,7 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
 	"github.com/manga-alert-italia/mangaalert/internal/poll"
 )
@@ -21,63 +22,83 @@ import (
 // instances), the group (force-deleted: it terminates its instance without
 // waiting), the template, the task definitions, the Elastic IP, the
 // instance profile and roles, and the log group. Only resources carrying
-// the stack's tags are touched. It returns nil when nothing is there, and
-// gives up when ctx ends (or after WithDeleteTimeout when ctx has no
-// deadline), so it never hangs.
-func (h *Host) Delete(ctx context.Context, stack string) error {
-	if !h.c.online() {
-		return ErrOffline
+// the stack's tags are touched. It returns what it deleted, nil when
+// nothing was there, and gives up when ctx ends (or after Options.Timeout
+// when ctx has no deadline), so it never hangs.
+func (h *Host) Delete(ctx context.Context, stack string) ([]change.Change, error) {
+	if err := h.online(allClients...); err != nil {
+		return nil, err
 	}
 	if !stackRE.MatchString(stack) {
-		return &SpecError{Problems: []string{fmt.Sprintf("Stack %q: use 1-28 lower-case letters, digits or hyphens, starting with a letter", stack)}}
+		return nil, &SpecError{Problems: []string{fmt.Sprintf("Stack %q: use 1-28 lower-case letters, digits or hyphens, starting with a letter", stack)}}
 	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, h.timeout)
+		ctx, cancel = context.WithTimeout(ctx, h.o.Timeout)
 		defer cancel()
 	}
-	n, err := h.names(ctx, stack, false)
+	n, err := h.names(ctx, stack)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	d := &deleter{h: h, n: n}
 	steps := []struct {
 		what string
-		fn   func(context.Context, names) error
+		fn   func(context.Context) error
 	}{
-		{"scale the group to zero", h.scaleToZero},
-		{"delete the service", h.deleteService},
-		{"delete the cluster", h.deleteCluster},
-		{"delete the group", h.deleteGroup},
-		{"delete the launch template", func(ctx context.Context, n names) error { _, err := h.deleteLaunchTemplate(ctx, n); return err }},
-		{"delete the task definitions", h.deleteTaskDefinitions},
-		{"release the elastic ip", h.deleteAddresses},
-		{"delete the instance profile", h.deleteInstanceProfile},
-		{"delete the roles", h.deleteRoles},
-		{"delete the log group", func(ctx context.Context, n names) error { _, err := h.deleteLogGroup(ctx, n); return err }},
+		{"scale the group to zero", d.scaleToZero},
+		{"delete the service", d.services},
+		{"delete the cluster", d.cluster},
+		{"delete the group", d.group},
+		{"delete the launch template", d.launchTemplate},
+		{"delete the task definitions", d.taskDefinitions},
+		{"release the elastic ip", d.addresses},
+		{"delete the instance profile", d.instanceProfile},
+		{"delete the roles", d.roles},
+		{"delete the log group", d.logGroup},
 	}
 	for _, s := range steps {
-		h.log.Debug("delete", "stack", stack, "step", s.what)
-		if err := s.fn(ctx, n); err != nil {
-			return fmt.Errorf("delete stack %q: %s: %w", stack, s.what, err)
+		h.o.Logger.Debug("delete", "stack", stack, "step", s.what)
+		if err := s.fn(ctx); err != nil {
+			return d.done, fmt.Errorf("delete stack %q: %s: %w", stack, s.what, err)
 		}
 	}
-	return nil
+	return d.done, nil
 }
 
-func (h *Host) scaleToZero(ctx context.Context, n names) error {
-	g, err := h.findGroup(ctx, n.group())
+// deleter is one Delete: the stack's names and what it deleted so far.
+type deleter struct {
+	h    *Host
+	n    names
+	done []change.Change
+}
+
+// deleted records a deletion and tells Options.OnChange.
+func (d *deleter) deleted(kind, name, id string, details ...string) {
+	c := change.Change{Action: change.Delete, Kind: kind, Name: name, ID: id, Details: details}
+	d.done = append(d.done, c)
+	d.h.o.Logger.Debug("deleted", "change", c.String())
+	if d.h.o.OnChange != nil {
+		d.h.o.OnChange(c)
+	}
+}
+
+func (d *deleter) scaleToZero(ctx context.Context) error {
+	n := d.n
+	g, err := d.h.findGroup(ctx, n.group())
 	if err != nil || g == nil || !n.ours(asTagMap(g.Tags)) || g.Status != nil {
 		return err
 	}
-	_, err = h.c.AutoScaling.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
+	_, err = d.h.c.AutoScaling.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
 		AutoScalingGroupName: g.AutoScalingGroupName, MinSize: aws.Int32(0), MaxSize: aws.Int32(0), DesiredCapacity: aws.Int32(0),
 	})
 	return err
 }
 
-// deleteService deletes the stack's services (force: no need to scale to
+// services deletes the stack's services (force: no need to scale to
 // zero first) and waits until none is DRAINING.
-func (h *Host) deleteService(ctx context.Context, n names) error {
+func (d *deleter) services(ctx context.Context) error {
+	h, n := d.h, d.n
 	c, err := h.findCluster(ctx, n.cluster())
 	if err != nil || c == nil || !n.ours(ecsTagMap(c.Tags)) {
 		return err
@@ -96,6 +117,7 @@ func (h *Host) deleteService(ctx context.Context, n names) error {
 		if err != nil && !awserr.Is(err, "ServiceNotFoundException", "ServiceNotActiveException") {
 			return err
 		}
+		d.deleted(kindService, lastPart(arn), arn)
 	}
 	if len(arns) == 0 {
 		return nil
@@ -114,10 +136,11 @@ func (h *Host) deleteService(ctx context.Context, n names) error {
 	})
 }
 
-// deleteCluster stops what still runs, deregisters the container
+// cluster stops what still runs, deregisters the container
 // instances (their hosts are going), and deletes the cluster, retrying
 // while ECS still counts services, tasks or instances.
-func (h *Host) deleteCluster(ctx context.Context, n names) error {
+func (d *deleter) cluster(ctx context.Context) error {
+	h, n := d.h, d.n
 	c, err := h.findCluster(ctx, n.cluster())
 	if err != nil || c == nil || !n.ours(ecsTagMap(c.Tags)) {
 		return err
@@ -145,11 +168,14 @@ func (h *Host) deleteCluster(ctx context.Context, n names) error {
 		}
 		_, err = h.c.ECS.DeleteCluster(ctx, &ecs.DeleteClusterInput{Cluster: cluster})
 		switch {
-		case err == nil, isClusterNotFound(err):
+		case err == nil:
+			d.deleted(kindCluster, n.cluster(), aws.ToString(c.ClusterArn))
+			return true, nil
+		case isClusterNotFound(err):
 			return true, nil
 		case awserr.Is(err, "ClusterContainsServicesException", "ClusterContainsTasksException",
 			"ClusterContainsContainerInstancesException", "UpdateInProgressException", "ResourceInUseException"):
-			h.log.Debug("delete: cluster not empty yet", "cluster", n.cluster(), "err", err)
+			h.o.Logger.Debug("delete: cluster not empty yet", "cluster", n.cluster(), "err", err)
 			return false, nil
 		default:
 			return false, err
@@ -157,9 +183,10 @@ func (h *Host) deleteCluster(ctx context.Context, n names) error {
 	})
 }
 
-// deleteGroup force-deletes the group, which terminates its instances
+// group force-deletes the group, which terminates its instances
 // without waiting for them, and waits until it is gone.
-func (h *Host) deleteGroup(ctx context.Context, n names) error {
+func (d *deleter) group(ctx context.Context) error {
+	h, n := d.h, d.n
 	g, err := h.findGroup(ctx, n.group())
 	if err != nil || g == nil || !n.ours(asTagMap(g.Tags)) {
 		return err
@@ -175,6 +202,7 @@ func (h *Host) deleteGroup(ctx context.Context, n names) error {
 		if err != nil && !awserr.Is(err, "ValidationError") {
 			return err
 		}
+		d.deleted(kindGroup, n.group(), "", fmt.Sprintf("%d instance(s) terminated", len(instances)))
 	}
 	err = poll.Until(ctx, "group "+n.group()+" to be deleted", h.delays, func(ctx context.Context) (bool, error) {
 		g, err := h.findGroup(ctx, n.group())
@@ -186,13 +214,13 @@ func (h *Host) deleteGroup(ctx context.Context, n names) error {
 	// A force-deleted group leaves its instances shutting down: wait until
 	// they are gone, so that whoever deletes the network next finds no
 	// instance of ours holding an interface in it.
-	h.log.Debug("delete: wait for the group's instances to terminate", "instances", instances)
+	h.o.Logger.Debug("delete: wait for the group's instances to terminate", "instances", instances)
 	w := ec2.NewInstanceTerminatedWaiter(h.c.EC2, func(o *ec2.InstanceTerminatedWaiterOptions) {
 		o.MinDelay, o.MaxDelay = h.delays.Min, max(h.delays.Max, h.delays.Min)
 	})
 	wait := 15 * time.Minute
-	if d, ok := ctx.Deadline(); ok {
-		wait = time.Until(d)
+	if dl, ok := ctx.Deadline(); ok {
+		wait = time.Until(dl)
 	}
 	if err := w.Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: instances}, wait); err != nil {
 		return fmt.Errorf("wait for instances %v to terminate: %w", instances, err)
@@ -200,10 +228,11 @@ func (h *Host) deleteGroup(ctx context.Context, n names) error {
 	return nil
 }
 
-// deleteTaskDefinitions deregisters and deletes every revision of the
-// stack's families. Families are found by name prefix and confirmed by
-// their tags (another stack's name may start with this one's).
-func (h *Host) deleteTaskDefinitions(ctx context.Context, n names) error {
+// taskDefinitions deregisters and deletes every revision of the stack's
+// families. Families are found by name prefix and confirmed by their tags
+// (another stack's name may start with this one's).
+func (d *deleter) taskDefinitions(ctx context.Context) error {
+	h, n := d.h, d.n
 	var families []string
 	fp := ecs.NewListTaskDefinitionFamiliesPaginator(h.c.ECS, &ecs.ListTaskDefinitionFamiliesInput{
 		FamilyPrefix: aws.String(n.stack + "-"), Status: ecstypes.TaskDefinitionFamilyStatusAll})
@@ -215,70 +244,76 @@ func (h *Host) deleteTaskDefinitions(ctx context.Context, n names) error {
 		families = append(families, out.Families...)
 	}
 	for _, fam := range families {
-		var active, inactive []string
-		for _, status := range []ecstypes.TaskDefinitionStatus{ecstypes.TaskDefinitionStatusActive, ecstypes.TaskDefinitionStatusInactive} {
-			// familyPrefix of ListTaskDefinitions is the whole family name.
-			p := ecs.NewListTaskDefinitionsPaginator(h.c.ECS, &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(fam), Status: status})
-			for p.HasMorePages() {
-				out, err := p.NextPage(ctx)
-				if err != nil {
-					return err
-				}
-				if status == ecstypes.TaskDefinitionStatusActive {
-					active = append(active, out.TaskDefinitionArns...)
-				} else {
-					inactive = append(inactive, out.TaskDefinitionArns...)
-				}
-			}
-		}
-		all := append(active, inactive...)
-		if len(all) == 0 {
-			continue
-		}
-		out, err := h.c.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{
-			TaskDefinition: aws.String(all[0]), Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags},
-		})
-		if err != nil {
+		if err := d.family(ctx, fam); err != nil {
 			return err
-		}
-		if !n.ours(ecsTagMap(out.Tags)) {
-			h.log.Debug("delete: task definition family is not ours, left alone", "family", fam)
-			continue
-		}
-		for _, arn := range active {
-			if _, err := h.c.ECS.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(arn)}); err != nil {
-				return err
-			}
-		}
-		for len(all) > 0 {
-			batch := all[:min(10, len(all))]
-			all = all[len(batch):]
-			out, err := h.c.ECS.DeleteTaskDefinitions(ctx, &ecs.DeleteTaskDefinitionsInput{TaskDefinitions: batch})
-			if err != nil {
-				return err
-			}
-			for _, f := range out.Failures {
-				return fmt.Errorf("delete task definition %s: %s", aws.ToString(f.Arn), aws.ToString(f.Reason))
-			}
 		}
 	}
 	return nil
 }
 
-func (h *Host) deleteAddresses(ctx context.Context, n names) error {
-	addrs, err := h.ourAddresses(ctx, n)
+// family deletes every revision of one family, when it is ours.
+func (d *deleter) family(ctx context.Context, fam string) error {
+	h := d.h
+	active, err := h.revisions(ctx, fam, ecstypes.TaskDefinitionStatusActive)
 	if err != nil {
 		return err
 	}
-	for _, a := range addrs {
-		if err := h.releaseAddress(ctx, a); err != nil {
+	inactive, err := h.revisions(ctx, fam, ecstypes.TaskDefinitionStatusInactive)
+	if err != nil {
+		return err
+	}
+	all := append(active, inactive...)
+	if len(all) == 0 {
+		return nil
+	}
+	out, err := h.c.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{
+		TaskDefinition: aws.String(all[0]), Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags},
+	})
+	if err != nil {
+		return err
+	}
+	if !d.n.ours(ecsTagMap(out.Tags)) {
+		h.o.Logger.Debug("delete: task definition family is not ours, left alone", "family", fam)
+		return nil
+	}
+	for _, arn := range active {
+		if _, err := h.c.ECS.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(arn)}); err != nil {
 			return err
 		}
 	}
+	revisions := len(all)
+	for len(all) > 0 {
+		batch := all[:min(10, len(all))]
+		all = all[len(batch):]
+		out, err := h.c.ECS.DeleteTaskDefinitions(ctx, &ecs.DeleteTaskDefinitionsInput{TaskDefinitions: batch})
+		if err != nil {
+			return err
+		}
+		for _, f := range out.Failures {
+			return fmt.Errorf("delete task definition %s: %s", aws.ToString(f.Arn), aws.ToString(f.Reason))
+		}
+	}
+	d.deleted(kindTaskDefinition, fam, "", fmt.Sprintf("%d revision(s)", revisions))
 	return nil
 }
 
-func (h *Host) deleteInstanceProfile(ctx context.Context, n names) error {
+// revisions lists a family's revisions of one status.
+func (h *Host) revisions(ctx context.Context, fam string, status ecstypes.TaskDefinitionStatus) ([]string, error) {
+	var arns []string
+	// familyPrefix of ListTaskDefinitions is the whole family name.
+	p := ecs.NewListTaskDefinitionsPaginator(h.c.ECS, &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(fam), Status: status})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		arns = append(arns, out.TaskDefinitionArns...)
+	}
+	return arns, nil
+}
+
+func (d *deleter) instanceProfile(ctx context.Context) error {
+	h, n := d.h, d.n
 	got, err := h.c.IAM.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String(n.instanceProfile())})
 	if awserr.Is(err, "NoSuchEntity") {
 		return nil
@@ -288,7 +323,7 @@ func (h *Host) deleteInstanceProfile(ctx context.Context, n names) error {
 	}
 	p := got.InstanceProfile
 	if aws.ToString(p.Path) != n.rolePath() {
-		h.log.Debug("delete: instance profile is not ours, left alone", "name", n.instanceProfile())
+		h.o.Logger.Debug("delete: instance profile is not ours, left alone", "name", n.instanceProfile())
 		return nil
 	}
 	for _, r := range p.Roles {
@@ -301,10 +336,12 @@ func (h *Host) deleteInstanceProfile(ctx context.Context, n names) error {
 	if err != nil && !awserr.Is(err, "NoSuchEntity") {
 		return err
 	}
+	d.deleted(kindInstanceProfile, n.instanceProfile(), aws.ToString(p.Arn))
 	return nil
 }
 
-func (h *Host) deleteRoles(ctx context.Context, n names) error {
+func (d *deleter) roles(ctx context.Context) error {
+	h, n := d.h, d.n
 	roles, err := h.stackRoles(ctx, n)
 	if err != nil {
 		return err
@@ -316,12 +353,13 @@ func (h *Host) deleteRoles(ctx context.Context, n names) error {
 			return err
 		}
 		if !ours {
-			h.log.Debug("delete: role is not ours, left alone", "name", name)
+			h.o.Logger.Debug("delete: role is not ours, left alone", "name", name)
 			continue
 		}
 		if err := h.deleteRole(ctx, name); err != nil {
 			return err
 		}
+		d.deleted(kindRole, name, aws.ToString(r.Arn))
 	}
 	return nil
 }

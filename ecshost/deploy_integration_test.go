@@ -27,7 +27,7 @@ func TestDeployOnEmulator(t *testing.T) {
 	image := e.account + ".dkr.ecr." + e.region + ".amazonaws.com/mangaalert:2.0.0"
 	var rec recorder
 	e.calls.Reset()
-	res, err := e.host.Deploy(ctx, image, ecshost.OnEvent(rec.add))
+	res, err := e.host.Deploy(ctx, e.spec, image, onEvent(&rec))
 	require.NoError(t, err, rec.text())
 	assert.True(t, res.Changed)
 	assert.Equal(t, []string{"ECS.RegisterTaskDefinition", "ECS.UpdateService", "ECS.RegisterTaskDefinition", "ECS.RegisterTaskDefinition"},

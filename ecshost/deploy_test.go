@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/manga-alert-italia/mangaalert/ecshost"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
 var _ ecshost.ECSAPI = (*ecs.Client)(nil)
@@ -59,7 +60,7 @@ func newFakeECS(script ...step) *fakeECS {
 			TaskDefinition: aws.String(oldTD),
 			DesiredCount:   1,
 			RunningCount:   1,
-			Tags:           []ecstypes.Tag{{Key: aws.String(ecshost.TagStack), Value: aws.String("manga")}, {Key: aws.String(ecshost.TagComponent), Value: aws.String("ecshost")}},
+			Tags:           []ecstypes.Tag{{Key: aws.String(resource.TagStack), Value: aws.String("manga")}, {Key: aws.String(resource.TagComponent), Value: aws.String("ecshost")}},
 			Deployments: []ecstypes.Deployment{{Id: aws.String("ecs-svc/old"), Status: aws.String("PRIMARY"), TaskDefinition: aws.String(oldTD),
 				DesiredCount: 1, RunningCount: 1, RolloutState: ecstypes.DeploymentRolloutStateCompleted, CreatedAt: aws.Time(now.Add(-time.Hour))}},
 		},
@@ -165,9 +166,17 @@ func drop(svc *ecstypes.Service, id string) {
 
 const newTD = "arn:aws:ecs:eu-south-1:123456789012:task-definition/manga-serve:2"
 
-func deployHost(f *fakeECS) *ecshost.Host {
-	return ecshost.New(ecshost.Clients{ECS: f, Region: region}, ecshost.WithAccount(account),
-		ecshost.WithPollInterval(time.Millisecond, time.Millisecond))
+// deployHost is a Host with only the ECS client, which is all Deploy uses.
+func deployHost(f ecshost.ECSAPI, optFns ...func(*ecshost.Options)) *ecshost.Host {
+	optFns = append([]func(*ecshost.Options){func(o *ecshost.Options) {
+		o.Account, o.MinDelay, o.MaxDelay = account, time.Millisecond, time.Millisecond
+	}}, optFns...)
+	return ecshost.New(ecshost.Clients{ECS: f, Region: region}, optFns...)
+}
+
+// onEvent sends the rollout's events to rec.
+func onEvent(rec *recorder) func(*ecshost.DeployOptions) {
+	return func(o *ecshost.DeployOptions) { o.OnEvent = rec.add }
 }
 
 type recorder struct {
@@ -222,7 +231,7 @@ func TestDeploySucceeds(t *testing.T) {
 		},
 	)
 	var rec recorder
-	res, err := deployHost(f).Deploy(context.Background(), image2, ecshost.WithSpec(baseSpec()), ecshost.OnEvent(rec.add))
+	res, err := deployHost(f).Deploy(context.Background(), baseSpec(), image2, onEvent(&rec))
 	require.NoError(t, err, rec.text())
 	assert.True(t, res.Changed)
 	assert.Equal(t, "ecs-svc/new", res.Deployment)
@@ -248,7 +257,7 @@ func TestDeploySucceeds(t *testing.T) {
 
 	t.Run("the same image again changes nothing", func(t *testing.T) {
 		var again recorder
-		res, err := deployHost(f).Deploy(context.Background(), image2, ecshost.WithSpec(baseSpec()), ecshost.OnEvent(again.add))
+		res, err := deployHost(f).Deploy(context.Background(), baseSpec(), image2, onEvent(&again))
 		require.NoError(t, err)
 		assert.False(t, res.Changed)
 		assert.Len(t, f.updates, 1, "no second UpdateService")
@@ -288,7 +297,7 @@ func TestDeployRolledBack(t *testing.T) {
 			StoppedReason: aws.String("Scaling activity initiated by (deployment ecs-svc/new)")},
 	}
 	var rec recorder
-	_, err := deployHost(f).Deploy(context.Background(), image2, ecshost.WithSpec(baseSpec()), ecshost.OnEvent(rec.add))
+	_, err := deployHost(f).Deploy(context.Background(), baseSpec(), image2, onEvent(&rec))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ecshost.ErrRolledBack)
 	var rb *ecshost.RollbackError
@@ -310,12 +319,16 @@ func TestDeployRolledBack(t *testing.T) {
 	assert.Contains(t, rec.text(), "failed container health checks")
 }
 
+// TestDeployTimesOut gives the rollout a timeout that has passed by the
+// time the watch first waits: the watch reads the service once before it
+// waits (the script moves the new task to pending there), then finds the
+// deadline gone. How fast the machine runs changes nothing.
 func TestDeployTimesOut(t *testing.T) {
 	f := newFakeECS(func(svc *ecstypes.Service, nd, od *ecstypes.Deployment) {
 		od.RunningCount, od.DesiredCount = 0, 0
 		nd.PendingCount = 1 // and never more: the task never starts
 	})
-	_, err := deployHost(f).Deploy(context.Background(), image2, ecshost.WithSpec(baseSpec()), ecshost.DeployTimeout(50*time.Millisecond))
+	_, err := deployHost(f).Deploy(context.Background(), baseSpec(), image2, func(o *ecshost.DeployOptions) { o.Timeout = time.Nanosecond })
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	var te *ecshost.TimeoutError
@@ -323,17 +336,22 @@ func TestDeployTimesOut(t *testing.T) {
 	assert.Equal(t, "ecs-svc/new", te.Deployment)
 	assert.Equal(t, newTD, te.TaskDefinition)
 	assert.Contains(t, te.Last, "0 running, 1 pending")
+	assert.Equal(t, 1, f.describe, "one read of the rollout, then the deadline")
 }
 
-func TestDeployNeedsASpec(t *testing.T) {
+func TestDeployRefusesBeforeWriting(t *testing.T) {
 	f := newFakeECS()
-	_, err := deployHost(f).Deploy(context.Background(), image2)
-	assert.ErrorIs(t, err, ecshost.ErrNoSpec)
-	_, err = deployHost(f).Deploy(context.Background(), " ", ecshost.WithSpec(baseSpec()))
+	_, err := deployHost(f).Deploy(context.Background(), baseSpec(), " ")
 	assert.ErrorIs(t, err, ecshost.ErrInvalidSpec)
-	_, err = deployHost(f).Deploy(context.Background(), "999999999999.dkr.ecr.eu-south-1.amazonaws.com/other:1", ecshost.WithSpec(baseSpec()))
+	_, err = deployHost(f).Deploy(context.Background(), baseSpec(), "999999999999.dkr.ecr.eu-south-1.amazonaws.com/other:1")
 	assert.ErrorIs(t, err, ecshost.ErrInvalidSpec)
 	assert.Contains(t, err.Error(), "another ECR repository")
+	bad := baseSpec()
+	bad.SubnetIDs = nil
+	_, err = deployHost(f).Deploy(context.Background(), bad, image2)
+	assert.ErrorIs(t, err, ecshost.ErrInvalidSpec)
+	_, err = deployHost(f, func(o *ecshost.Options) { o.Offline = true }).Deploy(context.Background(), baseSpec(), image2)
+	assert.ErrorIs(t, err, ecshost.ErrOffline)
 	assert.Empty(t, f.updates)
 	assert.Empty(t, f.defs)
 }
@@ -358,16 +376,18 @@ func TestDeployWaitsForANewRole(t *testing.T) {
 		nd.RunningCount, nd.RolloutState = 1, ecstypes.DeploymentRolloutStateCompleted
 		drop(svc, "ecs-svc/old")
 	}), n: 2}
-	h := ecshost.New(ecshost.Clients{ECS: f, Region: region}, ecshost.WithAccount(account), ecshost.WithPollInterval(time.Millisecond, time.Millisecond))
-	_, err := h.Deploy(context.Background(), image2, ecshost.WithSpec(baseSpec()))
+	_, err := deployHost(f).Deploy(context.Background(), baseSpec(), image2)
 	require.NoError(t, err)
 	assert.Equal(t, 0, f.n)
 
-	f.n = 1_000_000 // never visible: the AWS error comes back, not a timeout
+	// Never visible: the AWS error comes back, not a timeout. The
+	// propagation wait has passed by the first pause, so the register is
+	// tried once, whatever the machine's speed.
+	f.n = 1_000_000
 	f.defs = map[string][]registered{}
-	_, err = ecshost.New(ecshost.Clients{ECS: f, Region: region}, ecshost.WithAccount(account), ecshost.WithPollInterval(time.Millisecond, time.Millisecond),
-		ecshost.WithIAMPropagation(20*time.Millisecond)).
-		Deploy(context.Background(), "123456789012.dkr.ecr.eu-south-1.amazonaws.com/mangaalert:3.0.0", ecshost.WithSpec(baseSpec()))
+	_, err = deployHost(f, func(o *ecshost.Options) { o.IAMPropagation = time.Nanosecond }).
+		Deploy(context.Background(), baseSpec(), "123456789012.dkr.ecr.eu-south-1.amazonaws.com/mangaalert:3.0.0")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "Role is not valid")
+	assert.Less(t, f.n, 1_000_000, "tried")
 }

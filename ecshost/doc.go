@@ -3,8 +3,8 @@
 // service and a few scheduled jobs built from one image.
 //
 // It manages, for one stack (everything named after Spec.Stack and tagged
-// mangaalert:stack and mangaalert:component=ecshost; what carries no such
-// tags is never touched):
+// with package resource's TagStack and TagComponent=ecshost; what carries
+// no such tags is never touched):
 //
 //   - the cluster (Container Insights off unless asked);
 //   - three kinds of IAM role, least privilege, every resource named:
@@ -32,19 +32,52 @@
 //     0%/100% with a static host port (stop, then start), 100%/200% with
 //     dynamic ones.
 //
-// Ensure applies a Spec; a second Ensure makes no mutating call. Deploy
-// rolls a new image out and watches it. Delete removes the stack.
+// The shape is the one of every infrastructure package of this module:
+// New(Clients, optFns ...func(*Options)), then Plan, Ensure and Delete on
+// a Spec, speaking package change's vocabulary. Plan and Ensure read
+// the account once, diffs it against the Spec into steps, and Plan lists the
+// steps while Ensure runs them. Ensure returns what it changed in
+// State.Changes; a second Ensure makes no mutating call. Deploy rolls a new
+// image out on the Spec it is given and watches it. Delete removes the
+// stack and returns what it deleted.
 //
 // # Planning offline
 //
-// Plan says what Ensure would do, the chosen deployment percentages and
-// why, the least-privilege findings and a monthly cost estimate. A Host
-// without clients plans offline, with no AWS account or credentials:
+// Plan returns a change.Plan: every resource (what stays too), every IAM
+// policy Ensure would write, a monthly cost estimate, and notes (the
+// deployment percentages chosen and why, the free tier). With
+// Options.Offline it reads nothing, needing no AWS account or credentials:
 //
-//	p, err := ecshost.New(ecshost.Clients{}, ecshost.WithRegion("eu-south-1")).Plan(ctx, spec)
+//	host := ecshost.New(ecshost.Clients{}, func(o *ecshost.Options) { o.Offline, o.Region = true, "eu-south-1" })
+//	p, err := host.Plan(ctx, spec)
 //
-// Every resource then shows as created; WithAccount puts the real account
-// into the policies' ARNs.
+// Every resource then shows as created; Options.Account puts the real
+// account into the policies' ARNs.
+//
+// # Errors
+//
+// A Spec that cannot be applied is a *SpecError (errors.Is ErrInvalidSpec),
+// listing every problem at once. Plan, Ensure and Deploy refuse a Spec
+// whose policies fail iampolicy.Check with an *iampolicy.FindingsError
+// (errors.Is iampolicy.ErrTooBroad), before any resource is read or written.
+// A name taken by a resource without the stack's tags wraps
+// resource.ErrNotOurs. Deploy returns a *RollbackError (errors.Is
+// ErrRolledBack) when the circuit breaker rolled the release back, and a
+// *TimeoutError (errors.Is context.DeadlineExceeded) when it did not
+// settle in time. An offline Host's Ensure, Delete and Deploy return
+// ErrOffline.
+//
+// # Permissions
+//
+// Ensure and Delete call, on the stack's own resources: ECS (clusters,
+// services, task definitions, tasks and container instances of the
+// cluster), EC2 (launch templates, Elastic IPs, DescribeInstances),
+// Auto Scaling (the group and its instance refreshes), IAM (roles under
+// the path /mangaalert/<stack>/, their policies, the instance profile,
+// iam:PassRole on the execution, task and instance roles), CloudWatch Logs
+// (the log group), SSM GetParameter on the public AMI parameter, and STS
+// GetCallerIdentity when Options.Account is empty. Plan needs only the
+// reads; Deploy only ECS.
 //
 // # Memory on a t3.micro
 //

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -20,9 +19,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/integration"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
 func TestMain(m *testing.M) { integration.Main(m) }
@@ -48,7 +49,7 @@ type env struct {
 	refreshes *refreshes
 }
 
-func newEnv(t testing.TB, opts ...ecshost.Option) *env {
+func newEnv(t testing.TB, optFns ...func(*ecshost.Options)) *env {
 	t.Helper()
 	ctx := context.Background()
 	cfg := integration.Config(t, services...)
@@ -64,11 +65,11 @@ func newEnv(t testing.TB, opts ...ecshost.Option) *env {
 	e.account, err = integration.AccountOf(cfg)
 	require.NoError(t, err)
 	e.spec = testSpec(e.region, e.account, aws.ToString(subnet.Subnet.SubnetId), aws.ToString(sg.GroupId))
-	opts = append([]ecshost.Option{ecshost.WithPollInterval(time.Millisecond, 10*time.Millisecond)}, opts...)
+	optFns = append([]func(*ecshost.Options){func(o *ecshost.Options) { o.MinDelay, o.MaxDelay = time.Millisecond, 10*time.Millisecond }}, optFns...)
 	e.refreshes = &refreshes{AutoScalingAPI: e.asg}
 	clients := ecshost.ClientsFromConfig(cfg)
 	clients.AutoScaling = e.refreshes
-	e.host = ecshost.New(clients, opts...)
+	e.host = ecshost.New(clients, optFns...)
 	calls.Reset()
 	return e
 }
@@ -109,13 +110,16 @@ func TestEnsureOnEmulator(t *testing.T) {
 	plan, err := e.host.Plan(ctx, e.spec)
 	require.NoError(t, err)
 	assert.False(t, plan.Offline)
-	assert.Equal(t, 12, plan.Changes())
+	assert.Equal(t, 12, changed(plan.Changes))
 	assert.Empty(t, operations(e.calls.Mutating()), "Plan writes nothing")
 
 	e.calls.Reset()
 	st, err := e.host.Ensure(ctx, e.spec)
 	require.NoError(t, err)
-	assert.True(t, st.Changed())
+	assert.Len(t, st.Changes, 12, "Ensure made what Plan said")
+	for i, c := range st.Changes {
+		assert.Equal(t, plan.Changes[i].Kind+" "+plan.Changes[i].Name, c.Kind+" "+c.Name)
+	}
 	t.Logf("first Ensure: %d calls, %d mutating", e.calls.Count(), len(e.calls.Mutating()))
 	assert.Equal(t, "manga", st.ClusterName)
 	assert.Equal(t, "arn:aws:ecs:"+e.region+":"+e.account+":cluster/manga", st.ClusterARN)
@@ -140,7 +144,7 @@ func TestEnsureOnEmulator(t *testing.T) {
 		assert.Empty(t, operations(e.calls.Mutating()))
 		assert.LessOrEqual(t, e.calls.Count(), 60, "calls of a no-op Ensure: %v", operations(e.calls.All()))
 		t.Logf("no-op Ensure: %d calls", e.calls.Count())
-		assert.False(t, st2.Changed(), "%v", st2.Actions)
+		assert.Empty(t, st2.Changes)
 		assert.Equal(t, st.TaskDefinitions, st2.TaskDefinitions)
 		assert.Equal(t, st.InstanceIDs, []string(nil), "the first Ensure created the group, so saw no instance")
 		assert.Len(t, st2.InstanceIDs, 1)
@@ -157,7 +161,7 @@ func TestEnsureOnEmulator(t *testing.T) {
 			tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
 		}
 		assert.Equal(t, st.LaunchTemplateID, tags["aws:ec2launchtemplate:id"])
-		assert.Equal(t, "manga", tags[ecshost.TagStack], "tags propagated to the instance")
+		assert.Equal(t, "manga", tags[resource.TagStack], "tags propagated to the instance")
 
 		// moto launches group instances without copying the template's
 		// metadata options onto them (they report its defaults), so the
@@ -248,13 +252,20 @@ func TestEnsureOnEmulator(t *testing.T) {
 
 		plan, err := e.host.Plan(ctx, e.spec)
 		require.NoError(t, err)
-		assert.Equal(t, 4, plan.Changes(), "%v", plan.Actions)
+		assert.Equal(t, 4, changed(plan.Changes), "%v", plan.Changes)
+		assert.Equal(t, 8, plan.Count(change.Keep), "the plan shows the whole host")
 
 		e.calls.Reset()
-		_, err = e.host.Ensure(ctx, e.spec)
+		st, err := e.host.Ensure(ctx, e.spec)
 		require.NoError(t, err)
 		assert.ElementsMatch(t, []string{"CloudWatch Logs.PutRetentionPolicy", "IAM.UpdateAssumeRolePolicy", "ECS.UpdateService", "Auto Scaling.UpdateAutoScalingGroup"},
 			operations(e.calls.Mutating()))
+		var kinds []string
+		for _, c := range st.Changes {
+			assert.Equal(t, change.Update, c.Action)
+			kinds = append(kinds, c.Kind)
+		}
+		assert.Equal(t, []string{"log group", "IAM role", "auto scaling group", "ECS service"}, kinds)
 		e.calls.Reset()
 		_, err = e.host.Ensure(ctx, e.spec)
 		require.NoError(t, err)
@@ -274,31 +285,41 @@ func TestEnsureOnEmulator(t *testing.T) {
 	})
 
 	t.Run("delete leaves nothing of ours", func(t *testing.T) {
-		require.NoError(t, e.host.Delete(ctx, "manga"))
+		deleted, err := e.host.Delete(ctx, "manga")
+		require.NoError(t, err)
 		assertNothingLeft(t, e)
+		var kinds []string
+		for _, c := range deleted {
+			assert.Equal(t, change.Delete, c.Action)
+			kinds = append(kinds, c.Kind+" "+c.Name)
+		}
+		assert.ElementsMatch(t, []string{"ECS service manga-serve", "ECS cluster manga", "auto scaling group manga-ecs-host", "launch template manga-ecs-host",
+			"task definition manga-notify", "task definition manga-scrape", "task definition manga-serve", "instance profile manga-ecs-instance",
+			"IAM role manga-ecs-execution", "IAM role manga-ecs-instance", "IAM role manga-task-serve", "log group /ecs/manga"}, kinds)
 		e.calls.Reset()
-		require.NoError(t, e.host.Delete(ctx, "manga"), "deleting again is fine")
+		deleted, err = e.host.Delete(ctx, "manga")
+		require.NoError(t, err, "deleting again is fine")
+		assert.Nil(t, deleted)
 		assert.Empty(t, operations(e.calls.Mutating()))
 	})
 }
 
-// groupInstance waits for the group's one InService instance.
+// groupInstance returns the group's one InService instance. moto launches
+// a group's instances, and replaces a terminated one, within the call that
+// causes it, so one read sees it: no waiting on the clock.
 func groupInstance(t *testing.T, e *env) ec2types.Instance {
 	t.Helper()
 	ctx := context.Background()
+	g, err := e.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{"manga-ecs-host"}})
+	require.NoError(t, err)
+	require.Len(t, g.AutoScalingGroups, 1)
 	var id string
-	require.Eventually(t, func() bool {
-		g, err := e.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{"manga-ecs-host"}})
-		require.NoError(t, err)
-		require.Len(t, g.AutoScalingGroups, 1)
-		for _, i := range g.AutoScalingGroups[0].Instances {
-			if i.LifecycleState == "InService" {
-				id = aws.ToString(i.InstanceId)
-				return true
-			}
+	for _, i := range g.AutoScalingGroups[0].Instances {
+		if i.LifecycleState == "InService" {
+			id = aws.ToString(i.InstanceId)
 		}
-		return false
-	}, 10*time.Second, 10*time.Millisecond)
+	}
+	require.NotEmpty(t, id, "no InService instance in %v", g.AutoScalingGroups[0].Instances)
 	out, err := e.ec2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{id}})
 	require.NoError(t, err)
 	return out.Reservations[0].Instances[0]
@@ -348,7 +369,6 @@ func assertNothingLeft(t *testing.T, e *env) {
 			assert.Contains(t, []ec2types.InstanceStateName{"terminated", "shutting-down"}, i.State.Name, "instance %s", aws.ToString(i.InstanceId))
 		}
 	}
-	_ = strings.TrimSpace
 }
 
 func decode(t *testing.T, b64 string) string {

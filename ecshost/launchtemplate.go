@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
+	"github.com/manga-alert-italia/mangaalert/internal/engine"
 )
 
 // Version descriptions record what a template version was made from:
@@ -34,97 +35,132 @@ func parseVersionDescription(d string) (hash, amiFrom string) {
 	return hash, amiFrom
 }
 
-// launchTemplate ensures the template the group launches from. Each change
-// is a new version, made the default; the group then points at it.
-func (r *run) launchTemplate(ctx context.Context) error {
+// launchTemplateSteps ensures the template the group launches from. Each
+// change is a new version, made the default; the group then points at it.
+func (r *run) launchTemplateSteps(ctx context.Context) ([]engine.Step, error) {
 	name := r.n.launchTemplate()
-	if r.offline {
-		ami := r.spec.AMI
-		if ami == "" {
-			ami = "read from " + AMIParameter(r.spec.InstanceType) + " at apply, then pinned"
-		}
-		r.add("launch template", name, Create, fmt.Sprintf("%s, AMI %s, IMDSv2 hop limit 1, encrypted gp3 %d GiB", r.spec.InstanceType, ami, r.spec.RootVolumeGiB))
-		return nil
-	}
-	ec2c := r.h.c.EC2
-	var tmpl *ec2types.LaunchTemplate
-	out, err := ec2c.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{LaunchTemplateNames: []string{name}})
-	switch {
-	case awserr.Is(err, "InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound"):
-	case err != nil:
-		return fmt.Errorf("describe launch template %q: %w", name, err)
-	case len(out.LaunchTemplates) > 0:
-		tmpl = &out.LaunchTemplates[0]
-	}
-	var current *ec2types.LaunchTemplateVersion
-	if tmpl != nil {
-		if !r.n.ours(ec2TagMap(tmpl.Tags)) {
-			return fmt.Errorf("launch template %q %w; delete it or choose another Stack", name, ErrNotOurs)
-		}
-		r.st.LaunchTemplateID = aws.ToString(tmpl.LaunchTemplateId)
-		v, err := ec2c.DescribeLaunchTemplateVersions(ctx, &ec2.DescribeLaunchTemplateVersionsInput{
-			LaunchTemplateId: tmpl.LaunchTemplateId, Versions: []string{"$Default"},
-		})
-		if err != nil {
-			return fmt.Errorf("describe default version of launch template %q: %w", name, err)
-		}
-		if len(v.LaunchTemplateVersions) > 0 {
-			current = &v.LaunchTemplateVersions[0]
-		}
+	tmpl, current, err := r.observeTemplate(ctx)
+	if err != nil {
+		return nil, err
 	}
 	ami, amiFrom, err := r.ami(ctx, current)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r.st.AMI = ami
+	shown := ami
+	if r.offline && shown == "" {
+		shown = "read from " + AMIParameter(r.spec.InstanceType) + " at apply, then pinned"
+	}
+	detail := fmt.Sprintf("%s, AMI %s, IMDSv2 hop limit 1, encrypted gp3 %d GiB", r.spec.InstanceType, shown, r.spec.RootVolumeGiB)
+	if tmpl == nil {
+		r.newTemplate = true
+		r.st.LaunchTemplateVersion = 1
+		return []engine.Step{create(kindLaunchTemplate, name, []string{detail}, func(ctx context.Context) error {
+			return r.createTemplate(ctx, ami, amiFrom)
+		})}, nil
+	}
+	r.st.LaunchTemplateID = aws.ToString(tmpl.LaunchTemplateId)
+	data, err := r.templateData(ami)
+	if err != nil {
+		return nil, err
+	}
+	if current != nil {
+		if h, _ := parseVersionDescription(aws.ToString(current.VersionDescription)); h == hashOf(data) {
+			r.st.LaunchTemplateVersion = aws.ToInt64(current.VersionNumber)
+			return []engine.Step{{Change: keepChange(kindLaunchTemplate, name, r.st.LaunchTemplateID,
+				detail+", version "+strconv.FormatInt(r.st.LaunchTemplateVersion, 10))}}, nil
+		}
+	}
+	// The next version's number, for the group's diff; the Apply sets
+	// the number AWS gives.
+	r.newTemplate = true
+	r.st.LaunchTemplateVersion = aws.ToInt64(tmpl.LatestVersionNumber) + 1
+	var e edits
+	e.add("new version: "+detail, func(ctx context.Context) error { return r.newTemplateVersion(ctx, ami, amiFrom) })
+	return []engine.Step{e.step(kindLaunchTemplate, name, r.st.LaunchTemplateID)}, nil
+}
+
+// observeTemplate reads the template and its default version (nil, nil
+// when there is none).
+func (r *run) observeTemplate(ctx context.Context) (*ec2types.LaunchTemplate, *ec2types.LaunchTemplateVersion, error) {
+	if r.offline {
+		return nil, nil, nil
+	}
+	tmpl, err := r.h.findTemplate(ctx, r.n)
+	if err != nil || tmpl == nil {
+		return nil, nil, err
+	}
+	name := r.n.launchTemplate()
+	if !r.n.ours(ec2TagMap(tmpl.Tags)) {
+		return nil, nil, notOurs(kindLaunchTemplate, name)
+	}
+	v, err := r.h.c.EC2.DescribeLaunchTemplateVersions(ctx, &ec2.DescribeLaunchTemplateVersionsInput{
+		LaunchTemplateId: tmpl.LaunchTemplateId, Versions: []string{"$Default"},
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("describe default version of launch template %q: %w", name, err)
+	}
+	if len(v.LaunchTemplateVersions) == 0 {
+		return tmpl, nil, nil
+	}
+	return tmpl, &v.LaunchTemplateVersions[0], nil
+}
+
+func (h *Host) findTemplate(ctx context.Context, n names) (*ec2types.LaunchTemplate, error) {
+	out, err := h.c.EC2.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{LaunchTemplateNames: []string{n.launchTemplate()}})
+	switch {
+	case awserr.Is(err, "InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound"):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("describe launch template %q: %w", n.launchTemplate(), err)
+	case len(out.LaunchTemplates) == 0:
+		return nil, nil
+	}
+	return &out.LaunchTemplates[0], nil
+}
+
+// createTemplate makes the template from what earlier steps made (the
+// instance profile, the address).
+func (r *run) createTemplate(ctx context.Context, ami, amiFrom string) error {
+	name := r.n.launchTemplate()
 	data, err := r.templateData(ami)
 	if err != nil {
 		return err
 	}
-	hash := hashOf(data)
-	desc := versionDescription(hash, amiFrom)
-	detail := fmt.Sprintf("%s, AMI %s, IMDSv2 hop limit 1, encrypted gp3 %d GiB", r.spec.InstanceType, ami, r.spec.RootVolumeGiB)
-	if tmpl == nil {
-		r.add("launch template", name, Create, detail)
-		if !r.apply {
-			return nil
-		}
-		out, err := ec2c.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{
-			LaunchTemplateName: aws.String(name),
-			VersionDescription: aws.String(desc),
-			LaunchTemplateData: data,
-			TagSpecifications:  []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeLaunchTemplate, Tags: ec2Tags(r.tags())}},
-		})
-		if err != nil {
-			return fmt.Errorf("create launch template %q: %w", name, err)
-		}
-		r.st.LaunchTemplateID = aws.ToString(out.LaunchTemplate.LaunchTemplateId)
-		r.st.LaunchTemplateVersion = aws.ToInt64(out.LaunchTemplate.LatestVersionNumber)
-		return nil
+	out, err := r.h.c.EC2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{
+		LaunchTemplateName: aws.String(name),
+		VersionDescription: aws.String(versionDescription(hashOf(data), amiFrom)),
+		LaunchTemplateData: data,
+		TagSpecifications:  []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeLaunchTemplate, Tags: ec2Tags(r.tags())}},
+	})
+	if err != nil {
+		return fmt.Errorf("create launch template %q: %w", name, err)
 	}
-	if current != nil {
-		if h, _ := parseVersionDescription(aws.ToString(current.VersionDescription)); h == hash {
-			r.st.LaunchTemplateVersion = aws.ToInt64(current.VersionNumber)
-			r.add("launch template", name, Keep, detail+", version "+strconv.FormatInt(r.st.LaunchTemplateVersion, 10))
-			return nil
-		}
+	r.st.LaunchTemplateID = aws.ToString(out.LaunchTemplate.LaunchTemplateId)
+	r.st.LaunchTemplateVersion = aws.ToInt64(out.LaunchTemplate.LatestVersionNumber)
+	return nil
+}
+
+// newTemplateVersion makes a new version the default. Every field is
+// passed: versions are not based on a source version (and moto ignores
+// SourceVersion anyway).
+func (r *run) newTemplateVersion(ctx context.Context, ami, amiFrom string) error {
+	name := r.n.launchTemplate()
+	data, err := r.templateData(ami)
+	if err != nil {
+		return err
 	}
-	r.add("launch template", name, Update, "new version: "+detail)
-	if !r.apply {
-		r.st.LaunchTemplateVersion = aws.ToInt64(tmpl.LatestVersionNumber) + 1
-		return nil
-	}
-	// Every field is passed: versions are not based on a source version
-	// (and moto ignores SourceVersion anyway).
-	v, err := ec2c.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{
-		LaunchTemplateId: tmpl.LaunchTemplateId, VersionDescription: aws.String(desc), LaunchTemplateData: data,
+	id := aws.String(r.st.LaunchTemplateID)
+	v, err := r.h.c.EC2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{
+		LaunchTemplateId: id, VersionDescription: aws.String(versionDescription(hashOf(data), amiFrom)), LaunchTemplateData: data,
 	})
 	if err != nil {
 		return fmt.Errorf("create version of launch template %q: %w", name, err)
 	}
 	version := aws.ToInt64(v.LaunchTemplateVersion.VersionNumber)
-	_, err = ec2c.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{
-		LaunchTemplateId: tmpl.LaunchTemplateId, DefaultVersion: aws.String(strconv.FormatInt(version, 10)),
+	_, err = r.h.c.EC2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{
+		LaunchTemplateId: id, DefaultVersion: aws.String(strconv.FormatInt(version, 10)),
 	})
 	if err != nil {
 		return fmt.Errorf("make version %d the default of launch template %q: %w", version, name, err)
@@ -135,12 +171,16 @@ func (r *run) launchTemplate(ctx context.Context) error {
 
 // ami returns the AMI to launch and where it came from: the Spec's, the
 // current version's (pinned), or the SSM parameter's when there is no
-// version yet, RefreshAMI is set, or the architecture changed.
+// version yet, RefreshAMI is set, or the architecture changed. Offline,
+// with no AMI in the Spec, it is "" (read at apply).
 func (r *run) ami(ctx context.Context, current *ec2types.LaunchTemplateVersion) (string, string, error) {
 	if r.spec.AMI != "" {
 		return r.spec.AMI, "spec", nil
 	}
 	param := AMIParameter(r.spec.InstanceType)
+	if r.offline {
+		return "", param, nil
+	}
 	if current != nil && current.LaunchTemplateData != nil && !r.spec.RefreshAMI {
 		_, from := parseVersionDescription(aws.ToString(current.VersionDescription))
 		if id := aws.ToString(current.LaunchTemplateData.ImageId); from == param && id != "" {
@@ -203,34 +243,21 @@ func (r *run) templateData(ami string) (*ec2types.RequestLaunchTemplateData, err
 	return d, nil
 }
 
-func ec2TagMap(tags []ec2types.Tag) map[string]string {
-	m := map[string]string{}
-	for _, t := range tags {
-		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
+// launchTemplate deletes the template when it is ours.
+func (d *deleter) launchTemplate(ctx context.Context) error {
+	n := d.n
+	t, err := d.h.findTemplate(ctx, n)
+	if err != nil || t == nil {
+		return err
 	}
-	return m
-}
-
-// deleteLaunchTemplate deletes the template when it is ours.
-func (h *Host) deleteLaunchTemplate(ctx context.Context, n names) (bool, error) {
-	out, err := h.c.EC2.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{LaunchTemplateNames: []string{n.launchTemplate()}})
-	if awserr.Is(err, "InvalidLaunchTemplateName.NotFoundException", "InvalidLaunchTemplateId.NotFound") {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("describe launch template %q: %w", n.launchTemplate(), err)
-	}
-	if len(out.LaunchTemplates) == 0 {
-		return false, nil
-	}
-	t := out.LaunchTemplates[0]
 	if !n.ours(ec2TagMap(t.Tags)) {
-		h.log.Debug("delete: launch template is not ours, left alone", "name", n.launchTemplate())
-		return false, nil
+		d.h.o.Logger.Debug("delete: launch template is not ours, left alone", "name", n.launchTemplate())
+		return nil
 	}
-	_, err = h.c.EC2.DeleteLaunchTemplate(ctx, &ec2.DeleteLaunchTemplateInput{LaunchTemplateId: t.LaunchTemplateId})
+	_, err = d.h.c.EC2.DeleteLaunchTemplate(ctx, &ec2.DeleteLaunchTemplateInput{LaunchTemplateId: t.LaunchTemplateId})
 	if err != nil && !awserr.Is(err, "InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateName.NotFoundException") {
-		return false, fmt.Errorf("delete launch template %q: %w", n.launchTemplate(), err)
+		return fmt.Errorf("delete launch template %q: %w", n.launchTemplate(), err)
 	}
-	return true, nil
+	d.deleted(kindLaunchTemplate, n.launchTemplate(), aws.ToString(t.LaunchTemplateId))
+	return nil
 }

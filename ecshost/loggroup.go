@@ -9,48 +9,44 @@ import (
 	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
+	"github.com/manga-alert-italia/mangaalert/internal/engine"
 )
 
-// logGroup ensures the awslogs group every container writes to, with its
-// retention: logs kept forever are the classic surprise on the bill.
-func (r *run) logGroup(ctx context.Context) error {
+// logGroupSteps ensures the awslogs group every container writes to, with
+// its retention: logs kept forever are the classic surprise on the bill.
+func (r *run) logGroupSteps(ctx context.Context) ([]engine.Step, error) {
 	name, days := r.n.logGroup(), r.spec.LogRetentionDays
 	detail := fmt.Sprintf("retention %d days", days)
-	if r.offline {
-		r.add("log group", name, Create, detail)
-		return nil
-	}
-	g, err := r.h.findLogGroup(ctx, name)
-	if err != nil {
-		return err
+	var g *logstypes.LogGroup
+	if !r.offline {
+		var err error
+		if g, err = r.h.findLogGroup(ctx, name); err != nil {
+			return nil, err
+		}
 	}
 	if g == nil {
-		r.add("log group", name, Create, detail)
-		if !r.apply {
-			return nil
-		}
-		_, err := r.h.c.Logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: r.tags()})
-		if err != nil {
-			return fmt.Errorf("create log group %q: %w", name, err)
-		}
-		return r.h.putRetention(ctx, name, days)
+		return []engine.Step{create(kindLogGroup, name, []string{detail}, func(ctx context.Context) error {
+			_, err := r.h.c.Logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: r.tags()})
+			if err != nil {
+				return fmt.Errorf("create log group %q: %w", name, err)
+			}
+			return r.h.putRetention(ctx, name, days)
+		})}, nil
 	}
-	tags, err := r.h.c.Logs.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(r.n.arn("logs", r.n.region, "log-group:"+name))})
+	ours, err := r.h.logGroupIsOurs(ctx, r.n)
 	if err != nil {
-		return fmt.Errorf("read tags of log group %q: %w", name, err)
+		return nil, err
 	}
-	if !r.n.ours(tags.Tags) {
-		return fmt.Errorf("log group %q %w; delete it or choose another Stack", name, ErrNotOurs)
+	if !ours {
+		return nil, notOurs(kindLogGroup, name)
 	}
-	if aws.ToInt32(g.RetentionInDays) == days {
-		r.add("log group", name, Keep, detail)
-		return nil
+	var e edits
+	if have := aws.ToInt32(g.RetentionInDays); have != days {
+		e.add(fmt.Sprintf("retention %d → %d days", have, days), func(ctx context.Context) error {
+			return r.h.putRetention(ctx, name, days)
+		})
 	}
-	r.add("log group", name, Update, fmt.Sprintf("retention %d → %d days", aws.ToInt32(g.RetentionInDays), days))
-	if !r.apply {
-		return nil
-	}
-	return r.h.putRetention(ctx, name, days)
+	return []engine.Step{e.step(kindLogGroup, name, "", detail)}, nil
 }
 
 func (h *Host) findLogGroup(ctx context.Context, name string) (*logstypes.LogGroup, error) {
@@ -69,6 +65,14 @@ func (h *Host) findLogGroup(ctx context.Context, name string) (*logstypes.LogGro
 	return nil, nil
 }
 
+func (h *Host) logGroupIsOurs(ctx context.Context, n names) (bool, error) {
+	tags, err := h.c.Logs.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(n.logGroupARN())})
+	if err != nil {
+		return false, fmt.Errorf("read tags of log group %q: %w", n.logGroup(), err)
+	}
+	return n.ours(tags.Tags), nil
+}
+
 func (h *Host) putRetention(ctx context.Context, name string, days int32) error {
 	_, err := h.c.Logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String(name), RetentionInDays: aws.Int32(days)})
 	if err != nil {
@@ -77,23 +81,25 @@ func (h *Host) putRetention(ctx context.Context, name string, days int32) error 
 	return nil
 }
 
-// deleteLogGroup removes the group when it is ours.
-func (h *Host) deleteLogGroup(ctx context.Context, n names) (bool, error) {
-	g, err := h.findLogGroup(ctx, n.logGroup())
+// logGroup removes the group when it is ours.
+func (d *deleter) logGroup(ctx context.Context) error {
+	n := d.n
+	g, err := d.h.findLogGroup(ctx, n.logGroup())
 	if err != nil || g == nil {
-		return false, err
+		return err
 	}
-	tags, err := h.c.Logs.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(n.arn("logs", n.region, "log-group:"+n.logGroup()))})
+	ours, err := d.h.logGroupIsOurs(ctx, n)
 	if err != nil {
-		return false, fmt.Errorf("read tags of log group %q: %w", n.logGroup(), err)
+		return err
 	}
-	if !n.ours(tags.Tags) {
-		h.log.Debug("delete: log group is not ours, left alone", "name", n.logGroup())
-		return false, nil
+	if !ours {
+		d.h.o.Logger.Debug("delete: log group is not ours, left alone", "name", n.logGroup())
+		return nil
 	}
-	_, err = h.c.Logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(n.logGroup())})
+	_, err = d.h.c.Logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(n.logGroup())})
 	if err != nil && !awserr.Is(err, "ResourceNotFoundException") {
-		return false, fmt.Errorf("delete log group %q: %w", n.logGroup(), err)
+		return fmt.Errorf("delete log group %q: %w", n.logGroup(), err)
 	}
-	return true, nil
+	d.deleted(kindLogGroup, n.logGroup(), "")
+	return nil
 }

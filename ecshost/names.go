@@ -3,15 +3,17 @@ package ecshost
 import (
 	"fmt"
 	"maps"
-	"strings"
+
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
-// Tag keys that mark what this package owns.
 const (
-	TagStack     = "mangaalert:stack"
-	TagComponent = "mangaalert:component"
-	TagSpecHash  = "mangaalert:spec-hash" // on task definitions and the service: what Ensure last wrote
-	Component    = "ecshost"
+	// component is the value of resource.TagComponent on everything this
+	// package owns, and the Component of its plans.
+	component = "ecshost"
+	// tagSpecHash, on task definitions and the service, records what
+	// Ensure last wrote: not every endpoint reports every setting back.
+	tagSpecHash = "mangaalert:spec-hash"
 )
 
 // names derives every name and ARN of a stack. ARNs are deterministic, so
@@ -21,18 +23,12 @@ type names struct {
 }
 
 func newNames(stack, region, account string) names {
-	p := "aws"
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		p = "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		p = "aws-us-gov"
-	}
-	return names{stack: stack, partition: p, region: region, account: account}
+	return names{stack: stack, partition: resource.Partition(region), region: region, account: account}
 }
 
-func (n names) arn(service, region, resource string) string {
-	return fmt.Sprintf("arn:%s:%s:%s:%s:%s", n.partition, service, region, n.account, resource)
+// arn builds an ARN in the stack's partition; IAM's have region "".
+func (n names) arn(service, region, res string) string {
+	return resource.ARNIn(n.partition, service, region, n.account, res)
 }
 
 func (n names) cluster() string    { return n.stack }
@@ -44,11 +40,12 @@ func (n names) containerInstancesARN() string {
 	return n.arn("ecs", n.region, "container-instance/"+n.cluster()+"/*")
 }
 
-func (n names) logGroup() string { return "/ecs/" + n.stack }
+func (n names) logGroup() string    { return "/ecs/" + n.stack }
+func (n names) logGroupARN() string { return n.arn("logs", n.region, "log-group:"+n.logGroup()) }
 
 // logStreamsARN covers the group and its streams, as CreateLogStream (on
 // the group) and PutLogEvents (on a stream) need.
-func (n names) logStreamsARN() string { return n.arn("logs", n.region, "log-group:"+n.logGroup()+":*") }
+func (n names) logStreamsARN() string { return n.logGroupARN() + ":*" }
 
 // rolePath keeps the stack's roles together: ListRoles by path prefix finds
 // them, including task roles of containers since removed.
@@ -68,6 +65,9 @@ func (n names) launchTemplate() string          { return n.stack + "-ecs-host" }
 func (n names) group() string                   { return n.stack + "-ecs-host" }
 func (n names) family(container string) string  { return n.stack + "-" + container }
 func (n names) service(container string) string { return n.stack + "-" + container }
+func (n names) serviceARN(name string) string {
+	return n.arn("ecs", n.region, "service/"+n.cluster()+"/"+name)
+}
 func (n names) eipARN(allocation string) string {
 	return n.arn("ec2", n.region, "elastic-ip/"+allocation)
 }
@@ -78,12 +78,16 @@ func (n names) tags(extra map[string]string) map[string]string {
 	if t == nil {
 		t = map[string]string{}
 	}
-	t[TagStack] = n.stack
-	t[TagComponent] = Component
+	maps.Copy(t, resource.Tags(n.stack, component))
 	return t
 }
 
 // ours reports whether a resource's tags mark it as this stack's.
 func (n names) ours(tags map[string]string) bool {
-	return tags[TagStack] == n.stack && tags[TagComponent] == Component
+	return tags[resource.TagStack] == n.stack && tags[resource.TagComponent] == component
+}
+
+// notOurs is the error of a name taken by a resource without our tags.
+func notOurs(kind, name string) error {
+	return fmt.Errorf("%s %q %w; delete it or choose another Stack", kind, name, resource.ErrNotOurs)
 }

@@ -19,8 +19,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
 var (
@@ -35,13 +37,16 @@ var (
 func TestEnsureWithElasticIP(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e := newEnv(t)
+	var heard []change.Change
+	e := newEnv(t, func(o *ecshost.Options) { o.OnChange = func(c change.Change) { heard = append(heard, c) } })
 	e.spec.ElasticIP = true
 	e.spec.SessionManager = true
 	st, err := e.host.Ensure(ctx, e.spec)
 	require.NoError(t, err)
 	require.NotEmpty(t, st.ElasticIPAllocationID)
 	assert.NotEmpty(t, st.ElasticIP)
+	assert.Equal(t, st.Changes, heard, "OnChange hears each change as it is made")
+	assert.Equal(t, "create elastic IP manga host address: associated by the instance at boot", st.Changes[1].String())
 
 	e.calls.Reset()
 	_, err = e.host.Ensure(ctx, e.spec)
@@ -76,7 +81,11 @@ func TestEnsureWithElasticIP(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, attached.AttachedPolicies)
 
-	require.NoError(t, e.host.Delete(ctx, "manga"))
+	heard = nil
+	deleted, err := e.host.Delete(ctx, "manga")
+	require.NoError(t, err)
+	assert.NotEmpty(t, deleted)
+	assert.Equal(t, deleted, heard)
 	assertNothingLeft(t, e)
 }
 
@@ -164,7 +173,7 @@ func TestEnsureRefusesBeforeWriting(t *testing.T) {
 		{name: "a cluster of that name that is not ours", setup: func(t *testing.T) {
 			_, err := e.ecs.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String("manga")})
 			require.NoError(t, err)
-		}, is: ecshost.ErrNotOurs},
+		}, is: resource.ErrNotOurs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,7 +192,9 @@ func TestEnsureRefusesBeforeWriting(t *testing.T) {
 		})
 	}
 	// Delete leaves the foreign cluster alone.
-	require.NoError(t, e.host.Delete(ctx, "manga"))
+	deleted, err := e.host.Delete(ctx, "manga")
+	require.NoError(t, err)
+	assert.Nil(t, deleted, "nothing of ours was there")
 	cl, err := e.ecs.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{"manga"}})
 	require.NoError(t, err)
 	require.Len(t, cl.Clusters, 1)

@@ -3,6 +3,7 @@ package ecshost_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
 )
@@ -20,9 +22,32 @@ const (
 	account = "123456789012"
 )
 
-// offline is a Host with no clients: Plan must work without AWS.
+// offline is a Host that plans without AWS: no clients, no credentials.
 func offline() *ecshost.Host {
-	return ecshost.New(ecshost.Clients{}, ecshost.WithRegion(region), ecshost.WithAccount(account))
+	return ecshost.New(ecshost.Clients{}, func(o *ecshost.Options) {
+		o.Offline, o.Region, o.Account = true, region, account
+	})
+}
+
+// changed counts the changes that are not a Keep.
+func changed(cs []change.Change) int {
+	n := 0
+	for _, c := range cs {
+		if c.Action != change.Keep {
+			n++
+		}
+	}
+	return n
+}
+
+// note returns the plan's note that starts with prefix.
+func note(p *change.Plan, prefix string) string {
+	for _, n := range p.Notes {
+		if strings.HasPrefix(n, prefix) {
+			return n
+		}
+	}
+	return ""
 }
 
 func baseSpec() ecshost.Spec {
@@ -33,29 +58,31 @@ func TestPlanOffline(t *testing.T) {
 	p, err := offline().Plan(context.Background(), baseSpec())
 	require.NoError(t, err)
 	assert.True(t, p.Offline)
-	assert.Empty(t, p.Findings)
+	assert.Equal(t, "ecshost", p.Component)
 	var kinds []string
-	for _, a := range p.Actions {
-		assert.Equal(t, ecshost.Create, a.Op, a.String())
-		kinds = append(kinds, a.Resource+" "+a.Name)
+	for _, c := range p.Changes {
+		assert.Equal(t, change.Create, c.Action, c.String())
+		assert.Empty(t, c.ID, "offline: no IDs")
+		kinds = append(kinds, c.Kind+" "+c.Name)
 	}
 	assert.Equal(t, []string{
 		"log group /ecs/manga",
-		"role manga-ecs-instance", "role manga-ecs-execution", "role manga-task-serve",
+		"IAM role manga-ecs-instance", "IAM role manga-ecs-execution", "IAM role manga-task-serve",
 		"instance profile manga-ecs-instance",
-		"cluster manga",
+		"ECS cluster manga",
 		"launch template manga-ecs-host",
 		"auto scaling group manga-ecs-host",
 		"task definition manga-serve", "task definition manga-scrape", "task definition manga-notify",
-		"service manga-serve",
+		"ECS service manga-serve",
 	}, kinds)
-	assert.Equal(t, int32(0), p.Deployment.MinimumHealthyPercent)
-	assert.Contains(t, p.Deployment.Why, "static host port 80")
+	assert.Contains(t, note(p, "deployment "), "deployment 0%/100%: static host port 80")
+	assert.Contains(t, note(p, "Free tier"), "t3.micro")
 
 	var b strings.Builder
 	require.NoError(t, p.Write(&b))
+	require.NoError(t, p.Cost.Write(&b))
 	out := b.String()
-	for _, want := range []string{"offline", "12 change(s)", "deployment: 0%/100%", "least privilege: no findings",
+	for _, want := range []string{"create ECS service manga-serve", "deployment 0%/100%",
 		"EC2 t3.micro", "EBS gp3 root volume", "public IPv4 address", "CloudWatch Logs ingestion", "TOTAL", "Free tier"} {
 		assert.Contains(t, out, want)
 	}
@@ -98,9 +125,12 @@ func TestDeploymentFollowsThePorts(t *testing.T) {
 			s.Service.PortMappings = tt.ports
 			p, err := offline().Plan(context.Background(), s)
 			require.NoError(t, err)
-			assert.Equal(t, tt.min, p.Deployment.MinimumHealthyPercent)
-			assert.Equal(t, tt.max, p.Deployment.MaximumPercent)
-			assert.Contains(t, p.Deployment.Why, tt.why)
+			setting := fmt.Sprintf("deployment %d%%/%d%%: ", tt.min, tt.max)
+			assert.Contains(t, note(p, "deployment "), setting)
+			assert.Contains(t, note(p, "deployment "), tt.why)
+			svc, ok := p.Find("ECS service", "manga-serve")
+			require.True(t, ok)
+			assert.Contains(t, strings.Join(svc.Details, "; "), fmt.Sprintf("deployment %d%%/%d%%", tt.min, tt.max))
 		})
 	}
 }
@@ -118,7 +148,6 @@ func TestEveryPolicyPassesTheCheck(t *testing.T) {
 	}
 	p, err := offline().Plan(context.Background(), s)
 	require.NoError(t, err)
-	assert.Empty(t, p.Findings)
 	// instance, execution and three task roles, each with a trust policy
 	assert.Len(t, p.Policies, 10)
 	for name, doc := range p.Policies {
@@ -168,16 +197,18 @@ func TestExecutionRoleNamesOnlyTheGivenSecrets(t *testing.T) {
 		"exactly the referenced secrets, without their JSON keys, deduplicated and sorted")
 }
 
-func TestTooBroadTaskPolicyIsFound(t *testing.T) {
+func TestTooBroadTaskPolicyIsRefused(t *testing.T) {
 	s := baseSpec()
 	s.Service.TaskPolicy = iampolicy.New(iampolicy.Statement{Effect: iampolicy.Allow, Action: []string{"dynamodb:*"}, Resource: []string{"*"}})
 	p, err := offline().Plan(context.Background(), s)
-	require.NoError(t, err)
-	require.Len(t, p.Findings, 2)
-	assert.Contains(t, p.Findings[0].String(), "manga-task-serve")
-	var b strings.Builder
-	require.NoError(t, p.Write(&b))
-	assert.Contains(t, b.String(), "Ensure would refuse")
+	require.Error(t, err)
+	assert.Nil(t, p)
+	assert.ErrorIs(t, err, iampolicy.ErrTooBroad)
+	var fe *iampolicy.FindingsError
+	require.True(t, errors.As(err, &fe))
+	require.Len(t, fe.Findings, 2, "the wildcard action and the wildcard resource")
+	assert.Contains(t, fe.Findings[0].String(), "manga-task-serve")
+	assert.Contains(t, err.Error(), "manga-task-serve")
 }
 
 func TestSpecValidation(t *testing.T) {
@@ -247,4 +278,24 @@ func TestArmInstanceTypesReadTheArmAMI(t *testing.T) {
 	for _, typ := range []string{"t4g.micro", "t4g.small", "m7g.large", "c6gn.medium"} {
 		assert.Equal(t, "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id", ecshost.AMIParameter(typ), typ)
 	}
+}
+
+func TestOfflineIsAnOption(t *testing.T) {
+	ctx := context.Background()
+	_, err := offline().Ensure(ctx, baseSpec())
+	assert.ErrorIs(t, err, ecshost.ErrOffline)
+	_, err = offline().Delete(ctx, "manga")
+	assert.ErrorIs(t, err, ecshost.ErrOffline)
+
+	// No clients is not offline: it says what is missing instead of
+	// planning an empty account.
+	_, err = ecshost.New(ecshost.Clients{}, func(o *ecshost.Options) { o.Region, o.Account = region, account }).Plan(ctx, baseSpec())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no EC2, ECS, AutoScaling, IAM, SSM, Logs client")
+	assert.Contains(t, err.Error(), "Options.Offline")
+
+	// Offline without an account or region still plans, with placeholders.
+	p, err := ecshost.New(ecshost.Clients{}, func(o *ecshost.Options) { o.Offline = true }).Plan(ctx, baseSpec())
+	require.NoError(t, err)
+	assert.Contains(t, p.Policies["manga-ecs-instance"].JSON(), "arn:aws:ecs:<region>:<account>:cluster/manga")
 }

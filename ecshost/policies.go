@@ -3,14 +3,21 @@ package ecshost
 import (
 	"regexp"
 	"slices"
-	"strings"
 
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
 // SSMManagedPolicy is attached to the instance role when
-// Spec.SessionManager is on: Session Manager instead of SSH.
+// Spec.SessionManager is on: Session Manager instead of SSH. This is its
+// ARN in the aws partition; China and GovCloud stacks get their own
+// partition's.
 const SSMManagedPolicy = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+
+// ssmManagedPolicy is SSMManagedPolicy in the stack's partition.
+func (n names) ssmManagedPolicy() string {
+	return resource.ARNIn(n.partition, "iam", "", "aws", "policy/AmazonSSMManagedInstanceCore")
+}
 
 // Inline policy names.
 const (
@@ -169,13 +176,9 @@ func ecrRepositories(s Spec) []string {
 		if m == nil {
 			continue
 		}
-		partition := "aws"
-		if m[4] != "" || strings.HasPrefix(m[3], "cn-") {
-			partition = "aws-cn"
-		} else if strings.HasPrefix(m[3], "us-gov-") {
-			partition = "aws-us-gov"
-		}
-		out = append(out, "arn:"+partition+":ecr:"+m[3]+":"+m[1]+":repository/"+m[5])
+		// A China endpoint (….amazonaws.com.cn) is in a cn- region, so the
+		// region names the partition.
+		out = append(out, resource.ARN("ecr", m[3], m[1], "repository/"+m[5]))
 	}
 	slices.Sort(out)
 	return slices.Compact(out)

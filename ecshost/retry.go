@@ -36,13 +36,13 @@ func isRoleNotReady(err error) bool {
 // retryRole runs fn until it succeeds, fails otherwise than with a role not
 // yet visible, or the propagation wait has passed.
 func (h *Host) retryRole(ctx context.Context, what string, fn func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, h.iamWait)
+	ctx, cancel := context.WithTimeout(ctx, h.o.IAMPropagation)
 	defer cancel()
 	var last error
 	err := poll.Until(ctx, what, h.delays, func(ctx context.Context) (bool, error) {
 		last = fn(ctx)
 		if isRoleNotReady(last) {
-			h.log.Debug("role not visible yet, retrying", "what", what, "err", last)
+			h.o.Logger.Debug("role not visible yet, retrying", "what", what, "err", last)
 			return false, nil
 		}
 		return true, last

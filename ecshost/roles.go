@@ -12,6 +12,8 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
+	"github.com/manga-alert-italia/mangaalert/internal/engine"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
 // roleSpec is one role as this package wants it.
@@ -26,42 +28,51 @@ type roleSpec struct {
 	managed []string
 }
 
-// roles ensures the three kinds of role and the instance profile: the
+// observedRole is a role as it is: nil fields when unreadable or absent.
+type observedRole struct {
+	role     *iamtypes.Role
+	policy   *iampolicy.Document // the inline policy of the role's spec
+	attached []string            // managed policy ARNs, read when the spec manages them
+}
+
+// roleSteps ensures the three kinds of role and the instance profile: the
 // instance role (the ECS agent on the host), the task execution role (the
 // agent starting containers: images, logs, secrets) and one task role per
 // container with a TaskPolicy (what the application itself may do).
-func (r *run) roles(ctx context.Context) error {
-	specs := r.roleSpecs()
+func (r *run) roleSteps(ctx context.Context) ([]engine.Step, error) {
+	specs := r.roleSpecs(r.allocationID())
+	var steps []engine.Step
 	for _, rs := range specs {
 		r.policies[rs.name] = rs.policy
 		r.policies[rs.name+" (trust)"] = rs.trust
-		arn, err := r.role(ctx, rs)
+		s, err := r.roleStep(ctx, rs)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		switch {
-		case rs.name == r.n.instanceRole():
-			r.st.InstanceRoleARN = arn
-		case rs.name == r.n.executionRole():
-			r.st.ExecutionRoleARN = arn
-		default:
-			r.st.TaskRoleARNs[strings.TrimPrefix(rs.name, r.n.taskRole(""))] = arn
-		}
+		steps = append(steps, s)
 	}
-	if err := r.instanceProfile(ctx); err != nil {
-		return err
+	s, err := r.instanceProfileStep(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return r.staleRoles(ctx, specs)
+	steps = append(steps, s)
+	stale, err := r.staleRoleSteps(ctx, specs)
+	if err != nil {
+		return nil, err
+	}
+	return append(steps, stale...), nil
 }
 
-func (r *run) roleSpecs() []roleSpec {
+// roleSpecs are the roles of the Spec; allocation is the Elastic IP the
+// instance role may associate.
+func (r *run) roleSpecs(allocation string) []roleSpec {
 	managed := []string{}
 	if r.spec.SessionManager {
-		managed = append(managed, SSMManagedPolicy)
+		managed = append(managed, r.n.ssmManagedPolicy())
 	}
 	specs := []roleSpec{
 		{name: r.n.instanceRole(), description: "ECS agent on the " + r.n.stack + " host",
-			trust: trustEC2(), policyName: instancePolicyName, policy: instancePolicy(r.n, r.st.ElasticIPAllocationID), managed: managed},
+			trust: trustEC2(), policyName: instancePolicyName, policy: instancePolicy(r.n, allocation), managed: managed},
 		{name: r.n.executionRole(), description: "ECS task execution for " + r.n.stack + ": images, logs, secrets",
 			trust: trustECSTasks(r.n), policyName: executionPolicyName, policy: executionPolicy(r.n, r.spec)},
 	}
@@ -75,137 +86,152 @@ func (r *run) roleSpecs() []roleSpec {
 	return specs
 }
 
-// role ensures one role, its trust policy, its inline policy and, when
-// managed is not nil, exactly those managed policies. It returns the ARN.
-func (r *run) role(ctx context.Context, rs roleSpec) (string, error) {
-	want := r.n.roleARN(rs.name)
+// roleSpec is the role named so as it is when an Apply runs: the instance
+// policy then names the address an earlier step allocated.
+func (r *run) roleSpec(name string) roleSpec {
+	for _, rs := range r.roleSpecs(r.allocationID()) {
+		if rs.name == name {
+			return rs
+		}
+	}
+	panic("ecshost: no role " + name)
+}
+
+// roleStep diffs one role, its trust policy, its inline policy and, when
+// managed is not nil, exactly those managed policies.
+func (r *run) roleStep(ctx context.Context, rs roleSpec) (engine.Step, error) {
+	o, err := r.observeRole(ctx, rs)
+	if err != nil {
+		return engine.Step{}, err
+	}
+	if o.role == nil {
+		return create(kindRole, rs.name, []string{"inline policy " + rs.policyName}, func(ctx context.Context) error {
+			return r.createRole(ctx, r.roleSpec(rs.name))
+		}), nil
+	}
+	role := o.role
+	have := tagMap(role.Tags)
+	if !r.n.ours(have) {
+		return engine.Step{}, notOurs("role", rs.name)
+	}
+	if aws.ToString(role.Path) != r.n.rolePath() {
+		return engine.Step{}, fmt.Errorf("role %q has path %q, want %q; delete it so it can be made again", rs.name, aws.ToString(role.Path), r.n.rolePath())
+	}
+	iamc := r.h.c.IAM
+	var e edits
+	if trust, err := iampolicy.Parse(aws.ToString(role.AssumeRolePolicyDocument)); err != nil || !iampolicy.Equal(trust, rs.trust) {
+		e.add("trust policy", func(ctx context.Context) error {
+			_, err := iamc.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(rs.name), PolicyDocument: aws.String(rs.trust.JSON())})
+			if err != nil {
+				return fmt.Errorf("update trust policy of role %q: %w", rs.name, err)
+			}
+			return nil
+		})
+	}
+	if tags := missingTags(r.tags(), have); len(tags) > 0 {
+		e.add("tags", func(ctx context.Context) error {
+			if _, err := iamc.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(rs.name), Tags: iamTags(tags)}); err != nil {
+				return fmt.Errorf("tag role %q: %w", rs.name, err)
+			}
+			return nil
+		})
+	}
+	if o.policy == nil || !iampolicy.Equal(*o.policy, rs.policy) {
+		e.add("inline policy "+rs.policyName, func(ctx context.Context) error { return r.h.putRolePolicy(ctx, r.roleSpec(rs.name)) })
+	}
+	if rs.managed != nil {
+		r.attachments(rs, o.attached, &e)
+	}
+	return e.step(kindRole, rs.name, aws.ToString(role.Arn)), nil
+}
+
+// observeRole reads a role, its inline policy and, when its spec manages
+// them, its attached policies.
+func (r *run) observeRole(ctx context.Context, rs roleSpec) (observedRole, error) {
+	var o observedRole
 	if r.offline {
-		r.add("role", rs.name, Create, "inline policy "+rs.policyName)
-		return want, nil
+		return o, nil
 	}
 	iamc := r.h.c.IAM
 	got, err := iamc.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(rs.name)})
 	if awserr.Is(err, "NoSuchEntity") {
-		r.add("role", rs.name, Create, "inline policy "+rs.policyName)
-		if !r.apply {
-			return want, nil
-		}
-		out, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{
-			RoleName:                 aws.String(rs.name),
-			Path:                     aws.String(r.n.rolePath()),
-			Description:              aws.String(rs.description),
-			AssumeRolePolicyDocument: aws.String(rs.trust.JSON()),
-			Tags:                     iamTags(r.tags()),
-		})
-		if err != nil {
-			return "", fmt.Errorf("create role %q: %w", rs.name, err)
-		}
-		if err := r.h.putRolePolicy(ctx, rs); err != nil {
-			return "", err
-		}
-		for _, p := range rs.managed {
-			if _, err := iamc.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(rs.name), PolicyArn: aws.String(p)}); err != nil {
-				return "", fmt.Errorf("attach %s to role %q: %w", p, rs.name, err)
-			}
-		}
-		return aws.ToString(out.Role.Arn), nil
+		return o, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("get role %q: %w", rs.name, err)
+		return o, fmt.Errorf("get role %q: %w", rs.name, err)
 	}
-	role := got.Role
-	have := tagMap(role.Tags)
-	if !r.n.ours(have) {
-		return "", fmt.Errorf("role %q %w; delete it or choose another Stack", rs.name, ErrNotOurs)
-	}
-	if aws.ToString(role.Path) != r.n.rolePath() {
-		return "", fmt.Errorf("role %q has path %q, want %q; delete it so it can be made again", rs.name, aws.ToString(role.Path), r.n.rolePath())
-	}
-	var changes []string
-	trust, err := iampolicy.Parse(aws.ToString(role.AssumeRolePolicyDocument))
-	if err != nil || !iampolicy.Equal(trust, rs.trust) {
-		changes = append(changes, "trust policy")
-		if r.apply {
-			_, err := iamc.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(rs.name), PolicyDocument: aws.String(rs.trust.JSON())})
-			if err != nil {
-				return "", fmt.Errorf("update trust policy of role %q: %w", rs.name, err)
-			}
-		}
-	}
-	if tags := missingTags(r.tags(), have); len(tags) > 0 {
-		changes = append(changes, "tags")
-		if r.apply {
-			if _, err := iamc.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(rs.name), Tags: iamTags(tags)}); err != nil {
-				return "", fmt.Errorf("tag role %q: %w", rs.name, err)
-			}
-		}
-	}
+	o.role = got.Role
 	pol, err := iamc.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(rs.name), PolicyName: aws.String(rs.policyName)})
-	if err != nil && !awserr.Is(err, "NoSuchEntity") {
-		return "", fmt.Errorf("get policy %q of role %q: %w", rs.policyName, rs.name, err)
-	}
-	var current iampolicy.Document
-	if err == nil {
-		current, err = iampolicy.Parse(aws.ToString(pol.PolicyDocument))
-	}
-	if err != nil || !iampolicy.Equal(current, rs.policy) {
-		changes = append(changes, "inline policy "+rs.policyName)
-		if r.apply {
-			if err := r.h.putRolePolicy(ctx, rs); err != nil {
-				return "", err
-			}
+	switch {
+	case awserr.Is(err, "NoSuchEntity"):
+	case err != nil:
+		return o, fmt.Errorf("get policy %q of role %q: %w", rs.policyName, rs.name, err)
+	default:
+		if doc, err := iampolicy.Parse(aws.ToString(pol.PolicyDocument)); err == nil {
+			o.policy = &doc
 		}
 	}
-	if rs.managed != nil {
-		c, err := r.attachments(ctx, rs)
-		if err != nil {
-			return "", err
+	if rs.managed == nil {
+		return o, nil
+	}
+	out, err := iamc.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(rs.name)})
+	if err != nil {
+		return o, fmt.Errorf("list policies of role %q: %w", rs.name, err)
+	}
+	for _, p := range out.AttachedPolicies {
+		o.attached = append(o.attached, aws.ToString(p.PolicyArn))
+	}
+	return o, nil
+}
+
+func (r *run) createRole(ctx context.Context, rs roleSpec) error {
+	iamc := r.h.c.IAM
+	_, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{
+		RoleName:                 aws.String(rs.name),
+		Path:                     aws.String(r.n.rolePath()),
+		Description:              aws.String(rs.description),
+		AssumeRolePolicyDocument: aws.String(rs.trust.JSON()),
+		Tags:                     iamTags(r.tags()),
+	})
+	if err != nil {
+		return fmt.Errorf("create role %q: %w", rs.name, err)
+	}
+	if err := r.h.putRolePolicy(ctx, rs); err != nil {
+		return err
+	}
+	for _, p := range rs.managed {
+		if _, err := iamc.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(rs.name), PolicyArn: aws.String(p)}); err != nil {
+			return fmt.Errorf("attach %s to role %q: %w", p, rs.name, err)
 		}
-		changes = append(changes, c...)
 	}
-	if len(changes) == 0 {
-		r.add("role", rs.name, Keep, "")
-	} else {
-		r.add("role", rs.name, Update, strings.Join(changes, ", "))
-	}
-	return aws.ToString(role.Arn), nil
+	return nil
 }
 
 // attachments makes the role's managed policies exactly rs.managed.
-func (r *run) attachments(ctx context.Context, rs roleSpec) ([]string, error) {
+func (r *run) attachments(rs roleSpec, have []string, e *edits) {
 	iamc := r.h.c.IAM
-	out, err := iamc.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(rs.name)})
-	if err != nil {
-		return nil, fmt.Errorf("list policies of role %q: %w", rs.name, err)
-	}
-	var have []string
-	for _, p := range out.AttachedPolicies {
-		have = append(have, aws.ToString(p.PolicyArn))
-	}
-	var changes []string
 	for _, p := range rs.managed {
 		if slices.Contains(have, p) {
 			continue
 		}
-		changes = append(changes, "attach "+p)
-		if r.apply {
+		e.add("attach "+p, func(ctx context.Context) error {
 			if _, err := iamc.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(rs.name), PolicyArn: aws.String(p)}); err != nil {
-				return nil, fmt.Errorf("attach %s to role %q: %w", p, rs.name, err)
+				return fmt.Errorf("attach %s to role %q: %w", p, rs.name, err)
 			}
-		}
+			return nil
+		})
 	}
 	for _, p := range have {
 		if slices.Contains(rs.managed, p) {
 			continue
 		}
-		changes = append(changes, "detach "+p)
-		if r.apply {
+		e.add("detach "+p, func(ctx context.Context) error {
 			if _, err := iamc.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(rs.name), PolicyArn: aws.String(p)}); err != nil {
-				return nil, fmt.Errorf("detach %s from role %q: %w", p, rs.name, err)
+				return fmt.Errorf("detach %s from role %q: %w", p, rs.name, err)
 			}
-		}
+			return nil
+		})
 	}
-	return changes, nil
 }
 
 func (h *Host) putRolePolicy(ctx context.Context, rs roleSpec) error {
@@ -218,68 +244,57 @@ func (h *Host) putRolePolicy(ctx context.Context, rs roleSpec) error {
 	return nil
 }
 
-// instanceProfile ensures the profile that carries the instance role.
-func (r *run) instanceProfile(ctx context.Context) error {
+// instanceProfileStep ensures the profile that carries the instance role.
+func (r *run) instanceProfileStep(ctx context.Context) (engine.Step, error) {
 	name, role := r.n.instanceProfile(), r.n.instanceRole()
-	r.st.InstanceProfileARN = r.n.instanceProfileARN()
-	if r.offline {
-		r.add("instance profile", name, Create, "with role "+role)
-		return nil
-	}
 	iamc := r.h.c.IAM
-	got, err := iamc.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String(name)})
-	if awserr.Is(err, "NoSuchEntity") {
-		r.add("instance profile", name, Create, "with role "+role)
-		if !r.apply {
-			return nil
+	var p *iamtypes.InstanceProfile
+	if !r.offline {
+		got, err := iamc.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String(name)})
+		switch {
+		case awserr.Is(err, "NoSuchEntity"):
+		case err != nil:
+			return engine.Step{}, fmt.Errorf("get instance profile %q: %w", name, err)
+		default:
+			p = got.InstanceProfile
 		}
-		out, err := iamc.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{
-			InstanceProfileName: aws.String(name), Path: aws.String(r.n.rolePath()), Tags: iamTags(r.tags()),
-		})
-		if err != nil {
-			return fmt.Errorf("create instance profile %q: %w", name, err)
-		}
-		r.st.InstanceProfileARN = aws.ToString(out.InstanceProfile.Arn)
-		return r.h.addRoleToProfile(ctx, name, role)
 	}
-	if err != nil {
-		return fmt.Errorf("get instance profile %q: %w", name, err)
+	if p == nil {
+		return create(kindInstanceProfile, name, []string{"with role " + role}, func(ctx context.Context) error {
+			out, err := iamc.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{
+				InstanceProfileName: aws.String(name), Path: aws.String(r.n.rolePath()), Tags: iamTags(r.tags()),
+			})
+			if err != nil {
+				return fmt.Errorf("create instance profile %q: %w", name, err)
+			}
+			r.st.InstanceProfileARN = aws.ToString(out.InstanceProfile.Arn)
+			return r.h.addRoleToProfile(ctx, name, role)
+		}), nil
 	}
-	p := got.InstanceProfile
 	r.st.InstanceProfileARN = aws.ToString(p.Arn)
 	if aws.ToString(p.Path) != r.n.rolePath() {
-		return fmt.Errorf("instance profile %q has path %q, not this stack's %q: %w; delete it or choose another Stack",
-			name, aws.ToString(p.Path), r.n.rolePath(), ErrNotOurs)
+		return engine.Step{}, fmt.Errorf("instance profile %q has path %q, not this stack's %q: %w; delete it or choose another Stack",
+			name, aws.ToString(p.Path), r.n.rolePath(), resource.ErrNotOurs)
 	}
-	var changes []string
+	var e edits
 	hasRole := false
 	for _, pr := range p.Roles {
 		if aws.ToString(pr.RoleName) == role {
 			hasRole = true
 			continue
 		}
-		changes = append(changes, "remove role "+aws.ToString(pr.RoleName))
-		if r.apply {
+		e.add("remove role "+aws.ToString(pr.RoleName), func(ctx context.Context) error {
 			if _, err := iamc.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{
 				InstanceProfileName: aws.String(name), RoleName: pr.RoleName}); err != nil {
 				return fmt.Errorf("remove role %q from instance profile %q: %w", aws.ToString(pr.RoleName), name, err)
 			}
-		}
+			return nil
+		})
 	}
 	if !hasRole {
-		changes = append(changes, "add role "+role)
-		if r.apply {
-			if err := r.h.addRoleToProfile(ctx, name, role); err != nil {
-				return err
-			}
-		}
+		e.add("add role "+role, func(ctx context.Context) error { return r.h.addRoleToProfile(ctx, name, role) })
 	}
-	if len(changes) == 0 {
-		r.add("instance profile", name, Keep, "")
-	} else {
-		r.add("instance profile", name, Update, strings.Join(changes, ", "))
-	}
-	return nil
+	return e.step(kindInstanceProfile, name, r.st.InstanceProfileARN), nil
 }
 
 func (h *Host) addRoleToProfile(ctx context.Context, profile, role string) error {
@@ -290,16 +305,17 @@ func (h *Host) addRoleToProfile(ctx context.Context, profile, role string) error
 	return nil
 }
 
-// staleRoles deletes task roles of this stack whose container is gone or
-// no longer has a TaskPolicy.
-func (r *run) staleRoles(ctx context.Context, keep []roleSpec) error {
+// staleRoleSteps deletes task roles of this stack whose container is gone
+// or no longer has a TaskPolicy.
+func (r *run) staleRoleSteps(ctx context.Context, keep []roleSpec) ([]engine.Step, error) {
 	if r.offline {
-		return nil
+		return nil, nil
 	}
 	roles, err := r.h.stackRoles(ctx, r.n)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var steps []engine.Step
 	for _, role := range roles {
 		name := aws.ToString(role.RoleName)
 		if slices.ContainsFunc(keep, func(rs roleSpec) bool { return rs.name == name }) || !strings.HasPrefix(name, r.n.taskRole("")) {
@@ -307,19 +323,15 @@ func (r *run) staleRoles(ctx context.Context, keep []roleSpec) error {
 		}
 		ours, err := r.h.roleIsOurs(ctx, r.n, name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ours {
 			continue
 		}
-		r.add("role", name, Delete, "its container has no TaskPolicy any more")
-		if r.apply {
-			if err := r.h.deleteRole(ctx, name); err != nil {
-				return err
-			}
-		}
+		steps = append(steps, remove(kindRole, name, aws.ToString(role.Arn), "its container has no TaskPolicy any more",
+			func(ctx context.Context) error { return r.h.deleteRole(ctx, name) }))
 	}
-	return nil
+	return steps, nil
 }
 
 // stackRoles lists the roles under the stack's path.

@@ -3,11 +3,13 @@ package ecshost
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/manga-alert-italia/mangaalert/internal/awserr"
+	"github.com/manga-alert-italia/mangaalert/internal/engine"
 )
 
 // serviceSettings is what the service is made with besides its task
@@ -37,81 +39,86 @@ func (r *run) serviceSettings() serviceSettings {
 	}
 }
 
-// service ensures the backend service: EC2 launch type, one task, the
-// circuit breaker with rollback, managed tags propagated from the service.
-// A changed task definition starts a rollout that Ensure does not wait for
-// (Deploy does).
-func (r *run) service(ctx context.Context) error {
+// serviceSteps ensures the backend service: EC2 launch type, one task,
+// the circuit breaker with rollback, managed tags propagated from the
+// service. A changed task definition starts a rollout that Ensure does not
+// wait for (Deploy does).
+func (r *run) serviceSteps(ctx context.Context) ([]engine.Step, error) {
 	name := r.n.service(r.spec.Service.Name)
-	td := r.st.TaskDefinitions[r.spec.Service.Name].ARN
+	td := r.serviceTaskDef()
 	set := r.serviceSettings()
 	hash := hashOf(set)
 	detail := fmt.Sprintf("%s, deployment %d%%/%d%%", td, r.st.Deployment.MinimumHealthyPercent, r.st.Deployment.MaximumPercent)
-	r.st.ServiceARN = r.n.arn("ecs", r.n.region, "service/"+r.n.cluster()+"/"+name)
-	if r.offline {
-		r.add("service", name, Create, detail)
-		return nil
-	}
-	svc, err := r.h.findService(ctx, r.n, name)
-	if err != nil {
-		return err
+	var svc *ecstypes.Service
+	if !r.offline {
+		var err error
+		if svc, err = r.h.findService(ctx, r.n, name); err != nil {
+			return nil, err
+		}
 	}
 	if svc == nil {
-		r.add("service", name, Create, detail)
-		if !r.apply {
-			return nil
-		}
-		in := &ecs.CreateServiceInput{
-			Cluster:                 aws.String(r.n.cluster()),
-			ServiceName:             aws.String(name),
-			TaskDefinition:          aws.String(td),
-			DesiredCount:            aws.Int32(set.DesiredCount),
-			LaunchType:              set.LaunchType,
-			DeploymentConfiguration: set.Deployment,
-			DeploymentController:    &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeEcs},
-			SchedulingStrategy:      ecstypes.SchedulingStrategyReplica,
-			PropagateTags:           set.PropagateTags,
-			EnableECSManagedTags:    set.EnableECSManagedTags,
-			Tags:                    ecsTags(mergeTags(r.tags(), map[string]string{TagSpecHash: hash})),
-		}
-		var out *ecs.CreateServiceOutput
-		err := r.h.retryRole(ctx, "create service "+name, func(ctx context.Context) (err error) {
-			out, err = r.h.c.ECS.CreateService(ctx, in)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("create service %q: %w", name, err)
-		}
-		r.st.ServiceARN = aws.ToString(out.Service.ServiceArn)
-		return nil
+		return []engine.Step{create(kindService, name, []string{detail}, func(ctx context.Context) error {
+			return r.createService(ctx, set, hash)
+		})}, nil
 	}
 	r.st.ServiceARN = aws.ToString(svc.ServiceArn)
 	have := ecsTagMap(svc.Tags)
 	if !r.n.ours(have) {
-		return fmt.Errorf("service %q %w; delete it or choose another Stack", name, ErrNotOurs)
+		return nil, notOurs("service", name)
 	}
-	changes := serviceDrift(svc, td, set, hash, have)
-	if len(changes) > 0 && r.apply {
-		if err := r.h.updateService(ctx, r.n, name, td, set); err != nil {
-			return err
+	var e edits
+	for i, c := range serviceDrift(svc, td, set, hash, have) {
+		var call func(context.Context) error
+		if i == 0 {
+			call = func(ctx context.Context) error { return r.h.updateService(ctx, r.n, name, r.serviceTaskDef(), set) }
 		}
+		e.add(c, call)
 	}
-	want := mergeTags(r.tags(), map[string]string{TagSpecHash: hash})
+	want := mergeTags(r.tags(), map[string]string{tagSpecHash: hash})
 	if missing := missingTags(want, have); len(missing) > 0 {
-		if len(changes) == 0 {
-			changes = append(changes, "tags")
-		}
-		if r.apply {
+		tag := func(ctx context.Context) error {
 			if _, err := r.h.c.ECS.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: svc.ServiceArn, Tags: ecsTags(missing)}); err != nil {
 				return fmt.Errorf("tag service %q: %w", name, err)
 			}
+			return nil
+		}
+		if len(e.details) == 0 {
+			e.add("tags", tag)
+		} else {
+			e.calls = append(e.calls, tag)
 		}
 	}
-	if len(changes) == 0 {
-		r.add("service", name, Keep, detail)
-	} else {
-		r.add("service", name, Update, strings.Join(changes, ", "))
+	return []engine.Step{e.step(kindService, name, r.st.ServiceARN, detail)}, nil
+}
+
+// serviceTaskDef is the service container's task definition ARN as the
+// steps so far left it.
+func (r *run) serviceTaskDef() string { return r.st.TaskDefinitions[r.spec.Service.Name].ARN }
+
+func (r *run) createService(ctx context.Context, set serviceSettings, hash string) error {
+	name := r.n.service(r.spec.Service.Name)
+	in := &ecs.CreateServiceInput{
+		Cluster:                 aws.String(r.n.cluster()),
+		ServiceName:             aws.String(name),
+		TaskDefinition:          aws.String(r.serviceTaskDef()),
+		DesiredCount:            aws.Int32(set.DesiredCount),
+		LaunchType:              set.LaunchType,
+		DeploymentConfiguration: set.Deployment,
+		DeploymentController:    &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeEcs},
+		SchedulingStrategy:      ecstypes.SchedulingStrategyReplica,
+		PropagateTags:           set.PropagateTags,
+		EnableECSManagedTags:    set.EnableECSManagedTags,
+		Tags:                    ecsTags(mergeTags(r.tags(), map[string]string{tagSpecHash: hash})),
 	}
+	var out *ecs.CreateServiceOutput
+	err := r.h.retryRole(ctx, "create service "+name, func(ctx context.Context) (err error) {
+		out, err = r.h.c.ECS.CreateService(ctx, in)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create service %q: %w", name, err)
+	}
+	r.st.ServiceARN = aws.ToString(out.Service.ServiceArn)
 	return nil
 }
 
@@ -133,7 +140,7 @@ func serviceDrift(svc *ecstypes.Service, td string, set serviceSettings, hash st
 			changes = append(changes, "deployment configuration")
 		}
 	}
-	if tags[TagSpecHash] != hash && len(changes) == 0 {
+	if tags[tagSpecHash] != hash && len(changes) == 0 {
 		changes = append(changes, "settings")
 	}
 	return changes
@@ -181,3 +188,5 @@ func (h *Host) findService(ctx context.Context, n names, name string) (*ecstypes
 	}
 	return nil, nil
 }
+
+func isClusterNotFound(err error) bool { return awserr.Is(err, "ClusterNotFoundException") }

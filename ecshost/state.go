@@ -1,33 +1,6 @@
 package ecshost
 
-import "fmt"
-
-// Op is what Ensure does, or would do, to one resource.
-type Op string
-
-// The operations.
-const (
-	Create Op = "create"
-	Update Op = "update"
-	Keep   Op = "keep"
-	Delete Op = "delete"
-)
-
-// Action is one resource and what happens to it.
-type Action struct {
-	Resource string // "log group", "role", "launch template", …
-	Name     string
-	Op       Op
-	Detail   string // what changes, or why
-}
-
-func (a Action) String() string {
-	s := fmt.Sprintf("%-6s %s %s", a.Op, a.Resource, a.Name)
-	if a.Detail != "" {
-		s += ": " + a.Detail
-	}
-	return s
-}
+import "github.com/manga-alert-italia/mangaalert/change"
 
 // TaskDefinition is one registered task definition.
 type TaskDefinition struct {
@@ -73,16 +46,7 @@ type State struct {
 	ServiceARN  string
 	Deployment  Deployment
 
-	// Actions lists what this call did, resource by resource.
-	Actions []Action
-}
-
-// Changed reports whether any action was not a Keep.
-func (s *State) Changed() bool {
-	for _, a := range s.Actions {
-		if a.Op != Keep {
-			return true
-		}
-	}
-	return false
+	// Changes lists what this call changed, resource by resource (no
+	// Keep): empty when the host already matched the Spec.
+	Changes []change.Change
 }

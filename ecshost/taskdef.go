@@ -10,6 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/manga-alert-italia/mangaalert/internal/engine"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
 // currentTaskDef is the latest ACTIVE revision of a family.
@@ -18,30 +21,28 @@ type currentTaskDef struct {
 	tags map[string]string
 }
 
-// images reads the current revisions (Ensure compares with them later)
-// and fills in the image of containers that have none from what runs.
+// images reads the current revisions (the task definitions' diff compares
+// with them) and fills in the image of containers that have none from
+// what runs.
 func (r *run) images(ctx context.Context) error {
-	if r.offline {
-		for _, c := range r.spec.containers() {
-			if c.Image == "" {
-				r.setImage(c.Name, "<the image the current revision runs>")
+	for _, c := range r.spec.containers() {
+		var cur *currentTaskDef
+		if !r.offline {
+			var err error
+			if cur, err = r.h.currentTaskDef(ctx, r.n.family(c.Name)); err != nil {
+				return err
 			}
 		}
-		return nil
-	}
-	for _, c := range r.spec.containers() {
-		cur, err := r.h.currentTaskDef(ctx, r.n.family(c.Name))
-		if err != nil {
-			return err
-		}
 		r.current[c.Name] = cur
-		if c.Image != "" {
-			continue
-		}
-		if cur == nil || len(cur.def.ContainerDefinitions) == 0 {
+		switch {
+		case c.Image != "":
+		case r.offline:
+			r.setImage(c.Name, "<the image the current revision runs>")
+		case cur == nil || len(cur.def.ContainerDefinitions) == 0:
 			return &SpecError{Problems: []string{fmt.Sprintf("Image is empty and %s has no revision to keep the image of; give the Image to deploy", r.n.family(c.Name))}}
+		default:
+			r.setImage(c.Name, aws.ToString(cur.def.ContainerDefinitions[0].Image))
 		}
-		r.setImage(c.Name, aws.ToString(cur.def.ContainerDefinitions[0].Image))
 	}
 	return nil
 }
@@ -83,52 +84,62 @@ func isTaskDefNotFound(err error) bool {
 		strings.Contains(ae.ErrorMessage(), "Unable to describe task definition")
 }
 
-// taskDefinitions registers a revision for each container whose definition
-// changed, and keeps the others.
-func (r *run) taskDefinitions(ctx context.Context) error {
+// taskDefinitionSteps registers a revision for each container whose
+// definition changed, and keeps the others.
+func (r *run) taskDefinitionSteps(context.Context) ([]engine.Step, error) {
+	var steps []engine.Step
 	for _, c := range r.spec.containers() {
-		if err := r.taskDefinition(ctx, c); err != nil {
-			return err
+		s, err := r.taskDefinitionStep(c)
+		if err != nil {
+			return nil, err
 		}
+		steps = append(steps, s)
 	}
-	return nil
+	return steps, nil
 }
 
-func (r *run) taskDefinition(ctx context.Context, c Container) error {
+// taskDefinitionStep diffs one container's definition against its latest
+// revision (read by images).
+func (r *run) taskDefinitionStep(c Container) (engine.Step, error) {
 	family := r.n.family(c.Name)
 	in := r.taskDefInput(c)
 	hash := hashOf(in)
-	in.Tags = ecsTags(r.n.tags(mergeTags(r.spec.Tags, map[string]string{TagSpecHash: hash})))
-	td := TaskDefinition{Family: family, Image: c.Image}
+	in.Tags = ecsTags(r.n.tags(mergeTags(r.spec.Tags, map[string]string{tagSpecHash: hash})))
 	cur := r.current[c.Name]
 	switch {
 	case cur != nil && !r.n.ours(cur.tags):
-		return fmt.Errorf("task definition family %q %w; deregister it or choose another Stack", family, ErrNotOurs)
-	case cur != nil && cur.tags[TagSpecHash] == hash:
-		td.ARN, td.Revision = aws.ToString(cur.def.TaskDefinitionArn), cur.def.Revision
-		r.add("task definition", family, Keep, fmt.Sprintf("revision %d, %s", td.Revision, c.Image))
-	default:
-		op, detail := Create, "revision 1, "+c.Image
-		if cur != nil {
-			op, detail = Update, fmt.Sprintf("revision %d → %d, %s", cur.def.Revision, cur.def.Revision+1, c.Image)
-		}
-		r.add("task definition", family, op, detail)
-		if !r.apply {
-			td.ARN = r.n.arn("ecs", r.n.region, "task-definition/"+family+":<next>")
-			break
-		}
-		var out *ecs.RegisterTaskDefinitionOutput
-		err := r.h.retryRole(ctx, "register "+family, func(ctx context.Context) (err error) {
-			out, err = r.h.c.ECS.RegisterTaskDefinition(ctx, in)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("register task definition %q: %w", family, err)
-		}
-		td.ARN, td.Revision = aws.ToString(out.TaskDefinition.TaskDefinitionArn), out.TaskDefinition.Revision
-		r.current[c.Name] = &currentTaskDef{def: out.TaskDefinition, tags: ecsTagMap(in.Tags)}
+		return engine.Step{}, fmt.Errorf("task definition family %q %w; deregister it or choose another Stack", family, resource.ErrNotOurs)
+	case cur != nil && cur.tags[tagSpecHash] == hash:
+		td := TaskDefinition{Family: family, Image: c.Image, ARN: aws.ToString(cur.def.TaskDefinitionArn), Revision: cur.def.Revision}
+		r.st.TaskDefinitions[c.Name] = td
+		return engine.Step{Change: keepChange(kindTaskDefinition, family, td.ARN, fmt.Sprintf("revision %d, %s", td.Revision, c.Image))}, nil
 	}
-	r.st.TaskDefinitions[c.Name] = td
+	r.st.TaskDefinitions[c.Name] = TaskDefinition{Family: family, Image: c.Image, ARN: r.n.arn("ecs", r.n.region, "task-definition/"+family+":<next>")}
+	register := func(ctx context.Context) error { return r.register(ctx, c.Name, in) }
+	if cur == nil {
+		return create(kindTaskDefinition, family, []string{"revision 1, " + c.Image}, register), nil
+	}
+	var e edits
+	e.add(fmt.Sprintf("revision %d → %d, %s", cur.def.Revision, cur.def.Revision+1, c.Image), register)
+	return e.step(kindTaskDefinition, family, aws.ToString(cur.def.TaskDefinitionArn)), nil
+}
+
+// register registers a revision, retrying while a role made moments ago
+// is not visible to ECS yet.
+func (r *run) register(ctx context.Context, container string, in *ecs.RegisterTaskDefinitionInput) error {
+	family := aws.ToString(in.Family)
+	var out *ecs.RegisterTaskDefinitionOutput
+	err := r.h.retryRole(ctx, "register "+family, func(ctx context.Context) (err error) {
+		out, err = r.h.c.ECS.RegisterTaskDefinition(ctx, in)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("register task definition %q: %w", family, err)
+	}
+	td := r.st.TaskDefinitions[container]
+	td.ARN, td.Revision = aws.ToString(out.TaskDefinition.TaskDefinitionArn), out.TaskDefinition.Revision
+	r.st.TaskDefinitions[container] = td
+	r.current[container] = &currentTaskDef{def: out.TaskDefinition, tags: ecsTagMap(in.Tags)}
 	return nil
 }
 
@@ -186,14 +197,4 @@ func (r *run) taskDefInput(c Container) *ecs.RegisterTaskDefinitionInput {
 		in.TaskRoleArn = aws.String(arn)
 	}
 	return in
-}
-
-func mergeTags(ms ...map[string]string) map[string]string {
-	out := map[string]string{}
-	for _, m := range ms {
-		for k, v := range m {
-			out[k] = v
-		}
-	}
-	return out
 }

@@ -48,7 +48,7 @@ func (r *run) userData() (string, error) {
 		Region:            r.n.region,
 		StopTimeout:       r.spec.ContainerStopTimeout,
 		ReservedMemoryMiB: ReservedMemoryMiB,
-		AllocationID:      r.st.ElasticIPAllocationID,
+		AllocationID:      r.allocationID(),
 	}.Render()
 	if err != nil {
 		return "", err
