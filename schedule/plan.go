@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/scheduler/types"
 
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
+
+	"github.com/manga-alert-italia/mangaalert/schedule/expr"
 )
 
 // Action is what a Change does.
@@ -143,14 +145,14 @@ func (sv *survey) jobPlans(now time.Time, n int) []JobPlan {
 		state := desiredState(j, o)
 		jp := JobPlan{Name: j.Name, Expression: j.Expression, Zone: j.Zone, State: JobState(state), Window: j.Window}
 		if state == types.ScheduleStateEnabled {
-			from, b := now, Bounds{Start: j.Start, End: j.End}
-			if j.expr.Kind() == Rate {
+			from, b := now, expr.Bounds{Start: j.Start, End: j.End}
+			if j.parsed.Kind() == expr.Rate {
 				b.Start = anchor(j, o, sv.rewritten[j.Name], now)
 				if sv.rewritten[j.Name] && j.Start.IsZero() {
 					from = now.Add(-time.Nanosecond) // it runs as it is written
 				}
 			}
-			jp.Next = j.expr.Times(j.loc, from, n, b)
+			jp.Next = j.parsed.Times(j.loc, from, n, b)
 		}
 		out = append(out, jp)
 	}

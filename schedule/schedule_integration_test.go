@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"testing"
 	"time"
+	_ "time/tzdata" // the fire-time tests must not depend on the machine's tz database
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -22,6 +23,7 @@ import (
 	"github.com/manga-alert-italia/mangaalert/integration"
 	"github.com/manga-alert-italia/mangaalert/internal/poll"
 	"github.com/manga-alert-italia/mangaalert/schedule"
+	"github.com/manga-alert-italia/mangaalert/schedule/expr"
 )
 
 func TestMain(m *testing.M) { integration.Main(m) }
@@ -544,7 +546,7 @@ func TestInvalidSpecMakesNoCall(t *testing.T) {
 
 	_, err := e.client.Ensure(ctx, spec)
 	require.ErrorIs(t, err, schedule.ErrInvalidSpec)
-	assert.ErrorIs(t, err, schedule.ErrInvalidExpression)
+	assert.ErrorIs(t, err, expr.ErrInvalid)
 	for _, want := range []string{`job "scraper": schedule expression "rate(1 hours)"`, `rate(1 hour)`, `time zone "Europe/Roma"`, "two jobs have this name", `task definition ARN "manga-scraper:3"`} {
 		assert.Contains(t, err.Error(), want)
 	}
@@ -714,4 +716,22 @@ func TestNewRoleIsWaitedFor(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Contains(t, err.Error(), "wait for the scheduler role to propagate")
 	assert.Contains(t, err.Error(), "must allow AWS EventBridge Scheduler to assume the role")
+}
+
+// at reads a time with an explicit offset, so each expectation says which
+// side of the clock change it is on.
+func at(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func formatAll(ts []time.Time) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Format(time.RFC3339))
+	}
+	return out
 }

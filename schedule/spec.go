@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/manga-alert-italia/mangaalert/schedule/expr"
 )
 
 // Defaults for the zero fields of a Job.
@@ -18,6 +20,10 @@ const (
 	DefaultMaxAge     = time.Hour // a run not started within an hour waits for the next one
 	DefaultRetention  = 14 * 24 * time.Hour
 )
+
+// DefaultZone is the time zone cron and at expressions are read in when a
+// job names none: the service's readers are in Italy.
+const DefaultZone = "Europe/Rome"
 
 // Tag keys this package puts on what it creates, and finds it by.
 const (
@@ -74,7 +80,7 @@ const (
 type Job struct {
 	Name              string // the schedule's name: letters, digits, - _ and ., at most 64
 	TaskDefinitionARN string // arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY[:REVISION]
-	// Expression: rate(...), cron(...) or at(...), checked by Parse;
+	// Expression: rate(...), cron(...) or at(...), checked by expr.Parse;
 	// "" means DefaultExpression. Rate schedules count from their start
 	// (Start, or their creation or last update).
 	Expression string
@@ -121,7 +127,7 @@ func (e *SpecError) Error() string {
 // Is makes errors.Is(err, ErrInvalidSpec) true.
 func (e *SpecError) Is(target error) bool { return target == ErrInvalidSpec }
 
-// Unwrap gives the problems, so errors.Is finds ErrInvalidExpression.
+// Unwrap gives the problems, so errors.Is finds expr.ErrInvalid.
 func (e *SpecError) Unwrap() []error { return e.Problems }
 
 // arn is a parsed Amazon Resource Name.
@@ -164,7 +170,7 @@ type resolved struct {
 
 type resolvedJob struct {
 	Job
-	expr     *Expression
+	parsed   *expr.Expression
 	loc      *time.Location
 	family   string
 	input    string // the task overrides as JSON, "" for none
@@ -303,17 +309,17 @@ func (r *resolved) resolveJob(i int, j Job, now time.Time) (resolvedJob, []error
 		rj.Expression = DefaultExpression
 	}
 	var err error
-	if rj.expr, err = Parse(rj.Expression); err != nil {
+	if rj.parsed, err = expr.Parse(rj.Expression); err != nil {
 		problems = append(problems, fmt.Errorf("job %q: %w", name, err))
 	}
 	if rj.Zone == "" {
 		rj.Zone = DefaultZone
 	}
-	if rj.loc, err = LoadZone(rj.Zone); err != nil {
+	if rj.loc, err = expr.LoadZone(rj.Zone); err != nil {
 		bad("%v", err)
 	}
-	if rj.expr != nil && rj.loc != nil && rj.expr.Kind() == At {
-		if _, ok := rj.expr.Resolve(rj.loc); !ok {
+	if rj.parsed != nil && rj.loc != nil && rj.parsed.Kind() == expr.At {
+		if _, ok := rj.parsed.Resolve(rj.loc); !ok {
 			bad("%s does not exist in %s: the clocks skip that hour when summer time starts; pick a time outside it", rj.Expression, rj.Zone)
 		}
 	}

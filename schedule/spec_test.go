@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/manga-alert-italia/mangaalert/schedule"
+	"github.com/manga-alert-italia/mangaalert/schedule/expr"
 )
 
 func validSpec() schedule.Spec {
@@ -127,8 +128,8 @@ func TestSpecErrorListsEveryProblem(t *testing.T) {
 	var se *schedule.SpecError
 	require.True(t, errors.As(err, &se))
 	assert.Len(t, se.Problems, 3)
-	assert.ErrorIs(t, err, schedule.ErrInvalidExpression)
-	var ee *schedule.ExpressionError
+	assert.ErrorIs(t, err, expr.ErrInvalid)
+	var ee *expr.Error
 	require.True(t, errors.As(err, &ee))
 	assert.Equal(t, "rate unit", ee.Part)
 }

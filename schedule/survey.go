@@ -374,7 +374,7 @@ func (sv *survey) steps() ([]step, error) {
 		o := sv.schedules[j.Name]
 		want := r.definition(j, desiredState(j, o))
 		if o == nil {
-			if j.expr.Recurring() && !j.Start.IsZero() && j.Start.Before(sv.now.Add(-5*time.Minute)) {
+			if j.parsed.Recurring() && !j.Start.IsZero() && j.Start.Before(sv.now.Add(-5*time.Minute)) {
 				problems = append(problems, fmt.Errorf("job %q: start %s is more than 5 minutes ago: the Scheduler refuses that for a new recurring schedule; give a later start or none", j.Name, j.Start.Format(time.RFC3339)))
 			}
 			sv.rewritten[j.Name] = true
