@@ -15,8 +15,8 @@ import (
 // of the stack's names but without its tags is left alone, and reported
 // with an error wrapping resource.ErrNotOurs once the rest is removed.
 func (s *Schedules) Delete(ctx context.Context, stack string) ([]change.Change, error) {
-	if s.opts.Offline {
-		return nil, ErrOffline
+	if err := s.online(true); err != nil {
+		return nil, err
 	}
 	if !stackRe.MatchString(stack) {
 		return nil, fmt.Errorf("delete schedules: %w: stack %q: use 1-48 letters, digits, - or _", ErrInvalidSpec, stack)

@@ -23,8 +23,8 @@ func (s *Schedules) Resume(ctx context.Context, stack, job string) error {
 }
 
 func (s *Schedules) setState(ctx context.Context, stack, job string, state types.ScheduleState) error {
-	if s.opts.Offline {
-		return ErrOffline
+	if err := s.online(false); err != nil {
+		return err
 	}
 	verb := map[types.ScheduleState]string{types.ScheduleStateDisabled: "pause", types.ScheduleStateEnabled: "resume"}[state]
 	if !stackRe.MatchString(stack) || !jobRe.MatchString(job) {

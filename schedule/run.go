@@ -57,6 +57,9 @@ func (s *Schedules) diff(ctx context.Context, spec Spec) (*run, []engine.Step, e
 	}
 	rn.r = r
 	if !s.opts.Offline {
+		if err := s.online(true); err != nil {
+			return nil, nil, err
+		}
 		if err := rn.observe(ctx); err != nil {
 			return nil, nil, err
 		}

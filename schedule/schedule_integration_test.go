@@ -725,6 +725,13 @@ func TestOfflineNeedsNoClients(t *testing.T) {
 	assert.ErrorIs(t, err, schedule.ErrOffline)
 	assert.ErrorIs(t, off.Pause(ctx, "manga-test", "scraper"), schedule.ErrOffline)
 	assert.ErrorIs(t, off.Resume(ctx, "manga-test", "scraper"), schedule.ErrOffline)
+
+	// Online without clients is an error that says how to plan offline,
+	// not a nil-pointer panic.
+	_, err = schedule.New(schedule.Clients{}).Plan(ctx, e.spec())
+	assert.ErrorContains(t, err, "Options.Offline")
+	_, err = schedule.New(schedule.Clients{Scheduler: e.sched}).Delete(ctx, "manga-test")
+	assert.ErrorContains(t, err, "Clients.IAM")
 }
 
 // Options.Region and Account say where the schedules are: a cluster

@@ -20,6 +20,9 @@ import (
 // is set: only Plan works offline.
 var ErrOffline = errors.New("schedule: offline: only Plan works without AWS clients")
 
+// errNoClients is returned online by a call whose client is missing.
+var errNoClients = errors.New("schedule: online calls need Clients.Scheduler and Clients.IAM (set Options.Offline to plan without AWS)")
+
 // ErrNotFound means a schedule (for Pause and Resume) does not exist.
 var ErrNotFound = errors.New("not found")
 
@@ -104,6 +107,18 @@ func NewFromConfig(cfg aws.Config, optFns ...func(*Options)) *Schedules {
 	return New(c, append([]func(*Options){func(o *Options) { o.Region = cfg.Region }}, optFns...)...)
 }
 
+// online refuses, before any call, what needs AWS when offline or
+// without the clients; iam says whether the call needs the IAM client too.
+func (s *Schedules) online(iam bool) error {
+	switch {
+	case s.opts.Offline:
+		return ErrOffline
+	case s.c.Scheduler == nil || iam && s.c.IAM == nil:
+		return errNoClients
+	}
+	return nil
+}
+
 func (s *Schedules) delays() poll.Delays {
 	return poll.Delays{Min: s.opts.MinDelay, Max: s.opts.MaxDelay}
 }
@@ -164,8 +179,8 @@ func (s *Schedules) Plan(ctx context.Context, spec Spec) (*change.Plan, error) {
 // schedule in place (same ARN). Schedules in the stack's group that no
 // job names are deleted.
 func (s *Schedules) Ensure(ctx context.Context, spec Spec) (*State, error) {
-	if s.opts.Offline {
-		return nil, ErrOffline
+	if err := s.online(true); err != nil {
+		return nil, err
 	}
 	rn, steps, err := s.diff(ctx, spec)
 	if err != nil {
