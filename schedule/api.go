@@ -8,6 +8,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
+// Clients are the service clients Schedules calls. Scheduler and IAM are
+// needed online; SQS only for a dead-letter queue this package creates
+// (DeadLetter.Create), and by Delete to remove one, so it may be nil for
+// stacks that never had one. Offline planning needs none of them.
+type Clients struct {
+	Scheduler SchedulerAPI
+	IAM       IAMAPI
+	SQS       SQSAPI
+}
+
 // SchedulerAPI is the part of the EventBridge Scheduler client this
 // package uses; *scheduler.Client satisfies it.
 type SchedulerAPI interface {

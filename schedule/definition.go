@@ -114,18 +114,6 @@ type field struct{ name, value string }
 // 24 hours, the task count to 1, ActionAfterCompletion to NONE, booleans to
 // false.
 func fieldsOf(u *scheduler.UpdateScheduleInput) []field {
-	str := func(s *string, none string) string {
-		if aws.ToString(s) == "" {
-			return none
-		}
-		return *s
-	}
-	date := func(t *time.Time) string {
-		if t == nil || t.IsZero() {
-			return "none"
-		}
-		return t.UTC().Truncate(time.Second).Format(time.RFC3339)
-	}
 	window := "off"
 	if w := u.FlexibleTimeWindow; w != nil && w.Mode == types.FlexibleTimeWindowModeFlexible {
 		window = fmt.Sprintf("%d minutes", aws.ToInt32(w.MaximumWindowInMinutes))
@@ -135,19 +123,23 @@ func fieldsOf(u *scheduler.UpdateScheduleInput) []field {
 		action = string(types.ActionAfterCompletionNone)
 	}
 	fs := []field{
-		{"expression", str(u.ScheduleExpression, "")},
-		{"time zone", str(u.ScheduleExpressionTimezone, "UTC")},
+		{"expression", orNone(u.ScheduleExpression, "")},
+		{"time zone", orNone(u.ScheduleExpressionTimezone, "UTC")},
 		{"state", string(u.State)},
-		{"description", str(u.Description, "")},
+		{"description", orNone(u.Description, "")},
 		{"flexible time window", window},
-		{"start date", date(u.StartDate)},
-		{"end date", date(u.EndDate)},
+		{"start date", dateOf(u.StartDate)},
+		{"end date", dateOf(u.EndDate)},
 		{"action after completion", action},
-		{"KMS key", str(u.KmsKeyArn, "AWS owned")},
+		{"KMS key", orNone(u.KmsKeyArn, "AWS owned")},
 	}
-	t := u.Target
+	return append(fs, targetFields(u.Target)...)
+}
+
+// targetFields are the fields of a schedule's target.
+func targetFields(t *types.Target) []field {
 	if t == nil {
-		return append(fs, field{"target", "none"})
+		return []field{{"target", "none"}}
 	}
 	attempts, age := int32(185), int32(86400)
 	if rp := t.RetryPolicy; rp != nil {
@@ -160,23 +152,27 @@ func fieldsOf(u *scheduler.UpdateScheduleInput) []field {
 	}
 	dlq := "none"
 	if t.DeadLetterConfig != nil {
-		dlq = str(t.DeadLetterConfig.Arn, "none")
+		dlq = orNone(t.DeadLetterConfig.Arn, "none")
 	}
-	fs = append(fs,
-		field{"target", str(t.Arn, "")},
-		field{"role", str(t.RoleArn, "")},
-		field{"dead-letter queue", dlq},
-		field{"retry attempts", strconv.Itoa(int(attempts))},
-		field{"maximum event age", (time.Duration(age) * time.Second).String()},
-		field{"input (task overrides)", normalJSON(aws.ToString(t.Input))},
-		field{"other target parameters", jsonOr(map[string]any{
+	fs := []field{
+		{"target", orNone(t.Arn, "")},
+		{"role", orNone(t.RoleArn, "")},
+		{"dead-letter queue", dlq},
+		{"retry attempts", strconv.Itoa(int(attempts))},
+		{"maximum event age", (time.Duration(age) * time.Second).String()},
+		{"input (task overrides)", normalJSON(aws.ToString(t.Input))},
+		{"other target parameters", jsonOr(map[string]any{
 			"EventBridge": t.EventBridgeParameters, "Kinesis": t.KinesisParameters,
 			"SageMaker": t.SageMakerPipelineParameters, "Sqs": t.SqsParameters,
 		}, "none")},
-	)
-	e := t.EcsParameters
+	}
+	return append(fs, ecsFields(t.EcsParameters)...)
+}
+
+// ecsFields are the fields of an ECS target.
+func ecsFields(e *types.EcsParameters) []field {
 	if e == nil {
-		return append(fs, field{"ECS parameters", "none"})
+		return []field{{"ECS parameters", "none"}}
 	}
 	count := int32(1)
 	if e.TaskCount != nil {
@@ -193,22 +189,38 @@ func fieldsOf(u *scheduler.UpdateScheduleInput) []field {
 		}
 	}
 	slices.Sort(tags)
-	return append(fs,
-		field{"task definition", str(e.TaskDefinitionArn, "")},
-		field{"launch type", string(e.LaunchType)},
-		field{"task count", strconv.Itoa(int(count))},
-		field{"propagate tags", string(e.PropagateTags)},
-		field{"task tags", strings.Join(tags, ", ")},
-		field{"ECS managed tags", strconv.FormatBool(aws.ToBool(e.EnableECSManagedTags))},
-		field{"execute command", strconv.FormatBool(aws.ToBool(e.EnableExecuteCommand))},
-		field{"task group", str(e.Group, "none")},
-		field{"platform version", str(e.PlatformVersion, "none")},
-		field{"reference id", str(e.ReferenceId, "none")},
-		field{"network configuration", jsonOr(e.NetworkConfiguration, "none")},
-		field{"capacity provider strategy", jsonOr(e.CapacityProviderStrategy, "none")},
-		field{"placement constraints", jsonOr(e.PlacementConstraints, "none")},
-		field{"placement strategy", jsonOr(e.PlacementStrategy, "none")},
-	)
+	return []field{
+		{"task definition", orNone(e.TaskDefinitionArn, "")},
+		{"launch type", string(e.LaunchType)},
+		{"task count", strconv.Itoa(int(count))},
+		{"propagate tags", string(e.PropagateTags)},
+		{"task tags", strings.Join(tags, ", ")},
+		{"ECS managed tags", strconv.FormatBool(aws.ToBool(e.EnableECSManagedTags))},
+		{"execute command", strconv.FormatBool(aws.ToBool(e.EnableExecuteCommand))},
+		{"task group", orNone(e.Group, "none")},
+		{"platform version", orNone(e.PlatformVersion, "none")},
+		{"reference id", orNone(e.ReferenceId, "none")},
+		{"network configuration", jsonOr(e.NetworkConfiguration, "none")},
+		{"capacity provider strategy", jsonOr(e.CapacityProviderStrategy, "none")},
+		{"placement constraints", jsonOr(e.PlacementConstraints, "none")},
+		{"placement strategy", jsonOr(e.PlacementStrategy, "none")},
+	}
+}
+
+// orNone is *s, or none when it is empty.
+func orNone(s *string, none string) string {
+	if aws.ToString(s) == "" {
+		return none
+	}
+	return *s
+}
+
+// dateOf is a date to the second, in UTC, or "none".
+func dateOf(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "none"
+	}
+	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
 }
 
 // diff lists the fields that differ between what is and what should be,
@@ -268,13 +280,4 @@ func jsonOr(v any, none string) string {
 		return none
 	}
 	return s
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

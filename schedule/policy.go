@@ -1,11 +1,11 @@
 package schedule
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
+	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
 // PolicyName is the name of the scheduler role's one inline policy.
@@ -33,19 +33,16 @@ func (r *resolved) trustPolicy() iampolicy.Document {
 
 // permissions is what a schedule needs to start the jobs' tasks and
 // nothing more: RunTask on the jobs' task definition families in the one
-// cluster, PassRole on exactly the execution and task roles and only to
-// ECS tasks, TagResource on the cluster's new tasks (for the propagated and
+// cluster, PassRole on exactly the execution role and the jobs' task roles
+// and only to ECS tasks, TagResource on the cluster's new tasks (for the propagated and
 // set tags, and only while they are created by RunTask), and SendMessage
 // on the dead-letter queue when there is one. No "*" resource or action.
 func (r *resolved) permissions() iampolicy.Document {
 	var families iampolicy.Strings
 	for _, f := range r.families() {
-		families = append(families, fmt.Sprintf("arn:%s:ecs:%s:%s:task-definition/%s:*", r.partition, r.region, r.account, f))
+		families = append(families, resource.ARNIn(r.partition, "ecs", r.region, r.account, "task-definition/"+f+":*"))
 	}
-	roles := iampolicy.Strings{r.ExecutionRoleARN}
-	if r.TaskRoleARN != "" && r.TaskRoleARN != r.ExecutionRoleARN {
-		roles = append(roles, r.TaskRoleARN)
-	}
+	roles := iampolicy.Strings(r.passRoles())
 	d := iampolicy.New(
 		iampolicy.Statement{
 			Sid:       "RunTheJobsTasks",
@@ -67,7 +64,7 @@ func (r *resolved) permissions() iampolicy.Document {
 			Sid:       "TagTheNewTasks",
 			Effect:    iampolicy.Allow,
 			Action:    iampolicy.Strings{"ecs:TagResource"},
-			Resource:  iampolicy.Strings{fmt.Sprintf("arn:%s:ecs:%s:%s:task/%s/*", r.partition, r.region, r.account, r.clusterName)},
+			Resource:  iampolicy.Strings{resource.ARNIn(r.partition, "ecs", r.region, r.account, "task/"+r.clusterName+"/*")},
 			Condition: map[string]map[string]iampolicy.Strings{"StringEquals": {"ecs:CreateAction": {"RunTask"}}},
 		},
 	)

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
+	_ "time/tzdata" // the fire-time tests must not depend on the machine's tz database
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -18,10 +20,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/integration"
-	"github.com/manga-alert-italia/mangaalert/internal/poll"
+	"github.com/manga-alert-italia/mangaalert/resource"
 	"github.com/manga-alert-italia/mangaalert/schedule"
+	"github.com/manga-alert-italia/mangaalert/schedule/expr"
 )
 
 func TestMain(m *testing.M) { integration.Main(m) }
@@ -40,21 +44,28 @@ type env struct {
 	sched   *scheduler.Client
 	iam     *iam.Client
 	sqs     *sqs.Client
-	client  *schedule.Client
+	client  *schedule.Schedules
 }
 
-func newEnv(t *testing.T, opts ...func(*schedule.Client)) *env {
+// fast makes the waits of a test short; the tests never wait for time to
+// pass, only for the next try.
+func fast(o *schedule.Options) {
+	o.MinDelay, o.MaxDelay = time.Millisecond, 10*time.Millisecond
+}
+
+func newEnv(t *testing.T, opts ...func(*schedule.Options)) *env {
 	t.Helper()
 	cfg := integration.Config(t, integration.Scheduler, integration.IAM, integration.SQS)
 	account, err := integration.AccountOf(cfg)
 	require.NoError(t, err)
 	e := &env{account: account, calls: integration.Record(&cfg)}
 	e.sched, e.iam, e.sqs = scheduler.NewFromConfig(cfg), iam.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
-	opts = append([]func(*schedule.Client){func(c *schedule.Client) {
-		c.Wait = poll.Delays{Min: time.Millisecond, Max: 10 * time.Millisecond}
-	}}, opts...)
-	e.client = schedule.New(e.sched, e.iam, e.sqs, opts...)
+	e.client = schedule.New(e.clients(), append([]func(*schedule.Options){fast}, opts...)...)
 	return e
+}
+
+func (e *env) clients() schedule.Clients {
+	return schedule.Clients{Scheduler: e.sched, IAM: e.iam, SQS: e.sqs}
 }
 
 func (e *env) arn(service, resource string) string {
@@ -67,20 +78,20 @@ func (e *env) arn(service, resource string) string {
 
 // spec is the service's own: the scraper every 6 hours (the default), the
 // notifier at 08:30 in Rome with a window, retries, a command override and
-// a created dead-letter queue.
+// a created dead-letter queue; each job with its own task role.
 func (e *env) spec() schedule.Spec {
 	return schedule.Spec{
 		Stack:            "manga-test",
 		ClusterARN:       e.arn("ecs", "cluster/manga"),
 		ExecutionRoleARN: e.arn("iam", "role/manga-execution"),
-		TaskRoleARN:      e.arn("iam", "role/manga-task"),
 		DeadLetter:       schedule.DeadLetter{Create: true},
 		Tags:             map[string]string{"project": "mangaalert"},
 		Jobs: []schedule.Job{
-			{Name: "scraper", TaskDefinitionARN: e.arn("ecs", "task-definition/manga-scraper:3")},
+			{Name: "scraper", TaskDefinitionARN: e.arn("ecs", "task-definition/manga-scraper:3"), TaskRoleARN: e.arn("iam", "role/manga-scraper-task")},
 			{
 				Name:              "notifier",
 				TaskDefinitionARN: e.arn("ecs", "task-definition/manga-notifier:7"),
+				TaskRoleARN:       e.arn("iam", "role/manga-notifier-task"),
 				Expression:        "cron(30 8 * * ? *)",
 				Zone:              "Europe/Rome",
 				Window:            15 * time.Minute,
@@ -112,11 +123,21 @@ func taskTags(t *testing.T, g *scheduler.GetScheduleOutput) map[string]string {
 func TestEnsureRoundTripsEveryField(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e := newEnv(t)
+	var heard []change.Change
+	e := newEnv(t, func(o *schedule.Options) { o.OnChange = func(c change.Change) { heard = append(heard, c) } })
 	spec := e.spec()
 
 	st, err := e.client.Ensure(ctx, spec)
 	require.NoError(t, err)
+	// One group and one role for the stack, whatever the jobs' task roles.
+	var made []string
+	for _, c := range st.Changes {
+		assert.Equal(t, change.Create, c.Action, c.String())
+		made = append(made, c.Kind+" "+c.Name)
+	}
+	assert.Equal(t, []string{"schedule group manga-test", "dead-letter queue manga-test-scheduler-dlq", "IAM role manga-test-scheduler",
+		"role policy manga-test-scheduler/run-scheduled-tasks", "schedule scraper", "schedule notifier"}, made)
+	assert.Equal(t, st.Changes, heard, "OnChange hears each change as it is made")
 	queueARN := e.arn("sqs", "manga-test-scheduler-dlq")
 	assert.Equal(t, e.arn("scheduler", "schedule-group/manga-test"), st.GroupARN)
 	assert.Equal(t, e.arn("iam", "role/manga-test-scheduler"), st.RoleARN)
@@ -180,15 +201,31 @@ func TestEnsureRoundTripsEveryField(t *testing.T) {
 	assert.Equal(t, "1209600", attrs.Attributes["MessageRetentionPeriod"])
 	assert.Equal(t, "true", attrs.Attributes["SqsManagedSseEnabled"])
 
-	// A second Ensure writes nothing, and Plan agrees.
+	// A second Ensure writes nothing and says so, and Plan agrees: every
+	// resource kept, with its ARN.
 	e.calls.Reset()
-	_, err = e.client.Ensure(ctx, spec)
+	heard = nil
+	again, err := e.client.Ensure(ctx, spec)
 	require.NoError(t, err)
 	assert.Empty(t, e.calls.Mutating(), "a second Ensure must not write")
 	assert.Positive(t, e.calls.Count(), "it did read")
+	assert.Empty(t, again.Changes)
+	assert.Empty(t, heard)
 	p, err := e.client.Plan(ctx, spec)
 	require.NoError(t, err)
-	assert.True(t, p.Empty(), "plan: %s", p)
+	assert.False(t, p.HasChanges(), "plan: %v", p.Changes)
+	assert.Equal(t, schedule.Component, p.Component)
+	assert.False(t, p.Offline)
+	assert.Equal(t, len(made), p.Count(change.Keep))
+	g, ok := p.Find("schedule group", "manga-test")
+	require.True(t, ok)
+	assert.Equal(t, st.GroupARN, g.ID)
+	r, ok := p.Find("IAM role", "manga-test-scheduler")
+	require.True(t, ok)
+	assert.Equal(t, st.RoleARN, r.ID)
+	sc, ok := p.Find("schedule", "notifier")
+	require.True(t, ok)
+	assert.Equal(t, st.Jobs[1].ARN, sc.ID)
 	assert.Empty(t, e.calls.Mutating())
 }
 
@@ -198,7 +235,8 @@ func TestRolePolicyNamesExactlyTheGivenARNs(t *testing.T) {
 	e := newEnv(t)
 	spec := e.spec()
 	// Two jobs of one family: the policy names the family once.
-	spec.Jobs = append(spec.Jobs, schedule.Job{Name: "scraper-late", TaskDefinitionARN: e.arn("ecs", "task-definition/manga-scraper:4"), Expression: "cron(0 23 ? * SUN *)"})
+	spec.Jobs = append(spec.Jobs, schedule.Job{Name: "scraper-late", TaskDefinitionARN: e.arn("ecs", "task-definition/manga-scraper:4"),
+		TaskRoleARN: e.arn("iam", "role/manga-scraper-task"), Expression: "cron(0 23 ? * SUN *)"})
 	_, err := e.client.Ensure(ctx, spec)
 	require.NoError(t, err)
 
@@ -228,7 +266,8 @@ func TestRolePolicyNamesExactlyTheGivenARNs(t *testing.T) {
 
 	pass := bySid["PassTheTaskRoles"]
 	assert.Equal(t, iampolicy.Strings{"iam:PassRole"}, pass.Action)
-	assert.ElementsMatch(t, []string{spec.ExecutionRoleARN, spec.TaskRoleARN}, pass.Resource)
+	assert.ElementsMatch(t, []string{spec.ExecutionRoleARN, spec.Jobs[0].TaskRoleARN, spec.Jobs[1].TaskRoleARN}, pass.Resource,
+		"the execution role and each job's task role; the third job shares the scraper's")
 	assert.Equal(t, map[string]map[string]iampolicy.Strings{"StringEquals": {"iam:PassedToService": {"ecs-tasks.amazonaws.com"}}}, pass.Condition)
 
 	tag := bySid["TagTheNewTasks"]
@@ -279,9 +318,11 @@ func TestRolePolicyNamesExactlyTheGivenARNs(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{schedule.PolicyName}, inline.PolicyNames)
 
-	// Without a dead-letter queue or a task role, the policy names neither.
+	// Without a dead-letter queue or task roles, the policy names neither.
 	spec.DeadLetter = schedule.DeadLetter{}
-	spec.TaskRoleARN = ""
+	for i := range spec.Jobs {
+		spec.Jobs[i].TaskRoleARN = ""
+	}
 	e.calls.Reset()
 	_, err = e.client.Ensure(ctx, spec)
 	require.NoError(t, err)
@@ -385,15 +426,21 @@ func TestExpressionAndTargetChangeUpdateInPlace(t *testing.T) {
 	spec.Jobs[0].TaskDefinitionARN = e.arn("ecs", "task-definition/manga-scraper:4") // same family: same policy
 	p, err := e.client.Plan(ctx, spec)
 	require.NoError(t, err)
-	require.Len(t, p.Changes, 1, "plan: %s", p)
-	assert.Equal(t, schedule.Update, p.Changes[0].Action)
-	assert.Contains(t, p.Changes[0].Details, "expression: rate(6 hours) → cron(0 3/6 * * ? *)")
-	assert.Contains(t, p.Changes[0].Details, "task definition: "+e.arn("ecs", "task-definition/manga-scraper:3")+" → "+e.arn("ecs", "task-definition/manga-scraper:4"))
+	assert.Equal(t, 1, p.Count(change.Update), "plan: %v", p.Changes)
+	assert.Zero(t, p.Count(change.Create)+p.Count(change.Delete))
+	c, ok := p.Find("schedule", "scraper")
+	require.True(t, ok)
+	assert.Equal(t, change.Update, c.Action)
+	assert.Equal(t, e.arn("scheduler", "schedule/manga-test/scraper"), c.ID)
+	assert.Contains(t, c.Details, "expression: rate(6 hours) → cron(0 3/6 * * ? *)")
+	assert.Contains(t, c.Details, "task definition: "+e.arn("ecs", "task-definition/manga-scraper:3")+" → "+e.arn("ecs", "task-definition/manga-scraper:4"))
 
 	e.calls.Reset()
 	st, err := e.client.Ensure(ctx, spec)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"UpdateSchedule"}, callNames(e.calls.Mutating()), "updated in place, nothing deleted or created")
+	require.Len(t, st.Changes, 1)
+	assert.Equal(t, c, st.Changes[0], "Ensure did what Plan said")
 
 	after := e.get(t, "scraper")
 	assert.Equal(t, aws.ToString(before.Arn), aws.ToString(after.Arn))
@@ -455,7 +502,7 @@ func TestPauseAndResume(t *testing.T) {
 	assert.Empty(t, st.Jobs[1].Next, "a paused job does not run")
 	p, err := e.client.Plan(ctx, spec)
 	require.NoError(t, err)
-	assert.Contains(t, p.String(), "job notifier: cron(30 8 * * ? *) in Europe/Rome, starting within 15 minutes, paused")
+	assert.Contains(t, p.Notes, "job notifier: cron(30 8 * * ? *) in Europe/Rome, starting within 15 minutes, paused")
 
 	require.NoError(t, e.client.Resume(ctx, "manga-test", "notifier"))
 	assert.Equal(t, types.ScheduleStateEnabled, e.get(t, "notifier").State)
@@ -488,8 +535,20 @@ func TestDeleteRemovesEverythingAndTwiceIsNil(t *testing.T) {
 	require.NoError(t, err)
 
 	e.calls.Reset()
-	require.NoError(t, e.client.Delete(ctx, "manga-test"))
+	var heard []change.Change
+	e.client = schedule.New(e.clients(), fast, func(o *schedule.Options) { o.OnChange = func(c change.Change) { heard = append(heard, c) } })
+	deleted, err := e.client.Delete(ctx, "manga-test")
+	require.NoError(t, err)
 	assert.Subset(t, callNames(e.calls.Mutating()), []string{"DeleteSchedule", "DeleteScheduleGroup", "DeleteRolePolicy", "DeleteRole", "DeleteQueue"})
+	var what []string
+	for _, c := range deleted {
+		assert.Equal(t, change.Delete, c.Action)
+		what = append(what, c.Kind+" "+c.Name)
+	}
+	assert.ElementsMatch(t, []string{"schedule scraper", "schedule notifier", "schedule group manga-test",
+		"role policy manga-test-scheduler/run-scheduled-tasks", "role policy manga-test-scheduler/extra", "IAM role manga-test-scheduler",
+		"dead-letter queue manga-test-scheduler-dlq"}, what)
+	assert.Equal(t, deleted, heard)
 
 	_, err = e.sched.GetScheduleGroup(ctx, &scheduler.GetScheduleGroupInput{Name: aws.String("manga-test")})
 	assert.True(t, isCode(err, "ResourceNotFoundException"), "group: %v", err)
@@ -501,7 +560,9 @@ func TestDeleteRemovesEverythingAndTwiceIsNil(t *testing.T) {
 	assert.Error(t, err, "queue")
 
 	e.calls.Reset()
-	require.NoError(t, e.client.Delete(ctx, "manga-test"))
+	deleted, err = e.client.Delete(ctx, "manga-test")
+	require.NoError(t, err)
+	assert.Nil(t, deleted, "nothing left: nil, nil")
 	assert.Empty(t, e.calls.Mutating())
 }
 
@@ -520,14 +581,17 @@ func TestForeignResourcesAreNotTouched(t *testing.T) {
 
 	e.calls.Reset()
 	_, err = e.client.Ensure(ctx, e.spec())
-	require.ErrorIs(t, err, schedule.ErrNotOurs)
+	require.ErrorIs(t, err, resource.ErrNotOurs)
 	assert.Contains(t, err.Error(), `schedule group "manga-test"`)
 	assert.Empty(t, e.calls.Mutating())
 	_, err = e.client.Plan(ctx, e.spec())
-	require.ErrorIs(t, err, schedule.ErrNotOurs)
+	require.ErrorIs(t, err, resource.ErrNotOurs)
+	err = e.client.Pause(ctx, "manga-test", "scraper")
+	require.ErrorIs(t, err, resource.ErrNotOurs)
 
-	err = e.client.Delete(ctx, "manga-test")
-	require.ErrorIs(t, err, schedule.ErrNotOurs)
+	deleted, err := e.client.Delete(ctx, "manga-test")
+	require.ErrorIs(t, err, resource.ErrNotOurs)
+	assert.Empty(t, deleted)
 	assert.Empty(t, e.calls.Mutating())
 	_, err = e.sched.GetScheduleGroup(ctx, &scheduler.GetScheduleGroupInput{Name: aws.String("manga-test")})
 	assert.NoError(t, err, "still there")
@@ -544,7 +608,7 @@ func TestInvalidSpecMakesNoCall(t *testing.T) {
 
 	_, err := e.client.Ensure(ctx, spec)
 	require.ErrorIs(t, err, schedule.ErrInvalidSpec)
-	assert.ErrorIs(t, err, schedule.ErrInvalidExpression)
+	assert.ErrorIs(t, err, expr.ErrInvalid)
 	for _, want := range []string{`job "scraper": schedule expression "rate(1 hours)"`, `rate(1 hour)`, `time zone "Europe/Roma"`, "two jobs have this name", `task definition ARN "manga-scraper:3"`} {
 		assert.Contains(t, err.Error(), want)
 	}
@@ -589,7 +653,8 @@ func TestPlanShowsNextRunsWithAFixedClock(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	now := at("2026-03-28T20:00:00+01:00") // the eve of spring-forward
-	e := newEnv(t, func(c *schedule.Client) { c.Now = func() time.Time { return now } })
+	clock := func(o *schedule.Options) { o.Now = func() time.Time { return now } }
+	e := newEnv(t, clock)
 	spec := e.spec()
 	spec.Jobs[1].Expression = "cron(0 2 * * ? *)" // 02:00 does not exist on 2026-03-29
 
@@ -597,32 +662,105 @@ func TestPlanShowsNextRunsWithAFixedClock(t *testing.T) {
 	require.NoError(t, err)
 	kinds := map[string]int{}
 	for _, c := range p.Changes {
-		assert.Equal(t, schedule.Create, c.Action)
+		assert.Equal(t, change.Create, c.Action)
+		assert.Empty(t, c.ID, "nothing exists yet")
 		kinds[c.Kind]++
 	}
-	assert.Equal(t, map[string]int{"schedule group": 1, "dead-letter queue": 1, "IAM role": 1, "role policy": 1, "schedule": 2}, kinds)
-	require.Len(t, p.Jobs, 2)
+	assert.Equal(t, map[string]int{"schedule group": 1, "dead-letter queue": 1, "IAM role": 1, "role policy": 1, "schedule": 2}, kinds,
+		"one group and one role for the stack, though each job has its own task role")
 	// The rate job runs as soon as it is created, then every 6 hours.
-	assert.Equal(t, []string{"2026-03-28T20:00:00+01:00", "2026-03-29T03:00:00+02:00", "2026-03-29T09:00:00+02:00"}, formatAll(p.Jobs[0].Next))
-	assert.Equal(t, []string{"2026-03-30T02:00:00+02:00", "2026-03-31T02:00:00+02:00", "2026-04-01T02:00:00+02:00"}, formatAll(p.Jobs[1].Next))
-	text := p.String()
-	t.Log(text)
-	assert.Contains(t, text, "schedules of manga-test: 6 changes")
-	assert.Contains(t, text, "job notifier: cron(0 2 * * ? *) in Europe/Rome, starting within 15 minutes, next Mon 2026-03-30 02:00 CEST, Tue 2026-03-31 02:00 CEST, Wed 2026-04-01 02:00 CEST")
+	assert.Equal(t, []string{
+		"job scraper: rate(6 hours) in Europe/Rome, next Sat 2026-03-28 20:00 CET, Sun 2026-03-29 03:00 CEST, Sun 2026-03-29 09:00 CEST",
+		"job notifier: cron(0 2 * * ? *) in Europe/Rome, starting within 15 minutes, next Mon 2026-03-30 02:00 CEST, Tue 2026-03-31 02:00 CEST, Wed 2026-04-01 02:00 CEST",
+	}, p.Notes)
+	// In 730 hours: the scraper 122 times (at once, then every 6 hours),
+	// the notifier 30 times (from 30 March to 28 April).
+	require.Len(t, p.Cost, 1)
+	assert.Equal(t, "EventBridge Scheduler invocations", p.Cost[0].Item)
+	assert.Contains(t, p.Cost[0].Note, "152 runs a month")
+	assert.Zero(t, p.Cost.Total(), "within the free tier")
 	assert.Empty(t, e.calls.Mutating(), "Plan writes nothing")
+
+	// Offline, the same plan without a client to call.
+	off, err := schedule.New(schedule.Clients{}, clock, func(o *schedule.Options) { o.Offline = true }).Plan(ctx, spec)
+	require.NoError(t, err)
+	assert.True(t, off.Offline)
+	off.Offline = false
+	assert.Equal(t, p, off)
+
+	st, err := e.client.Ensure(ctx, spec)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"2026-03-28T20:00:00+01:00", "2026-03-29T03:00:00+02:00", "2026-03-29T09:00:00+02:00"}, formatAll(st.Jobs[0].Next))
+	assert.Equal(t, []string{"2026-03-30T02:00:00+02:00", "2026-03-31T02:00:00+02:00", "2026-04-01T02:00:00+02:00"}, formatAll(st.Jobs[1].Next))
 
 	// Once created, a rate job counts from when it was written; the
 	// emulator stamps that with the real clock, so read it back.
-	_, err = e.client.Ensure(ctx, spec)
-	require.NoError(t, err)
 	written := aws.ToTime(e.get(t, "scraper").LastModificationDate)
-	later := written.Add(7 * time.Hour)
-	now = later
-	p, err = e.client.Plan(ctx, spec)
+	now = written.Add(7 * time.Hour)
+	st, err = e.client.Ensure(ctx, spec)
 	require.NoError(t, err)
-	assert.True(t, p.Empty())
-	require.Len(t, p.Jobs[0].Next, 3)
-	assert.True(t, p.Jobs[0].Next[0].Equal(written.Add(12*time.Hour)), "next %s, written %s", p.Jobs[0].Next[0], written)
+	assert.Empty(t, st.Changes)
+	require.Len(t, st.Jobs[0].Next, 3)
+	assert.True(t, st.Jobs[0].Next[0].Equal(written.Add(12*time.Hour)), "next %s, written %s", st.Jobs[0].Next[0], written)
+}
+
+// Offline, only Plan works; it reads nothing, so a foreign group of the
+// stack's name goes unnoticed until Ensure.
+func TestOfflineNeedsNoClients(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	off := schedule.New(schedule.Clients{}, func(o *schedule.Options) { o.Offline = true })
+	p, err := off.Plan(ctx, e.spec())
+	require.NoError(t, err)
+	assert.True(t, p.Offline)
+	assert.Equal(t, 6, p.Count(change.Create))
+	assert.Len(t, p.Policies, 2)
+	_, err = off.Plan(ctx, schedule.Spec{Stack: "bad stack"})
+	assert.ErrorIs(t, err, schedule.ErrInvalidSpec, "offline plans check the spec too")
+
+	_, err = off.Ensure(ctx, e.spec())
+	assert.ErrorIs(t, err, schedule.ErrOffline)
+	_, err = off.Delete(ctx, "manga-test")
+	assert.ErrorIs(t, err, schedule.ErrOffline)
+	assert.ErrorIs(t, off.Pause(ctx, "manga-test", "scraper"), schedule.ErrOffline)
+	assert.ErrorIs(t, off.Resume(ctx, "manga-test", "scraper"), schedule.ErrOffline)
+
+	// Online without clients is an error that says how to plan offline,
+	// not a nil-pointer panic.
+	_, err = schedule.New(schedule.Clients{}).Plan(ctx, e.spec())
+	assert.ErrorContains(t, err, "Options.Offline")
+	_, err = schedule.New(schedule.Clients{Scheduler: e.sched}).Delete(ctx, "manga-test")
+	assert.ErrorContains(t, err, "Clients.IAM")
+}
+
+// Options.Region and Account say where the schedules are: a cluster
+// elsewhere is refused before any call.
+func TestClusterElsewhereIsRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	tests := []struct {
+		name string
+		opt  func(*schedule.Options)
+		want string
+	}{
+		{"region", func(o *schedule.Options) { o.Region = "eu-west-1" }, "is in region " + integration.Region + ", the schedules in eu-west-1"},
+		{"account", func(o *schedule.Options) { o.Account = "999999999999" }, "the schedules in 999999999999"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := schedule.New(e.clients(), fast, tt.opt)
+			_, err := c.Plan(ctx, e.spec())
+			assert.ErrorContains(t, err, tt.want)
+			_, err = c.Ensure(ctx, e.spec())
+			assert.ErrorContains(t, err, tt.want)
+		})
+	}
+	assert.Zero(t, e.calls.Count())
+	c := schedule.New(e.clients(), fast, func(o *schedule.Options) { o.Region, o.Account = integration.Region, e.account })
+	_, err := c.Plan(ctx, e.spec())
+	assert.NoError(t, err)
 }
 
 func TestStartInThePastIsRefusedBeforeAnyWrite(t *testing.T) {
@@ -667,51 +805,128 @@ func TestGivenDeadLetterQueue(t *testing.T) {
 }
 
 // The emulator does not model IAM's propagation delay; this wrapper around
-// the real client refuses the first two CreateSchedule calls the way the
-// Scheduler refuses a role it cannot assume yet.
+// the real client refuses CreateSchedule the way the Scheduler refuses a
+// role it cannot assume yet. Each refusal takes a minute on the test's
+// clock, so the tests count refusals instead of waiting for time to pass.
 type slowIAM struct {
 	schedule.SchedulerAPI
-	refusals int
+	refuse   int // how many calls to refuse; -1 for every one
+	refused  int
+	clock    *fakeClock
+	onRefuse func() // called at each refusal, when set
 }
 
 func (s *slowIAM) CreateSchedule(ctx context.Context, in *scheduler.CreateScheduleInput, opts ...func(*scheduler.Options)) (*scheduler.CreateScheduleOutput, error) {
-	if s.refusals < 2 {
-		s.refusals++
+	if s.refuse < 0 || s.refused < s.refuse {
+		s.refused++
+		s.clock.advance(time.Minute)
+		if s.onRefuse != nil {
+			s.onRefuse()
+		}
 		return nil, &smithy.GenericAPIError{Code: "ValidationException", Message: "The execution role you provide must allow AWS EventBridge Scheduler to assume the role."}
 	}
 	return s.SchedulerAPI.CreateSchedule(ctx, in, opts...)
 }
 
+// fakeClock is a clock that moves only when told.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// slowEnv is an env whose Scheduler refuses as slow says.
+func slowEnv(t *testing.T, refuse int, opts ...func(*schedule.Options)) (*env, *slowIAM) {
+	e := newEnv(t)
+	slow := &slowIAM{SchedulerAPI: e.sched, refuse: refuse, clock: &fakeClock{t: time.Now()}}
+	opts = append([]func(*schedule.Options){fast, func(o *schedule.Options) { o.Now = slow.clock.now }}, opts...)
+	e.client = schedule.New(schedule.Clients{Scheduler: slow, IAM: e.iam, SQS: e.sqs}, opts...)
+	return e, slow
+}
+
 func TestNewRoleIsWaitedFor(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e := newEnv(t)
-	slow := &slowIAM{SchedulerAPI: e.sched}
-	c := schedule.New(slow, e.iam, e.sqs, func(c *schedule.Client) { c.Wait = poll.Delays{Min: time.Millisecond, Max: time.Millisecond} })
-	_, err := c.Ensure(ctx, e.spec())
+	e, slow := slowEnv(t, 2, func(o *schedule.Options) { o.RoleTimeout = 5 * time.Minute })
+	_, err := e.client.Ensure(ctx, e.spec())
 	require.NoError(t, err)
-	assert.Equal(t, 2, slow.refusals)
+	assert.Equal(t, 2, slow.refused, "refused twice, a minute each, within RoleTimeout")
 
 	// With no role change in this Ensure, the same refusal is an error at once.
-	slow.refusals = 0
+	slow.refuse, slow.refused = 1, 0
 	_, err = e.sched.DeleteSchedule(ctx, &scheduler.DeleteScheduleInput{Name: aws.String("scraper"), GroupName: aws.String("manga-test")})
 	require.NoError(t, err)
-	_, err = c.Ensure(ctx, e.spec())
+	_, err = e.client.Ensure(ctx, e.spec())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `create schedule "scraper"`)
 	assert.Contains(t, err.Error(), "must allow AWS EventBridge Scheduler to assume the role")
-	assert.Equal(t, 1, slow.refusals)
+	assert.Equal(t, 1, slow.refused)
+}
 
-	// A refusal that does not end gives up after RoleTimeout, saying why.
-	e2 := newEnv(t)
-	never := &slowIAM{SchedulerAPI: e2.sched, refusals: -1 << 30}
-	c = schedule.New(never, e2.iam, e2.sqs, func(c *schedule.Client) {
-		c.Wait = poll.Delays{Min: time.Millisecond, Max: 5 * time.Millisecond}
-		c.RoleTimeout = 50 * time.Millisecond
-	})
-	_, err = c.Ensure(ctx, e2.spec())
+// A refusal that does not end gives up once RoleTimeout has passed on the
+// clock (the default 2 minutes: two refusals of a minute each), saying why.
+func TestRoleWaitGivesUpAfterRoleTimeout(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, slow := slowEnv(t, -1)
+	_, err := e.client.Ensure(ctx, e.spec())
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Contains(t, err.Error(), "wait for the scheduler role to propagate")
+	assert.Contains(t, err.Error(), `create schedule "scraper"`)
+	assert.Contains(t, err.Error(), "wait for the scheduler role to propagate: gave up after 2m0s")
 	assert.Contains(t, err.Error(), "must allow AWS EventBridge Scheduler to assume the role")
+	assert.Equal(t, 2, slow.refused)
+
+	// A longer RoleTimeout tries longer.
+	e, slow = slowEnv(t, -1, func(o *schedule.Options) { o.RoleTimeout = 5 * time.Minute })
+	_, err = e.client.Ensure(ctx, e.spec())
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, 5, slow.refused)
+}
+
+// The caller's context ends the wait too: here it is cancelled at the
+// third refusal, long before RoleTimeout.
+func TestRoleWaitEndsWithTheContext(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e, slow := slowEnv(t, -1, func(o *schedule.Options) { o.RoleTimeout = time.Hour })
+	slow.onRefuse = func() {
+		if slow.refused == 3 {
+			cancel()
+		}
+	}
+	_, err := e.client.Ensure(ctx, e.spec())
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "must allow AWS EventBridge Scheduler to assume the role", "the last refusal is in the error")
+	assert.Equal(t, 3, slow.refused)
+}
+
+// at reads a time with an explicit offset, so each expectation says which
+// side of the clock change it is on.
+func at(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func formatAll(ts []time.Time) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Format(time.RFC3339))
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/manga-alert-italia/mangaalert/schedule"
+	"github.com/manga-alert-italia/mangaalert/schedule/expr"
 )
 
 func validSpec() schedule.Spec {
@@ -17,9 +18,9 @@ func validSpec() schedule.Spec {
 		Stack:            "prod",
 		ClusterARN:       "arn:aws:ecs:eu-south-1:123456789012:cluster/manga",
 		ExecutionRoleARN: "arn:aws:iam::123456789012:role/manga-execution",
-		TaskRoleARN:      "arn:aws:iam::123456789012:role/manga-task",
 		Jobs: []schedule.Job{
-			{Name: "scraper", TaskDefinitionARN: "arn:aws:ecs:eu-south-1:123456789012:task-definition/manga-scraper:3"},
+			{Name: "scraper", TaskDefinitionARN: "arn:aws:ecs:eu-south-1:123456789012:task-definition/manga-scraper:3",
+				TaskRoleARN: "arn:aws:iam::123456789012:role/manga-task"},
 		},
 	}
 }
@@ -40,7 +41,11 @@ func TestSpecValidate(t *testing.T) {
 				Container: "app", Command: []string{"notify"}, Tags: map[string]string{"k": "v"}, Description: "d"}
 		}, nil},
 		{"a given queue", func(s *schedule.Spec) { s.DeadLetter.ARN = "arn:aws:sqs:eu-south-1:123456789012:dlq" }, nil},
-		{"no task role", func(s *schedule.Spec) { s.TaskRoleARN = "" }, nil},
+		{"no task role", func(s *schedule.Spec) { s.Jobs[0].TaskRoleARN = "" }, nil},
+		{"a task role per job", func(s *schedule.Spec) {
+			s.Jobs = append(s.Jobs, schedule.Job{Name: "notifier", TaskDefinitionARN: "arn:aws:ecs:eu-south-1:123456789012:task-definition/manga-notifier:1",
+				TaskRoleARN: "arn:aws:iam::123456789012:role/manga-notifier-task"})
+		}, nil},
 
 		{"stack", func(s *schedule.Spec) { s.Stack = "my stack" }, []string{`stack "my stack": use 1-48 letters`}},
 		{"long stack", func(s *schedule.Spec) { s.Stack = strings.Repeat("s", 49) }, []string{"1-48"}},
@@ -48,8 +53,9 @@ func TestSpecValidate(t *testing.T) {
 		{"cluster in every region", func(s *schedule.Spec) { s.ClusterARN = "arn:aws:ecs:*:123456789012:cluster/manga" }, []string{"cluster ARN"}},
 		{"cluster service", func(s *schedule.Spec) { s.ClusterARN = "arn:aws:eks:eu-south-1:123456789012:cluster/manga" }, []string{"cluster ARN"}},
 		{"execution role missing", func(s *schedule.Spec) { s.ExecutionRoleARN = "" }, []string{`execution role ARN "": want arn:aws:iam::ACCOUNT:role/NAME`}},
-		{"task role not a role", func(s *schedule.Spec) { s.TaskRoleARN = "arn:aws:iam::123456789012:user/me" }, []string{"task role ARN"}},
-		{"role of another account", func(s *schedule.Spec) { s.TaskRoleARN = "arn:aws:iam::999999999999:role/x" }, []string{"is in account 999999999999, the cluster in 123456789012"}},
+		{"task role not a role", func(s *schedule.Spec) { s.Jobs[0].TaskRoleARN = "arn:aws:iam::123456789012:user/me" }, []string{`job "scraper": task role ARN "arn:aws:iam::123456789012:user/me"`}},
+		{"role of another account", func(s *schedule.Spec) { s.Jobs[0].TaskRoleARN = "arn:aws:iam::999999999999:role/x" }, []string{"is in account 999999999999, the cluster in 123456789012"}},
+		{"execution role of another account", func(s *schedule.Spec) { s.ExecutionRoleARN = "arn:aws:iam::999999999999:role/x" }, []string{`execution role ARN "arn:aws:iam::999999999999:role/x" is in account 999999999999`}},
 		{"reserved tag", func(s *schedule.Spec) { s.Tags = map[string]string{"mangaalert:stack": "x"} }, []string{"set by this package"}},
 		{"aws tag", func(s *schedule.Spec) { s.Tags = map[string]string{"aws:x": "x"} }, []string{"reserved by AWS"}},
 		{"both dead letters", func(s *schedule.Spec) {
@@ -127,8 +133,39 @@ func TestSpecErrorListsEveryProblem(t *testing.T) {
 	var se *schedule.SpecError
 	require.True(t, errors.As(err, &se))
 	assert.Len(t, se.Problems, 3)
-	assert.ErrorIs(t, err, schedule.ErrInvalidExpression)
-	var ee *schedule.ExpressionError
+	assert.ErrorIs(t, err, expr.ErrInvalid)
+	var ee *expr.Error
 	require.True(t, errors.As(err, &ee))
 	assert.Equal(t, "rate unit", ee.Part)
+}
+
+// Job.Next applies the job's defaults and bounds: a rate job counts from
+// when it would be created, a cron job is read in DefaultZone.
+func TestJobNext(t *testing.T) {
+	from := time.Date(2026, 3, 28, 19, 0, 0, 0, time.UTC) // 20:00 in Rome, the eve of spring-forward
+	tests := []struct {
+		name string
+		job  schedule.Job
+		want []string
+	}{
+		{"the default: every 6 hours from creation", schedule.Job{},
+			[]string{"2026-03-28T20:00:00+01:00", "2026-03-29T03:00:00+02:00", "2026-03-29T09:00:00+02:00"}},
+		{"cron in the default zone", schedule.Job{Expression: "cron(30 2 * * ? *)"},
+			[]string{"2026-03-30T02:30:00+02:00", "2026-03-31T02:30:00+02:00", "2026-04-01T02:30:00+02:00"}},
+		{"a start anchors the rate", schedule.Job{Start: from.Add(time.Hour)},
+			[]string{"2026-03-28T21:00:00+01:00", "2026-03-29T04:00:00+02:00", "2026-03-29T10:00:00+02:00"}},
+		{"an end stops it", schedule.Job{Expression: "cron(0 8 * * ? *)", Zone: "UTC", End: from.Add(40 * time.Hour)},
+			[]string{"2026-03-29T08:00:00Z", "2026-03-30T08:00:00Z"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.job.Next(from, 3)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, formatAll(got))
+		})
+	}
+	_, err := schedule.Job{Expression: "rate(1 hours)"}.Next(from, 3)
+	assert.ErrorIs(t, err, expr.ErrInvalid)
+	_, err = schedule.Job{Zone: "Europe/Roma"}.Next(from, 3)
+	assert.ErrorContains(t, err, `time zone "Europe/Roma"`)
 }

@@ -1,4 +1,4 @@
-package schedule_test
+package expr_test
 
 import (
 	"testing"
@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/manga-alert-italia/mangaalert/schedule"
+	"github.com/manga-alert-italia/mangaalert/schedule/expr"
 )
 
 // Schedules never fire on the emulator; these tests check the firing
@@ -117,7 +117,7 @@ func TestNextAcrossDaylightSaving(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := schedule.Next(tt.expr, "Europe/Rome", at(tt.from), 4)
+			got, err := expr.Next(tt.expr, "Europe/Rome", at(tt.from), 4)
 			require.NoError(t, err)
 			if tt.want == nil {
 				assert.Empty(t, got)
@@ -137,7 +137,7 @@ func TestNextAcrossDaylightSaving(t *testing.T) {
 func TestNextRateIgnoresClockChanges(t *testing.T) {
 	for _, from := range []string{"2025-03-29T20:00:00+01:00", "2025-10-25T20:00:00+02:00", "2026-03-28T20:00:00+01:00", "2026-10-24T20:00:00+02:00"} {
 		t.Run(from, func(t *testing.T) {
-			got, err := schedule.Next("rate(6 hours)", "", at(from), 8)
+			got, err := expr.Next("rate(6 hours)", "Europe/Rome", at(from), 8)
 			require.NoError(t, err)
 			require.Len(t, got, 8)
 			prev := at(from)
@@ -153,25 +153,25 @@ func TestNextRateIgnoresClockChanges(t *testing.T) {
 			assert.Equal(t, want, got[3].Hour())
 		})
 	}
-	d, err := schedule.Next("rate(1 day)", "Europe/Rome", at("2025-03-29T09:00:00+01:00"), 2)
+	d, err := expr.Next("rate(1 day)", "Europe/Rome", at("2025-03-29T09:00:00+01:00"), 2)
 	require.NoError(t, err)
 	assert.True(t, at("2025-03-31T10:00:00+02:00").Equal(d[1]), "got %s", d[1])
 	assert.Equal(t, 10, d[1].Hour(), "a day is 24 hours: 09:00 CET becomes 10:00 CEST")
 }
 
 func TestTimesRateCountsFromStart(t *testing.T) {
-	e := schedule.MustParse("rate(6 hours)")
+	e := expr.MustParse("rate(6 hours)")
 	start := at("2026-01-10T00:00:00+01:00")
-	got := e.Times(rome, at("2026-01-12T07:00:00+01:00"), 3, schedule.Bounds{Start: start})
+	got := e.Times(rome, at("2026-01-12T07:00:00+01:00"), 3, expr.Bounds{Start: start})
 	assert.Equal(t, []string{"2026-01-12T12:00:00+01:00", "2026-01-12T18:00:00+01:00", "2026-01-13T00:00:00+01:00"}, formatAll(got))
 
 	// Before the start, the start itself is the first run ("starts
 	// invoking its target immediately").
-	got = e.Times(rome, at("2026-01-01T00:00:00+01:00"), 2, schedule.Bounds{Start: start})
+	got = e.Times(rome, at("2026-01-01T00:00:00+01:00"), 2, expr.Bounds{Start: start})
 	assert.Equal(t, []string{"2026-01-10T00:00:00+01:00", "2026-01-10T06:00:00+01:00"}, formatAll(got))
 
 	// End stops it.
-	got = e.Times(rome, at("2026-01-12T07:00:00+01:00"), 5, schedule.Bounds{Start: start, End: at("2026-01-12T18:00:00+01:00")})
+	got = e.Times(rome, at("2026-01-12T07:00:00+01:00"), 5, expr.Bounds{Start: start, End: at("2026-01-12T18:00:00+01:00")})
 	assert.Equal(t, []string{"2026-01-12T12:00:00+01:00"}, formatAll(got))
 }
 
@@ -214,13 +214,15 @@ func TestNextCronCalendar(t *testing.T) {
 			[]string{"2028-02-29T00:00:00Z", "2032-02-29T00:00:00Z"}},
 		{"years run out", "cron(0 0 1 1 ? 2026-2027)", "UTC", "2026-06-01T00:00:00Z",
 			[]string{"2027-01-01T00:00:00Z"}},
+		{"no zone is UTC, as for the Scheduler", "cron(0 6 * * ? *)", "", "2026-07-01T00:00:00Z",
+			[]string{"2026-07-01T06:00:00Z", "2026-07-02T06:00:00Z"}},
 		{"zone shifts the instants", "cron(0 6 * * ? *)", "Europe/Rome", "2026-07-01T00:00:00Z",
 			[]string{"2026-07-01T04:00:00Z", "2026-07-02T04:00:00Z"}},
 		{"at in the past", "at(2020-01-01T00:00:00)", "UTC", "2026-01-01T00:00:00Z", []string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := schedule.Next(tt.expr, tt.zone, at(tt.from), 3)
+			got, err := expr.Next(tt.expr, tt.zone, at(tt.from), 3)
 			require.NoError(t, err)
 			var utc []string
 			for _, g := range got {
@@ -237,21 +239,21 @@ func TestNextCronCalendar(t *testing.T) {
 }
 
 func TestNextNeverFires(t *testing.T) {
-	got, err := schedule.Next("cron(0 0 30 2 ? *)", "UTC", at("2026-01-01T00:00:00Z"), 3)
+	got, err := expr.Next("cron(0 0 30 2 ? *)", "UTC", at("2026-01-01T00:00:00Z"), 3)
 	require.NoError(t, err)
 	assert.Empty(t, got)
 }
 
 func TestNextErrors(t *testing.T) {
-	_, err := schedule.Next("rate(1 hours)", "", time.Now(), 3)
-	assert.ErrorIs(t, err, schedule.ErrInvalidExpression)
-	_, err = schedule.Next("rate(1 hour)", "Europe/Roma", time.Now(), 3)
+	_, err := expr.Next("rate(1 hours)", "", time.Now(), 3)
+	assert.ErrorIs(t, err, expr.ErrInvalid)
+	_, err = expr.Next("rate(1 hour)", "Europe/Roma", time.Now(), 3)
 	assert.ErrorContains(t, err, `time zone "Europe/Roma"`)
-	_, err = schedule.Next("rate(1 hour)", "Local", time.Now(), 3)
+	_, err = expr.Next("rate(1 hour)", "Local", time.Now(), 3)
 	assert.ErrorContains(t, err, "IANA")
-	_, err = schedule.Next("rate(1 hour)", "", time.Now(), -1)
+	_, err = expr.Next("rate(1 hour)", "", time.Now(), -1)
 	assert.ErrorContains(t, err, "negative")
-	got, err := schedule.Next("rate(1 hour)", "", time.Now(), 0)
+	got, err := expr.Next("rate(1 hour)", "", time.Now(), 0)
 	require.NoError(t, err)
 	assert.Empty(t, got)
 }
@@ -267,7 +269,7 @@ func formatAll(ts []time.Time) []string {
 func BenchmarkNextCron(b *testing.B) {
 	from := at("2026-01-01T00:00:00+01:00")
 	for b.Loop() {
-		if _, err := schedule.Next("cron(0 0/6 * * ? *)", "Europe/Rome", from, 3); err != nil {
+		if _, err := expr.Next("cron(0 0/6 * * ? *)", "Europe/Rome", from, 3); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package schedule_test
+package expr_test
 
 import (
 	"errors"
@@ -8,54 +8,54 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/manga-alert-italia/mangaalert/schedule"
+	"github.com/manga-alert-italia/mangaalert/schedule/expr"
 )
 
 func TestParseValid(t *testing.T) {
 	tests := []struct {
 		expr  string
-		kind  schedule.Kind
+		kind  expr.Kind
 		every time.Duration
 	}{
-		{"rate(1 minute)", schedule.Rate, time.Minute},
-		{"rate(5 minutes)", schedule.Rate, 5 * time.Minute},
-		{"rate(1 hour)", schedule.Rate, time.Hour},
-		{"rate(6 hours)", schedule.Rate, 6 * time.Hour},
-		{"rate(1 day)", schedule.Rate, 24 * time.Hour},
-		{"rate(30 days)", schedule.Rate, 30 * 24 * time.Hour},
-		{"cron(0 6 * * ? *)", schedule.Cron, 0},
-		{"cron(0/15 * * * ? *)", schedule.Cron, 0},
-		{"cron(*/15 * * * ? *)", schedule.Cron, 0},
-		{"cron(5-50/5 8-17 ? * MON-FRI *)", schedule.Cron, 0},
-		{"cron(0 18 ? * MON-FRI *)", schedule.Cron, 0},
-		{"cron(0 8 1 * ? *)", schedule.Cron, 0},
-		{"cron(0 0,6,12,18 * * ? *)", schedule.Cron, 0},
-		{"cron(0 0/6 * * ? *)", schedule.Cron, 0},
-		{"cron(0 9 ? * 2#1 *)", schedule.Cron, 0},
-		{"cron(0 9 ? * MON#1 *)", schedule.Cron, 0},
-		{"cron(15 10 ? * 6L *)", schedule.Cron, 0},
-		{"cron(15 10 ? * FRIL *)", schedule.Cron, 0},
-		{"cron(0 23 L * ? *)", schedule.Cron, 0},
-		{"cron(0 9 15W * ? *)", schedule.Cron, 0},
-		{"cron(0 9 ? * L *)", schedule.Cron, 0},
-		{"cron(0 10 * JAN,JUL ? 2026-2030)", schedule.Cron, 0},
-		{"cron(0 10 1/2 * ? 2025/5)", schedule.Cron, 0},
-		{"cron(0 0 ? * 1,7 *)", schedule.Cron, 0},
-		{"cron(0 6 ? * WED,SAT *)", schedule.Cron, 0},
-		{"cron(0 6 ? * WEDL *)", schedule.Cron, 0},
-		{"cron(59 23 31 12 ? 2199)", schedule.Cron, 0},
-		{"cron(0 0 30 2 ? *)", schedule.Cron, 0}, // valid syntax, never fires
-		{"at(2026-05-01T09:30:00)", schedule.At, 0},
-		{"at(2028-02-29T23:59:59)", schedule.At, 0},
+		{"rate(1 minute)", expr.Rate, time.Minute},
+		{"rate(5 minutes)", expr.Rate, 5 * time.Minute},
+		{"rate(1 hour)", expr.Rate, time.Hour},
+		{"rate(6 hours)", expr.Rate, 6 * time.Hour},
+		{"rate(1 day)", expr.Rate, 24 * time.Hour},
+		{"rate(30 days)", expr.Rate, 30 * 24 * time.Hour},
+		{"cron(0 6 * * ? *)", expr.Cron, 0},
+		{"cron(0/15 * * * ? *)", expr.Cron, 0},
+		{"cron(*/15 * * * ? *)", expr.Cron, 0},
+		{"cron(5-50/5 8-17 ? * MON-FRI *)", expr.Cron, 0},
+		{"cron(0 18 ? * MON-FRI *)", expr.Cron, 0},
+		{"cron(0 8 1 * ? *)", expr.Cron, 0},
+		{"cron(0 0,6,12,18 * * ? *)", expr.Cron, 0},
+		{"cron(0 0/6 * * ? *)", expr.Cron, 0},
+		{"cron(0 9 ? * 2#1 *)", expr.Cron, 0},
+		{"cron(0 9 ? * MON#1 *)", expr.Cron, 0},
+		{"cron(15 10 ? * 6L *)", expr.Cron, 0},
+		{"cron(15 10 ? * FRIL *)", expr.Cron, 0},
+		{"cron(0 23 L * ? *)", expr.Cron, 0},
+		{"cron(0 9 15W * ? *)", expr.Cron, 0},
+		{"cron(0 9 ? * L *)", expr.Cron, 0},
+		{"cron(0 10 * JAN,JUL ? 2026-2030)", expr.Cron, 0},
+		{"cron(0 10 1/2 * ? 2025/5)", expr.Cron, 0},
+		{"cron(0 0 ? * 1,7 *)", expr.Cron, 0},
+		{"cron(0 6 ? * WED,SAT *)", expr.Cron, 0},
+		{"cron(0 6 ? * WEDL *)", expr.Cron, 0},
+		{"cron(59 23 31 12 ? 2199)", expr.Cron, 0},
+		{"cron(0 0 30 2 ? *)", expr.Cron, 0}, // valid syntax, never fires
+		{"at(2026-05-01T09:30:00)", expr.At, 0},
+		{"at(2028-02-29T23:59:59)", expr.At, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
-			e, err := schedule.Parse(tt.expr)
+			e, err := expr.Parse(tt.expr)
 			require.NoError(t, err)
 			assert.Equal(t, tt.kind, e.Kind())
 			assert.Equal(t, tt.every, e.Interval())
 			assert.Equal(t, tt.expr, e.String())
-			assert.Equal(t, tt.kind != schedule.At, e.Recurring())
+			assert.Equal(t, tt.kind != expr.At, e.Recurring())
 		})
 	}
 }
@@ -169,10 +169,10 @@ func TestParseInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
-			_, err := schedule.Parse(tt.expr)
+			_, err := expr.Parse(tt.expr)
 			require.Error(t, err)
-			require.ErrorIs(t, err, schedule.ErrInvalidExpression)
-			var ee *schedule.ExpressionError
+			require.ErrorIs(t, err, expr.ErrInvalid)
+			var ee *expr.Error
 			require.True(t, errors.As(err, &ee))
 			assert.Equal(t, tt.expr, ee.Expr)
 			assert.Equal(t, tt.part, ee.Part)
@@ -190,13 +190,13 @@ func TestParseInvalid(t *testing.T) {
 }
 
 func TestErrorText(t *testing.T) {
-	_, err := schedule.Parse("cron(0 25 * * ? *)")
+	_, err := expr.Parse("cron(0 25 * * ? *)")
 	assert.EqualError(t, err, `schedule expression "cron(0 25 * * ? *)": hours (field 2) at character 8 ("25"): 25 is outside 0-23; allowed: 0-23 , - * /`)
-	_, err = schedule.Parse("rate(1 hours)")
+	_, err = expr.Parse("rate(1 hours)")
 	assert.EqualError(t, err, `schedule expression "rate(1 hours)": rate unit at character 8 ("hours"): 1 takes the singular: rate(1 hour)`)
 }
 
 func TestMustParsePanics(t *testing.T) {
-	assert.Panics(t, func() { schedule.MustParse("rate(1 hours)") })
-	assert.NotPanics(t, func() { schedule.MustParse("rate(1 hour)") })
+	assert.Panics(t, func() { expr.MustParse("rate(1 hours)") })
+	assert.NotPanics(t, func() { expr.MustParse("rate(1 hour)") })
 }

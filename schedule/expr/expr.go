@@ -1,4 +1,4 @@
-package schedule
+package expr
 
 import (
 	"errors"
@@ -25,12 +25,12 @@ import (
 // passes here must not be refused by CreateSchedule half-way through an
 // Ensure.
 
-// ErrInvalidExpression is wrapped by every *ExpressionError.
-var ErrInvalidExpression = errors.New("invalid schedule expression")
+// ErrInvalid is wrapped by every *Error.
+var ErrInvalid = errors.New("invalid schedule expression")
 
-// ExpressionError says which part of a schedule expression is wrong, where
+// Error says which part of a schedule expression is wrong, where
 // it is and what is allowed there.
-type ExpressionError struct {
+type Error struct {
 	Expr   string // the expression as given
 	Part   string // "rate value", "rate unit", "minutes", "day-of-week", "at", ...
 	Pos    int    // 1-based character position of the wrong text in Expr; 0 for the whole
@@ -38,7 +38,7 @@ type ExpressionError struct {
 	Reason string // what is wrong and what would be right
 }
 
-func (e *ExpressionError) Error() string {
+func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "schedule expression %q: ", e.Expr)
 	if e.Part != "" {
@@ -55,8 +55,8 @@ func (e *ExpressionError) Error() string {
 	return b.String()
 }
 
-// Is makes errors.Is(err, ErrInvalidExpression) true.
-func (e *ExpressionError) Is(target error) bool { return target == ErrInvalidExpression }
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *Error) Is(target error) bool { return target == ErrInvalid }
 
 // Kind is the kind of a schedule expression.
 type Kind int
@@ -97,10 +97,10 @@ type wall struct {
 }
 
 // Parse checks expr exactly as EventBridge Scheduler would and returns it
-// parsed. Errors are *ExpressionError and wrap ErrInvalidExpression.
+// parsed. Errors are *Error and wrap ErrInvalid.
 func Parse(expr string) (*Expression, error) {
 	fail := func(part string, pos int, text, reason string, args ...any) error {
-		return &ExpressionError{Expr: expr, Part: part, Pos: pos, Text: text, Reason: fmt.Sprintf(reason, args...)}
+		return &Error{Expr: expr, Part: part, Pos: pos, Text: text, Reason: fmt.Sprintf(reason, args...)}
 	}
 	open := strings.IndexByte(expr, '(')
 	if open < 0 || !strings.HasSuffix(expr, ")") {
@@ -162,7 +162,7 @@ var rateUnits = map[string]time.Duration{
 // and the plural otherwise: rate(1 hour), rate(6 hours).
 func parseRate(expr, body string, pos int) (time.Duration, error) {
 	fail := func(part string, at int, text, reason string, args ...any) error {
-		return &ExpressionError{Expr: expr, Part: part, Pos: at, Text: text, Reason: fmt.Sprintf(reason, args...)}
+		return &Error{Expr: expr, Part: part, Pos: at, Text: text, Reason: fmt.Sprintf(reason, args...)}
 	}
 	value, unit, ok := strings.Cut(body, " ")
 	if !ok || value == "" || unit == "" {
@@ -206,7 +206,7 @@ const maxDuration = time.Duration(1<<63 - 1)
 // zone.
 func parseAt(expr, body string, pos int) (wall, error) {
 	fail := func(at int, text, reason string, args ...any) error {
-		return &ExpressionError{Expr: expr, Part: "at", Pos: at, Text: text, Reason: fmt.Sprintf(reason, args...)}
+		return &Error{Expr: expr, Part: "at", Pos: at, Text: text, Reason: fmt.Sprintf(reason, args...)}
 	}
 	const layout = "yyyy-mm-ddThh:mm:ss"
 	if len(body) != len(layout) {

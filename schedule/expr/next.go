@@ -1,4 +1,4 @@
-package schedule
+package expr
 
 import (
 	"fmt"
@@ -6,23 +6,19 @@ import (
 	"time"
 )
 
-// DefaultZone is the time zone cron and at expressions are read in when a
-// job names none: the service's readers are in Italy.
-const DefaultZone = "Europe/Rome"
-
-// LoadZone loads an IANA time zone name as the Scheduler takes it
-// ("" means DefaultZone). "Local" is refused: it would mean a different
-// zone on every machine.
+// LoadZone loads an IANA time zone name as the Scheduler takes it: ""
+// means UTC, the Scheduler's default when a schedule names no zone.
+// "Local" is refused: it would mean a different zone on every machine.
 func LoadZone(name string) (*time.Location, error) {
 	if name == "" {
-		name = DefaultZone
+		return time.UTC, nil
 	}
 	if name == "Local" {
-		return nil, fmt.Errorf("time zone %q: name an IANA zone such as %s or UTC", name, DefaultZone)
+		return nil, fmt.Errorf("time zone %q: name an IANA zone such as Europe/Rome or UTC", name)
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return nil, fmt.Errorf("time zone %q: %w (an IANA name such as %s; a binary without the system's tz database needs import _ \"time/tzdata\")", name, err, DefaultZone)
+		return nil, fmt.Errorf("time zone %q: %w (an IANA name such as Europe/Rome; a binary without the system's tz database needs import _ \"time/tzdata\")", name, err)
 	}
 	return loc, nil
 }
@@ -41,7 +37,7 @@ type Bounds struct {
 }
 
 // Next returns the next n times the expression fires strictly after from,
-// in the zone ("" means DefaultZone).
+// in the zone ("" means UTC, as for the Scheduler).
 //
 // Daylight saving time follows what the Scheduler documents
 // (https://repost.aws/knowledge-center/eventbridge-scheduler-adjust-dst and
@@ -57,7 +53,7 @@ type Bounds struct {
 // A rate schedule counts from its start, which Next cannot know: it
 // assumes the schedule started at from, so the first time is from plus one
 // interval. For a deployed schedule use Expression.Times with its start
-// (Plan does).
+// (schedule's Plan does).
 func Next(expr, zone string, from time.Time, n int) ([]time.Time, error) {
 	e, err := Parse(expr)
 	if err != nil {
@@ -122,7 +118,7 @@ func (e *Expression) Times(loc *time.Location, from time.Time, n int, b Bounds) 
 // skipped when clocks go forward). It panics on other kinds.
 func (e *Expression) Resolve(loc *time.Location) (time.Time, bool) {
 	if e.kind != At {
-		panic("schedule: Resolve on a " + e.kind.String() + " expression")
+		panic("expr: Resolve on a " + e.kind.String() + " expression")
 	}
 	return resolve(loc, e.at)
 }
