@@ -28,8 +28,15 @@ const plannedMark = "xxxxxx"
 func secretsSpec(spec Spec) secrets.Spec {
 	out := secrets.Spec{Stack: spec.Stack, Component: secrets.DefaultComponent}
 	for _, x := range spec.Secrets {
+		gen := x.Generate
+		if gen == nil && x.Value.IsZero() {
+			// It must exist: Apply checked (missingSecrets); a plan says
+			// what creating it would need.
+			name := x.Name
+			gen = func() (secrets.Value, error) { return secrets.Value{}, fmt.Errorf("%w: %s", ErrMissingSecret, name) }
+		}
 		out.Secrets = append(out.Secrets, secrets.Secret{Name: x.Name, Description: x.Description,
-			Value: x.Value, Overwrite: x.Overwrite, Generate: x.Generate, Tags: spec.Tags})
+			Value: x.Value, Overwrite: x.Overwrite, Generate: gen, Tags: spec.Tags})
 	}
 	return out
 }

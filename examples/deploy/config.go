@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/network"
 	"github.com/manga-alert-italia/mangaalert/schedule"
+	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
 // Defaults of the cheap design: one t3.micro in public subnets, no NAT, no
@@ -293,16 +295,21 @@ func (c Config) Validate(forApply bool) error {
 	if c.LogRetentionDays != 0 && !slices.Contains(retention, c.LogRetentionDays) {
 		bad("log_retention_days", "%d: CloudWatch Logs accepts only %v", c.LogRetentionDays, retention)
 	}
-	// The network package knows its own rules (CIDR sizes, zones, blocks):
-	// its problems are reported under this file's field names.
-	if err := c.networkSpec().Validate(); err != nil {
+	// The packages know their own rules (CIDR sizes, zones, memory,
+	// policies): the network's problems are reported under this file's
+	// field names, the others as the configuration's.
+	if err := stack.Validate(context.Background(), c.spec(""), c.Region); err != nil {
 		var se *network.SpecError
+		var others []error
 		for _, e := range unjoin(err) {
 			if errors.As(e, &se) {
 				bad(networkField[se.Field], "%q %s: %s", se.Value, se.Problem, se.Fix)
 			} else {
-				bad("network", "%v", e)
+				others = append(others, e)
 			}
+		}
+		if len(others) > 0 && len(ps) == 0 {
+			bad("configuration", "%v", errors.Join(others...))
 		}
 	}
 	for k, v := range c.Tags {
@@ -387,13 +394,4 @@ func (s SMTPConfig) check(bad func(string, string, ...any)) {
 	if s.Username == "" {
 		bad("smtp.username", "needed with sender smtp: the relay's account name (the password comes from %s)", SMTPPasswordEnv)
 	}
-}
-
-// networkSpec is the network step's Spec.
-func (c Config) networkSpec() network.Spec {
-	s := network.Spec{Stack: c.Stack, CIDR: c.CIDR, AZs: c.AZs, IngressCIDRs: c.IngressCIDRs, SSHCIDRs: c.SSHCIDRs}
-	if c.NAT {
-		s.Topology = network.PrivateWithNAT
-	}
-	return s
 }

@@ -135,9 +135,6 @@ func (o *options) config(forApply bool) (Config, error) {
 	if err := c.Validate(forApply); err != nil {
 		return c, err
 	}
-	if err := c.checkSpecs(); err != nil {
-		return c, &ConfigError{Problems: []FieldProblem{{Field: "configuration", Problem: err.Error()}}}
-	}
 	return c, nil
 }
 
@@ -173,18 +170,11 @@ Configuration file (--config FILE, JSON; every field optional, flags override):
   tags                {"key": "value"} added to every resource
 `
 
-// logger is the packages' logger: their Debug records become progress
-// activities (p non-nil), and with --verbose also lines on stderr.
-func (o *options) logger(a *app, p *progress) *slog.Logger {
-	var verbose slog.Handler
+// logger is the packages' logger: with --verbose their Debug records on
+// stderr, else nothing.
+func (o *options) logger(a *app) *slog.Logger {
 	if o.verbose {
-		verbose = slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug})
-	}
-	switch {
-	case p != nil:
-		return slog.New(&activityHandler{p: p, verbose: verbose})
-	case verbose != nil:
-		return slog.New(verbose)
+		return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.DiscardHandler)
 }
