@@ -21,7 +21,7 @@ func (s *Stack) Apply(ctx context.Context, spec Spec) (*State, error) {
 		return nil, ErrOffline
 	}
 	spec = spec.WithDefaults()
-	if err := spec.check(); err != nil {
+	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	if err := s.preflight(ctx, spec); err != nil {

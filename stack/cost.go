@@ -1,8 +1,12 @@
 package stack
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"regexp"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/manga-alert-italia/mangaalert/cost"
@@ -169,4 +173,57 @@ func Alternatives(spec Spec, estimate cost.Estimate) []Alternative {
 		},
 	})
 	return out
+}
+
+var trailingSpace = regexp.MustCompile(`(?m)[ \t]+$`)
+
+// WriteCost prints a stack's monthly estimate, the alternatives beside
+// it, and every price with its source and the date it holds from.
+func WriteCost(w io.Writer, e cost.Estimate, alts []Alternative) error {
+	var b bytes.Buffer
+	fmt.Fprintln(&b, "Monthly cost of this stack (USD, 730-hour month):")
+	if err := e.Write(&b); err != nil {
+		return err
+	}
+	fmt.Fprintln(&b, "\nAlternatives this design was chosen over (USD a month):")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "DESIGN\tTOTAL\tVS THIS\nthis stack\t%.2f\t\n", e.Total())
+	for _, a := range alts {
+		fmt.Fprintf(tw, "%s\t%.2f\t%+.2f\n", a.Name, a.Total(e), a.Total(e)-e.Total())
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	all := append(cost.Estimate{}, e...)
+	for _, a := range alts {
+		what := "adds"
+		if a.Full {
+			what = "costs, in all"
+		}
+		fmt.Fprintf(&b, "\n%s: %s; it %s:\n", a.Name, a.Why, what)
+		if err := a.Lines.Write(&b); err != nil {
+			return err
+		}
+		all = append(all, a.Lines...)
+	}
+	fmt.Fprintln(&b, "\nPrices (public list prices; source, and the date each figure holds from):")
+	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	seen := map[string]bool{}
+	for _, l := range all {
+		key := fmt.Sprintf("%s|%g|%s", l.Price.Source, l.Price.USD, l.Price.Unit)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		date := l.Price.Date
+		if date == "" {
+			date = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%g USD/%s\t%s\t%s\n", l.Item, l.Price.USD, l.Price.Unit, l.Price.Source, date)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := w.Write(trailingSpace.ReplaceAll(b.Bytes(), nil))
+	return err
 }

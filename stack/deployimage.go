@@ -20,7 +20,7 @@ func (s *Stack) DeployImage(ctx context.Context, spec Spec, image string) (*Stat
 		return nil, ErrOffline
 	}
 	spec = spec.WithDefaults()
-	if err := spec.check(); err != nil {
+	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	o, err := s.outputs(ctx)

@@ -2,8 +2,6 @@ package stack
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
@@ -16,7 +14,7 @@ import (
 // nothing; online it reads each component once.
 func (s *Stack) Plan(ctx context.Context, spec Spec) (*change.Plan, error) {
 	spec = spec.WithDefaults()
-	if err := spec.check(); err != nil {
+	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	o, err := s.outputs(ctx)
@@ -48,63 +46,4 @@ func checkPolicies(p *change.Plan) error {
 		findings = append(findings, iampolicy.Check(name, doc)...)
 	}
 	return iampolicy.Err(findings)
-}
-
-// check finds what is wrong with a Spec before anything is read.
-func (spec Spec) check() error {
-	var errs []error
-	if spec.Stack == "" {
-		errs = append(errs, errors.New("stack: Spec.Stack is empty"))
-	}
-	names := map[string]bool{}
-	for _, c := range spec.containers() {
-		if names[c.Name] {
-			errs = append(errs, fmt.Errorf("stack: two containers named %q", c.Name))
-		}
-		names[c.Name] = true
-		for env, name := range mergeRefs(c.Secrets, c.SecretARNs) {
-			if !spec.hasSecret(name) {
-				errs = append(errs, fmt.Errorf("stack: container %s: %s names secret %q, which the Spec does not hold", c.Name, env, name))
-			}
-		}
-		if c.UsesTable && spec.Table == nil {
-			errs = append(errs, fmt.Errorf("stack: container %s uses the table, and the Spec has none", c.Name))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func (spec Spec) hasSecret(name string) bool {
-	for _, x := range spec.Secrets {
-		if x.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
-func mergeRefs(a, b map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
-	return out
-}
-
-// Validate checks spec as Plan and Apply would, without AWS: the
-// composition, the network, the host (memory, policies) and the
-// schedules. A deploy tool calls it to refuse a configuration early.
-func Validate(ctx context.Context, spec Spec, region string) error {
-	spec = spec.WithDefaults()
-	if err := spec.check(); err != nil {
-		return err
-	}
-	if err := validateNetwork(spec); err != nil {
-		return err
-	}
-	_, err := New(emptyAccount(region), func(o *Options) { o.Offline = true; o.Logger = discard }).Plan(ctx, spec)
-	return err
 }

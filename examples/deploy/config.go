@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/manga-alert-italia/mangaalert/network"
 	"github.com/manga-alert-italia/mangaalert/schedule"
 	"github.com/manga-alert-italia/mangaalert/stack"
 )
@@ -211,14 +210,8 @@ func (c Config) WithDefaults() Config {
 }
 
 var (
-	stackRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{2,27}$`)
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
-	typeRE    = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
-	tableRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
-	hostRE    = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	imageRE   = regexp.MustCompile(`^[a-z0-9]+([._/:@-][A-Za-z0-9_.-]+)*$`)
-	tagKeyRE  = regexp.MustCompile(`^[\p{L}\p{N} _.:/=+@-]{1,128}$`)
-	retention = []int32{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+	regionRE = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
+	hostRE   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 )
 
 // Validate checks the configuration (after WithDefaults) without calling
@@ -227,20 +220,12 @@ var (
 func (c Config) Validate(forApply bool) error {
 	var ps []FieldProblem
 	bad := func(field, format string, args ...any) {
-		ps = append(ps, FieldProblem{Field: field, Problem: fmt.Sprintf(format, args...)})
-	}
-
-	if !stackRE.MatchString(c.Stack) {
-		bad("stack", "%q: use 3-28 lower-case letters, digits or hyphens, starting with a letter (it names the cluster, roles, schedules and secrets)", c.Stack)
+		if p := (FieldProblem{Field: field, Problem: fmt.Sprintf(format, args...)}); !slices.Contains(ps, p) {
+			ps = append(ps, p)
+		}
 	}
 	if !regionRE.MatchString(c.Region) {
 		bad("region", "%q is not a region name such as eu-south-1", c.Region)
-	}
-	if c.Image != "" && (!imageRE.MatchString(c.Image) || len(c.Image) > 255) {
-		bad("image", "%q is not an image reference such as ghcr.io/owner/mangaalert:1.0 or 123456789012.dkr.ecr.eu-south-1.amazonaws.com/mangaalert:1.0", c.Image)
-	}
-	if !typeRE.MatchString(c.InstanceType) {
-		bad("instance_type", "%q is not an EC2 instance type such as t3.micro or t4g.micro", c.InstanceType)
 	}
 	if c.Domain != "" && !hostRE.MatchString(c.Domain) {
 		bad("domain", "%q is not a host name such as mangaalert.example.it (lower case, no scheme, no path)", c.Domain)
@@ -279,51 +264,16 @@ func (c Config) Validate(forApply bool) error {
 		bad("smtp", "is set but sender is %q: set sender to %q, or remove smtp", c.Sender, SenderSMTP)
 	}
 
-	if _, err := schedule.LoadZone(c.Schedules.Zone); err != nil {
-		bad("schedules.zone", "%v", err)
-	}
-	for field, expr := range map[string]string{"schedules.scrape": c.Schedules.Scrape, "schedules.notify": c.Schedules.Notify} {
-		if _, err := schedule.Parse(expr); err != nil {
-			bad(field, "%v", err)
+	// The stack knows its own rules (names, image, schedules, tags, CIDR
+	// sizes, zones, memory, policies): its problems are reported under
+	// this file's field names, the others as the configuration's.
+	var se *stack.SpecError
+	if err := stack.Validate(context.Background(), c.spec(""), c.Region); errors.As(err, &se) {
+		for _, p := range se.Problems {
+			bad(specField[p.Field], "%s", p.Problem)
 		}
-	}
-
-	// A table named after a bad stack is reported as the stack.
-	if !tableRE.MatchString(c.Table) && (c.Table != c.Stack || stackRE.MatchString(c.Stack)) {
-		bad("table", "%q: DynamoDB table names are 3-255 of A-Z a-z 0-9 _ . -", c.Table)
-	}
-	if c.LogRetentionDays != 0 && !slices.Contains(retention, c.LogRetentionDays) {
-		bad("log_retention_days", "%d: CloudWatch Logs accepts only %v", c.LogRetentionDays, retention)
-	}
-	// The packages know their own rules (CIDR sizes, zones, memory,
-	// policies): the network's problems are reported under this file's
-	// field names, the others as the configuration's.
-	if err := stack.Validate(context.Background(), c.spec(""), c.Region); err != nil {
-		var se *network.SpecError
-		var others []error
-		for _, e := range unjoin(err) {
-			if errors.As(e, &se) {
-				bad(networkField[se.Field], "%q %s: %s", se.Value, se.Problem, se.Fix)
-			} else {
-				others = append(others, e)
-			}
-		}
-		if len(others) > 0 && len(ps) == 0 {
-			bad("configuration", "%v", errors.Join(others...))
-		}
-	}
-	for k, v := range c.Tags {
-		switch {
-		case !tagKeyRE.MatchString(k):
-			bad("tags", "key %q: 1-128 letters, digits, spaces and _ . : / = + - @", k)
-		case strings.HasPrefix(strings.ToLower(k), "aws:") || strings.HasPrefix(k, "mangaalert:"):
-			bad("tags", "key %q: the aws: and mangaalert: prefixes are reserved", k)
-		case len(v) > 256:
-			bad("tags", "value of %q is longer than 256 characters", k)
-		}
-	}
-	if len(c.Tags) > 40 {
-		bad("tags", "%d tags: keep at most 40 (AWS allows 50 per resource, and the stack adds its own)", len(c.Tags))
+	} else if err != nil && len(ps) == 0 {
+		bad("configuration", "%v", err)
 	}
 	if len(ps) == 0 {
 		return nil
@@ -332,15 +282,11 @@ func (c Config) Validate(forApply bool) error {
 	return &ConfigError{Problems: ps}
 }
 
-var networkField = map[string]string{"Stack": "stack", "CIDR": "cidr", "AZs": "azs", "Topology": "nat",
-	"Ports": "ingress_cidrs", "IngressCIDRs": "ingress_cidrs", "SSHCIDRs": "ssh_cidrs"}
-
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
-}
+// specField names the stack.Spec fields as this file does.
+var specField = map[string]string{"Stack": "stack", "Image": "image", "Host.InstanceType": "instance_type", "Table.Name": "table",
+	"Host.LogRetentionDays": "log_retention_days", "Tags": "tags", "Jobs.scrape.Zone": "schedules.zone", "Jobs.notify.Zone": "schedules.zone",
+	"Jobs.scrape.Schedule": "schedules.scrape", "Jobs.notify.Schedule": "schedules.notify", "Network.CIDR": "cidr", "Network.AZs": "azs",
+	"Network.Topology": "nat", "Network.Ports": "ingress_cidrs", "Network.IngressCIDRs": "ingress_cidrs", "Network.SSHCIDRs": "ssh_cidrs"}
 
 func (c Config) checkAddress(bad func(string, string, ...any), field, v string, forApply bool) *mail.Address {
 	if v == "" {

@@ -45,7 +45,7 @@ func (a *app) deployImageCmd(ctx context.Context, args []string) error {
 	if image == "" {
 		return usagef("deploy-image needs the IMAGE to roll out, e.g. deploy-image ghcr.io/owner/mangaalert:1.1")
 	}
-	if !imageRE.MatchString(image) {
+	if !stack.ValidImage(image) {
 		return &ConfigError{Problems: []FieldProblem{{Field: "IMAGE", Problem: fmt.Sprintf("%q is not an image reference such as ghcr.io/owner/mangaalert:1.1", image)}}}
 	}
 	c, err := o.config(true)

@@ -158,55 +158,15 @@ func writePlan(w io.Writer, c Config, account, offlineWhy string, spec stack.Spe
 	tw.Flush()
 	fmt.Fprintf(&b, "\n%s\n", tally(p.Changes, false))
 	fmt.Fprintf(&b, "\nLeast privilege: %d IAM policies checked, no findings (no \"*\" resource where AWS allows a narrower one; no dynamodb:* or ses:*)\n\n", len(p.Policies))
-	writeCost(&b, p.Cost, stack.Alternatives(spec, p.Cost))
+	if err := stack.WriteCost(&b, p.Cost, stack.Alternatives(spec, p.Cost)); err != nil {
+		return err
+	}
 	for _, n := range p.Notes {
 		fmt.Fprintf(&b, "\nnote: %s", n)
 	}
 	b.WriteString("\n")
 	_, err := w.Write(trailingBlanks.ReplaceAll(b.Bytes(), nil))
 	return err
-}
-
-// writeCost prints the stack's monthly estimate, the alternatives beside
-// it, and every price with its source and the date it holds from.
-func writeCost(b *bytes.Buffer, e cost.Estimate, alts []stack.Alternative) {
-	fmt.Fprintln(b, "Monthly cost of this stack (USD, 730-hour month):")
-	_ = e.Write(b)
-	fmt.Fprintln(b, "\nAlternatives this design was chosen over (USD a month):")
-	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "DESIGN\tTOTAL\tVS THIS\nthis stack\t%.2f\t\n", e.Total())
-	for _, a := range alts {
-		fmt.Fprintf(tw, "%s\t%.2f\t%+.2f\n", a.Name, a.Total(e), a.Total(e)-e.Total())
-	}
-	tw.Flush()
-	all := append(cost.Estimate{}, e...)
-	for _, a := range alts {
-		what := "adds"
-		if a.Full {
-			what = "costs, in all"
-		}
-		fmt.Fprintf(b, "\n%s: %s; it %s:\n", a.Name, a.Why, what)
-		_ = a.Lines.Write(b)
-		all = append(all, a.Lines...)
-	}
-	fmt.Fprintln(b, "\nPrices (public list prices; source, and the date each figure holds from):")
-	tw = tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
-	seen := map[string]bool{}
-	for _, l := range all {
-		key := fmt.Sprintf("%s|%g|%s", l.Price.Source, l.Price.USD, l.Price.Unit)
-		if !seen[key] {
-			seen[key] = true
-			fmt.Fprintf(tw, "%s\t%g USD/%s\t%s\t%s\n", l.Item, l.Price.USD, l.Price.Unit, l.Price.Source, orDash(l.Price.Date))
-		}
-	}
-	tw.Flush()
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func cut(s string, n int) string {
