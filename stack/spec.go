@@ -64,7 +64,9 @@ type Container struct {
 	Secrets map[string]string
 	// SecretARNs put a stack secret's ARN into a variable, for code that
 	// reads the secret itself (its previous version during a rotation):
-	// variable name → Secret.Name. The task role may read these.
+	// variable name → Secret.Name. The task role may read these. A name
+	// that looks like a secret's own (SECRET, PASSW, TOKEN, API_KEY, ...)
+	// is refused: it holds an ARN, so say so (SIGNING_KEY_ARN).
 	SecretARNs map[string]string
 	// UsesTable lets the task role read and write the items of the table
 	// and its indexes (never table management, never dynamodb:*).

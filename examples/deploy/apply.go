@@ -12,26 +12,9 @@ import (
 	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
-const applyAbout = `
-Creates what is missing and updates what drifted, step by step: network,
-secrets, store table, ECS host (cluster, roles, launch template, Auto
-Scaling group, task definitions, backend service), schedules. Each step's
-outputs feed the next. A line per resource says what happened and how long
-it took.
-
-A second apply changes nothing (its last line counts the AWS calls that
-wrote: 0). After a failure, run it again: it picks up where it stopped.`
-
 func (a *app) applyCmd(ctx context.Context, args []string) error {
 	var o options
-	fs := a.newFlagSet("apply", "[flags]", applyAbout, &o)
-	if err := a.parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("apply takes no arguments, got %q", fs.Args())
-	}
-	c, err := o.config(true)
+	c, err := a.command("apply", args, true, &o, nil)
 	if err != nil {
 		return err
 	}

@@ -40,67 +40,32 @@ const (
 // file (it is often committed) nor a flag (visible in ps).
 const SMTPPasswordEnv = "MANGAALERT_SMTP_PASSWORD"
 
-// Config is the deployment, as the JSON file (--config) and the flags give
-// it. Zero fields mean the defaults the field comments name; the sample
-// file deploy.example.json sets every field.
+// Config is the deployment, as the JSON file (--config) and the flags
+// give it. Zero fields mean defaults: configHelp (deploy COMMAND --help)
+// says each field's meaning and default, deploy.example.json sets each.
 type Config struct {
-	// Stack names and tags everything: 3-28 lower-case letters, digits or
-	// hyphens, starting with a letter. Default "mangaalert".
-	Stack string `json:"stack"`
-	// Region is the AWS region. Default eu-south-1 (Milan).
-	Region string `json:"region"`
-	// Image is the container image of all three commands ("repo:tag" or
-	// an ECR URI). Needed on the first apply; empty later keeps the image
-	// the service runs (deploy-image changes it).
-	Image string `json:"image"`
-	// InstanceType of the one ECS host. Default t3.micro.
-	InstanceType string `json:"instance_type"`
-	// Domain is the site's host name ("mangaalert.example.it"): it gives
-	// BaseURL https://DOMAIN and the From addresses' defaults.
-	Domain string `json:"domain"`
-	// BaseURL is the public address links in mails and feeds start with.
-	// Default https://DOMAIN. Needed by apply.
-	BaseURL string `json:"base_url"`
-	// Sender is how mail leaves: "ses" (default; SES v2 in Region) or
-	// "smtp" (a relay; see SMTP).
-	Sender string `json:"sender"`
-	// From is the alerts' sender. Default "Manga Alert Italia <avvisi@DOMAIN>".
-	From string `json:"from"`
-	// AccountFrom is the sender of account mail (confirmations), another
-	// address than From. Default "Manga Alert Italia <account@DOMAIN>".
-	AccountFrom string `json:"account_from"`
-	// ACMEEmail is the contact address Let's Encrypt writes to about the
-	// site's certificates (with an https BaseURL the site gets them
-	// itself). Optional.
-	ACMEEmail string `json:"acme_email"`
-	// SMTP is the relay when Sender is "smtp". Its password comes from
-	// the environment variable MANGAALERT_SMTP_PASSWORD.
-	SMTP SMTPConfig `json:"smtp"`
-	// Schedules of the two jobs. Default every 6 hours each.
-	Schedules Schedules `json:"schedules"`
-	// IngressCIDRs may reach the site on ports 80 and 443. Default 0.0.0.0/0.
-	IngressCIDRs []string `json:"ingress_cidrs"`
-	// SSHCIDRs, when set, open SSH (22) to these blocks. Default none.
-	SSHCIDRs []string `json:"ssh_cidrs"`
-	// ElasticIP keeps one public address across instance replacements
-	// (DNS can point at it). Default off.
-	ElasticIP bool `json:"elastic_ip"`
-	// NAT adds private subnets and one NAT gateway (about 33 USD a month).
-	// Default off: the host and its bridge-mode tasks need none.
-	NAT bool `json:"nat"`
-	// Table is the DynamoDB table. Default the stack name.
-	Table string `json:"table"`
-	// CIDR of the VPC. Default 10.0.0.0/16.
-	CIDR string `json:"cidr"`
-	// AZs is how many availability zones get a subnet. Default 2.
-	AZs int `json:"azs"`
-	// LogRetentionDays of the containers' log group. Default 14.
-	LogRetentionDays int32 `json:"log_retention_days"`
-	// SessionManager lets AWS Systems Manager open a shell on the host
-	// (instead of SSH). Default off.
-	SessionManager bool `json:"session_manager"`
-	// Tags are added to every resource, next to mangaalert:stack.
-	Tags map[string]string `json:"tags"`
+	Stack            string            `json:"stack"`
+	Region           string            `json:"region"`
+	Image            string            `json:"image"`
+	InstanceType     string            `json:"instance_type"`
+	Domain           string            `json:"domain"`
+	BaseURL          string            `json:"base_url"`
+	Sender           string            `json:"sender"`
+	From             string            `json:"from"`
+	AccountFrom      string            `json:"account_from"`
+	ACMEEmail        string            `json:"acme_email"`
+	SMTP             SMTPConfig        `json:"smtp"`
+	Schedules        Schedules         `json:"schedules"`
+	IngressCIDRs     []string          `json:"ingress_cidrs"`
+	SSHCIDRs         []string          `json:"ssh_cidrs"`
+	ElasticIP        bool              `json:"elastic_ip"`
+	NAT              bool              `json:"nat"`
+	Table            string            `json:"table"`
+	CIDR             string            `json:"cidr"`
+	AZs              int               `json:"azs"`
+	LogRetentionDays int32             `json:"log_retention_days"`
+	SessionManager   bool              `json:"session_manager"`
+	Tags             map[string]string `json:"tags"`
 }
 
 // SMTPConfig is the relay's address and account; the password is taken

@@ -164,7 +164,7 @@ func TestExampleConfigDocumentsEveryField(t *testing.T) {
 			_, ok = m[sub]
 		}
 		assert.True(t, ok, "deploy.example.json lacks %s", f)
-		assert.Contains(t, configHelp, "\n  "+top+" ", "--help does not document %s", top)
+		assert.Contains(t, helpText("config"), "\n  "+top+" ", "--help does not document %s", top)
 	}
 }
 

@@ -9,21 +9,10 @@ import (
 	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
-const deployImageAbout = `
-Rolls the backend service to IMAGE and watches the rollout until it is
-stable (or the circuit breaker rolls it back, which is reported with the
-reason the new tasks stopped), printing its events as they come. The
-scraper and notifier get new task definition revisions with the same
-image, and their schedules are pointed at them.
-
-The stack must exist (apply first), and the configuration must be the one
-apply used. Afterwards set image in the configuration to IMAGE, or leave
-it empty: an apply with another image would roll back to it.`
-
 func (a *app) deployImageCmd(ctx context.Context, args []string) error {
 	var o options
 	var timeout time.Duration
-	fs := a.newFlagSet("deploy-image", "IMAGE [flags]", deployImageAbout, &o)
+	fs := a.newFlagSet("deploy-image", "IMAGE [flags]", helpText("deploy-image"), &o)
 	fs.DurationVar(&timeout, "timeout", 15*time.Minute, "give up waiting for a stable service after this long")
 	// The image may come before the flags: the flag package stops at the
 	// first argument that is not a flag.

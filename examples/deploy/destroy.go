@@ -4,22 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 
 	"github.com/manga-alert-italia/mangaalert/stack"
 )
-
-const destroyAbout = `
-Deletes the whole stack in the reverse order of apply: schedules, ECS host
-(service, cluster, instance, launch template, task definitions, roles, log
-group), the DynamoDB table WITH ALL ITS DATA (--keep-table keeps it),
-secrets (recoverable for 7 days, when apply restores them; --purge-secrets
-deletes them at once), network. Only resources tagged as this stack's are
-touched.
-
-It asks you to type the stack name first, unless --yes. After a failure,
-run it again: what is already gone is skipped.`
 
 // errNotConfirmed: the person did not type the stack name.
 var errNotConfirmed = errors.New("not confirmed: nothing was deleted")
@@ -27,17 +17,11 @@ var errNotConfirmed = errors.New("not confirmed: nothing was deleted")
 func (a *app) destroyCmd(ctx context.Context, args []string) error {
 	var o options
 	var yes, purge, keepTable bool
-	fs := a.newFlagSet("destroy", "[flags]", destroyAbout, &o)
-	fs.BoolVar(&yes, "yes", false, "do not ask: delete at once")
-	fs.BoolVar(&purge, "purge-secrets", false, "delete the secrets at once, with no 7-day recovery window")
-	fs.BoolVar(&keepTable, "keep-table", false, "keep the DynamoDB table and its data")
-	if err := a.parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("destroy takes no arguments, got %q", fs.Args())
-	}
-	c, err := o.config(false)
+	c, err := a.command("destroy", args, false, &o, func(fs *flag.FlagSet) {
+		fs.BoolVar(&yes, "yes", false, "do not ask: delete at once")
+		fs.BoolVar(&purge, "purge-secrets", false, "delete the secrets at once, with no 7-day recovery window")
+		fs.BoolVar(&keepTable, "keep-table", false, "keep the DynamoDB table and its data")
+	})
 	if err != nil {
 		return err
 	}

@@ -102,3 +102,13 @@ func TestProgressHeartbeat(t *testing.T) {
 	p.change(change.Change{Action: change.Create, Kind: "table", Name: "t"})
 	assert.Equal(t, "\r\033[K⠙ working (0.0s)\r\033[K  ✓ create table t                                                        0.0s\n", b.String())
 }
+
+// Every command has its help text, and so has the configuration.
+func TestHelpTexts(t *testing.T) {
+	for _, c := range commands {
+		assert.NotEmpty(t, helpText(c.name), c.name)
+	}
+	for _, name := range []string{"config", "usage", "usage-end"} {
+		assert.NotEmpty(t, helpText(name), name)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"regexp"
@@ -17,33 +18,18 @@ import (
 	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
-const planAbout = `
-Shows, per resource, what apply would create, change or leave alone, then
-the monthly cost of the stack beside the designs it was chosen over.
-
-With no AWS credentials in sight (environment, ~/.aws) and no --endpoint it
-plans offline, from an empty account, without any network call: the first
-command to run on a fresh machine. With credentials or an endpoint it reads
-the account and compares.`
-
 func (a *app) planCmd(ctx context.Context, args []string) error {
 	var o options
 	var offline, online bool
-	fs := a.newFlagSet("plan", "[flags]", planAbout, &o)
-	fs.BoolVar(&offline, "offline", false, "plan from an empty account without calling AWS, even with credentials")
-	fs.BoolVar(&online, "online", false, "read the account even with no credentials in sight (e.g. an EC2 instance role)")
-	if err := a.parse(fs, args); err != nil {
+	c, err := a.command("plan", args, false, &o, func(fs *flag.FlagSet) {
+		fs.BoolVar(&offline, "offline", false, "plan from an empty account without calling AWS, even with credentials")
+		fs.BoolVar(&online, "online", false, "read the account even with no credentials in sight (e.g. an EC2 instance role)")
+	})
+	if err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("plan takes no arguments, got %q", fs.Args())
 	}
 	if offline && online {
 		return usagef("--offline and --online exclude each other")
-	}
-	c, err := o.config(false)
-	if err != nil {
-		return err
 	}
 	endpoint := endpointOf(o.endpoint, a.getenv)
 	why := ""

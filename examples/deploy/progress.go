@@ -26,7 +26,8 @@ type progress struct {
 	shown    bool      // a spinner line is on the screen
 	frame    int
 	lastBeat time.Time
-	done     chan struct{}
+	done     chan struct{} // closed by stop
+	stopped  chan struct{} // closed when the heartbeat has ended; nil when none runs
 	once     sync.Once
 }
 
@@ -36,9 +37,15 @@ func newProgress(w io.Writer, tty bool, now func() time.Time) *progress {
 	return &progress{w: w, tty: tty, now: now, every: 5 * time.Second, last: now(), lastBeat: now(), cur: "working", done: make(chan struct{})}
 }
 
-// run draws the heartbeat until stop; interval is the spinner's frame
+// start draws the heartbeat until stop; interval is the spinner's frame
 // rate, or how soon a plain line can follow p.every.
+func (p *progress) start(interval time.Duration) {
+	p.stopped = make(chan struct{})
+	go p.run(interval)
+}
+
 func (p *progress) run(interval time.Duration) {
+	defer close(p.stopped)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -53,7 +60,15 @@ func (p *progress) run(interval time.Duration) {
 	}
 }
 
-func (p *progress) stop() { p.once.Do(func() { close(p.done) }) }
+// stop ends the heartbeat, and returns once it drew its last.
+func (p *progress) stop() {
+	p.once.Do(func() {
+		close(p.done)
+		if p.stopped != nil {
+			<-p.stopped
+		}
+	})
+}
 
 // beat draws the spinner, or a plain line when enough time has passed.
 func (p *progress) beat() {

@@ -87,5 +87,5 @@ func (s *session) working() {
 	if s.a.tty {
 		interval = 100 * time.Millisecond
 	}
-	go s.prog.run(interval)
+	s.prog.start(interval)
 }

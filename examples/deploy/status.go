@@ -4,22 +4,9 @@ import (
 	"context"
 )
 
-const statusAbout = `
-Shows what runs: the instance, the backend service (desired and running
-tasks, its task definition, the last deployment), the task definitions'
-revisions and images, when the scraper and notifier run next, the table and
-the secrets. It only reads.`
-
 func (a *app) statusCmd(ctx context.Context, args []string) error {
 	var o options
-	fs := a.newFlagSet("status", "[flags]", statusAbout, &o)
-	if err := a.parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("status takes no arguments, got %q", fs.Args())
-	}
-	c, err := o.config(false)
+	c, err := a.command("status", args, false, &o, nil)
 	if err != nil {
 		return err
 	}
