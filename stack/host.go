@@ -10,7 +10,6 @@ package stack
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"maps"
 	"slices"
 
@@ -244,14 +243,6 @@ func (s *Stack) deleteHost(ctx context.Context, stack string) ([]change.Change, 
 	}
 	return []change.Change{{Action: change.Delete, Kind: "ECS host", Name: stack,
 		Details: []string{"service, cluster, instance, launch template, task definitions, roles, log group"}}}, nil
-}
-
-// validateHost has ecshost check its part of a Spec, offline.
-func validateHost(ctx context.Context, spec Spec, o Outputs) error {
-	h := ecshost.New(ecshost.Clients{}, ecshost.WithRegion(o.Region), ecshost.WithAccount(o.Account),
-		ecshost.WithLogger(slog.New(slog.DiscardHandler)))
-	_, err := h.Plan(ctx, hostSpec(spec, o))
-	return err
 }
 
 // hostGroup is the Auto Scaling group of the stack's host.
