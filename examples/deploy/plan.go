@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -121,43 +118,13 @@ func (c Config) planNotes(p *change.Plan, hasPassword bool) []string {
 	return out
 }
 
-var trailingBlanks = regexp.MustCompile(`(?m)[ \t]+$`)
-
-// writePlan prints the plan: a line per resource, the tally, the least
-// privilege check, the cost beside the alternatives, the notes.
+// writePlan prints the plan, under a line that says where and how it was
+// made.
 func writePlan(w io.Writer, c Config, account, offlineWhy string, spec stack.Spec, p *change.Plan) error {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "Plan for stack %q in %s, account %s\n", c.Stack, c.Region, account)
+	fmt.Fprintf(w, "Plan for stack %q in %s, account %s\n", c.Stack, c.Region, account)
 	if offlineWhy != "" {
-		fmt.Fprintf(&b, "offline (%s): nothing sent to AWS; the account id is a placeholder\n", offlineWhy)
+		fmt.Fprintf(w, "offline (%s): nothing sent to AWS; the account id is a placeholder\n", offlineWhy)
 	}
-	b.WriteString("\n")
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACTION\tRESOURCE\tNAME\tID / DETAILS")
-	for _, ch := range p.Changes {
-		what := ch.ID
-		if d := strings.Join(ch.Details, "; "); d != "" {
-			what = strings.TrimPrefix(what+"; "+d, "; ")
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ch.Action, ch.Kind, ch.Name, cut(what, 90))
-	}
-	tw.Flush()
-	fmt.Fprintf(&b, "\n%s\n", tally(p.Changes, false))
-	fmt.Fprintf(&b, "\nLeast privilege: %d IAM policies checked, no findings (no \"*\" resource where AWS allows a narrower one; no dynamodb:* or ses:*)\n\n", len(p.Policies))
-	if err := stack.WriteCost(&b, p.Cost, stack.Alternatives(spec, p.Cost)); err != nil {
-		return err
-	}
-	for _, n := range p.Notes {
-		fmt.Fprintf(&b, "\nnote: %s", n)
-	}
-	b.WriteString("\n")
-	_, err := w.Write(trailingBlanks.ReplaceAll(b.Bytes(), nil))
-	return err
-}
-
-func cut(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
+	fmt.Fprintln(w)
+	return stack.WritePlan(w, spec, p)
 }

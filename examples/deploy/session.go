@@ -56,29 +56,13 @@ func (s *session) summary(cmd string, err error) {
 	if err != nil {
 		state = "stopped by an error; run it again to finish"
 	}
-	fmt.Fprintf(s.a.stdout, "\n%s %s: %s in %s\n", cmd, state, tally(s.changes, true), seconds(s.a.now().Sub(s.start)))
+	fmt.Fprintf(s.a.stdout, "\n%s %s: %s in %s\n", cmd, state, stack.Tally(s.changes, true), seconds(s.a.now().Sub(s.start)))
 	fmt.Fprintf(s.a.stdout, "AWS calls: %d, of which writes: %d\n", s.calls.Count(), len(s.calls.Mutating()))
 	if s.o.countCalls {
 		for _, b := range s.calls.Breakdown() {
 			fmt.Fprintf(s.a.stdout, "  %s\n", b)
 		}
 	}
-}
-
-// tally counts changes by action, in the future tense for a plan or the
-// past for what was done.
-func tally(cs []change.Change, past bool) string {
-	p := &change.Plan{Changes: cs}
-	c, u, d, k := p.Count(change.Create), p.Count(change.Update), p.Count(change.Delete), p.Count(change.Keep)
-	switch {
-	case c+u+d == 0 && past && k == 0:
-		return "no changes"
-	case c+u+d == 0:
-		return fmt.Sprintf("no changes, %d unchanged", k)
-	case past:
-		return fmt.Sprintf("%d created, %d updated, %d deleted", c, u, d)
-	}
-	return fmt.Sprintf("%d to create, %d to update, %d to delete, %d unchanged", c, u, d, k)
 }
 
 // working starts the heartbeat of a command that waits for AWS.
