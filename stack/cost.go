@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/manga-alert-italia/mangaalert/cost"
-	"github.com/manga-alert-italia/mangaalert/schedule"
 )
 
 // Prices of what a stack uses beyond the network and the host (whose
@@ -74,28 +73,9 @@ func (s *Stack) serviceCost(spec Spec) cost.Estimate {
 	return e
 }
 
-// RunsPerMonth counts a schedule's runs in the 730 hours after now.
-func RunsPerMonth(expr, zone string, now time.Time) int {
-	e, err := schedule.Parse(expr)
-	if err != nil {
-		return 0
-	}
-	if e.Kind() == schedule.Rate {
-		return int(cost.HoursPerMonth * time.Hour / e.Interval())
-	}
-	loc, err := schedule.LoadZone(zone)
-	if err != nil {
-		return 0
-	}
-	end := now.Add(cost.HoursPerMonth * time.Hour)
-	n := 0
-	for _, t := range e.Times(loc, now, 50000, schedule.Bounds{End: end}) {
-		if t.Before(end) {
-			n++
-		}
-	}
-	return n
-}
+// RunsPerMonth counts a schedule's runs in the 730 hours after now (0
+// for an expression or zone the Scheduler refuses).
+func RunsPerMonth(expr, zone string, now time.Time) int { return runsPerMonth(expr, zone, now) }
 
 // Alternative is a shape the stack's design was chosen over, and what it
 // costs.

@@ -8,6 +8,7 @@ package stack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -122,8 +123,27 @@ func (s *Stack) deleteNetwork(ctx context.Context, stack string) ([]change.Chang
 		Details: []string{"with its subnets, gateways, route tables and security groups"}}}, nil
 }
 
-// validateNetwork checks the network part of a Spec without AWS.
-func validateNetwork(spec Spec) error { return networkSpec(spec).Validate() }
+// networkProblems are what network's own rules find wrong with the
+// network part of a Spec, without AWS.
+func networkProblems(spec Spec) []Problem {
+	err := networkSpec(spec).Validate()
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	var out []Problem
+	for _, e := range errs {
+		var se *network.SpecError
+		switch {
+		case errors.As(e, &se) && se.Field == "Stack": // Spec.Validate reports the name by its own rule
+		case errors.As(e, &se):
+			out = append(out, Problem{Field: "Network." + se.Field, Problem: fmt.Sprintf("%q %s: %s", se.Value, se.Problem, se.Fix)})
+		case e != nil:
+			out = append(out, Problem{Field: "Network", Problem: e.Error()})
+		}
+	}
+	return out
+}
 
 // publicIPv4Price is what AWS bills for each public IPv4 address.
 var publicIPv4Price = network.PublicIPv4Price

@@ -14,12 +14,14 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 
 	"github.com/manga-alert-italia/mangaalert/change"
+	"github.com/manga-alert-italia/mangaalert/cost"
 	"github.com/manga-alert-italia/mangaalert/internal/poll"
 	"github.com/manga-alert-italia/mangaalert/schedule"
 )
@@ -203,4 +205,63 @@ func (s *Stack) jobSchedules(ctx context.Context, stack string) ([]*scheduler.Ge
 		}
 	}
 	return out, nil
+}
+
+// checkSchedule has the Scheduler's rules check a job's zone and
+// expression.
+func checkSchedule(expr, zone string) (zoneErr, exprErr error) {
+	_, zoneErr = schedule.LoadZone(zone)
+	_, exprErr = schedule.Parse(expr)
+	return zoneErr, exprErr
+}
+
+// runsPerMonth counts a schedule's runs in the 730 hours after now.
+func runsPerMonth(expr, zone string, now time.Time) int {
+	e, err := schedule.Parse(expr)
+	if err != nil {
+		return 0
+	}
+	if e.Kind() == schedule.Rate {
+		return int(cost.HoursPerMonth * time.Hour / e.Interval())
+	}
+	loc, err := schedule.LoadZone(zone)
+	if err != nil {
+		return 0
+	}
+	end := now.Add(cost.HoursPerMonth * time.Hour)
+	n := 0
+	for _, t := range e.Times(loc, now, 50000, schedule.Bounds{End: end}) {
+		if t.Before(end) {
+			n++
+		}
+	}
+	return n
+}
+
+// nextRuns is when a schedule fires next: rate schedules count from their
+// start, or from when they were last written (schedule.Next explains).
+func nextRuns(g *scheduler.GetScheduleOutput, zone string, now time.Time) []string {
+	if g.State != "ENABLED" {
+		return nil
+	}
+	e, err := schedule.Parse(aws.ToString(g.ScheduleExpression))
+	if err != nil {
+		return nil
+	}
+	loc, err := schedule.LoadZone(zone)
+	if err != nil {
+		return nil
+	}
+	b := schedule.Bounds{Start: aws.ToTime(g.StartDate), End: aws.ToTime(g.EndDate)}
+	if e.Kind() == schedule.Rate && b.Start.IsZero() {
+		b.Start = aws.ToTime(g.LastModificationDate)
+		if b.Start.IsZero() {
+			b.Start = aws.ToTime(g.CreationDate)
+		}
+	}
+	var out []string
+	for _, t := range e.Times(loc, now, 3, b) {
+		out = append(out, t.Format("Mon 2006-01-02 15:04 MST"))
+	}
+	return out
 }

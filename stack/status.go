@@ -16,12 +16,10 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	rgttypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
-	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
 	"github.com/manga-alert-italia/mangaalert/resource"
-	"github.com/manga-alert-italia/mangaalert/schedule"
 )
 
 // Status is what runs in a stack, part by part, as one person reads it.
@@ -223,34 +221,6 @@ func (s *Stack) scheduleStatus(ctx context.Context, stack string) ([]string, err
 		lines = []string{"none (run apply)"}
 	}
 	return lines, err
-}
-
-// nextRuns is when a schedule fires next: rate schedules count from their
-// start, or from when they were last written (schedule.Next explains).
-func nextRuns(g *scheduler.GetScheduleOutput, zone string, now time.Time) []string {
-	if g.State != "ENABLED" {
-		return nil
-	}
-	e, err := schedule.Parse(aws.ToString(g.ScheduleExpression))
-	if err != nil {
-		return nil
-	}
-	loc, err := schedule.LoadZone(zone)
-	if err != nil {
-		return nil
-	}
-	b := schedule.Bounds{Start: aws.ToTime(g.StartDate), End: aws.ToTime(g.EndDate)}
-	if e.Kind() == schedule.Rate && b.Start.IsZero() {
-		b.Start = aws.ToTime(g.LastModificationDate)
-		if b.Start.IsZero() {
-			b.Start = aws.ToTime(g.CreationDate)
-		}
-	}
-	var out []string
-	for _, t := range e.Times(loc, now, 3, b) {
-		out = append(out, t.Format("Mon 2006-01-02 15:04 MST"))
-	}
-	return out
 }
 
 func (s *Stack) dataStatus(ctx context.Context, stack string) ([]string, error) {

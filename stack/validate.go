@@ -7,9 +7,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/manga-alert-italia/mangaalert/network"
-	"github.com/manga-alert-italia/mangaalert/schedule"
 )
 
 // ErrInvalidSpec is wrapped by every *SpecError.
@@ -76,24 +73,16 @@ func (s Spec) Validate() error {
 	}
 	s.checkTags(bad)
 	for _, j := range s.Jobs {
-		if _, err := schedule.LoadZone(j.Zone); err != nil {
-			bad("Jobs."+j.Name+".Zone", "%v", err)
+		zoneErr, exprErr := checkSchedule(j.Schedule, j.Zone)
+		if zoneErr != nil {
+			bad("Jobs."+j.Name+".Zone", "%v", zoneErr)
 		}
-		if _, err := schedule.Parse(j.Schedule); err != nil {
-			bad("Jobs."+j.Name+".Schedule", "%v", err)
+		if exprErr != nil {
+			bad("Jobs."+j.Name+".Schedule", "%v", exprErr)
 		}
 	}
 	s.checkContainers(bad)
-	for _, e := range unjoin(validateNetwork(s)) {
-		var se *network.SpecError
-		switch {
-		case errors.As(e, &se) && se.Field == "Stack": // reported above, by this package's rule
-		case errors.As(e, &se):
-			bad("Network."+se.Field, "%q %s: %s", se.Value, se.Problem, se.Fix)
-		case e != nil:
-			bad("Network", "%v", e)
-		}
-	}
+	ps = append(ps, networkProblems(s)...)
 	if len(ps) == 0 {
 		return nil
 	}
@@ -143,13 +132,6 @@ func mergeRefs(a, b map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
-}
-
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }
 
 // Validate checks spec as Plan and Apply would, without AWS: first
