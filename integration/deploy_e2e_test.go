@@ -114,7 +114,9 @@ func TestDeployEndToEnd(t *testing.T) {
 	t.Run("runtime", func(t *testing.T) { deployE2ERuntime(t, st) })
 
 	t.Run("a second apply writes nothing", func(t *testing.T) {
+		start := time.Now()
 		out := d.run(t, "apply")
+		t.Logf("second apply on %s: %s", emu.Kind, time.Since(start).Round(time.Millisecond))
 		assert.Equal(t, 0, writesIn(t, out), "%s", out)
 		assert.Contains(t, out, "apply done: no changes")
 	})

@@ -23,6 +23,7 @@
 // x-moto-account-id header on moto, and as the access key id on LocalStack),
 // so tests run with t.Parallel and never see each other's resources.
 //
-// The package imports no other package of this module, so every package's
-// tests can use it.
+// The package imports no other package of this module but internal/awscalls
+// (the call recorder it shares with the deploy tool, which imports nothing
+// of the module), so every package's tests can use it.
 package integration

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,8 +15,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/manga-alert-italia/mangaalert/network"
 	"github.com/manga-alert-italia/mangaalert/schedule"
+	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
 // Defaults of the cheap design: one t3.micro in public subnets, no NAT, no
@@ -39,67 +40,32 @@ const (
 // file (it is often committed) nor a flag (visible in ps).
 const SMTPPasswordEnv = "MANGAALERT_SMTP_PASSWORD"
 
-// Config is the deployment, as the JSON file (--config) and the flags give
-// it. Zero fields mean the defaults the field comments name; the sample
-// file deploy.example.json sets every field.
+// Config is the deployment, as the JSON file (--config) and the flags
+// give it. Zero fields mean defaults: configHelp (deploy COMMAND --help)
+// says each field's meaning and default, deploy.example.json sets each.
 type Config struct {
-	// Stack names and tags everything: 3-28 lower-case letters, digits or
-	// hyphens, starting with a letter. Default "mangaalert".
-	Stack string `json:"stack"`
-	// Region is the AWS region. Default eu-south-1 (Milan).
-	Region string `json:"region"`
-	// Image is the container image of all three commands ("repo:tag" or
-	// an ECR URI). Needed on the first apply; empty later keeps the image
-	// the service runs (deploy-image changes it).
-	Image string `json:"image"`
-	// InstanceType of the one ECS host. Default t3.micro.
-	InstanceType string `json:"instance_type"`
-	// Domain is the site's host name ("mangaalert.example.it"): it gives
-	// BaseURL https://DOMAIN and the From addresses' defaults.
-	Domain string `json:"domain"`
-	// BaseURL is the public address links in mails and feeds start with.
-	// Default https://DOMAIN. Needed by apply.
-	BaseURL string `json:"base_url"`
-	// Sender is how mail leaves: "ses" (default; SES v2 in Region) or
-	// "smtp" (a relay; see SMTP).
-	Sender string `json:"sender"`
-	// From is the alerts' sender. Default "Manga Alert Italia <avvisi@DOMAIN>".
-	From string `json:"from"`
-	// AccountFrom is the sender of account mail (confirmations), another
-	// address than From. Default "Manga Alert Italia <account@DOMAIN>".
-	AccountFrom string `json:"account_from"`
-	// ACMEEmail is the contact address Let's Encrypt writes to about the
-	// site's certificates (with an https BaseURL the site gets them
-	// itself). Optional.
-	ACMEEmail string `json:"acme_email"`
-	// SMTP is the relay when Sender is "smtp". Its password comes from
-	// the environment variable MANGAALERT_SMTP_PASSWORD.
-	SMTP SMTPConfig `json:"smtp"`
-	// Schedules of the two jobs. Default every 6 hours each.
-	Schedules Schedules `json:"schedules"`
-	// IngressCIDRs may reach the site on ports 80 and 443. Default 0.0.0.0/0.
-	IngressCIDRs []string `json:"ingress_cidrs"`
-	// SSHCIDRs, when set, open SSH (22) to these blocks. Default none.
-	SSHCIDRs []string `json:"ssh_cidrs"`
-	// ElasticIP keeps one public address across instance replacements
-	// (DNS can point at it). Default off.
-	ElasticIP bool `json:"elastic_ip"`
-	// NAT adds private subnets and one NAT gateway (about 33 USD a month).
-	// Default off: the host and its bridge-mode tasks need none.
-	NAT bool `json:"nat"`
-	// Table is the DynamoDB table. Default the stack name.
-	Table string `json:"table"`
-	// CIDR of the VPC. Default 10.0.0.0/16.
-	CIDR string `json:"cidr"`
-	// AZs is how many availability zones get a subnet. Default 2.
-	AZs int `json:"azs"`
-	// LogRetentionDays of the containers' log group. Default 14.
-	LogRetentionDays int32 `json:"log_retention_days"`
-	// SessionManager lets AWS Systems Manager open a shell on the host
-	// (instead of SSH). Default off.
-	SessionManager bool `json:"session_manager"`
-	// Tags are added to every resource, next to mangaalert:stack.
-	Tags map[string]string `json:"tags"`
+	Stack            string            `json:"stack"`
+	Region           string            `json:"region"`
+	Image            string            `json:"image"`
+	InstanceType     string            `json:"instance_type"`
+	Domain           string            `json:"domain"`
+	BaseURL          string            `json:"base_url"`
+	Sender           string            `json:"sender"`
+	From             string            `json:"from"`
+	AccountFrom      string            `json:"account_from"`
+	ACMEEmail        string            `json:"acme_email"`
+	SMTP             SMTPConfig        `json:"smtp"`
+	Schedules        Schedules         `json:"schedules"`
+	IngressCIDRs     []string          `json:"ingress_cidrs"`
+	SSHCIDRs         []string          `json:"ssh_cidrs"`
+	ElasticIP        bool              `json:"elastic_ip"`
+	NAT              bool              `json:"nat"`
+	Table            string            `json:"table"`
+	CIDR             string            `json:"cidr"`
+	AZs              int               `json:"azs"`
+	LogRetentionDays int32             `json:"log_retention_days"`
+	SessionManager   bool              `json:"session_manager"`
+	Tags             map[string]string `json:"tags"`
 }
 
 // SMTPConfig is the relay's address and account; the password is taken
@@ -209,14 +175,8 @@ func (c Config) WithDefaults() Config {
 }
 
 var (
-	stackRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{2,27}$`)
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
-	typeRE    = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
-	tableRE   = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
-	hostRE    = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	imageRE   = regexp.MustCompile(`^[a-z0-9]+([._/:@-][A-Za-z0-9_.-]+)*$`)
-	tagKeyRE  = regexp.MustCompile(`^[\p{L}\p{N} _.:/=+@-]{1,128}$`)
-	retention = []int32{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+	regionRE = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
+	hostRE   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 )
 
 // Validate checks the configuration (after WithDefaults) without calling
@@ -225,20 +185,12 @@ var (
 func (c Config) Validate(forApply bool) error {
 	var ps []FieldProblem
 	bad := func(field, format string, args ...any) {
-		ps = append(ps, FieldProblem{Field: field, Problem: fmt.Sprintf(format, args...)})
-	}
-
-	if !stackRE.MatchString(c.Stack) {
-		bad("stack", "%q: use 3-28 lower-case letters, digits or hyphens, starting with a letter (it names the cluster, roles, schedules and secrets)", c.Stack)
+		if p := (FieldProblem{Field: field, Problem: fmt.Sprintf(format, args...)}); !slices.Contains(ps, p) {
+			ps = append(ps, p)
+		}
 	}
 	if !regionRE.MatchString(c.Region) {
 		bad("region", "%q is not a region name such as eu-south-1", c.Region)
-	}
-	if c.Image != "" && (!imageRE.MatchString(c.Image) || len(c.Image) > 255) {
-		bad("image", "%q is not an image reference such as ghcr.io/owner/mangaalert:1.0 or 123456789012.dkr.ecr.eu-south-1.amazonaws.com/mangaalert:1.0", c.Image)
-	}
-	if !typeRE.MatchString(c.InstanceType) {
-		bad("instance_type", "%q is not an EC2 instance type such as t3.micro or t4g.micro", c.InstanceType)
 	}
 	if c.Domain != "" && !hostRE.MatchString(c.Domain) {
 		bad("domain", "%q is not a host name such as mangaalert.example.it (lower case, no scheme, no path)", c.Domain)
@@ -277,46 +229,16 @@ func (c Config) Validate(forApply bool) error {
 		bad("smtp", "is set but sender is %q: set sender to %q, or remove smtp", c.Sender, SenderSMTP)
 	}
 
-	if _, err := schedule.LoadZone(c.Schedules.Zone); err != nil {
-		bad("schedules.zone", "%v", err)
-	}
-	for field, expr := range map[string]string{"schedules.scrape": c.Schedules.Scrape, "schedules.notify": c.Schedules.Notify} {
-		if _, err := schedule.Parse(expr); err != nil {
-			bad(field, "%v", err)
+	// The stack knows its own rules (names, image, schedules, tags, CIDR
+	// sizes, zones, memory, policies): its problems are reported under
+	// this file's field names, the others as the configuration's.
+	var se *stack.SpecError
+	if err := stack.Validate(context.Background(), c.spec(""), c.Region); errors.As(err, &se) {
+		for _, p := range se.Problems {
+			bad(specField[p.Field], "%s", p.Problem)
 		}
-	}
-
-	// A table named after a bad stack is reported as the stack.
-	if !tableRE.MatchString(c.Table) && (c.Table != c.Stack || stackRE.MatchString(c.Stack)) {
-		bad("table", "%q: DynamoDB table names are 3-255 of A-Z a-z 0-9 _ . -", c.Table)
-	}
-	if c.LogRetentionDays != 0 && !slices.Contains(retention, c.LogRetentionDays) {
-		bad("log_retention_days", "%d: CloudWatch Logs accepts only %v", c.LogRetentionDays, retention)
-	}
-	// The network package knows its own rules (CIDR sizes, zones, blocks):
-	// its problems are reported under this file's field names.
-	if err := c.networkSpec().Validate(); err != nil {
-		var se *network.SpecError
-		for _, e := range unjoin(err) {
-			if errors.As(e, &se) {
-				bad(networkField[se.Field], "%q %s: %s", se.Value, se.Problem, se.Fix)
-			} else {
-				bad("network", "%v", e)
-			}
-		}
-	}
-	for k, v := range c.Tags {
-		switch {
-		case !tagKeyRE.MatchString(k):
-			bad("tags", "key %q: 1-128 letters, digits, spaces and _ . : / = + - @", k)
-		case strings.HasPrefix(strings.ToLower(k), "aws:") || strings.HasPrefix(k, "mangaalert:"):
-			bad("tags", "key %q: the aws: and mangaalert: prefixes are reserved", k)
-		case len(v) > 256:
-			bad("tags", "value of %q is longer than 256 characters", k)
-		}
-	}
-	if len(c.Tags) > 40 {
-		bad("tags", "%d tags: keep at most 40 (AWS allows 50 per resource, and the stack adds its own)", len(c.Tags))
+	} else if err != nil && len(ps) == 0 {
+		bad("configuration", "%v", err)
 	}
 	if len(ps) == 0 {
 		return nil
@@ -325,15 +247,11 @@ func (c Config) Validate(forApply bool) error {
 	return &ConfigError{Problems: ps}
 }
 
-var networkField = map[string]string{"Stack": "stack", "CIDR": "cidr", "AZs": "azs", "Topology": "nat",
-	"Ports": "ingress_cidrs", "IngressCIDRs": "ingress_cidrs", "SSHCIDRs": "ssh_cidrs"}
-
-func unjoin(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
-}
+// specField names the stack.Spec fields as this file does.
+var specField = map[string]string{"Stack": "stack", "Image": "image", "Host.InstanceType": "instance_type", "Table.Name": "table",
+	"Host.LogRetentionDays": "log_retention_days", "Tags": "tags", "Jobs.scrape.Zone": "schedules.zone", "Jobs.notify.Zone": "schedules.zone",
+	"Jobs.scrape.Schedule": "schedules.scrape", "Jobs.notify.Schedule": "schedules.notify", "Network.CIDR": "cidr", "Network.AZs": "azs",
+	"Network.Topology": "nat", "Network.Ports": "ingress_cidrs", "Network.IngressCIDRs": "ingress_cidrs", "Network.SSHCIDRs": "ssh_cidrs"}
 
 func (c Config) checkAddress(bad func(string, string, ...any), field, v string, forApply bool) *mail.Address {
 	if v == "" {
@@ -387,13 +305,4 @@ func (s SMTPConfig) check(bad func(string, string, ...any)) {
 	if s.Username == "" {
 		bad("smtp.username", "needed with sender smtp: the relay's account name (the password comes from %s)", SMTPPasswordEnv)
 	}
-}
-
-// networkSpec is the network step's Spec.
-func (c Config) networkSpec() network.Spec {
-	s := network.Spec{Stack: c.Stack, CIDR: c.CIDR, AZs: c.AZs, IngressCIDRs: c.IngressCIDRs, SSHCIDRs: c.SSHCIDRs}
-	if c.NAT {
-		s.Topology = network.PrivateWithNAT
-	}
-	return s
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -36,7 +35,7 @@ func TestValidate(t *testing.T) {
 		{name: "image", change: func(c *Config) { c.Image = "Bad Image" }, want: []string{"image: \"Bad Image\" is not an image reference"}},
 		{name: "instance type", change: func(c *Config) { c.InstanceType = "micro" }, want: []string{"instance_type: \"micro\" is not an EC2 instance type"}},
 		{name: "instance type too small for the containers", change: func(c *Config) { c.InstanceType = "t3.nano" },
-			want: []string{"configuration: invalid ecshost spec: memory"}},
+			want: []string{"configuration: plan the host: invalid ecshost spec: memory"}},
 		{name: "domain with scheme", change: func(c *Config) { c.Domain = "https://x.it" }, want: []string{"domain: \"https://x.it\" is not a host name"}},
 		{name: "base url scheme", change: func(c *Config) { c.BaseURL = "ftp://x.it" }, want: []string{"base_url: \"ftp://x.it\" must start with https://"}},
 		{name: "base url query", change: func(c *Config) { c.BaseURL = "https://x.it/?a=1" }, want: []string{"base_url: \"https://x.it/?a=1\" may not carry a query"}},
@@ -120,7 +119,7 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, Schedules{Scrape: "rate(6 hours)", Notify: "rate(6 hours)", Zone: "Europe/Rome"}, c.Schedules)
 	assert.Equal(t, 587, c.SMTP.Port)
 	assert.False(t, c.NAT || c.ElasticIP, "no NAT, no Elastic IP")
-	assert.Equal(t, "mangaalert", Config{}.WithDefaults().networkSpec().Stack)
+	assert.Equal(t, "mangaalert", Config{}.WithDefaults().spec("").Stack)
 }
 
 func TestLoadConfigErrors(t *testing.T) {
@@ -165,7 +164,7 @@ func TestExampleConfigDocumentsEveryField(t *testing.T) {
 			_, ok = m[sub]
 		}
 		assert.True(t, ok, "deploy.example.json lacks %s", f)
-		assert.Contains(t, configHelp, "\n  "+top+" ", "--help does not document %s", top)
+		assert.Contains(t, helpText("config"), "\n  "+top+" ", "--help does not document %s", top)
 	}
 }
 
@@ -201,5 +200,5 @@ func TestFlagsOverrideTheFile(t *testing.T) {
 
 	err = fs.Parse([]string{"--nat=perhaps"})
 	require.Error(t, err)
-	assert.False(t, errors.Is(err, errOffline))
+	assert.Contains(t, err.Error(), "want true or false")
 }

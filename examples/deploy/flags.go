@@ -98,9 +98,25 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
-		fmt.Fprint(w, configHelp)
+		fmt.Fprint(w, "\n"+helpText("config"))
 	}
 	return fs
+}
+
+// command parses a command that takes no arguments (flags adds its own
+// flags) and returns its configuration.
+func (a *app) command(name string, args []string, forApply bool, o *options, flags func(*flag.FlagSet)) (Config, error) {
+	fs := a.newFlagSet(name, "[flags]", helpText(name), o)
+	if flags != nil {
+		flags(fs)
+	}
+	if err := a.parse(fs, args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, usagef("%s takes no arguments, got %q", name, fs.Args())
+	}
+	return o.config(forApply)
 }
 
 // parse parses args; --help prints the usage and ends the command.
@@ -135,56 +151,14 @@ func (o *options) config(forApply bool) (Config, error) {
 	if err := c.Validate(forApply); err != nil {
 		return c, err
 	}
-	if err := c.checkSpecs(); err != nil {
-		return c, &ConfigError{Problems: []FieldProblem{{Field: "configuration", Problem: err.Error()}}}
-	}
 	return c, nil
 }
 
-const configHelp = `
-Configuration file (--config FILE, JSON; every field optional, flags override):
-  stack               3-28 lower-case letters, digits, hyphens (default "mangaalert")
-  region              AWS region (default "eu-south-1", Milan)
-  image               container image of serve, scrape and notify; needed by the
-                      first apply, then empty keeps what runs (deploy-image changes it)
-  instance_type       EC2 type of the one host (default "t3.micro")
-  domain              the site's host name; gives base_url https://DOMAIN and the
-                      from addresses avvisi@DOMAIN and account@DOMAIN
-  base_url            public URL that links in mails start with (apply needs it)
-  sender              "ses" (default: Amazon SES in region) or "smtp"
-  from                alerts' sender, "Name <address>" (apply needs it)
-  account_from        account mail's sender, another address than from
-  acme_email          contact address for the site's Let's Encrypt certificates (with an
-                      https base_url the site serves TLS itself on 443, no load balancer)
-  smtp                {"host", "port" (587), "username", "security" ("starttls"|"tls")}
-                      with sender smtp; the password comes from $MANGAALERT_SMTP_PASSWORD
-  schedules           {"scrape", "notify", "zone"}: EventBridge Scheduler expressions,
-                      rate(...), cron(...) or at(...) (default "rate(6 hours)" each),
-                      read in zone (default "Europe/Rome")
-  ingress_cidrs       blocks that may reach ports 80 and 443 (default ["0.0.0.0/0"])
-  ssh_cidrs           blocks SSH is opened to (default none: no SSH)
-  elastic_ip          true keeps one public address across instance replacements (default false)
-  nat                 true adds private subnets and one NAT gateway, ~33 USD/month (default false)
-  table               DynamoDB table (default the stack name)
-  cidr                VPC block, /16 to /24 (default "10.0.0.0/16")
-  azs                 availability zones with a subnet (default 2)
-  log_retention_days  of the log group (default 14)
-  session_manager     true lets Systems Manager open a shell on the host (default false)
-  tags                {"key": "value"} added to every resource
-`
-
-// logger is the packages' logger: their Debug records become progress
-// activities (p non-nil), and with --verbose also lines on stderr.
-func (o *options) logger(a *app, p *progress) *slog.Logger {
-	var verbose slog.Handler
+// logger is the packages' logger: with --verbose their Debug records on
+// stderr, else nothing.
+func (o *options) logger(a *app) *slog.Logger {
 	if o.verbose {
-		verbose = slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug})
-	}
-	switch {
-	case p != nil:
-		return slog.New(&activityHandler{p: p, verbose: verbose})
-	case verbose != nil:
-		return slog.New(verbose)
+		return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.DiscardHandler)
 }

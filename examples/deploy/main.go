@@ -9,9 +9,9 @@
 //	go run ./examples/deploy deploy-image IMAGE
 //	go run ./examples/deploy destroy
 //
-// It composes the infrastructure packages in order, network → secrets →
-// store table → ecshost → schedule (destroy goes the other way), passing
-// each step's outputs to the next as plain values. Run any command with
+// It builds Manga Alert Italia's stack.Spec from the configuration and
+// drives package stack, which composes the infrastructure in order,
+// network → secrets → table → host → schedules. Run any command with
 // --help for its flags and the configuration fields; deploy.example.json
 // sets every field.
 //
@@ -21,6 +21,7 @@ package main
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"flag"
 	"fmt"
@@ -132,25 +133,22 @@ func (a *app) exit(err error) int {
 }
 
 func (a *app) usage(w io.Writer) {
-	fmt.Fprint(w, `deploy puts Manga Alert Italia on AWS: one EC2 host running ECS tasks,
-scheduled jobs, secrets and a DynamoDB table, with no NAT and no load balancer.
-
-Usage:
-  deploy COMMAND [flags]
-
-Commands:
-`)
+	fmt.Fprint(w, helpText("usage"))
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
-	fmt.Fprint(w, `
-Run "deploy COMMAND --help" for a command's flags and the configuration
-fields; examples/deploy/deploy.example.json sets every field.
+	fmt.Fprint(w, "\n"+helpText("usage-end"))
+}
 
-AWS access: the default credential chain (environment, ~/.aws, SSO, instance
-role), or an emulator with --endpoint URL or AWS_ENDPOINT_URL (then dummy
-credentials are used when none are configured). plan needs neither.
+// The help texts are plain text beside the code, one file each.
+//
+//go:embed help/*.txt
+var helpFiles embed.FS
 
-Exit status: 0 done, 1 failed, 2 bad usage or configuration.
-`)
+func helpText(name string) string {
+	b, err := helpFiles.ReadFile("help/" + name + ".txt")
+	if err != nil {
+		panic(err) // a missing file is a build mistake: the tests read every one
+	}
+	return string(b)
 }

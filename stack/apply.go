@@ -1,0 +1,68 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/manga-alert-italia/mangaalert/change"
+)
+
+// Apply makes the stack as spec says, in order network → secrets → table
+// → host → schedules, each step taking the earlier ones' outputs, and
+// returns what it changed (State.Changes, empty when everything was in
+// place) with the outputs. It reads each component once, as it ensures
+// it; a second Apply with the same Spec makes no mutating call. What
+// would fail halfway (no image on a first apply, a secret with no value
+// that does not exist, a policy too broad) fails before the first write.
+// After a failure, the State returned with the error holds the changes
+// made; Apply again finishes the job.
+func (s *Stack) Apply(ctx context.Context, spec Spec) (*State, error) {
+	if s.o.Offline {
+		return nil, ErrOffline
+	}
+	spec = spec.WithDefaults()
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.preflight(ctx, spec); err != nil {
+		return nil, err
+	}
+	o, err := s.outputs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := &State{}
+	steps := []struct {
+		name   string
+		ensure func(context.Context, Spec, *Outputs) ([]change.Change, error)
+	}{
+		{"network", s.ensureNetwork},
+		{"secrets", s.ensureSecrets},
+		{"table", s.ensureTable},
+		{"host", func(ctx context.Context, spec Spec, o *Outputs) ([]change.Change, error) {
+			return s.ensureHost(ctx, spec, o, st)
+		}},
+		{"schedules", s.ensureSchedules},
+	}
+	for _, step := range steps {
+		s.o.Logger.DebugContext(ctx, "ensure", "stack", spec.Stack, "step", step.name)
+		cs, err := step.ensure(ctx, spec, o)
+		st.Changes = append(st.Changes, cs...)
+		s.report(cs)
+		if err != nil {
+			st.Outputs = *o
+			return st, fmt.Errorf("%s: %w", step.name, err)
+		}
+	}
+	st.Outputs = *o
+	return st, nil
+}
+
+// preflight checks, with reads only, what would otherwise fail halfway:
+// an image for the first apply, the secrets that must exist already.
+func (s *Stack) preflight(ctx context.Context, spec Spec) error {
+	if err := s.checkImage(ctx, spec); err != nil {
+		return err
+	}
+	return s.missingSecrets(ctx, spec)
+}

@@ -1,0 +1,47 @@
+package stack
+
+import (
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/manga-alert-italia/mangaalert/resource"
+)
+
+// clients are the service clients of a Stack, all from one config. The
+// packages get theirs from here; Status and the lookups by tag read
+// through them directly.
+type clients struct {
+	ec2       *ec2.Client
+	ecs       *ecs.Client
+	asg       *autoscaling.Client
+	iam       *iam.Client
+	sts       *sts.Client
+	secrets   *secretsmanager.Client
+	dynamo    *dynamodb.Client
+	scheduler *scheduler.Client
+	tagging   *resourcegroupstaggingapi.Client
+}
+
+func newClients(cfg aws.Config) clients {
+	return clients{
+		ec2:       ec2.NewFromConfig(cfg),
+		ecs:       ecs.NewFromConfig(cfg),
+		asg:       autoscaling.NewFromConfig(cfg),
+		iam:       iam.NewFromConfig(cfg),
+		sts:       sts.NewFromConfig(cfg),
+		secrets:   secretsmanager.NewFromConfig(cfg),
+		dynamo:    dynamodb.NewFromConfig(cfg),
+		scheduler: scheduler.NewFromConfig(cfg),
+		tagging:   resourcegroupstaggingapi.NewFromConfig(cfg),
+	}
+}
+
+func partition(region string) string { return resource.Partition(region) }

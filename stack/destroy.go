@@ -1,0 +1,44 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/manga-alert-italia/mangaalert/change"
+)
+
+// Destroy deletes the stack named stack in the reverse order of Apply:
+// schedules, host, table (with all its data, unless Options.KeepTable),
+// secrets (recoverable for 7 days, unless Options.PurgeSecrets), network.
+// It finds each part by the stack's tags and touches nothing else. It
+// returns what it deleted: nil, nil when nothing was there, so a Destroy
+// that stopped is finished by the next.
+func (s *Stack) Destroy(ctx context.Context, stack string) ([]change.Change, error) {
+	if s.o.Offline {
+		return nil, ErrOffline
+	}
+	steps := []struct {
+		name   string
+		delete func(context.Context, string) ([]change.Change, error)
+	}{
+		{"schedules", s.deleteSchedules},
+		{"host", s.deleteHost},
+		{"table", s.deleteTable},
+		{"secrets", s.deleteSecrets},
+		{"network", s.deleteNetwork},
+	}
+	var done []change.Change
+	for _, step := range steps {
+		if step.name == "table" && s.o.KeepTable {
+			continue
+		}
+		s.o.Logger.DebugContext(ctx, "delete", "stack", stack, "step", step.name)
+		cs, err := step.delete(ctx, stack)
+		done = append(done, cs...)
+		s.report(cs)
+		if err != nil {
+			return done, fmt.Errorf("%s: %w", step.name, err)
+		}
+	}
+	return done, nil
+}

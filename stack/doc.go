@@ -1,0 +1,58 @@
+// Package stack puts an application on AWS in the cheap shape: one EC2
+// host running ECS, an always-on service container in bridge mode,
+// scheduled jobs, secrets and an optional DynamoDB table; no NAT and no
+// load balancer by default. It composes the infrastructure packages in
+// order, network → secrets → table → host (ecshost) → schedules
+// (schedule), passing each step's outputs to the next as plain values
+// (subnet and security group IDs, secret, table, role and task definition
+// ARNs), so that a Go program that wants the shape for its own containers
+// writes one Spec, not a main:
+//
+//	st := stack.New(cfg)
+//	plan, err := st.Plan(ctx, spec)      // every resource, policy and the monthly cost
+//	state, err := st.Apply(ctx, spec)    // make it so; state.Changes says what changed
+//	status, err := st.Status(ctx, "app") // what runs
+//	state, err = st.DeployImage(ctx, spec, "ghcr.io/me/app:1.1")
+//	gone, err := st.Destroy(ctx, "app")  // the reverse order; only what carries the stack's tags
+//
+// Plan and Apply speak the change package's vocabulary: Plan returns one
+// *change.Plan for the whole stack (the components' changes in Apply's
+// order, kept resources included; every IAM policy, each passed through
+// iampolicy.Check; the cost of the result, summed from the components'
+// estimates; notes such as the deployment setting and the jobs' next
+// runs). Apply reads each component once as it ensures it, never planning
+// first, and returns the changes it made; a second Apply with the same
+// Spec makes no mutating call. Options.OnChange hears each change as it is
+// made (progress), Options.Logger the packages' Debug records.
+//
+// # Offline
+//
+// With Options.Offline, Plan reads nothing from AWS and needs no
+// credentials: every resource shows as created, IDs are empty or
+// placeholders, and the account is Options.Account or PlaceholderAccount.
+// The other methods return ErrOffline.
+//
+// # Containers, secrets and policies
+//
+// Every container gets a task definition of its own (family STACK-NAME)
+// in bridge mode. A container's task role is built from what it says it
+// uses: the table's items (UsesTable), the secrets whose ARNs it is given
+// (SecretARNs), and its own statements (Policy, called with the Outputs
+// once ARNs are known). Secrets reach a container through valueFrom
+// (Secrets), never as plain text in its environment, and the execution
+// role may read exactly those.
+//
+// # Errors
+//
+// ErrNoImage and ErrMissingSecret come before any write; a policy too
+// broad is an *iampolicy.FindingsError (errors.Is iampolicy.ErrTooBroad);
+// a resource under one of the stack's names that is not the stack's
+// wraps resource.ErrNotOurs; ErrNotDeployed from DeployImage before
+// Apply. The components' errors are wrapped with the step's name.
+//
+// # Permissions
+//
+// The union of the components' (see network, secrets, ecshost, schedule
+// and store/dynamo's TableActions), plus sts:GetCallerIdentity and
+// tag:GetResources (Destroy and Status find the table by its tags).
+package stack

@@ -1,0 +1,141 @@
+package stack_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/manga-alert-italia/mangaalert/change"
+	"github.com/manga-alert-italia/mangaalert/integration"
+	"github.com/manga-alert-italia/mangaalert/stack"
+)
+
+func TestMain(m *testing.M) { integration.Main(m) }
+
+// emulated is an account of its own on the emulator, its calls recorded.
+func emulated(t *testing.T) (aws.Config, *integration.Calls) {
+	t.Helper()
+	cfg := integration.Config(t, integration.EC2, integration.ECS, integration.AutoScaling, integration.IAM, integration.SSM,
+		integration.STS, integration.Scheduler, integration.SecretsManager, integration.DynamoDB, integration.Logs)
+	return cfg, integration.Record(&cfg)
+}
+
+func fast(o *stack.Options) { o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond }
+
+func TestApplyTwiceDeployImageDestroy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg, calls := emulated(t)
+	var heard []change.Change
+	st := stack.New(cfg, fast, func(o *stack.Options) { o.OnChange = func(c change.Change) { heard = append(heard, c) } })
+	spec := app("demo")
+
+	status, err := st.Status(ctx, "demo")
+	require.NoError(t, err)
+	assert.Contains(t, status.Sections[1].Lines, "not deployed (run apply)")
+
+	state, err := st.Apply(ctx, spec)
+	require.NoError(t, err)
+	assert.Equal(t, state.Changes, heard, "OnChange hears every change Apply reports")
+	assert.False(t, slicesContainsKeep(state.Changes), "Changes are what was done, never a Keep")
+	assert.Contains(t, state.TaskDefinitionARNs["fetch"], ":task-definition/demo-fetch:1")
+	assert.Contains(t, state.SecretARNs["demo/api-key"], ":secret:demo/api-key-")
+	assert.NotContains(t, state.SecretARNs["demo/api-key"], "xxxxxx")
+
+	calls.Reset()
+	again, err := st.Apply(ctx, spec)
+	require.NoError(t, err)
+	assert.Empty(t, again.Changes)
+	assert.Empty(t, calls.Mutating(), "a second apply writes nothing")
+
+	calls.Reset()
+	plan, err := st.Plan(ctx, spec)
+	require.NoError(t, err)
+	assert.False(t, plan.HasChanges(), "%v", plan.Changes)
+	assert.Empty(t, calls.Mutating(), "plan only reads")
+
+	status, err = st.Status(ctx, "demo")
+	require.NoError(t, err)
+	var b strings.Builder
+	require.NoError(t, status.Write(&b))
+	assert.Contains(t, b.String(), "demo-web: ACTIVE: desired 1")
+	assert.Contains(t, b.String(), "demo-fetch: revision 1, ghcr.io/example/app:1.0")
+	assert.Regexp(t, `fetch: rate\(1 hour\) in Europe/Rome, ENABLED; runs demo-fetch:1; next `, b.String())
+	assert.Contains(t, b.String(), "table demo: ACTIVE")
+	assert.Contains(t, b.String(), "secret demo/api-key: last changed")
+
+	t.Run("deploy-image moves the service and the schedule", func(t *testing.T) {
+		rolled, err := st.DeployImage(ctx, spec, "ghcr.io/example/app:1.1")
+		require.NoError(t, err)
+		assert.NotEmpty(t, rolled.Changes)
+		got, err := scheduler.NewFromConfig(cfg).GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String("fetch"), GroupName: aws.String("demo-fetch")})
+		require.NoError(t, err)
+		assert.Equal(t, rolled.TaskDefinitionARNs["fetch"], aws.ToString(got.Target.EcsParameters.TaskDefinitionArn))
+		assert.Contains(t, rolled.TaskDefinitionARNs["fetch"], ":task-definition/demo-fetch:2")
+		svc, err := ecs.NewFromConfig(cfg).DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String("demo"), Services: []string{"demo-web"}})
+		require.NoError(t, err)
+		assert.Equal(t, rolled.TaskDefinitionARNs["web"], aws.ToString(svc.Services[0].TaskDefinition))
+
+		// An apply with the new image agrees with what DeployImage made.
+		spec.Image = "ghcr.io/example/app:1.1"
+		calls.Reset()
+		after, err := st.Apply(ctx, spec)
+		require.NoError(t, err)
+		assert.Empty(t, after.Changes)
+		assert.Empty(t, calls.Mutating())
+	})
+
+	gone, err := stack.New(cfg, fast, func(o *stack.Options) { o.PurgeSecrets = true }).Destroy(ctx, "demo")
+	require.NoError(t, err)
+	var kinds []string
+	for _, c := range gone {
+		assert.Equal(t, change.Delete, c.Action)
+		kinds = append(kinds, c.Kind)
+	}
+	assert.Equal(t, []string{"schedule group", "ECS host", "dynamodb table", "secret", "vpc"}, kinds)
+
+	calls.Reset()
+	gone, err = st.Destroy(ctx, "demo")
+	require.NoError(t, err)
+	assert.Empty(t, gone, "nothing is left")
+	assert.Empty(t, calls.Mutating())
+}
+
+// What would fail halfway fails before the first write.
+func TestApplyRefusesBeforeWriting(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg, calls := emulated(t)
+	st := stack.New(cfg, fast)
+
+	noImage := app("refused")
+	noImage.Image = ""
+	_, err := st.Apply(ctx, noImage)
+	assert.ErrorIs(t, err, stack.ErrNoImage)
+
+	noValue := app("refused")
+	noValue.Secrets[0].Generate = nil
+	_, err = st.Apply(ctx, noValue)
+	assert.ErrorIs(t, err, stack.ErrMissingSecret)
+	assert.Empty(t, calls.Mutating())
+
+	_, err = st.DeployImage(ctx, app("refused"), "ghcr.io/example/app:1.1")
+	assert.ErrorIs(t, err, stack.ErrNotDeployed)
+	assert.Empty(t, calls.Mutating())
+}
+
+func slicesContainsKeep(cs []change.Change) bool {
+	for _, c := range cs {
+		if c.Action == change.Keep {
+			return true
+		}
+	}
+	return false
+}
