@@ -48,7 +48,6 @@ func (s *Stack) Apply(ctx context.Context, spec Spec) (*State, error) {
 		s.o.Logger.DebugContext(ctx, "ensure", "stack", spec.Stack, "step", step.name)
 		cs, err := step.ensure(ctx, spec, o)
 		st.Changes = append(st.Changes, cs...)
-		s.report(cs)
 		if err != nil {
 			st.Outputs = *o
 			return st, fmt.Errorf("%s: %w", step.name, err)

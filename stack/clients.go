@@ -10,8 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
@@ -28,6 +30,8 @@ type clients struct {
 	dynamo    *dynamodb.Client
 	scheduler *scheduler.Client
 	tagging   *resourcegroupstaggingapi.Client
+	sqs       *sqs.Client
+	host      ecshost.Clients
 }
 
 func newClients(cfg aws.Config) clients {
@@ -41,6 +45,8 @@ func newClients(cfg aws.Config) clients {
 		dynamo:    dynamodb.NewFromConfig(cfg),
 		scheduler: scheduler.NewFromConfig(cfg),
 		tagging:   resourcegroupstaggingapi.NewFromConfig(cfg),
+		sqs:       sqs.NewFromConfig(cfg),
+		host:      ecshost.ClientsFromConfig(cfg),
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/manga-alert-italia/mangaalert/cost"
 )
@@ -24,8 +23,6 @@ var (
 		Source: "https://aws.amazon.com/dynamodb/pricing/on-demand/", Date: "2024-11-01"}
 	DynamoWritePrice = cost.Price{USD: 0.625, Unit: "million write units",
 		Source: "https://aws.amazon.com/dynamodb/pricing/on-demand/", Date: "2024-11-01"}
-	SchedulerPrice = cost.Price{USD: 1.00, Unit: "million invocations",
-		Source: "https://aws.amazon.com/eventbridge/pricing/", Date: "2022-11-10"}
 	FargateVCPUPrice = cost.Price{USD: 0.04048, Unit: "vCPU-hour",
 		Source: "https://aws.amazon.com/fargate/pricing/", Date: "2019-01-07"}
 	FargateGBPrice = cost.Price{USD: 0.004445, Unit: "GB-hour",
@@ -40,15 +37,14 @@ var (
 const USEast1Note = "us-east-1 price (Milan's not at hand)"
 
 const (
-	schedulerFreeMillions = 14 // invocations a month, always free
-	fargateVCPU           = 0.25
-	fargateGB             = 0.5
-	albZones              = 2 // an ALB needs two zones, with a public IPv4 in each
-	albLCUs               = 1.0
+	fargateVCPU = 0.25
+	fargateGB   = 0.5
+	albZones    = 2 // an ALB needs two zones, with a public IPv4 in each
+	albLCUs     = 1.0
 )
 
-// serviceCost prices what any shape of the stack pays: secrets, table,
-// schedules.
+// serviceCost prices what any shape of the stack pays: secrets and table
+// (the schedules price their runs themselves).
 func (s *Stack) serviceCost(spec Spec) cost.Estimate {
 	var e cost.Estimate
 	if n := len(spec.Secrets); n > 0 {
@@ -62,20 +58,8 @@ func (s *Stack) serviceCost(spec Spec) cost.Estimate {
 			cost.Line{Item: "DynamoDB on-demand writes", Quantity: t.WritesPerMonth, Price: DynamoWritePrice,
 				Note: fmt.Sprintf("assumes %g million a month; %s", t.WritesPerMonth, USEast1Note)})
 	}
-	if len(spec.Jobs) > 0 {
-		runs := 0
-		for _, j := range spec.Jobs {
-			runs += RunsPerMonth(j.Schedule, j.Zone, s.o.Now())
-		}
-		e = append(e, cost.Line{Item: "EventBridge Scheduler runs", Quantity: 0, Price: SchedulerPrice,
-			Note: fmt.Sprintf("%d runs a month, within the %d million always free", runs, schedulerFreeMillions)})
-	}
 	return e
 }
-
-// RunsPerMonth counts a schedule's runs in the 730 hours after now (0
-// for an expression or zone the Scheduler refuses).
-func RunsPerMonth(expr, zone string, now time.Time) int { return runsPerMonth(expr, zone, now) }
 
 // Alternative is a shape the stack's design was chosen over, and what it
 // costs.

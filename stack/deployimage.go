@@ -3,7 +3,6 @@ package stack
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/resource"
@@ -35,12 +34,13 @@ func (s *Stack) DeployImage(ctx context.Context, spec Spec, image string) (*Stat
 	if np.Count(change.Create) > 0 {
 		return nil, fmt.Errorf("%w (no network)", ErrNotDeployed)
 	}
-	if err := s.secretARNs(ctx, spec, o); err != nil {
+	sp, err := s.planSecrets(ctx, spec, o)
+	if err != nil {
 		return nil, err
 	}
-	for name, arn := range o.SecretARNs {
-		if strings.HasSuffix(arn, plannedMark) {
-			return nil, fmt.Errorf("%w (secret %s missing)", ErrNotDeployed, name)
+	for _, c := range sp.Changes {
+		if c.Action == change.Create {
+			return nil, fmt.Errorf("%w (secret %s missing)", ErrNotDeployed, c.Name)
 		}
 	}
 	if spec.Table != nil {
@@ -49,14 +49,12 @@ func (s *Stack) DeployImage(ctx context.Context, spec Spec, image string) (*Stat
 	st := &State{}
 	cs, err := s.deployHost(ctx, spec, o, image)
 	st.Changes = append(st.Changes, cs...)
-	s.report(cs)
 	if err != nil {
 		st.Outputs = *o
 		return st, fmt.Errorf("host: %w", err)
 	}
 	cs, err = s.ensureSchedules(ctx, spec, o)
 	st.Changes = append(st.Changes, cs...)
-	s.report(cs)
 	st.Outputs = *o
 	if err != nil {
 		return st, fmt.Errorf("schedules: %w", err)

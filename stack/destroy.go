@@ -35,7 +35,6 @@ func (s *Stack) Destroy(ctx context.Context, stack string) ([]change.Change, err
 		s.o.Logger.DebugContext(ctx, "delete", "stack", stack, "step", step.name)
 		cs, err := step.delete(ctx, stack)
 		done = append(done, cs...)
-		s.report(cs)
 		if err != nil {
 			return done, fmt.Errorf("%s: %w", step.name, err)
 		}

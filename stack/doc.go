@@ -40,7 +40,11 @@
 // (SecretARNs), and its own statements (Policy, called with the Outputs
 // once ARNs are known). Secrets reach a container through valueFrom
 // (Secrets), never as plain text in its environment, and the execution
-// role may read exactly those.
+// role may read exactly those. The jobs share one schedule group and one
+// scheduler role, both named after the stack; each schedule may pass its
+// own job's task role only. Apply and Destroy remove the per-job groups
+// and roles (STACK-JOB) of stacks applied before that shape, once they
+// find their schedules run in the stack's cluster.
 //
 // # Errors
 //

@@ -44,7 +44,7 @@ func Example() {
 		return
 	}
 	fmt.Println(plan.Count(change.Create), "to create, offline:", plan.Offline)
-	for _, kind := range []string{"vpc", "secret", "cluster", "service", "schedule"} {
+	for _, kind := range []string{"vpc", "secret", "ECS cluster", "ECS service", "schedule"} {
 		for _, c := range plan.Changes {
 			if c.Kind == kind {
 				fmt.Println(c.Action, c.Kind, c.Name)
@@ -56,8 +56,8 @@ func Example() {
 	// 22 to create, offline: true
 	// create vpc vpc
 	// create secret weather/api-key
-	// create cluster weather
-	// create service weather-web
+	// create ECS cluster weather
+	// create ECS service weather-web
 	// create schedule fetch
 	// about 14 USD a month
 }

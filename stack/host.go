@@ -1,25 +1,22 @@
 package stack
 
-// Adapter to package ecshost's current API (WithX options, Clients, its
-// own Plan and Action types, Deploy remembering or taking WithSpec). When
-// ecshost has the shape of issue 11 (New(clients, optFns), Plan returning
-// *change.Plan, State.Changes, Deploy taking the Spec), each body below
-// becomes one call. The names follow ecshost's documented naming: cluster
-// STACK, family STACK-CONTAINER, roles under /mangaalert/STACK/.
+// The host step: package ecshost, with the stack's options. The names
+// follow ecshost's documented naming: cluster STACK, family
+// STACK-CONTAINER, roles under /mangaalert/STACK/.
 
 import (
 	"context"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/ecshost"
-	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
 	"github.com/manga-alert-italia/mangaalert/resource"
 )
@@ -80,66 +77,40 @@ func hostSpec(spec Spec, o Outputs) ecshost.Spec {
 }
 
 func (s *Stack) host(o *Outputs) *ecshost.Host {
-	opts := []ecshost.Option{ecshost.WithRegion(o.Region), ecshost.WithAccount(o.Account), ecshost.WithLogger(s.o.Logger),
-		ecshost.WithPollInterval(s.o.MinDelay, s.o.MaxDelay)}
-	if s.o.Offline {
-		return ecshost.New(ecshost.Clients{}, opts...)
-	}
-	return ecshost.NewFromConfig(s.cfg, opts...)
+	return ecshost.New(s.cl.host, func(h *ecshost.Options) {
+		h.Logger, h.MinDelay, h.MaxDelay = s.o.Logger, s.o.MinDelay, s.o.MaxDelay
+		h.Offline, h.Account, h.Region, h.OnChange = s.o.Offline, o.Account, o.Region, s.o.OnChange
+	})
 }
 
-func hostChanges(actions []ecshost.Action) []change.Change {
-	var out []change.Change
-	for _, a := range actions {
-		c := change.Change{Action: change.Action(a.Op), Kind: a.Resource, Name: a.Name}
-		if a.Detail != "" {
-			c.Details = []string{a.Detail}
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
+// planHost plans the host and hands on the task definitions the jobs'
+// schedules would target.
 func (s *Stack) planHost(ctx context.Context, spec Spec, o *Outputs) (*change.Plan, error) {
 	hostNames(spec, o)
-	hp, err := s.host(o).Plan(ctx, hostSpec(spec, *o))
+	p, err := s.host(o).Plan(ctx, hostSpec(spec, *o))
 	if err != nil {
 		return nil, fmt.Errorf("plan the host: %w", err)
 	}
-	if err := iampolicy.Err(hp.Findings); err != nil {
-		return nil, err
-	}
-	cs := hostChanges(hp.Actions)
 	for _, c := range spec.containers() {
-		arn, err := s.plannedTaskDef(ctx, spec.Stack, c.Name, cs, o)
-		if err != nil {
-			return nil, err
-		}
-		o.TaskDefinitionARNs[c.Name] = arn
+		o.TaskDefinitionARNs[c.Name] = plannedTaskDef(spec.Stack, c.Name, p, o)
 	}
-	notes := append([]string{"rolling deployments of " + spec.Service.Name + ": " + hp.Deployment.String()}, hp.Notes...)
-	return &change.Plan{Component: "host", Offline: hp.Offline, Changes: cs, Policies: hp.Policies, Cost: hp.Cost, Notes: notes}, nil
+	return p, nil
 }
 
 // plannedTaskDef is the task definition a job's schedule would target: the
 // family's current revision, or the next when the plan registers one.
-func (s *Stack) plannedTaskDef(ctx context.Context, stack, container string, cs []change.Change, o *Outputs) (string, error) {
+func plannedTaskDef(stack, container string, p *change.Plan, o *Outputs) string {
 	fam := family(stack, container)
-	rev := int32(0)
-	if !s.o.Offline {
-		out, err := s.cl.ecs.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(fam)})
-		switch {
-		case err == nil && out.TaskDefinition != nil:
-			rev = out.TaskDefinition.Revision
-		case err != nil && !awserr.Is(err, "ClientException", "ResourceNotFoundException"):
-			return "", fmt.Errorf("describe task definition %s: %w", fam, err)
+	rev := 1
+	if c, ok := p.Find("task definition", fam); ok && c.ID != "" {
+		if _, n, found := strings.Cut(c.ID[strings.LastIndex(c.ID, "/")+1:], ":"); found {
+			rev, _ = strconv.Atoi(n)
+			if c.Action != change.Keep {
+				rev++
+			}
 		}
 	}
-	i := slices.IndexFunc(cs, func(c change.Change) bool { return c.Kind == "task definition" && c.Name == fam })
-	if i < 0 || cs[i].Action != change.Keep || rev == 0 {
-		rev++
-	}
-	return resource.ARNIn(o.Partition, "ecs", o.Region, o.Account, fmt.Sprintf("task-definition/%s:%d", fam, rev)), nil
+	return resource.ARNIn(o.Partition, "ecs", o.Region, o.Account, fmt.Sprintf("task-definition/%s:%d", fam, rev))
 }
 
 // checkImage fails with ErrNoImage when no image is given and none runs.
@@ -158,20 +129,22 @@ func (s *Stack) checkImage(ctx context.Context, spec Spec) error {
 	return nil
 }
 
+// ensureHost makes the host and hands on its cluster, roles and task
+// definitions.
 func (s *Stack) ensureHost(ctx context.Context, spec Spec, o *Outputs, st *State) ([]change.Change, error) {
 	hostNames(spec, o)
 	hs, err := s.host(o).Ensure(ctx, hostSpec(spec, *o))
 	if hs == nil {
 		return nil, err
 	}
-	s.hostOutputs(hs.TaskDefinitions, o)
+	hostOutputs(hs.TaskDefinitions, o)
 	o.ClusterARN, o.ExecutionRoleARN = hs.ClusterARN, hs.ExecutionRoleARN
 	maps.Copy(o.TaskRoleARNs, hs.TaskRoleARNs)
 	st.ElasticIP, st.InstanceRefreshID = hs.ElasticIP, hs.InstanceRefreshID
-	return made(hostChanges(hs.Actions)), err
+	return hs.Changes, err
 }
 
-func (s *Stack) hostOutputs(defs map[string]ecshost.TaskDefinition, o *Outputs) {
+func hostOutputs(defs map[string]ecshost.TaskDefinition, o *Outputs) {
 	for name, td := range defs {
 		o.TaskDefinitionARNs[name] = td.ARN
 	}
@@ -189,24 +162,28 @@ func (s *Stack) deployHost(ctx context.Context, spec Spec, o *Outputs, image str
 		}
 		hs.Image = img
 	}
-	onEvent := func(e ecshost.Event) {
+	res, err := s.host(o).Deploy(ctx, hs, image, func(d *ecshost.DeployOptions) {
+		d.Timeout = s.o.DeployTimeout
 		if s.o.OnEvent != nil {
-			s.o.OnEvent(string(e.Kind) + ": " + e.Message)
+			d.OnEvent = func(e ecshost.Event) { s.o.OnEvent(string(e.Kind) + ": " + e.Message) }
 		}
-	}
-	res, err := s.host(o).Deploy(ctx, image, ecshost.WithSpec(hs), ecshost.DeployTimeout(s.o.DeployTimeout), ecshost.OnEvent(onEvent))
+	})
 	if res == nil {
 		return nil, err
 	}
-	s.hostOutputs(res.TaskDefinitions, o)
+	hostOutputs(res.TaskDefinitions, o)
 	if !res.Changed {
 		return nil, err
 	}
 	var cs []change.Change
 	for _, name := range slices.Sorted(maps.Keys(res.TaskDefinitions)) {
 		td := res.TaskDefinitions[name]
-		cs = append(cs, change.Change{Action: change.Update, Kind: "task definition", Name: td.Family, ID: td.ARN,
-			Details: []string{fmt.Sprintf("revision %d, %s", td.Revision, td.Image)}})
+		c := change.Change{Action: change.Update, Kind: "task definition", Name: td.Family, ID: td.ARN,
+			Details: []string{fmt.Sprintf("revision %d, %s", td.Revision, td.Image)}}
+		cs = append(cs, c)
+		if s.o.OnChange != nil {
+			s.o.OnChange(c)
+		}
 	}
 	return cs, err
 }
@@ -224,25 +201,13 @@ func (s *Stack) runningImage(ctx context.Context, spec Spec) (string, error) {
 	return aws.ToString(out.TaskDefinition.ContainerDefinitions[0].Image), nil
 }
 
-// deleteHost deletes the host; nothing when there is no cluster.
+// deleteHost deletes the host; nothing when there is none.
 func (s *Stack) deleteHost(ctx context.Context, stack string) ([]change.Change, error) {
-	out, err := s.cl.ecs.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{stack}})
-	if err != nil {
-		return nil, fmt.Errorf("find the cluster: %w", err)
-	}
-	there := slices.ContainsFunc(out.Clusters, func(c ecstypes.Cluster) bool { return aws.ToString(c.Status) != "INACTIVE" })
 	o, err := s.outputs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.host(o).Delete(ctx, stack); err != nil {
-		return nil, err
-	}
-	if !there {
-		return nil, nil
-	}
-	return []change.Change{{Action: change.Delete, Kind: "ECS host", Name: stack,
-		Details: []string{"service, cluster, instance, launch template, task definitions, roles, log group"}}}, nil
+	return s.host(o).Delete(ctx, stack)
 }
 
 // hostGroup is the Auto Scaling group of the stack's host.

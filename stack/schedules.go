@@ -1,13 +1,10 @@
 package stack
 
-// Adapter to package schedule's current API (New with positional clients
-// and a func(*Client) option, its own Plan and Change types, no offline
-// mode, one task role per Spec). Because a Spec takes one task role, each
-// job gets a group and a scheduler role of its own, named STACK-JOB, so
-// each role may pass exactly its job's task role. When schedule takes a
-// task role per job (issue 11), the stack gets one group and one role,
-// named STACK, and scheduleGroups, the per-job loops and the offline
-// account go.
+// The schedules step: package schedule, with the stack's options. The
+// stack has one schedule group and one scheduler role, both named after
+// it, and one schedule per job, each passing its job's task role only.
+// Stacks applied before that had a group and a role per job (STACK-JOB);
+// Apply and Destroy remove those leftovers.
 
 import (
 	"context"
@@ -21,111 +18,98 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 
 	"github.com/manga-alert-italia/mangaalert/change"
-	"github.com/manga-alert-italia/mangaalert/cost"
-	"github.com/manga-alert-italia/mangaalert/internal/poll"
+	"github.com/manga-alert-italia/mangaalert/internal/awserr"
 	"github.com/manga-alert-italia/mangaalert/schedule"
+	"github.com/manga-alert-italia/mangaalert/schedule/expr"
 )
 
-func scheduleGroup(stack, job string) string { return stack + "-" + job }
-
-func scheduleSpec(spec Spec, j Job, o Outputs) schedule.Spec {
-	desc := j.Description
-	if desc == "" {
-		desc = fmt.Sprintf("%s: run %s", spec.Stack, j.Name)
-	}
-	return schedule.Spec{
-		Stack:            scheduleGroup(spec.Stack, j.Name),
-		ClusterARN:       o.ClusterARN,
-		ExecutionRoleARN: o.ExecutionRoleARN,
-		TaskRoleARN:      o.TaskRoleARNs[j.Name],
-		Tags:             spec.Tags,
-		Jobs: []schedule.Job{{Name: j.Name, TaskDefinitionARN: o.TaskDefinitionARNs[j.Name],
-			Expression: j.Schedule, Zone: j.Zone, Description: desc}},
-	}
-}
-
-func (s *Stack) schedules() *schedule.Client {
-	opt := func(c *schedule.Client) {
-		c.Now, c.Logger, c.Wait = s.o.Now, s.o.Logger, poll.Delays{Min: s.o.MinDelay, Max: s.o.MaxDelay}
-	}
-	if s.o.Offline {
-		cfg := emptyAccount(s.o.Region)
-		return schedule.New(scheduler.NewFromConfig(cfg), iam.NewFromConfig(cfg), nil, opt)
-	}
-	return schedule.New(s.cl.scheduler, s.cl.iam, nil, opt)
-}
-
-// scheduleChanges lists a job's changes, or its group, role and schedule
-// as kept when there are none (the plan names changes only).
-func scheduleChanges(p *schedule.Plan) []change.Change {
-	var out []change.Change
-	for _, c := range p.Changes {
-		out = append(out, change.Change{Action: change.Action(c.Action), Kind: c.Kind, Name: c.Name, Details: c.Details})
-	}
-	if len(out) == 0 {
-		out = append(out,
-			change.Change{Action: change.Keep, Kind: "schedule group", Name: p.Stack},
-			change.Change{Action: change.Keep, Kind: "IAM role", Name: p.Stack + "-scheduler"})
-	}
-	for _, j := range p.Jobs {
-		if !containsChange(out, "schedule", j.Name) {
-			out = append(out, change.Change{Action: change.Keep, Kind: "schedule", Name: j.Name, Details: []string{j.Expression}})
+func scheduleSpec(spec Spec, o Outputs) schedule.Spec {
+	out := schedule.Spec{Stack: spec.Stack, ClusterARN: o.ClusterARN, ExecutionRoleARN: o.ExecutionRoleARN, Tags: spec.Tags}
+	for _, j := range spec.Jobs {
+		desc := j.Description
+		if desc == "" {
+			desc = fmt.Sprintf("%s: run %s", spec.Stack, j.Name)
 		}
+		out.Jobs = append(out.Jobs, schedule.Job{Name: j.Name, TaskDefinitionARN: o.TaskDefinitionARNs[j.Name],
+			TaskRoleARN: o.TaskRoleARNs[j.Name], Expression: j.Schedule, Zone: j.Zone, Description: desc})
 	}
 	return out
 }
 
-func containsChange(cs []change.Change, kind, name string) bool {
-	_, ok := (&change.Plan{Changes: cs}).Find(kind, name)
-	return ok
+func (s *Stack) schedules() *schedule.Schedules {
+	return schedule.New(schedule.Clients{Scheduler: s.cl.scheduler, IAM: s.cl.iam, SQS: s.cl.sqs}, func(o *schedule.Options) {
+		o.Logger, o.MinDelay, o.MaxDelay, o.Now = s.o.Logger, s.o.MinDelay, s.o.MaxDelay, s.o.Now
+		o.Offline, o.OnChange = s.o.Offline, s.o.OnChange
+	})
 }
 
 func (s *Stack) planSchedules(ctx context.Context, spec Spec, o *Outputs) (*change.Plan, error) {
-	out := &change.Plan{Component: "schedules", Offline: s.o.Offline}
-	for _, j := range spec.Jobs {
-		p, err := s.schedules().Plan(ctx, scheduleSpec(spec, j, *o))
-		if err != nil {
-			return nil, fmt.Errorf("plan the %s schedule: %w", j.Name, err)
-		}
-		out.Merge(&change.Plan{Changes: scheduleChanges(p), Policies: p.Policies})
-		for _, jp := range p.Jobs {
-			var next []string
-			for _, t := range jp.Next {
-				next = append(next, t.Format("Mon 2006-01-02 15:04 MST"))
-			}
-			out.Notes = append(out.Notes, fmt.Sprintf("%s runs %s in %s; next %s", jp.Name, jp.Expression, jp.Zone, strings.Join(next, ", ")))
-		}
+	if len(spec.Jobs) == 0 {
+		return nil, nil
 	}
-	return out, nil
+	p, err := s.schedules().Plan(ctx, scheduleSpec(spec, *o))
+	if err != nil {
+		return nil, fmt.Errorf("plan the schedules: %w", err)
+	}
+	return p, nil
 }
 
-// ensureSchedules points each job's schedule at its task definition.
-// Until schedule.Ensure returns its changes, they come from a plan made
-// just before.
+// ensureSchedules points each job's schedule at its task definition,
+// then removes the groups of the stack's former shape.
 func (s *Stack) ensureSchedules(ctx context.Context, spec Spec, o *Outputs) ([]change.Change, error) {
-	var done []change.Change
 	for _, j := range spec.Jobs {
 		if o.TaskDefinitionARNs[j.Name] == "" {
-			return done, fmt.Errorf("the host reported no task definition for %s", j.Name)
+			return nil, fmt.Errorf("the host reported no task definition for %s", j.Name)
 		}
-		ss := scheduleSpec(spec, j, *o)
-		sc := s.schedules()
-		p, err := sc.Plan(ctx, ss)
+	}
+	var done []change.Change
+	if len(spec.Jobs) > 0 {
+		st, err := s.schedules().Ensure(ctx, scheduleSpec(spec, *o))
+		if st != nil {
+			done = st.Changes
+		}
 		if err != nil {
 			return done, err
 		}
-		if _, err := sc.Ensure(ctx, ss); err != nil {
+	}
+	cs, err := s.deleteFormerGroups(ctx, spec.Stack)
+	return append(done, cs...), err
+}
+
+// deleteSchedules deletes the stack's schedules, group and scheduler
+// role, and those of its former shape.
+func (s *Stack) deleteSchedules(ctx context.Context, stack string) ([]change.Change, error) {
+	done, err := s.schedules().Delete(ctx, stack)
+	if err != nil {
+		return done, err
+	}
+	cs, err := s.deleteFormerGroups(ctx, stack)
+	return append(done, cs...), err
+}
+
+// deleteFormerGroups deletes the per-job groups (STACK-JOB) and their
+// roles that stacks applied before one group per stack have.
+func (s *Stack) deleteFormerGroups(ctx context.Context, stack string) ([]change.Change, error) {
+	groups, err := s.formerGroups(ctx, stack)
+	if err != nil {
+		return nil, err
+	}
+	var done []change.Change
+	for _, g := range groups {
+		cs, err := s.schedules().Delete(ctx, g)
+		done = append(done, cs...)
+		if err != nil {
 			return done, err
 		}
-		done = append(done, made(scheduleChanges(p))...)
 	}
 	return done, nil
 }
 
-// scheduleGroups finds the stack's groups: named STACK-JOB, with
-// schedules that run tasks in the stack's cluster, or (emptied by a
-// destroy that stopped) a scheduler role that may start them there.
-func (s *Stack) scheduleGroups(ctx context.Context, stack string) ([]string, error) {
+// formerGroups finds the groups of the former shape: named STACK-JOB,
+// with schedules that run tasks in the stack's cluster, or (emptied by a
+// destroy that stopped) a scheduler role that may start them there. The
+// name alone is not enough: STACK-JOB may be another stack's name.
+func (s *Stack) formerGroups(ctx context.Context, stack string) ([]string, error) {
 	var out []string
 	pages := scheduler.NewListScheduleGroupsPaginator(s.cl.scheduler, &scheduler.ListScheduleGroupsInput{NamePrefix: aws.String(stack + "-")})
 	for pages.HasMorePages() {
@@ -168,92 +152,50 @@ func (s *Stack) groupRunsIn(ctx context.Context, group, stack string) (bool, err
 	return strings.Contains(doc, ":task/"+stack+"/*"), nil
 }
 
-func (s *Stack) deleteSchedules(ctx context.Context, stack string) ([]change.Change, error) {
-	groups, err := s.scheduleGroups(ctx, stack)
-	if err != nil {
-		return nil, err
-	}
-	var done []change.Change
-	for _, g := range groups {
-		if err := s.schedules().Delete(ctx, g); err != nil {
-			return done, err
-		}
-		done = append(done, change.Change{Action: change.Delete, Kind: "schedule group", Name: g,
-			Details: []string{"with its schedules and scheduler role"}})
-	}
-	return done, nil
-}
-
 // jobSchedules reads the stack's schedules, for Status.
 func (s *Stack) jobSchedules(ctx context.Context, stack string) ([]*scheduler.GetScheduleOutput, error) {
-	groups, err := s.scheduleGroups(ctx, stack)
-	if err != nil {
+	list, err := s.cl.scheduler.ListSchedules(ctx, &scheduler.ListSchedulesInput{GroupName: aws.String(stack)})
+	switch {
+	case awserr.Is(err, "ResourceNotFoundException"):
+		return nil, nil
+	case err != nil:
 		return nil, err
 	}
 	var out []*scheduler.GetScheduleOutput
-	for _, g := range groups {
-		list, err := s.cl.scheduler.ListSchedules(ctx, &scheduler.ListSchedulesInput{GroupName: aws.String(g)})
+	for _, x := range list.Schedules {
+		got, err := s.cl.scheduler.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: x.Name, GroupName: aws.String(stack)})
 		if err != nil {
 			return out, err
 		}
-		for _, x := range list.Schedules {
-			got, err := s.cl.scheduler.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: x.Name, GroupName: aws.String(g)})
-			if err != nil {
-				return out, err
-			}
-			out = append(out, got)
-		}
+		out = append(out, got)
 	}
 	return out, nil
 }
 
 // checkSchedule has the Scheduler's rules check a job's zone and
 // expression.
-func checkSchedule(expr, zone string) (zoneErr, exprErr error) {
-	_, zoneErr = schedule.LoadZone(zone)
-	_, exprErr = schedule.Parse(expr)
+func checkSchedule(expression, zone string) (zoneErr, exprErr error) {
+	_, zoneErr = expr.LoadZone(zone)
+	_, exprErr = expr.Parse(expression)
 	return zoneErr, exprErr
 }
 
-// runsPerMonth counts a schedule's runs in the 730 hours after now.
-func runsPerMonth(expr, zone string, now time.Time) int {
-	e, err := schedule.Parse(expr)
-	if err != nil {
-		return 0
-	}
-	if e.Kind() == schedule.Rate {
-		return int(cost.HoursPerMonth * time.Hour / e.Interval())
-	}
-	loc, err := schedule.LoadZone(zone)
-	if err != nil {
-		return 0
-	}
-	end := now.Add(cost.HoursPerMonth * time.Hour)
-	n := 0
-	for _, t := range e.Times(loc, now, 50000, schedule.Bounds{End: end}) {
-		if t.Before(end) {
-			n++
-		}
-	}
-	return n
-}
-
 // nextRuns is when a schedule fires next: rate schedules count from their
-// start, or from when they were last written (schedule.Next explains).
+// start, or from when they were last written (expr.Bounds explains).
 func nextRuns(g *scheduler.GetScheduleOutput, zone string, now time.Time) []string {
 	if g.State != "ENABLED" {
 		return nil
 	}
-	e, err := schedule.Parse(aws.ToString(g.ScheduleExpression))
+	e, err := expr.Parse(aws.ToString(g.ScheduleExpression))
 	if err != nil {
 		return nil
 	}
-	loc, err := schedule.LoadZone(zone)
+	loc, err := expr.LoadZone(zone)
 	if err != nil {
 		return nil
 	}
-	b := schedule.Bounds{Start: aws.ToTime(g.StartDate), End: aws.ToTime(g.EndDate)}
-	if e.Kind() == schedule.Rate && b.Start.IsZero() {
+	b := expr.Bounds{Start: aws.ToTime(g.StartDate), End: aws.ToTime(g.EndDate)}
+	if e.Kind() == expr.Rate && b.Start.IsZero() {
 		b.Start = aws.ToTime(g.LastModificationDate)
 		if b.Start.IsZero() {
 			b.Start = aws.ToTime(g.CreationDate)

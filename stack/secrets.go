@@ -1,19 +1,13 @@
 package stack
 
-// Adapter to package secrets' current API (its own Plan and Change types,
-// no offline mode, Ensure without the changes it made, Delete by names).
-// When secrets has the shape of issue 11, each body below becomes one
-// call, and the ARN lookups go: Plan and State carry the ARNs.
+// The secrets step: package secrets, with the stack's options.
 
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
@@ -41,74 +35,26 @@ func secretsSpec(spec Spec) secrets.Spec {
 	return out
 }
 
-func (s *Stack) secretsAPI() secrets.API {
-	if s.o.Offline {
-		return secretsmanager.NewFromConfig(emptyAccount(s.o.Region))
-	}
-	return s.cl.secrets
-}
-
 func (s *Stack) secrets() *secrets.Secrets {
-	return secrets.New(s.secretsAPI(), func(o *secrets.Options) { o.Logger = s.o.Logger })
+	return secrets.New(s.cl.secrets, func(o *secrets.Options) {
+		o.Logger, o.Offline, o.OnChange, o.ForceDelete = s.o.Logger, s.o.Offline, s.o.OnChange, s.o.PurgeSecrets
+	})
 }
 
-// secretChanges lists every secret of spec: its changes, or a Keep.
-func secretChanges(spec secrets.Spec, p secrets.Plan, arns map[string]string) []change.Change {
-	var out []change.Change
-	for _, x := range spec.Secrets {
-		c := change.Change{Action: change.Keep, Kind: "secret", Name: x.Name}
-		if !strings.HasSuffix(arns[x.Name], plannedMark) {
-			c.ID = arns[x.Name]
-		}
-		for _, pc := range p.Changes {
-			if pc.Secret != x.Name {
-				continue
-			}
-			switch {
-			case pc.Action == secrets.ActionCreate:
-				c.Action = change.Create
-			case c.Action == change.Keep:
-				c.Action = change.Update
-			}
-			d := pc.Detail
-			if pc.Action != secrets.ActionCreate {
-				d = string(pc.Action) + ": " + d
-			}
-			c.Details = append(c.Details, d)
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-// secretARNs looks up each secret's ARN, a placeholder for those that do
-// not exist yet.
-func (s *Stack) secretARNs(ctx context.Context, spec Spec, o *Outputs) error {
-	api := s.secretsAPI()
-	for _, x := range spec.Secrets {
-		out, err := api.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(x.Name)})
-		switch {
-		case awserr.Is(err, "ResourceNotFoundException"):
-			o.SecretARNs[x.Name] = resource.ARNIn(o.Partition, "secretsmanager", o.Region, o.Account, "secret:"+x.Name+"-"+plannedMark)
-		case err != nil:
-			return fmt.Errorf("describe secret %q: %w", x.Name, err)
-		default:
-			o.SecretARNs[x.Name] = aws.ToString(out.ARN)
-		}
-	}
-	return nil
-}
-
+// planSecrets plans the secrets and hands on their ARNs: placeholders
+// ending in -xxxxxx for those not created yet.
 func (s *Stack) planSecrets(ctx context.Context, spec Spec, o *Outputs) (*change.Plan, error) {
-	ss := secretsSpec(spec)
-	p, err := s.secrets().Plan(ctx, ss)
+	p, err := s.secrets().Plan(ctx, secretsSpec(spec))
 	if err != nil {
 		return nil, fmt.Errorf("plan the secrets: %w", err)
 	}
-	if err := s.secretARNs(ctx, spec, o); err != nil {
-		return nil, err
+	for _, c := range p.Changes {
+		o.SecretARNs[c.Name] = c.ID
+		if c.ID == "" {
+			o.SecretARNs[c.Name] = resource.ARNIn(o.Partition, "secretsmanager", o.Region, o.Account, "secret:"+c.Name+"-"+plannedMark)
+		}
 	}
-	return &change.Plan{Component: "secrets", Offline: s.o.Offline, Changes: secretChanges(ss, p, o.SecretARNs)}, nil
+	return p, nil
 }
 
 // missingSecrets fails with ErrMissingSecret when a secret that has no
@@ -129,51 +75,20 @@ func (s *Stack) missingSecrets(ctx context.Context, spec Spec) error {
 	return nil
 }
 
-// ensureSecrets makes the secrets. Until secrets.Ensure returns its
-// changes, they come from a plan made just before.
+// ensureSecrets makes the secrets and hands on their ARNs.
 func (s *Stack) ensureSecrets(ctx context.Context, spec Spec, o *Outputs) ([]change.Change, error) {
-	ss := secretsSpec(spec)
-	sec := s.secrets()
-	p, err := sec.Plan(ctx, ss)
-	if err != nil {
-		return nil, err
-	}
-	st, err := sec.Ensure(ctx, ss)
-	if err != nil {
+	st, err := s.secrets().Ensure(ctx, secretsSpec(spec))
+	if st == nil {
 		return nil, err
 	}
 	for _, x := range st.Secrets {
 		o.SecretARNs[x.Name] = x.ARN
 	}
-	return made(secretChanges(ss, p, o.SecretARNs)), nil
+	return st.Changes, err
 }
 
-// deleteSecrets deletes the secrets tagged as the stack's.
+// deleteSecrets deletes the secrets tagged as the stack's: recoverable
+// for secrets' default window, unless Options.PurgeSecrets.
 func (s *Stack) deleteSecrets(ctx context.Context, stack string) ([]change.Change, error) {
-	var names []string
-	var out []change.Change
-	pages := secretsmanager.NewListSecretsPaginator(s.cl.secrets, &secretsmanager.ListSecretsInput{IncludePlannedDeletion: aws.Bool(true)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list the secrets: %w", err)
-		}
-		for _, e := range page.SecretList {
-			if !slices.ContainsFunc(e.Tags, func(t smTag) bool {
-				return aws.ToString(t.Key) == resource.TagStack && aws.ToString(t.Value) == stack
-			}) {
-				continue
-			}
-			names = append(names, aws.ToString(e.Name))
-			if e.DeletedDate == nil || s.o.PurgeSecrets {
-				out = append(out, change.Change{Action: change.Delete, Kind: "secret", Name: aws.ToString(e.Name), ID: aws.ToString(e.ARN)})
-			}
-		}
-	}
-	if len(names) == 0 {
-		return nil, nil
-	}
-	return out, s.secrets().Delete(ctx, names, secrets.DeleteOptions{Stack: stack, Force: s.o.PurgeSecrets})
+	return s.secrets().Delete(ctx, stack)
 }
-
-type smTag = smtypes.Tag

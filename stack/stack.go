@@ -164,15 +164,11 @@ func (s *Stack) outputs(ctx context.Context) (*Outputs, error) {
 		SecretARNs: map[string]string{}, TaskRoleARNs: map[string]string{}, TaskDefinitionARNs: map[string]string{}}, nil
 }
 
-// report tells OnChange about changes made.
-func (s *Stack) report(cs []change.Change) {
-	if s.o.OnChange == nil {
-		return
-	}
-	for _, c := range cs {
-		if c.Action != change.Keep {
-			s.o.OnChange(c)
-		}
+// changed tells OnChange about a change the stack made itself (the
+// packages tell it theirs).
+func (s *Stack) changed(c change.Change) {
+	if s.o.OnChange != nil {
+		s.o.OnChange(c)
 	}
 }
 

@@ -2,6 +2,7 @@ package stack_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/integration"
+	"github.com/manga-alert-italia/mangaalert/schedule"
 	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
@@ -75,7 +77,7 @@ func TestApplyTwiceDeployImageDestroy(t *testing.T) {
 		rolled, err := st.DeployImage(ctx, spec, "ghcr.io/example/app:1.1")
 		require.NoError(t, err)
 		assert.NotEmpty(t, rolled.Changes)
-		got, err := scheduler.NewFromConfig(cfg).GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String("fetch"), GroupName: aws.String("demo-fetch")})
+		got, err := scheduler.NewFromConfig(cfg).GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String("fetch"), GroupName: aws.String("demo")})
 		require.NoError(t, err)
 		assert.Equal(t, rolled.TaskDefinitionARNs["fetch"], aws.ToString(got.Target.EcsParameters.TaskDefinitionArn))
 		assert.Contains(t, rolled.TaskDefinitionARNs["fetch"], ":task-definition/demo-fetch:2")
@@ -99,7 +101,13 @@ func TestApplyTwiceDeployImageDestroy(t *testing.T) {
 		assert.Equal(t, change.Delete, c.Action)
 		kinds = append(kinds, c.Kind)
 	}
-	assert.Equal(t, []string{"schedule group", "ECS host", "dynamodb table", "secret", "vpc"}, kinds)
+	// Each resource deleted, in the reverse order of Apply.
+	last := -1
+	for _, k := range []string{"schedule group", "ECS cluster", "dynamodb table", "secret", "vpc"} {
+		i := slices.Index(kinds, k)
+		assert.Greater(t, i, last, "%s after the one before it in %v", k, kinds)
+		last = i
+	}
 
 	calls.Reset()
 	gone, err = st.Destroy(ctx, "demo")
@@ -129,6 +137,50 @@ func TestApplyRefusesBeforeWriting(t *testing.T) {
 	_, err = st.DeployImage(ctx, app("refused"), "ghcr.io/example/app:1.1")
 	assert.ErrorIs(t, err, stack.ErrNotDeployed)
 	assert.Empty(t, calls.Mutating())
+}
+
+// A stack applied when each job had its own schedule group and scheduler
+// role (STACK-JOB) loses them at the next Apply; a group of that shape
+// whose schedules run in another stack's cluster is that stack's, and
+// stays.
+func TestApplyRemovesTheFormerGroupsOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg, calls := emulated(t)
+	st := stack.New(cfg, fast)
+	account, err := st.Account(ctx)
+	require.NoError(t, err)
+	arn := func(what string) string { return "arn:aws:ecs:" + cfg.Region + ":" + account + ":" + what }
+	former := func(group, cluster string) {
+		_, err := schedule.NewFromConfig(cfg).Ensure(ctx, schedule.Spec{Stack: group, ClusterARN: arn("cluster/" + cluster),
+			ExecutionRoleARN: "arn:aws:iam::" + account + ":role/x", Jobs: []schedule.Job{{Name: "fetch",
+				TaskDefinitionARN: arn("task-definition/" + cluster + "-fetch:1"), Expression: "rate(1 hour)"}}})
+		require.NoError(t, err)
+	}
+	former("legacy-fetch", "legacy")       // this stack's, from before
+	former("legacy-other", "legacy-other") // the stack legacy-other's own
+
+	state, err := st.Apply(ctx, app("legacy"))
+	require.NoError(t, err)
+	c, ok := (&change.Plan{Changes: state.Changes}).Find("schedule group", "legacy-fetch")
+	require.True(t, ok, "%v", state.Changes)
+	assert.Equal(t, change.Delete, c.Action)
+	groups := scheduler.NewFromConfig(cfg)
+	_, err = groups.GetScheduleGroup(ctx, &scheduler.GetScheduleGroupInput{Name: aws.String("legacy-fetch")})
+	assert.Error(t, err, "the former group is gone")
+	_, err = groups.GetScheduleGroup(ctx, &scheduler.GetScheduleGroupInput{Name: aws.String("legacy-other")})
+	assert.NoError(t, err, "another stack's group stays")
+
+	calls.Reset()
+	again, err := st.Apply(ctx, app("legacy"))
+	require.NoError(t, err)
+	assert.Empty(t, again.Changes)
+	assert.Empty(t, calls.Mutating(), "removed once")
+
+	_, err = stack.New(cfg, fast, func(o *stack.Options) { o.PurgeSecrets = true }).Destroy(ctx, "legacy")
+	require.NoError(t, err)
+	_, err = groups.GetScheduleGroup(ctx, &scheduler.GetScheduleGroupInput{Name: aws.String("legacy-other")})
+	assert.NoError(t, err, "destroy leaves another stack's group alone")
 }
 
 func slicesContainsKeep(cs []change.Change) bool {

@@ -3,6 +3,7 @@ package stack_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -94,7 +95,7 @@ func TestPlanOffline(t *testing.T) {
 			kinds = append(kinds, c.Kind)
 		}
 	}
-	order := []string{"vpc", "secret", "dynamodb table", "cluster", "task definition", "service", "schedule group", "schedule"}
+	order := []string{"vpc", "secret", "dynamodb table", "ECS cluster", "task definition", "ECS service", "schedule group", "schedule"}
 	last := -1
 	for _, k := range order {
 		i := indexOf(kinds, k)
@@ -109,7 +110,7 @@ func TestPlanOffline(t *testing.T) {
 	assert.Contains(t, task.JSON(), "secretsmanager:GetSecretValue", "the job reads the secret whose ARN it is given")
 	assert.Contains(t, task.JSON(), "arn:aws:dynamodb:eu-south-1:000000000000:table/demo", "and uses the table")
 	assert.Greater(t, p.Cost.Total(), 10.0)
-	assert.Contains(t, strings.Join(p.Notes, "\n"), "fetch runs rate(1 hour) in Europe/Rome; next Sat 2026-03-28 13:00 CET, Sat 2026-03-28 14:00 CET")
+	assert.Contains(t, strings.Join(p.Notes, "\n"), "job fetch: rate(1 hour) in Europe/Rome, next Sat 2026-03-28 13:00 CET, Sat 2026-03-28 14:00 CET")
 }
 
 // A policy too broad is refused by Plan, before anything is read.
@@ -135,12 +136,31 @@ func TestOfflineDoesNothingElse(t *testing.T) {
 	assert.True(t, errors.Is(err, stack.ErrOffline))
 }
 
-func TestRunsPerMonth(t *testing.T) {
-	now := time.Date(2026, 3, 28, 12, 0, 0, 0, time.UTC)
-	assert.Equal(t, 121, stack.RunsPerMonth("rate(6 hours)", "Europe/Rome", now))
-	assert.Equal(t, 43800, stack.RunsPerMonth("rate(1 minute)", "Europe/Rome", now))
-	assert.Equal(t, 30, stack.RunsPerMonth("cron(0 8 * * ? *)", "Europe/Rome", now))
-	assert.Equal(t, 1, stack.RunsPerMonth("at(2026-04-01T10:00:00)", "Europe/Rome", now))
+// The plan prices the jobs' runs in the month after Now, as the
+// Scheduler would fire them.
+func TestPlanCountsRunsPerMonth(t *testing.T) {
+	tests := []struct {
+		expr string
+		runs int
+	}{
+		{"rate(6 hours)", 122}, // the first at creation
+		{"rate(1 minute)", 43800},
+		{"cron(0 8 * * ? *)", 30},
+		{"at(2026-04-01T10:00:00)", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			s := app("demo")
+			s.Jobs[0].Schedule = tt.expr
+			p, err := stack.New(aws.Config{Region: "eu-south-1"}, offline).Plan(context.Background(), s)
+			require.NoError(t, err)
+			var notes []string
+			for _, l := range p.Cost {
+				notes = append(notes, l.Note)
+			}
+			assert.Contains(t, strings.Join(notes, "\n"), fmt.Sprintf("%d runs a month", tt.runs))
+		})
+	}
 }
 
 func indexOf(ss []string, s string) int {

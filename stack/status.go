@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi"
 	rgttypes "github.com/aws/aws-sdk-go-v2/service/resourcegroupstaggingapi/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
 	"github.com/manga-alert-italia/mangaalert/resource"
@@ -249,7 +250,7 @@ func (s *Stack) dataStatus(ctx context.Context, stack string) ([]string, error) 
 			return lines, err
 		}
 		for _, e := range page.SecretList {
-			if !slices.ContainsFunc(e.Tags, func(t smTag) bool {
+			if !slices.ContainsFunc(e.Tags, func(t smtypes.Tag) bool {
 				return aws.ToString(t.Key) == resource.TagStack && aws.ToString(t.Value) == stack
 			}) {
 				continue

@@ -1,7 +1,7 @@
 package stack
 
-// Adapter to store/dynamo's table functions (EnsureTable and DeleteTable,
-// which report nothing of what they did): the table's changes, its
+// The table step, through store/dynamo's EnsureTable and DeleteTable
+// (which report nothing of what they did): the table's changes, its
 // ownership by tag, and finding it by tag for Destroy live here.
 
 import (
@@ -108,7 +108,11 @@ func (s *Stack) ensureTable(ctx context.Context, spec Spec, o *Outputs) ([]chang
 	if err := dynamo.EnsureTable(ctx, s.cl.dynamo, spec.Table.Name, s.tableOptions(spec)...); err != nil {
 		return nil, err
 	}
-	return made([]change.Change{c}), nil
+	if c.Action == change.Keep {
+		return nil, nil
+	}
+	s.changed(c)
+	return []change.Change{c}, nil
 }
 
 // deleteTable deletes the tables tagged as the stack's, and their data.
@@ -126,7 +130,9 @@ func (s *Stack) deleteTable(ctx context.Context, stack string) ([]change.Change,
 		if err := dynamo.DeleteTable(ctx, s.cl.dynamo, name, dynamo.WithDelays(poll.Delays{Min: s.o.MinDelay, Max: s.o.MaxDelay})); err != nil {
 			return done, err
 		}
-		done = append(done, change.Change{Action: change.Delete, Kind: "dynamodb table", Name: name, ID: arn, Details: []string{"with all its data"}})
+		c := change.Change{Action: change.Delete, Kind: "dynamodb table", Name: name, ID: arn, Details: []string{"with all its data"}}
+		s.changed(c)
+		done = append(done, c)
 	}
 	return done, nil
 }

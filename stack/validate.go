@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // ErrInvalidSpec is wrapped by every *SpecError.
@@ -142,6 +144,6 @@ func Validate(ctx context.Context, spec Spec, region string) error {
 	if err := spec.Validate(); err != nil {
 		return err
 	}
-	_, err := New(emptyAccount(region), func(o *Options) { o.Offline = true; o.Logger = discard }).Plan(ctx, spec)
+	_, err := New(aws.Config{Region: region}, func(o *Options) { o.Offline = true; o.Logger = discard }).Plan(ctx, spec)
 	return err
 }
