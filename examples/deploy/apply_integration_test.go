@@ -88,7 +88,7 @@ func TestApplyIsIdempotentAndDestroyRemovesIt(t *testing.T) {
 	assert.Empty(t, operations(ac.calls.Mutating()), "refused before any write")
 
 	out = ac.mustRun(t, "apply")
-	assert.Contains(t, out, "apply done: 30 created")
+	assert.Contains(t, out, "apply done: 27 created")
 	writes := len(ac.calls.Mutating())
 	t.Logf("first apply: %d calls, %d writes", ac.calls.Count(), writes)
 
@@ -101,11 +101,11 @@ func TestApplyIsIdempotentAndDestroyRemovesIt(t *testing.T) {
 	ac.calls.Reset()
 	out = ac.mustRun(t, "plan")
 	assert.Empty(t, operations(ac.calls.Mutating()), "plan only reads")
-	assert.Contains(t, out, "no changes, 28 unchanged")
+	assert.Contains(t, out, "no changes, 27 unchanged")
 
 	t.Run("deploy-image rolls out and moves the schedules", func(t *testing.T) {
 		ac.mustRun(t, "deploy-image", "ghcr.io/owner/mangaalert:1.1")
-		s, err := scheduler.NewFromConfig(ac.cfg).GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String("scrape"), GroupName: aws.String("mangaalert-scrape")})
+		s, err := scheduler.NewFromConfig(ac.cfg).GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String("scrape"), GroupName: aws.String("mangaalert")})
 		require.NoError(t, err)
 		assert.True(t, strings.HasSuffix(aws.ToString(s.Target.EcsParameters.TaskDefinitionArn), ":task-definition/mangaalert-scrape:2"))
 		// apply with the new image in the configuration agrees with what

@@ -88,8 +88,8 @@ func TestPlanOfflineContent(t *testing.T) {
 	require.Equal(t, exitOK, a.run(context.Background(), []string{"plan"}))
 	s := out.String()
 	assert.Contains(t, s, "offline (no AWS credentials found")
-	for _, r := range []string{"vpc", "security group", "secret ", "dynamodb table", "role ", "launch template", "auto scaling group",
-		"task definition", "service ", "schedule group", "schedule "} {
+	for _, r := range []string{"vpc", "security group", "secret ", "dynamodb table", "IAM role ", "launch template", "auto scaling group",
+		"task definition", "ECS service ", "schedule group", "schedule "} {
 		assert.Regexp(t, `(?m)^create\s+`+r, s, "the plan creates %s", r)
 	}
 	assert.NotRegexp(t, `(?m)^(keep|update|delete)\s`, s, "from an empty account everything is created")
