@@ -363,7 +363,7 @@ func checkDeployed(t *testing.T, ctx context.Context, d *deployer) *deployedStac
 			checked++
 		}
 	}
-	assert.GreaterOrEqual(t, checked, 7, "instance, execution, three task and two scheduler policies")
+	assert.GreaterOrEqual(t, checked, 6, "instance, execution, three task and the scheduler's policies")
 
 	// The instance: launched by the group from our template, whose data
 	// requires IMDSv2 with one hop.
@@ -401,11 +401,14 @@ func checkDeployed(t *testing.T, ctx context.Context, d *deployer) *deployedStac
 	t.Logf("instance %s metadata options as the emulator reports them: tokens %s, hop limit %d",
 		aws.ToString(i.InstanceId), i.MetadataOptions.HttpTokens, aws.ToInt32(i.MetadataOptions.HttpPutResponseHopLimit))
 
-	// Schedules target the cluster and the right task definitions, and
-	// their role may pass exactly the execution role and the job's task role.
+	// Schedules target the cluster and the right task definitions, in the
+	// stack's one group; its one role may pass exactly the execution role
+	// and the jobs' task roles.
 	sch := scheduler.NewFromConfig(cfg)
+	role := e2eStack + "-scheduler"
+	passable := []string{execRole}
 	for _, job := range []string{"scrape", "notify"} {
-		s, err := sch.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String(job), GroupName: aws.String(e2eStack + "-" + job)})
+		s, err := sch.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String(job), GroupName: aws.String(e2eStack)})
 		require.NoError(t, err, job)
 		require.NotNil(t, s.Target)
 		assert.Equal(t, arn("ecs", "cluster/"+e2eStack), aws.ToString(s.Target.Arn), job)
@@ -413,12 +416,10 @@ func checkDeployed(t *testing.T, ctx context.Context, d *deployer) *deployedStac
 		assert.Equal(t, st.TaskDefs[job], aws.ToString(s.Target.EcsParameters.TaskDefinitionArn), job)
 		assert.Equal(t, ecstypes.LaunchTypeEc2, ecstypes.LaunchType(string(s.Target.EcsParameters.LaunchType)), job)
 		assert.Equal(t, "Europe/Rome", aws.ToString(s.ScheduleExpressionTimezone))
-		role := e2eStack + "-" + job + "-scheduler"
 		assert.True(t, strings.HasSuffix(aws.ToString(s.Target.RoleArn), ":role/"+role), job)
-		p := rolePolicy(t, ctx, iamc, role, "run-scheduled-tasks")
-		assert.ElementsMatch(t, []string{execRole, "arn:aws:iam::" + motoDefaultAccount + ":role/mangaalert/" + e2eStack + "/" + e2eStack + "-task-" + job},
-			resourcesOf(p, "iam:PassRole"), job)
+		passable = append(passable, "arn:aws:iam::"+motoDefaultAccount+":role/mangaalert/"+e2eStack+"/"+e2eStack+"-task-"+job)
 	}
+	assert.ElementsMatch(t, passable, resourcesOf(rolePolicy(t, ctx, iamc, role, "run-scheduled-tasks"), "iam:PassRole"))
 	return st
 }
 
