@@ -52,12 +52,13 @@ func TestDeployTheWeatherApp(t *testing.T) {
 	assert.Equal(t, "ACTIVE", aws.ToString(svcs.Services[0].Status))
 	assert.Equal(t, st.TaskDefinitionARNs["web"], aws.ToString(svcs.Services[0].TaskDefinition))
 
-	// The job's schedule, wherever its group: it runs the job's task
-	// definition in the cluster, every hour.
+	// The job's schedule, in the stack's one group: it runs the job's
+	// task definition in the cluster, every hour.
 	sch := scheduler.NewFromConfig(cfg)
 	list, err := sch.ListSchedules(ctx, &scheduler.ListSchedulesInput{NamePrefix: aws.String("fetch")})
 	require.NoError(t, err)
 	require.Len(t, list.Schedules, 1)
+	assert.Equal(t, name, aws.ToString(list.Schedules[0].GroupName))
 	got, err := sch.GetSchedule(ctx, &scheduler.GetScheduleInput{Name: list.Schedules[0].Name, GroupName: list.Schedules[0].GroupName})
 	require.NoError(t, err)
 	assert.Equal(t, "rate(1 hour)", aws.ToString(got.ScheduleExpression))
