@@ -26,15 +26,14 @@ func (a *app) applyCmd(ctx context.Context, args []string) error {
 	if c.Sender == SenderSES {
 		s.warnSES(ctx)
 	}
-	s.working()
+	s.prog.start()
 	st, err := s.st.Apply(ctx, c.spec(a.getenv(SMTPPasswordEnv)))
+	s.prog.stop()
 	switch {
 	case errors.Is(err, stack.ErrNoImage):
-		s.prog.stop()
 		return &ConfigError{Problems: []FieldProblem{{Field: "image",
 			Problem: "needed by the first apply: nothing runs yet whose image could be kept; set image (or --image)"}}}
 	case errors.Is(err, stack.ErrMissingSecret):
-		s.prog.stop()
 		return &ConfigError{Problems: []FieldProblem{{Field: SMTPPasswordEnv,
 			Problem: fmt.Sprintf("is not set, and the SMTP secret %s does not exist yet: export the relay's password in it", c.smtpSecret())}}}
 	}

@@ -39,10 +39,7 @@ func credentialsConfigured(getenv func(string) string) bool {
 		files = append(files, filepath.Join(home, ".aws", "credentials"), filepath.Join(home, ".aws", "config"))
 	}
 	for _, f := range files {
-		if f == "" {
-			continue
-		}
-		if st, err := os.Stat(f); err == nil && st.Size() > 0 {
+		if st, err := os.Stat(f); f != "" && err == nil && st.Size() > 0 {
 			return true
 		}
 	}

@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/manga-alert-italia/mangaalert/schedule"
 	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
@@ -26,8 +25,6 @@ const (
 	DefaultRegion       = "eu-south-1"
 	DefaultInstanceType = "t3.micro"
 	DefaultSender       = SenderSES
-	DefaultSchedule     = "rate(6 hours)"
-	DefaultZone         = schedule.DefaultZone
 )
 
 // The two ways the runtime sends mail.
@@ -114,19 +111,15 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return c, &ConfigError{Problems: []FieldProblem{{Field: "--config", Problem: err.Error()}}}
 	}
-	return c, decodeConfig(b, path, &c)
-}
-
-func decodeConfig(b []byte, path string, c *Config) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(c); err != nil {
-		return &ConfigError{Problems: []FieldProblem{{Field: path, Problem: jsonProblem(b, err)}}}
+	if err := dec.Decode(&c); err != nil {
+		return c, &ConfigError{Problems: []FieldProblem{{Field: path, Problem: jsonProblem(b, err)}}}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return &ConfigError{Problems: []FieldProblem{{Field: path, Problem: "more than one JSON object"}}}
+		return c, &ConfigError{Problems: []FieldProblem{{Field: path, Problem: "more than one JSON object"}}}
 	}
-	return nil
+	return c, nil
 }
 
 // jsonProblem turns a decoding error into a message with a line number.
@@ -160,9 +153,9 @@ func (c Config) WithDefaults() Config {
 	def(&c.InstanceType, DefaultInstanceType)
 	def(&c.Sender, DefaultSender)
 	def(&c.Table, c.Stack)
-	def(&c.Schedules.Scrape, DefaultSchedule)
-	def(&c.Schedules.Notify, DefaultSchedule)
-	def(&c.Schedules.Zone, DefaultZone)
+	def(&c.Schedules.Scrape, stack.DefaultSchedule)
+	def(&c.Schedules.Notify, stack.DefaultSchedule)
+	def(&c.Schedules.Zone, stack.DefaultZone)
 	if hostRE.MatchString(c.Domain) { // a bad domain is reported as itself, not as addresses made of it
 		def(&c.BaseURL, "https://"+c.Domain)
 		def(&c.From, "Manga Alert Italia <avvisi@"+c.Domain+">")

@@ -76,7 +76,7 @@ func TestValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := valid()
 			tt.change(&c)
-			o := options{overrides: []func(*Config) error{func(x *Config) error { *x = c; return nil }}}
+			o := options{overrides: []func(*Config){func(x *Config) { *x = c }}}
 			_, err := o.config(tt.forApply)
 			if len(tt.want) == 0 {
 				require.NoError(t, err)

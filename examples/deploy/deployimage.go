@@ -46,7 +46,7 @@ func (a *app) deployImageCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "Deploying %s to stack %q in %s, account %s\n", image, c.Stack, c.Region, s.account)
-	s.working()
+	s.prog.start()
 	_, err = s.st.DeployImage(ctx, c.spec(a.getenv(SMTPPasswordEnv)), image)
 	s.summary("deploy-image", err)
 	if err == nil && c.Image != image {

@@ -35,7 +35,7 @@ func (a *app) destroyCmd(ctx context.Context, args []string) error {
 		}
 	}
 	fmt.Fprintf(a.stdout, "Destroying stack %q in %s, account %s\n", c.Stack, c.Region, s.account)
-	s.working()
+	s.prog.start()
 	_, err = s.st.Destroy(ctx, c.Stack)
 	s.summary("destroy", err)
 	return err
@@ -43,19 +43,17 @@ func (a *app) destroyCmd(ctx context.Context, args []string) error {
 
 // confirm asks for the stack name, on stdin.
 func (a *app) confirm(c Config, account string, keepTable, purge bool) error {
-	w := a.stdout
-	fmt.Fprintf(w, "This deletes stack %q in %s, account %s: its schedules, the ECS host and service, ", c.Stack, c.Region, account)
+	table := fmt.Sprintf("the DynamoDB table %s WITH ALL ITS DATA (subscribers, follows, alerts)", c.Table)
 	if keepTable {
-		fmt.Fprintf(w, "(not the table %s), ", c.Table)
-	} else {
-		fmt.Fprintf(w, "the DynamoDB table %s WITH ALL ITS DATA (subscribers, follows, alerts), ", c.Table)
+		table = fmt.Sprintf("(not the table %s)", c.Table)
 	}
+	secrets := "the secrets (recoverable for 7 days)"
 	if purge {
-		fmt.Fprint(w, "the secrets (at once, unrecoverable), ")
-	} else {
-		fmt.Fprint(w, "the secrets (recoverable for 7 days), ")
+		secrets = "the secrets (at once, unrecoverable)"
 	}
-	fmt.Fprintf(w, "and the network.\nType the stack name (%s) to go on: ", c.Stack)
+	w := a.stdout
+	fmt.Fprintf(w, "This deletes stack %q in %s, account %s: its schedules, the ECS host and service, %s, %s, and the network.\nType the stack name (%s) to go on: ",
+		c.Stack, c.Region, account, table, secrets, c.Stack)
 	line, err := bufio.NewReader(a.stdin).ReadString('\n')
 	if err != nil && line == "" {
 		fmt.Fprintln(w)

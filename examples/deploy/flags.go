@@ -19,7 +19,7 @@ type options struct {
 	countCalls bool
 	verbose    bool
 
-	overrides []func(*Config) error // in command-line order, applied over the file
+	overrides []func(*Config) // in command-line order, applied over the file
 }
 
 // newFlagSet returns a command's flag set with the shared flags and the
@@ -35,19 +35,14 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 
 	str := func(flagName, usage string, set func(*Config, string)) {
 		fs.Func(flagName, usage, func(v string) error {
-			o.overrides = append(o.overrides, func(c *Config) error { set(c, v); return nil })
+			o.overrides = append(o.overrides, func(c *Config) { set(c, v) })
 			return nil
 		})
 	}
 	list := func(flagName, usage string, set func(*Config, []string)) {
 		fs.Func(flagName, usage, func(v string) error {
-			var items []string
-			for _, s := range strings.Split(v, ",") {
-				if s = strings.TrimSpace(s); s != "" {
-					items = append(items, s)
-				}
-			}
-			o.overrides = append(o.overrides, func(c *Config) error { set(c, items); return nil })
+			items := strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+			o.overrides = append(o.overrides, func(c *Config) { set(c, items) })
 			return nil
 		})
 	}
@@ -57,7 +52,7 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 			if err != nil {
 				return fmt.Errorf("--%s=%s: want true or false", flagName, v)
 			}
-			o.overrides = append(o.overrides, func(c *Config) error { set(c, b); return nil })
+			o.overrides = append(o.overrides, func(c *Config) { set(c, b) })
 			return nil
 		})
 	}
@@ -77,7 +72,7 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 		if err != nil {
 			return fmt.Errorf("--smtp-port=%s: want a number such as 587", v)
 		}
-		o.overrides = append(o.overrides, func(c *Config) error { c.SMTP.Port = p; return nil })
+		o.overrides = append(o.overrides, func(c *Config) { c.SMTP.Port = p })
 		return nil
 	})
 	str("scrape-schedule", "scraper's schedule `expression` (config: schedules.scrape)", func(c *Config, v string) { c.Schedules.Scrape = v })
@@ -143,9 +138,7 @@ func (o *options) config(forApply bool) (Config, error) {
 		}
 	}
 	for _, set := range o.overrides {
-		if err := set(&c); err != nil {
-			return c, err
-		}
+		set(&c)
 	}
 	c = c.WithDefaults()
 	if err := c.Validate(forApply); err != nil {

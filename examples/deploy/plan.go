@@ -82,17 +82,14 @@ const assumedMailsK = 1.0 // thousand mails a month
 func (c Config) planNotes(p *change.Plan, hasPassword bool) []string {
 	var out []string
 	var missing []string
-	if c.Image == "" {
-		missing = append(missing, "image (the first apply needs one)")
-	}
-	if c.BaseURL == "" {
-		missing = append(missing, "base_url or domain")
-	}
-	if c.From == "" {
-		missing = append(missing, "from (or domain)")
-	}
-	if c.AccountFrom == "" {
-		missing = append(missing, "account_from (or domain)")
+	for _, m := range []struct {
+		unset bool
+		what  string
+	}{{c.Image == "", "image (the first apply needs one)"}, {c.BaseURL == "", "base_url or domain"},
+		{c.From == "", "from (or domain)"}, {c.AccountFrom == "", "account_from (or domain)"}} {
+		if m.unset {
+			missing = append(missing, m.what)
+		}
 	}
 	if len(missing) > 0 {
 		out = append(out, "before apply, set: "+strings.Join(missing, ", "))

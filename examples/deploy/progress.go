@@ -37,27 +37,29 @@ func newProgress(w io.Writer, tty bool, now func() time.Time) *progress {
 	return &progress{w: w, tty: tty, now: now, every: 5 * time.Second, last: now(), lastBeat: now(), cur: "working", done: make(chan struct{})}
 }
 
-// start draws the heartbeat until stop; interval is the spinner's frame
-// rate, or how soon a plain line can follow p.every.
-func (p *progress) start(interval time.Duration) {
-	p.stopped = make(chan struct{})
-	go p.run(interval)
-}
-
-func (p *progress) run(interval time.Duration) {
-	defer close(p.stopped)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-p.done:
-			return
-		case <-t.C:
-			p.mu.Lock()
-			p.beat()
-			p.mu.Unlock()
-		}
+// start draws the heartbeat until stop: a spinner frame every 100 ms on a
+// terminal, else a look every second for whether a plain line is due.
+func (p *progress) start() {
+	interval := time.Second
+	if p.tty {
+		interval = 100 * time.Millisecond
 	}
+	p.stopped = make(chan struct{})
+	go func() {
+		defer close(p.stopped)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.done:
+				return
+			case <-t.C:
+				p.mu.Lock()
+				p.beat()
+				p.mu.Unlock()
+			}
+		}
+	}()
 }
 
 // stop ends the heartbeat, and returns once it drew its last.

@@ -64,12 +64,3 @@ func (s *session) summary(cmd string, err error) {
 		}
 	}
 }
-
-// working starts the heartbeat of a command that waits for AWS.
-func (s *session) working() {
-	interval := time.Second
-	if s.a.tty {
-		interval = 100 * time.Millisecond
-	}
-	s.prog.start(interval)
-}

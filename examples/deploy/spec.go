@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
+	"github.com/manga-alert-italia/mangaalert/notifier/smtpmail"
 	"github.com/manga-alert-italia/mangaalert/resource"
 	"github.com/manga-alert-italia/mangaalert/secrets"
 	"github.com/manga-alert-italia/mangaalert/stack"
@@ -98,22 +99,14 @@ func (c Config) secrets(smtpPassword string) []stack.Secret {
 	smtp := stack.Secret{Name: c.smtpSecret(),
 		Description: "SMTP relay account {host, port, username, password, security} (mangaalert " + c.Stack + ")"}
 	if smtpPassword != "" {
-		v, err := secrets.JSON(smtpAccount{Host: c.SMTP.Host, Port: c.SMTP.Port, Username: c.SMTP.Username,
-			Password: smtpPassword, Security: c.SMTP.Security})()
+		// The JSON the runtime's SMTP sender reads.
+		v, err := secrets.JSON(smtpmail.Config{Host: c.SMTP.Host, Port: c.SMTP.Port, Username: c.SMTP.Username,
+			Password: smtpPassword, Security: smtpmail.Security(c.SMTP.Security)})()
 		if err == nil {
 			smtp.Value, smtp.Overwrite = v, true
 		}
 	}
 	return append(out, smtp)
-}
-
-// smtpAccount is the JSON the runtime's SMTP sender reads (smtpmail.Config).
-type smtpAccount struct {
-	Host     string `json:"host"`
-	Port     int    `json:"port"`
-	Username string `json:"username"`
-	Password string `json:"password"`
-	Security string `json:"security,omitempty"`
 }
 
 // sesPolicy lets a container send mail from the From domain's SES
