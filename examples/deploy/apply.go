@@ -59,14 +59,10 @@ func (s *session) warnSES(ctx context.Context) {
 	domain := domainOf(addressOf(s.c.From))
 	api := sesv2.NewFromConfig(s.cfg)
 	id, err := api.GetEmailIdentity(ctx, &sesv2.GetEmailIdentityInput{EmailIdentity: aws.String(domain)})
-	switch {
-	case awserr.Is(err, "NotFoundException"):
-		fmt.Fprintf(s.a.stdout, "warning: SES has no identity %s in %s: verify the domain (DKIM records) or no mail leaves\n", domain, s.c.Region)
-	case err == nil && !id.VerifiedForSendingStatus:
-		fmt.Fprintf(s.a.stdout, "warning: SES identity %s is not verified yet in %s: no mail leaves until it is\n", domain, s.c.Region)
+	if awserr.Is(err, "NotFoundException") || err == nil && !id.VerifiedForSendingStatus {
+		fmt.Fprintf(s.a.stdout, "warning: SES identity %s in %s is missing or not verified: verify the domain (DKIM records) or no mail leaves\n", domain, s.c.Region)
 	}
-	acct, err := api.GetAccount(ctx, &sesv2.GetAccountInput{})
-	if err == nil && !acct.ProductionAccessEnabled {
+	if acct, err := api.GetAccount(ctx, &sesv2.GetAccountInput{}); err == nil && !acct.ProductionAccessEnabled {
 		fmt.Fprintf(s.a.stdout, "warning: the SES account in %s is in the sandbox: it mails only verified addresses until production access is granted\n", s.c.Region)
 	}
 }

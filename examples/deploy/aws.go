@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -15,11 +16,8 @@ import (
 
 // endpointOf is the emulator endpoint asked for: the flag, or else
 // AWS_ENDPOINT_URL (which the SDK would read anyway).
-func endpointOf(flagValue string, getenv func(string) string) string {
-	if flagValue != "" {
-		return flagValue
-	}
-	return getenv("AWS_ENDPOINT_URL")
+func (o *options) endpointOf(getenv func(string) string) string {
+	return cmp.Or(o.endpoint, getenv("AWS_ENDPOINT_URL"))
 }
 
 // credentialsConfigured reports whether a credential source other than the

@@ -88,11 +88,9 @@ type ConfigError struct {
 	Problems []FieldProblem
 }
 
-// FieldProblem is one field and what is wrong with it.
-type FieldProblem struct {
-	Field   string // the JSON name: "schedules.scrape"
-	Problem string // what is wrong and what is allowed
-}
+// FieldProblem is one field, by its JSON name ("schedules.scrape"), and
+// what is wrong with it: a stack.Problem of the configuration.
+type FieldProblem = stack.Problem
 
 func (e *ConfigError) Error() string {
 	var b strings.Builder

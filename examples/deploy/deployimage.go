@@ -16,27 +16,22 @@ func (a *app) deployImageCmd(ctx context.Context, args []string) error {
 	fs.DurationVar(&timeout, "timeout", 15*time.Minute, "give up waiting for a stable service after this long")
 	// The image may come before the flags: the flag package stops at the
 	// first argument that is not a flag.
-	var image string
+	var images []string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		image, args = args[0], args[1:]
+		images, args = args[:1], args[1:]
 	}
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
-	if image == "" && fs.NArg() > 0 {
-		image = fs.Arg(0)
-		if fs.NArg() > 1 {
-			return usagef("deploy-image takes one image, got %q", fs.Args())
-		}
-	} else if fs.NArg() > 0 {
-		return usagef("deploy-image takes one image, got %q and %q", image, fs.Args())
-	}
-	if image == "" {
+	switch images = append(images, fs.Args()...); {
+	case len(images) == 0:
 		return usagef("deploy-image needs the IMAGE to roll out, e.g. deploy-image ghcr.io/owner/mangaalert:1.1")
+	case len(images) > 1:
+		return usagef("deploy-image takes one image, got %q", images)
+	case !stack.ValidImage(images[0]):
+		return &ConfigError{Problems: []FieldProblem{{Field: "IMAGE", Problem: fmt.Sprintf("%q is not an image reference such as ghcr.io/owner/mangaalert:1.1", images[0])}}}
 	}
-	if !stack.ValidImage(image) {
-		return &ConfigError{Problems: []FieldProblem{{Field: "IMAGE", Problem: fmt.Sprintf("%q is not an image reference such as ghcr.io/owner/mangaalert:1.1", image)}}}
-	}
+	image := images[0]
 	c, err := o.config(true)
 	if err != nil {
 		return err

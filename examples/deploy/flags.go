@@ -39,13 +39,6 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 			return nil
 		})
 	}
-	list := func(flagName, usage string, set func(*Config, []string)) {
-		fs.Func(flagName, usage, func(v string) error {
-			items := strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
-			o.overrides = append(o.overrides, func(c *Config) { set(c, items) })
-			return nil
-		})
-	}
 	boolean := func(flagName, usage string, set func(*Config, bool)) {
 		fs.BoolFunc(flagName, usage, func(v string) error {
 			b, err := strconv.ParseBool(v)
@@ -79,8 +72,8 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 	str("notify-schedule", "notifier's schedule `expression` (config: schedules.notify)", func(c *Config, v string) { c.Schedules.Notify = v })
 	str("schedule-zone", "time `zone` of cron and at schedules (config: schedules.zone)", func(c *Config, v string) { c.Schedules.Zone = v })
 	str("table", "DynamoDB table `name` (config: table)", func(c *Config, v string) { c.Table = v })
-	list("ssh-cidr", "open SSH to these comma-separated `blocks` (config: ssh_cidrs)", func(c *Config, v []string) { c.SSHCIDRs = v })
-	list("ingress-cidr", "let these comma-separated `blocks` reach ports 80 and 443 (config: ingress_cidrs)", func(c *Config, v []string) { c.IngressCIDRs = v })
+	str("ssh-cidr", "open SSH to these comma-separated `blocks` (config: ssh_cidrs)", func(c *Config, v string) { c.SSHCIDRs = items(v) })
+	str("ingress-cidr", "let these comma-separated `blocks` reach ports 80 and 443 (config: ingress_cidrs)", func(c *Config, v string) { c.IngressCIDRs = items(v) })
 	boolean("eip", "keep one Elastic IP across instance replacements (config: elastic_ip)", func(c *Config, b bool) { c.ElasticIP = b })
 	boolean("nat", "add private subnets and one NAT gateway (config: nat)", func(c *Config, b bool) { c.NAT = b })
 
@@ -96,6 +89,11 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 		fmt.Fprint(w, "\n"+helpText("config"))
 	}
 	return fs
+}
+
+// items splits a comma-separated list.
+func items(v string) []string {
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
 }
 
 // command parses a command that takes no arguments (flags adds its own

@@ -1,22 +1,11 @@
 // Command deploy puts Manga Alert Italia on AWS in its cheap shape (one
 // EC2 host running ECS tasks, scheduled jobs, secrets, a DynamoDB table;
 // no NAT, no load balancer) and shows what that costs before it spends
-// anything:
-//
-//	go run ./examples/deploy plan                 # what would be made, and the monthly cost (no AWS account needed)
-//	go run ./examples/deploy apply --config deploy.json
-//	go run ./examples/deploy status
-//	go run ./examples/deploy deploy-image IMAGE
-//	go run ./examples/deploy destroy
-//
-// It builds Manga Alert Italia's stack.Spec from the configuration and
-// drives package stack, which composes the infrastructure in order,
-// network → secrets → table → host → schedules. Run any command with
-// --help for its flags and the configuration fields; deploy.example.json
-// sets every field.
-//
-// Exit status: 0 done, 1 failed, 2 bad usage or configuration (nothing was
-// sent to AWS).
+// anything: `go run ./examples/deploy plan` needs no AWS account. It
+// builds Manga Alert Italia's stack.Spec from the configuration and drives
+// package stack. `deploy help` lists the commands and the exit statuses,
+// `deploy COMMAND --help` a command's flags and the configuration fields
+// (help/*.txt); deploy.example.json sets every field.
 package main
 
 import (
@@ -117,9 +106,7 @@ func (a *app) exit(err error) int {
 	var ue *usageError
 	var ce *ConfigError
 	switch {
-	case err == nil:
-		return exitOK
-	case errors.Is(err, flag.ErrHelp):
+	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
 		fmt.Fprintf(a.stderr, "deploy: %v\n(run with --help for the flags)\n", err)

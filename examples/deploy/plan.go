@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -28,7 +27,7 @@ func (a *app) planCmd(ctx context.Context, args []string) error {
 	if offline && online {
 		return usagef("--offline and --online exclude each other")
 	}
-	endpoint := endpointOf(o.endpoint, a.getenv)
+	endpoint := o.endpointOf(a.getenv)
 	why := ""
 	switch {
 	case offline:
@@ -61,7 +60,12 @@ func (a *app) planCmd(ctx context.Context, args []string) error {
 	}
 	c.addCost(p)
 	p.Notes = append(c.planNotes(p, a.getenv(SMTPPasswordEnv) != ""), p.Notes...)
-	return writePlan(a.stdout, c, account, why, spec, p)
+	fmt.Fprintf(a.stdout, "Plan for stack %q in %s, account %s\n", c.Stack, c.Region, account)
+	if why != "" {
+		fmt.Fprintf(a.stdout, "offline (%s): nothing sent to AWS; the account id is a placeholder\n", why)
+	}
+	fmt.Fprintln(a.stdout)
+	return stack.WritePlan(a.stdout, spec, p)
 }
 
 // addCost adds what the application pays beyond the stack: the mail.
@@ -113,15 +117,4 @@ func (c Config) planNotes(p *change.Plan, hasPassword bool) []string {
 		out = append(out, "nat: the host stays in the public subnets (it serves the site itself); the NAT serves awsvpc tasks you add")
 	}
 	return out
-}
-
-// writePlan prints the plan, under a line that says where and how it was
-// made.
-func writePlan(w io.Writer, c Config, account, offlineWhy string, spec stack.Spec, p *change.Plan) error {
-	fmt.Fprintf(w, "Plan for stack %q in %s, account %s\n", c.Stack, c.Region, account)
-	if offlineWhy != "" {
-		fmt.Fprintf(w, "offline (%s): nothing sent to AWS; the account id is a placeholder\n", offlineWhy)
-	}
-	fmt.Fprintln(w)
-	return stack.WritePlan(w, spec, p)
 }

@@ -28,7 +28,7 @@ type session struct {
 }
 
 func (a *app) session(ctx context.Context, c Config, o options, opts ...func(*stack.Options)) (*session, error) {
-	cfg, calls, err := a.loadAWS(ctx, c.Region, endpointOf(o.endpoint, a.getenv))
+	cfg, calls, err := a.loadAWS(ctx, c.Region, o.endpointOf(a.getenv))
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 )
 
 func (a *app) statusCmd(ctx context.Context, args []string) error {
@@ -16,9 +17,7 @@ func (a *app) statusCmd(ctx context.Context, args []string) error {
 	}
 	st, err := s.st.Status(ctx, c.Stack)
 	if st != nil {
-		if werr := st.Write(a.stdout); werr != nil {
-			return werr
-		}
+		err = errors.Join(err, st.Write(a.stdout))
 	}
 	return err
 }
