@@ -49,11 +49,10 @@ func credentialsConfigured(getenv func(string) string) bool {
 // none are configured. Every client built from it reports its calls to
 // the recorder it returns.
 func (a *app) loadAWS(ctx context.Context, region, endpoint string) (aws.Config, *awscalls.Recorder, error) {
-	getenv := a.getenv
 	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
 	if endpoint != "" {
 		opts = append(opts, config.WithBaseEndpoint(endpoint))
-		if !credentialsConfigured(getenv) {
+		if !credentialsConfigured(a.getenv) {
 			// Emulators accept any key; without one the chain would end at
 			// the instance metadata service and wait for it.
 			opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -141,23 +142,18 @@ func lineOf(b []byte, offset int64) int {
 
 // WithDefaults fills the zero fields.
 func (c Config) WithDefaults() Config {
-	def := func(s *string, v string) {
-		if *s == "" {
-			*s = v
-		}
-	}
-	def(&c.Stack, DefaultStack)
-	def(&c.Region, DefaultRegion)
-	def(&c.InstanceType, DefaultInstanceType)
-	def(&c.Sender, DefaultSender)
-	def(&c.Table, c.Stack)
-	def(&c.Schedules.Scrape, stack.DefaultSchedule)
-	def(&c.Schedules.Notify, stack.DefaultSchedule)
-	def(&c.Schedules.Zone, stack.DefaultZone)
+	c.Stack = cmp.Or(c.Stack, DefaultStack)
+	c.Region = cmp.Or(c.Region, DefaultRegion)
+	c.InstanceType = cmp.Or(c.InstanceType, DefaultInstanceType)
+	c.Sender = cmp.Or(c.Sender, DefaultSender)
+	c.Table = cmp.Or(c.Table, c.Stack)
+	c.Schedules.Scrape = cmp.Or(c.Schedules.Scrape, stack.DefaultSchedule)
+	c.Schedules.Notify = cmp.Or(c.Schedules.Notify, stack.DefaultSchedule)
+	c.Schedules.Zone = cmp.Or(c.Schedules.Zone, stack.DefaultZone)
 	if hostRE.MatchString(c.Domain) { // a bad domain is reported as itself, not as addresses made of it
-		def(&c.BaseURL, "https://"+c.Domain)
-		def(&c.From, "Manga Alert Italia <avvisi@"+c.Domain+">")
-		def(&c.AccountFrom, "Manga Alert Italia <account@"+c.Domain+">")
+		c.BaseURL = cmp.Or(c.BaseURL, "https://"+c.Domain)
+		c.From = cmp.Or(c.From, "Manga Alert Italia <avvisi@"+c.Domain+">")
+		c.AccountFrom = cmp.Or(c.AccountFrom, "Manga Alert Italia <account@"+c.Domain+">")
 	}
 	if c.Sender == SenderSMTP && c.SMTP.Port == 0 {
 		c.SMTP.Port = 587

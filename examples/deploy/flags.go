@@ -80,13 +80,11 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 	// The flag package calls Usage on every error: parse prints the help
 	// only when it was asked for, and errors in one line.
 	fs.Usage = func() {}
-	a.help = func() {
-		w := a.stdout
-		fmt.Fprintf(w, "Usage: deploy %s %s\n\n%s\n\nFlags:\n", name, synopsis, strings.TrimSpace(about))
-		fs.SetOutput(w)
+	a.help = func() { // the command ends after it
+		fmt.Fprintf(a.stdout, "Usage: deploy %s %s\n\n%s\n\nFlags:\n", name, synopsis, strings.TrimSpace(about))
+		fs.SetOutput(a.stdout)
 		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-		fmt.Fprint(w, "\n"+helpText("config"))
+		fmt.Fprint(a.stdout, "\n"+helpText("config"))
 	}
 	return fs
 }

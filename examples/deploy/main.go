@@ -61,11 +61,9 @@ func isTerminal(f *os.File) bool {
 }
 
 // usageError is a mistake on the command line.
-type usageError struct{ msg string }
+type usageError struct{ error }
 
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return &usageError{fmt.Errorf(format, args...)} }
 
 type command struct {
 	name    string

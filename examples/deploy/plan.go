@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -38,14 +39,13 @@ func (a *app) planCmd(ctx context.Context, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	opts := func(so *stack.Options) { so.Offline, so.Logger, so.Now = why != "", o.logger(a), a.now }
 	cfg := aws.Config{Region: c.Region}
 	if why == "" {
 		if cfg, _, err = a.loadAWS(ctx, c.Region, endpoint); err != nil {
 			return err
 		}
 	}
-	st := stack.New(cfg, opts)
+	st := stack.New(cfg, func(so *stack.Options) { so.Offline, so.Logger, so.Now = why != "", o.logger(a), a.now })
 	spec := c.spec(a.getenv(SMTPPasswordEnv))
 	p, err := st.Plan(ctx, spec)
 	if err != nil {
@@ -102,10 +102,7 @@ func (c Config) planNotes(p *change.Plan, hasPassword bool) []string {
 		out = append(out, fmt.Sprintf("apply needs %s: the SMTP secret does not exist yet", SMTPPasswordEnv))
 	}
 	if c.Sender == SenderSES {
-		d := "the From domain"
-		if c.From != "" {
-			d = domainOf(addressOf(c.From))
-		}
+		d := cmp.Or(domainOf(addressOf(c.From)), "the From domain")
 		out = append(out, fmt.Sprintf("SES: verify %s in %s and ask for production access; this tool does not manage SES identities", d, c.Region))
 	}
 	if h := c.httpsHost(); h != "" {

@@ -42,10 +42,8 @@ func (a *app) session(ctx context.Context, c Config, o options, opts ...func(*st
 		}
 		so.OnEvent = s.prog.activity
 	}}, opts...)...)
-	if s.account, err = s.st.Account(ctx); err != nil {
-		return nil, err
-	}
-	return s, nil
+	s.account, err = s.st.Account(ctx)
+	return s, err
 }
 
 // summary prints the totals: what changed, the time, and the AWS calls
