@@ -56,7 +56,9 @@
 //
 // # Permissions
 //
-// The union of the components' (see network, secrets, ecshost, schedule
-// and store/dynamo's TableActions), plus sts:GetCallerIdentity and
+// The union of the components' (see network, secrets, ecshost and
+// schedule); for the table dynamodb:CreateTable, DescribeTable,
+// UpdateTable, DeleteTable, DescribeTimeToLive, UpdateTimeToLive,
+// TagResource and ListTagsOfResource on it; plus sts:GetCallerIdentity and
 // tag:GetResources (Destroy and Status find the table by its tags).
 package stack

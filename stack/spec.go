@@ -3,6 +3,8 @@ package stack
 import (
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/secrets"
 )
@@ -128,14 +130,21 @@ type Secret struct {
 	Generate secrets.Generator
 }
 
-// Table is the stack's DynamoDB table: on-demand, string keys pk and sk,
-// indexes gsi1 (gsi1pk, gsi1sk) and gsi2 (gsi2pk, gsi2sk), TTL on ttl (the
-// single-table layout of store/dynamo, usable by any application). It is
-// created tagged as the stack's, and an existing table is used only when
-// it carries the stack's tag.
+// Table is the stack's DynamoDB table, on-demand. It is created tagged as
+// the stack's, and an existing table is used only when it carries the
+// stack's tag; the stack adds the indexes it lacks and turns TTL on, and
+// refuses (ErrTableShape) one whose keys differ.
 type Table struct {
 	// Name defaults to the stack name.
 	Name string
+	// Definition is the table as CreateTable takes it: attribute
+	// definitions, key schema and global secondary indexes (a store's
+	// own, such as store/dynamo's TableDefinition). Its name, billing and
+	// tags are the stack's. Nil means string keys pk and sk, no index.
+	Definition *dynamodb.CreateTableInput
+	// TTLAttribute is the attribute whose epoch seconds expire an item;
+	// "" leaves TTL off.
+	TTLAttribute string
 	// ReadsPerMonth and WritesPerMonth are what the cost estimate
 	// assumes, in millions of request units (default 1 and 0.1).
 	ReadsPerMonth, WritesPerMonth float64

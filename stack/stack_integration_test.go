@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/stretchr/testify/assert"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/integration"
+	"github.com/manga-alert-italia/mangaalert/resource"
 	"github.com/manga-alert-italia/mangaalert/schedule"
 	"github.com/manga-alert-italia/mangaalert/stack"
 )
@@ -181,6 +184,63 @@ func TestApplyRemovesTheFormerGroupsOnce(t *testing.T) {
 	require.NoError(t, err)
 	_, err = groups.GetScheduleGroup(ctx, &scheduler.GetScheduleGroupInput{Name: aws.String("legacy-other")})
 	assert.NoError(t, err, "destroy leaves another stack's group alone")
+}
+
+// The table is the stack's only when it carries the stack's tag, and only
+// with the definition's keys; an older table of the stack gets what the
+// definition added (on-demand billing, an index, TTL), once.
+func TestTableOwnershipShapeAndGrowth(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg, calls := emulated(t)
+	db := dynamodb.NewFromConfig(cfg)
+	create := func(name string, key string, tags ...dbtypes.Tag) {
+		_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String(name), Tags: tags,
+			AttributeDefinitions:  []dbtypes.AttributeDefinition{{AttributeName: aws.String(key), AttributeType: dbtypes.ScalarAttributeTypeS}},
+			KeySchema:             []dbtypes.KeySchemaElement{{AttributeName: aws.String(key), KeyType: dbtypes.KeyTypeHash}},
+			ProvisionedThroughput: &dbtypes.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(1)}})
+		require.NoError(t, err)
+	}
+	ours := []dbtypes.Tag{{Key: aws.String("mangaalert:stack"), Value: aws.String("grown")}}
+	create("someone-elses", "pk")
+	create("other-keys", "id", ours...)
+	create("grown", "pk", ours...)
+	st := stack.New(cfg, fast)
+	def := func(name string) *stack.Table {
+		return &stack.Table{Name: name, TTLAttribute: "ttl", Definition: &dynamodb.CreateTableInput{
+			AttributeDefinitions: []dbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: dbtypes.ScalarAttributeTypeS},
+				{AttributeName: aws.String("g"), AttributeType: dbtypes.ScalarAttributeTypeS}},
+			KeySchema: []dbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: dbtypes.KeyTypeHash}},
+			GlobalSecondaryIndexes: []dbtypes.GlobalSecondaryIndex{{IndexName: aws.String("byg"),
+				KeySchema:  []dbtypes.KeySchemaElement{{AttributeName: aws.String("g"), KeyType: dbtypes.KeyTypeHash}},
+				Projection: &dbtypes.Projection{ProjectionType: dbtypes.ProjectionTypeAll}}}}}
+	}
+	spec := app("grown")
+	spec.Table = def("someone-elses")
+	_, err := st.Plan(ctx, spec)
+	assert.ErrorIs(t, err, resource.ErrNotOurs)
+	spec.Table = def("other-keys")
+	_, err = st.Plan(ctx, spec)
+	assert.ErrorIs(t, err, stack.ErrTableShape)
+
+	spec.Table = def("grown")
+	plan, err := st.Plan(ctx, spec)
+	require.NoError(t, err)
+	c, ok := plan.Find("dynamodb table", "grown")
+	require.True(t, ok)
+	assert.Equal(t, change.Update, c.Action)
+	assert.Subset(t, c.Details, []string{"billing: on-demand", "add index byg", "TTL on ttl"})
+	_, err = st.Apply(ctx, spec)
+	require.NoError(t, err)
+	d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("grown")})
+	require.NoError(t, err)
+	require.Len(t, d.Table.GlobalSecondaryIndexes, 1)
+	assert.Equal(t, dbtypes.BillingModePayPerRequest, d.Table.BillingModeSummary.BillingMode)
+	calls.Reset()
+	again, err := st.Apply(ctx, spec)
+	require.NoError(t, err)
+	assert.Empty(t, again.Changes)
+	assert.Empty(t, calls.Mutating())
 }
 
 func slicesContainsKeep(cs []change.Change) bool {

@@ -10,6 +10,7 @@ import (
 	"github.com/manga-alert-italia/mangaalert/resource"
 	"github.com/manga-alert-italia/mangaalert/secrets"
 	"github.com/manga-alert-italia/mangaalert/stack"
+	"github.com/manga-alert-italia/mangaalert/store/dynamo"
 )
 
 // The environment the runtime binary (examples/mangaalert) reads in its
@@ -79,7 +80,7 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 			job("notify", c.Schedules.Notify, stack.Container{Environment: mail, Secrets: key, SecretARNs: arns, Policy: policy}),
 		},
 		Secrets: c.secrets(smtpPassword),
-		Table:   &stack.Table{Name: c.Table},
+		Table:   &stack.Table{Name: c.Table, Definition: dynamo.TableDefinition(c.Table), TTLAttribute: dynamo.TTLAttribute},
 		Network: stack.Network{CIDR: c.CIDR, AZs: c.AZs, NAT: c.NAT, IngressCIDRs: c.IngressCIDRs, SSHCIDRs: c.SSHCIDRs},
 		Host: stack.Host{InstanceType: c.InstanceType, ElasticIP: c.ElasticIP, SessionManager: c.SessionManager,
 			LogRetentionDays: c.LogRetentionDays},
