@@ -106,7 +106,7 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 func newEnv(t *testing.T, tweak ...func(*Config)) *env {
 	t.Helper()
 	return newEnvOn(t, func(now func() time.Time) store.Store {
-		st, err := bolt.Open(filepath.Join(t.TempDir(), "store.db"), bolt.WithNoSync(), bolt.WithClock(now))
+		st, err := bolt.Open(filepath.Join(t.TempDir(), "store.db"), func(o *bolt.Options) { o.NoSync = true }, func(o *bolt.Options) { o.Now = now })
 		require.NoError(t, err)
 		return st
 	}, tweak...)

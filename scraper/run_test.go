@@ -24,7 +24,7 @@ import (
 
 func openBolt(t testing.TB) *bolt.Store {
 	t.Helper()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "mangaalert.db"), bolt.WithNoSync())
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "mangaalert.db"), func(o *bolt.Options) { o.NoSync = true })
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	return st

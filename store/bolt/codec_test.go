@@ -113,7 +113,7 @@ func compare(a, b []byte) int { return bytes.Compare(a, b) }
 // FirstSeen), a change sets it.
 func TestVolumesWithoutChangedAt(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "old.db"), WithNoSync())
+	s, err := Open(filepath.Join(t.TempDir(), "old.db"), func(o *Options) { o.NoSync = true })
 	require.NoError(t, err)
 	defer s.Close()
 	t0 := time.Date(2024, 10, 1, 9, 0, 0, 0, time.UTC)

@@ -117,15 +117,6 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Option changes Options.
-type Option func(*Options)
-
-// WithPageLimit sets Options.PageLimit.
-func WithPageLimit(n int32) Option { return func(o *Options) { o.PageLimit = n } }
-
-// WithClock sets Options.Now.
-func WithClock(now func() time.Time) Option { return func(o *Options) { o.Now = now } }
-
 // Store is store.Store on one DynamoDB table. It is safe for concurrent
 // use.
 type Store struct {
@@ -137,11 +128,12 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// New returns the store on an existing table (see EnsureTable).
-func New(client API, table string, opts ...Option) *Store {
+// New returns the store on an existing table (see EnsureTable). Each
+// optFns changes the default Options, in order, as the SDK's clients do.
+func New(client API, table string, optFns ...func(*Options)) *Store {
 	o := Options{}
-	for _, opt := range opts {
-		opt(&o)
+	for _, fn := range optFns {
+		fn(&o)
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/manga-alert-italia/mangaalert/integration"
-	"github.com/manga-alert-italia/mangaalert/internal/poll"
 	"github.com/manga-alert-italia/mangaalert/store"
 	"github.com/manga-alert-italia/mangaalert/store/dynamo"
 	"github.com/manga-alert-italia/mangaalert/store/storetest"
@@ -28,11 +27,11 @@ var (
 
 const table = "mangaalert"
 
-var fast = dynamo.WithDelays(poll.Delays{Min: 10 * time.Millisecond, Max: 100 * time.Millisecond})
+func fast(o *dynamo.TableOptions) { o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond }
 
 // newStore makes a table in a fresh emulator account and returns the store
 // on it, its client and the recorder of its calls.
-func newStore(t *testing.T, opts ...dynamo.Option) (*dynamo.Store, *dynamodb.Client, *integration.Calls) {
+func newStore(t *testing.T, optFns ...func(*dynamo.Options)) (*dynamo.Store, *dynamodb.Client, *integration.Calls) {
 	t.Helper()
 	cfg := integration.Config(t, integration.DynamoDB)
 	calls := integration.Record(&cfg)
@@ -41,14 +40,14 @@ func newStore(t *testing.T, opts ...dynamo.Option) (*dynamo.Store, *dynamodb.Cli
 	defer cancel()
 	require.NoError(t, dynamo.EnsureTable(ctx, client, table, fast))
 	calls.Reset()
-	return dynamo.New(client, table, opts...), client, calls
+	return dynamo.New(client, table, optFns...), client, calls
 }
 
 func TestContract(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) store.Store {
 		// Seven items a page: every list in the suite spans several pages.
-		s, _, _ := newStore(t, dynamo.WithPageLimit(7))
+		s, _, _ := newStore(t, func(o *dynamo.Options) { o.PageLimit = 7 })
 		return s
 	})
 }
@@ -61,7 +60,7 @@ func TestEnsureTable(t *testing.T) {
 	ctx := context.Background()
 	tags := map[string]string{"mangaalert:stack": "test"}
 
-	require.NoError(t, dynamo.EnsureTable(ctx, client, table, fast, dynamo.WithTags(tags)))
+	require.NoError(t, dynamo.EnsureTable(ctx, client, table, fast, func(o *dynamo.TableOptions) { o.Tags = tags }))
 	desc, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
 	require.NoError(t, err)
 	d := desc.Table
@@ -84,7 +83,7 @@ func TestEnsureTable(t *testing.T) {
 	assert.Equal(t, "mangaalert:stack", aws.ToString(tagged.Tags[0].Key))
 
 	calls.Reset()
-	require.NoError(t, dynamo.EnsureTable(ctx, client, table, fast, dynamo.WithTags(tags)))
+	require.NoError(t, dynamo.EnsureTable(ctx, client, table, fast, func(o *dynamo.TableOptions) { o.Tags = tags }))
 	assert.Empty(t, calls.Mutating(), "a second EnsureTable changes nothing")
 
 	require.NoError(t, dynamo.DeleteTable(ctx, client, table, fast))
