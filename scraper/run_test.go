@@ -31,7 +31,7 @@ func openBolt(t testing.TB) *bolt.Store {
 }
 
 // checkCatalogue checks what a run over the local sites must have stored.
-func checkCatalogue(t *testing.T, ss *sites, st store.Catalogue) {
+func checkCatalogue(t *testing.T, ss *sites, st store.CatalogReader) {
 	ctx := context.Background()
 	// The same volume on Panini's calendar and on AnimeClick's: one record,
 	// the publisher's page wins whichever was stored first.
@@ -281,7 +281,7 @@ func TestReportLog(t *testing.T) {
 }
 
 // dump is every series and volume of the store.
-func dump(t *testing.T, st store.Catalogue) map[string]any {
+func dump(t *testing.T, st store.CatalogReader) map[string]any {
 	t.Helper()
 	ctx := context.Background()
 	series, err := st.ListSeries(ctx)

@@ -55,9 +55,9 @@ func (r *run) store(ctx context.Context, src source.Source, items []source.Item,
 	}
 	for _, u := range res {
 		switch u.Outcome {
-		case store.New:
+		case store.Created:
 			rep.New++
-		case store.Changed:
+		case store.Updated:
 			rep.Changed++
 		default:
 			rep.UnchangedVolumes++

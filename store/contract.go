@@ -5,19 +5,19 @@ import (
 	"time"
 )
 
-// Catalog writes what the scraper finds.
-type Catalog interface {
+// CatalogWriter writes the catalogue: what the scraper finds.
+type CatalogWriter interface {
 	// PutSeries creates or updates a series (aliases are merged, never lost).
 	PutSeries(ctx context.Context, s Series) error
 	// UpsertVolumes stores volumes idempotently (see Merge) and reports, in
-	// input order, whether each was new, changed or unchanged. Unchanged
+	// input order, whether each was Created, Updated or Unchanged. Unchanged
 	// volumes cost no write. Volumes with the same ID in one call are merged
 	// in order.
 	UpsertVolumes(ctx context.Context, vs []Volume, now time.Time) ([]UpsertResult, error)
 }
 
-// Catalogue reads series and volumes.
-type Catalogue interface {
+// CatalogReader reads the catalogue: series and volumes.
+type CatalogReader interface {
 	Series(ctx context.Context, id string) (Series, error)
 	// ListSeries returns every series, ordered by ID.
 	ListSeries(ctx context.Context) ([]Series, error)
@@ -116,8 +116,8 @@ type Blobs interface {
 
 // Store is everything; each implementation provides it.
 type Store interface {
-	Catalog
-	Catalogue
+	CatalogWriter
+	CatalogReader
 	Subscribers
 	Follows
 	Alerts

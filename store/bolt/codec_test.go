@@ -152,7 +152,7 @@ func TestVolumesWithoutChangedAt(t *testing.T) {
 	v.ReleaseDate = d.AddDays(7)
 	res, err = s.UpsertVolumes(ctx, []store.Volume{v}, day.Add(time.Hour))
 	require.NoError(t, err)
-	assert.Equal(t, store.Changed, res[0].Outcome)
+	assert.Equal(t, store.Updated, res[0].Outcome)
 	got, err = s.Volume(ctx, "frieren/1")
 	require.NoError(t, err)
 	assert.Equal(t, day.Add(time.Hour), got.ChangedAt)

@@ -143,14 +143,14 @@ func (s *Store) UpsertVolumes(ctx context.Context, vs []store.Volume, now time.T
 		r := store.UpsertResult{ID: v.ID}
 		var m store.Volume
 		if !ok {
-			m, r.Outcome = check.New(v, now), store.New
+			m, r.Outcome = check.New(v, now), store.Created
 		} else {
 			var changed []string
 			var write bool
 			m, changed, write = store.Merge(old, v, now)
 			r.Outcome = store.Unchanged
 			if len(changed) > 0 {
-				r.Outcome, r.Changed, r.Before = store.Changed, changed, old
+				r.Outcome, r.Changed, r.Before = store.Updated, changed, old
 			}
 			if !write {
 				results[i] = r

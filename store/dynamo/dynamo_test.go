@@ -156,7 +156,7 @@ func TestUpsertWritesOnlyWhatChanged(t *testing.T) {
 	res, err := s.UpsertVolumes(ctx, vs, now)
 	require.NoError(t, err)
 	for _, r := range res {
-		require.Equal(t, store.New, r.Outcome)
+		require.Equal(t, store.Created, r.Outcome)
 	}
 	assert.Equal(t, map[string]int{"UpdateItem": 1, "BatchWriteItem": 10}, ops(calls.Mutating()), "months item, then 230 volumes in 25s")
 
@@ -173,7 +173,7 @@ func TestUpsertWritesOnlyWhatChanged(t *testing.T) {
 	vs[7].PriceCents = 650
 	res, err = s.UpsertVolumes(ctx, vs, now.Add(2*time.Hour))
 	require.NoError(t, err)
-	assert.Equal(t, store.Changed, res[7].Outcome)
+	assert.Equal(t, store.Updated, res[7].Outcome)
 	assert.Equal(t, []string{store.FieldPrice}, res[7].Changed)
 	assert.Equal(t, map[string]int{"BatchWriteItem": 1}, ops(calls.Mutating()), "one volume changed, one write, no months update")
 
@@ -189,7 +189,7 @@ func TestUpsertWritesOnlyWhatChanged(t *testing.T) {
 	assert.Equal(t, 650, got.PriceCents)
 	res, err = s.UpsertVolumes(ctx, vs, now.Add(3*time.Hour))
 	require.NoError(t, err)
-	assert.Equal(t, store.Changed, res[7].Outcome)
+	assert.Equal(t, store.Updated, res[7].Outcome)
 
 	// PutSeries and PutPage read first too.
 	calls.Reset()
@@ -327,7 +327,7 @@ func TestVolumesWithoutChangedAt(t *testing.T) {
 	v.ReleaseDate = d.AddDays(7)
 	res, err = s.UpsertVolumes(ctx, []store.Volume{v}, day.Add(time.Hour))
 	require.NoError(t, err)
-	assert.Equal(t, store.Changed, res[0].Outcome)
+	assert.Equal(t, store.Updated, res[0].Outcome)
 	got, err = s.Volume(ctx, "frieren/1")
 	require.NoError(t, err)
 	assert.Equal(t, day.Add(time.Hour), got.ChangedAt)
