@@ -71,6 +71,10 @@ type Follows interface {
 	FollowsOf(ctx context.Context, subscriberID string) ([]Follow, error)
 	// FollowersOf returns a series' follows, ordered by subscriber ID.
 	FollowersOf(ctx context.Context, seriesID string) ([]Follow, error)
+	// FollowedSeries returns every series that at least one subscriber
+	// follows, each once, ordered by ID: the series whose pages the
+	// scraper reads. A follow of a series with no record is left out.
+	FollowedSeries(ctx context.Context) ([]Series, error)
 }
 
 // Alerts is the notifier's exactly-once bookkeeping.

@@ -17,7 +17,7 @@
 //	months       META / MONTHS  (the set of months that have dated volumes)
 //	subscriber   SUB#id / SUB                  TOKEN#hash / id (when a token)
 //	email        EMAIL#address / EMAIL
-//	follow       SUB#subscriber / FOLLOW#series FOLLOWERS#series / subscriber
+//	follow       SUB#subscriber / FOLLOW#series FOLLOWERS#series / subscriber  FOLLOWED / series#subscriber
 //	alert        ALERT#volume / subscriber#kind ALERTS#subscriber / volume#kind  CLAIMED / claimedAt#key (only while Claimed)
 //	page         PAGE#url / PAGE
 //	blob         BLOB#key / BLOB
@@ -41,7 +41,11 @@
 //     attribute_not_exists), then the subscriber. By token hash: Query gsi1
 //     TOKEN#hash.
 //   - Follows of a subscriber: Query SUB#id, sk beginning FOLLOW#. Followers
-//     of a series: Query gsi1 FOLLOWERS#series. One item, two access paths.
+//     of a series: Query gsi1 FOLLOWERS#series. Followed series: Query gsi2
+//     FOLLOWED (every follow, by series), keeping each series id once, then
+//     BatchGetItem of those series. One item, three access paths. (A
+//     follow item written before it carried gsi2 keys is missing from
+//     FOLLOWED until it is unfollowed and followed again.)
 //   - Alert by key: GetItem. Alerts of a volume: Query ALERT#volume. Alerts
 //     of a subscriber: Query gsi1 ALERTS#subscriber. Stale claims: Query gsi2
 //     CLAIMED below the time; only Claimed alerts carry gsi2 keys (a sparse

@@ -47,6 +47,7 @@ var tests = []struct {
 	{"DeleteSubscriber", testDeleteSubscriber},
 	{"ExpiredSignUps", testExpiredSignUps},
 	{"Follows", testFollows},
+	{"FollowedSeries", testFollowedSeries},
 	{"ClaimAlert", testClaimAlert},
 	{"ClaimAlertConcurrently", testClaimConcurrently},
 	{"ResolveAlert", testResolveAlert},
