@@ -242,7 +242,7 @@ func TestRunConfigErrors(t *testing.T) {
 		{scraper.Config{Store: st}, "no source"},
 		{scraper.Config{Store: st, Sources: []scraper.SourceConfig{{Source: "mangaworld", Calendar: true}}}, `unknown source "mangaworld" (want one of animeclick, panini, starcomics)`},
 		{scraper.Config{Store: st, Sources: []scraper.SourceConfig{{Source: "panini", Site: "ftp://x", Calendar: true}}}, "not an http(s) URL"},
-		{scraper.Config{Store: st, Sources: []scraper.SourceConfig{{Source: "panini"}}}, "neither series pages nor the calendar"},
+		{scraper.Config{Store: st, Sources: []scraper.SourceConfig{{Source: "panini"}}}, "neither series pages, followed series nor the calendar"},
 	}
 	for _, tt := range tests {
 		_, err := scraper.Run(context.Background(), tt.cfg)
