@@ -7,7 +7,9 @@ import (
 
 // CatalogWriter writes the catalogue: what the scraper finds.
 type CatalogWriter interface {
-	// PutSeries creates or updates a series (aliases are merged, never lost).
+	// PutSeries creates or updates a series: non-empty fields replace (a
+	// replaced title becomes an alias); aliases are merged as a sorted set
+	// and never lost, also when two calls race.
 	PutSeries(ctx context.Context, s Series) error
 	// UpsertVolumes stores volumes idempotently (see Merge) and reports, in
 	// input order, whether each was Created, Updated or Unchanged. Unchanged

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -20,12 +21,12 @@ func testSeries(t *testing.T, s store.Store) {
 	require.NoError(t, s.PutSeries(ctx, store.Series{ID: "berserk", Title: "Berserk", Publisher: "Panini Comics"}))
 	require.NoError(t, s.PutSeries(ctx, store.Series{ID: "one", Title: "One"}))
 
-	// Aliases accumulate; an empty field erases nothing.
+	// Aliases accumulate as a sorted set; an empty field erases nothing.
 	require.NoError(t, s.PutSeries(ctx, store.Series{ID: "one-piece", Aliases: []string{"One Piece (Ed. Speciale)", "One Piece New Edition"}}))
 	got, err := s.Series(ctx, "one-piece")
 	require.NoError(t, err)
 	assert.Equal(t, store.Series{ID: "one-piece", Title: "One Piece", Publisher: "Star Comics",
-		Aliases: []string{"One Piece New Edition", "One Piece (Ed. Speciale)"}}, got)
+		Aliases: []string{"One Piece (Ed. Speciale)", "One Piece New Edition"}}, got)
 
 	// A new title keeps the old one as an alias.
 	require.NoError(t, s.PutSeries(ctx, store.Series{ID: "berserk", Title: "Berserk Collection"}))
@@ -40,6 +41,30 @@ func testSeries(t *testing.T, s store.Store) {
 	assert.Equal(t, []string{"berserk", "one", "one-piece"}, ids(all, func(s store.Series) string { return s.ID }), "ordered by id")
 
 	require.Error(t, s.PutSeries(ctx, store.Series{Title: "no id"}))
+}
+
+// testSeriesConcurrently: aliases merged by writers at once are all kept
+// (two scrapers, or two sources of one run, finding the same series).
+func testSeriesConcurrently(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	require.NoError(t, s.PutSeries(ctx, store.Series{ID: "jujutsu-kaisen", Title: "Jujutsu Kaisen", Publisher: "Panini Comics"}))
+	const writers = 8
+	var want []string
+	errs := make(chan error, writers)
+	for i := range writers {
+		alias := fmt.Sprintf("Jujutsu Kaisen %d", i)
+		want = append(want, alias)
+		go func() {
+			errs <- s.PutSeries(ctx, store.Series{ID: "jujutsu-kaisen", Aliases: []string{alias}})
+		}()
+	}
+	for range writers {
+		require.NoError(t, <-errs)
+	}
+	got, err := s.Series(ctx, "jujutsu-kaisen")
+	require.NoError(t, err)
+	assert.Equal(t, want, got.Aliases, "no alias lost")
+	assert.Equal(t, "Jujutsu Kaisen", got.Title)
 }
 
 func testUpsert(t *testing.T, s store.Store) {

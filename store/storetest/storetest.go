@@ -35,6 +35,7 @@ var tests = []struct {
 	fn   func(t *testing.T, s store.Store)
 }{
 	{"Series", testSeries},
+	{"SeriesConcurrently", testSeriesConcurrently},
 	{"UpsertNewChangedUnchanged", testUpsert},
 	{"UpsertRepeatsInOneCall", testUpsertRepeats},
 	{"UpsertBadInputWritesNothing", testUpsertBadInput},
