@@ -23,9 +23,9 @@ type mailQueue struct {
 	pending int        // mails taken and not yet sent or given up on
 	idle    *sync.Cond // on mu: broadcast when pending drops to zero
 	ch      chan Mail
-	wg     sync.WaitGroup
-	stop   context.CancelFunc
-	ctx    context.Context
+	wg      sync.WaitGroup
+	stop    context.CancelFunc
+	ctx     context.Context
 }
 
 const (
