@@ -3,10 +3,13 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
@@ -29,11 +32,33 @@ const table = "mangaalert"
 
 func fast(o *dynamo.TableOptions) { o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond }
 
+// serial hands the emulator one request at a time. DynamoDB checks a
+// condition and writes an item atomically; moto 5.2.1 serves requests on
+// threads with no lock around its tables, so two concurrent conditional
+// writes of one key may both pass (two claims of one alert) or break its
+// transactions (HTTP 500). Serialised, its check-then-write is atomic as
+// DynamoDB's: the store's calls still race, the emulator no longer does.
+type serial struct {
+	mu   sync.Mutex
+	next aws.HTTPClient
+}
+
+func (s *serial) Do(r *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.next.Do(r) // the answer's headers come once moto has done the work
+}
+
 // newStore makes a table in a fresh emulator account and returns the store
 // on it, its client and the recorder of its calls.
 func newStore(t *testing.T, optFns ...func(*dynamo.Options)) (*dynamo.Store, *dynamodb.Client, *integration.Calls) {
 	t.Helper()
 	cfg := integration.Config(t, integration.DynamoDB)
+	next := cfg.HTTPClient
+	if next == nil {
+		next = awshttp.NewBuildableClient()
+	}
+	cfg.HTTPClient = &serial{next: next}
 	calls := integration.Record(&cfg)
 	client := dynamodb.NewFromConfig(cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
