@@ -68,7 +68,7 @@ func (s Source) Calendar(site *url.URL, today store.Date, weeks int) []Page {
 	return s.pages(site, today, weeks)
 }
 
-// SeriesPage returns the page of series s on site (nil: the source's
+// SeriesPage returns the page of series sr on site (nil: the source's
 // Site), and false when the source has no page of it: a publisher's site
 // lists only what that publisher prints, and an aggregator's calendar
 // already covers every series.
