@@ -160,7 +160,9 @@ func (s *session) apply(ctx context.Context) (*ecshost.State, error) {
 		if r.Op == opCreate {
 			s.prog.activity("create table " + c.Table + " (on-demand) and wait until ACTIVE")
 		}
-		err = dynamo.EnsureTable(ctx, s.cl.dynamo, c.Table, dynamo.WithTags(c.tableTags()), dynamo.WithDelays(s.delays()))
+		err = dynamo.EnsureTable(ctx, s.cl.dynamo, c.Table, func(o *dynamo.TableOptions) {
+			o.Tags, o.MinDelay, o.MaxDelay = c.tableTags(), s.delays().Min, s.delays().Max
+		})
 		return []row{r}, err
 	})
 	if err != nil {

@@ -128,7 +128,9 @@ func (s *session) destroy(ctx context.Context, keepTable, purge bool) error {
 			}
 			s.prog.activity("delete table " + c.Table + " and wait until it is gone")
 			return []row{{Op: opDelete, Resource: "dynamodb table", Name: c.Table}},
-				dynamo.DeleteTable(ctx, s.cl.dynamo, c.Table, dynamo.WithDelays(s.delays()))
+				dynamo.DeleteTable(ctx, s.cl.dynamo, c.Table, func(o *dynamo.TableOptions) {
+					o.MinDelay, o.MaxDelay = s.delays().Min, s.delays().Max
+				})
 		})
 		if err != nil {
 			return err
