@@ -29,40 +29,17 @@ import (
 
 const pebbleVersion = "v2.10.1"
 
-// skipOrFail skips a test for want of a tool, except in CI, where a missing
-// tool is a broken pipeline.
-func skipOrFail(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if integration.InCI() {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
 // findPebble finds the pebble binary and the test certificates in its
 // module source (go install leaves both).
 func findPebble(t *testing.T) (bin, certs string) {
 	t.Helper()
 	const how = "go install github.com/letsencrypt/pebble/v2/cmd/pebble@" + pebbleVersion
-	bin, err := exec.LookPath("pebble")
-	if err != nil {
-		out, gerr := exec.Command("go", "env", "GOPATH").Output()
-		if gerr == nil {
-			for _, p := range filepath.SplitList(strings.TrimSpace(string(out))) {
-				if _, serr := os.Stat(filepath.Join(p, "bin", "pebble")); serr == nil {
-					bin = filepath.Join(p, "bin", "pebble")
-				}
-			}
-		}
-	}
-	if bin == "" {
-		skipOrFail(t, "pebble not found: %s", how)
-	}
+	bin = integration.Program(t, how, "pebble")
 	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
 	require.NoError(t, err)
 	certs = filepath.Join(strings.TrimSpace(string(out)), "github.com/letsencrypt/pebble/v2@"+pebbleVersion, "test/certs")
 	if _, err := os.Stat(filepath.Join(certs, "localhost/cert.pem")); err != nil {
-		skipOrFail(t, "pebble's test certificates not in the module cache (%v): %s", err, how)
+		integration.SkipOrFail(t, "pebble's test certificates not in the module cache (%v): %s", err, how)
 	}
 	return bin, certs
 }

@@ -22,7 +22,7 @@ import (
 // year around t0, with the access log formatted into a sink as in
 // production. examples/benchbackend measures the same over loopback.
 func benchBackend(b *testing.B, ttl time.Duration) *Backend {
-	st, err := bolt.Open(filepath.Join(b.TempDir(), "store.db"), bolt.WithNoSync())
+	st, err := bolt.Open(filepath.Join(b.TempDir(), "store.db"), func(o *bolt.Options) { o.NoSync = true })
 	require.NoError(b, err)
 	b.Cleanup(func() { st.Close() })
 	ctx := context.Background()

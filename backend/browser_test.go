@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/mail"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/integration"
 	"github.com/manga-alert-italia/mangaalert/notifier"
 	"github.com/manga-alert-italia/mangaalert/notifier/outbox"
 	"github.com/manga-alert-italia/mangaalert/store"
@@ -28,15 +28,10 @@ import (
 // The notifier's mails take their links from this package.
 var _ notifier.Links = (*Links)(nil)
 
-// findBrowser returns Debian's chromium (or another Chrome) from PATH.
+// findBrowser returns Debian's chromium (or another Chrome).
 func findBrowser(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	skipOrFail(t, "no chromium on PATH: apt-get install -y chromium")
-	return ""
+	t.Helper()
+	return integration.Program(t, "apt-get install -y chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 }
 
 // artifactsDir is where screenshots go: $MANGAALERT_ARTIFACTS, or a
@@ -61,25 +56,25 @@ func (m outboxMailer) Send(ctx context.Context, x Mail) error {
 	return err
 }
 
-// linkInOutbox waits for an .eml to addr in dir whose text holds a link
-// to path prefix, and returns that link.
-func linkInOutbox(t *testing.T, dir, addr, prefix string) string {
-	var link string
+// linkInOutbox finds, once e's mail queue has sent what it holds, the .eml
+// to addr in dir whose text holds a link to path prefix, and returns that
+// link.
+func linkInOutbox(t *testing.T, e *env, dir, addr, prefix string) string {
+	t.Helper()
+	e.drain()
 	re := regexp.MustCompile(`https?://[^\s]+` + regexp.QuoteMeta(prefix) + `[A-Za-z0-9_.\-]+`)
-	require.Eventually(t, func() bool {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
-		for _, f := range files {
-			if !strings.Contains(filepath.Base(f), addr) {
-				continue
-			}
-			if l := re.FindString(emlText(t, f)); l != "" {
-				link = l
-				return true
-			}
+	files, err := filepath.Glob(filepath.Join(dir, "*.eml"))
+	require.NoError(t, err)
+	for _, f := range files {
+		if !strings.Contains(filepath.Base(f), addr) {
+			continue
 		}
-		return false
-	}, 10*time.Second, 20*time.Millisecond, "no mail to %s with a %s link in the outbox", addr, prefix)
-	return link
+		if l := re.FindString(emlText(t, f)); l != "" {
+			return l
+		}
+	}
+	t.Fatalf("no mail to %s with a %s link in the outbox", addr, prefix)
+	return ""
 }
 
 // emlText reads the text/plain part of an .eml.
@@ -204,7 +199,7 @@ func TestBrowser(t *testing.T) {
 	assert.Contains(t, text(`.notice.ok`), addr)
 
 	// The confirmation link, from the outbox.
-	confirm := linkInOutbox(t, mailDir, addr, "/conferma/")
+	confirm := linkInOutbox(t, e, mailDir, addr, "/conferma/")
 	require.True(t, strings.HasPrefix(confirm, base), confirm)
 	do(
 		chromedp.Navigate(confirm),

@@ -17,7 +17,7 @@ import (
 // their follows, and Ping for /readyz. Both store implementations provide
 // it.
 type Store interface {
-	store.Catalogue
+	store.CatalogReader
 	store.Subscribers
 	store.Follows
 	Ping(ctx context.Context) error

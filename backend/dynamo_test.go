@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/manga-alert-italia/mangaalert/integration"
-	"github.com/manga-alert-italia/mangaalert/internal/poll"
 	"github.com/manga-alert-italia/mangaalert/store"
 	"github.com/manga-alert-italia/mangaalert/store/dynamo"
 )
@@ -27,8 +26,12 @@ func dynamoStore(t *testing.T) (open func(now func() time.Time) store.Store, reo
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	const table = "mangaalert"
-	require.NoError(t, dynamo.EnsureTable(ctx, client, table, dynamo.WithDelays(poll.Delays{Min: 10 * time.Millisecond, Max: 100 * time.Millisecond})))
-	open = func(now func() time.Time) store.Store { return dynamo.New(client, table, dynamo.WithClock(now)) }
+	require.NoError(t, dynamo.EnsureTable(ctx, client, table, func(o *dynamo.TableOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond
+	}))
+	open = func(now func() time.Time) store.Store {
+		return dynamo.New(client, table, func(o *dynamo.Options) { o.Now = now })
+	}
 	reopen = func() store.Store { return dynamo.New(dynamodb.NewFromConfig(cfg), table) }
 	return open, reopen
 }

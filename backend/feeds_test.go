@@ -120,7 +120,7 @@ func TestCalendarFeed(t *testing.T) {
 	v.ReleaseDate = store.NewDate(2025, 3, 19)
 	res, err = e.st.UpsertVolumes(ctx, []store.Volume{v}, moved)
 	require.NoError(t, err)
-	require.Equal(t, store.Changed, res[0].Outcome)
+	require.Equal(t, store.Updated, res[0].Outcome)
 	ics2, etag2 := feedOf(t, e, s)
 	assert.NotEqual(t, etag, etag2)
 	ev2 := event(t, ics2, "one-piece/108@")

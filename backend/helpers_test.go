@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -48,6 +49,7 @@ type memMailer struct {
 	mu    sync.Mutex
 	mails []Mail
 	fail  error
+	sent  chan struct{} // closed and replaced at each mail: a broadcast
 }
 
 func (m *memMailer) Send(_ context.Context, mail Mail) error {
@@ -57,7 +59,27 @@ func (m *memMailer) Send(_ context.Context, mail Mail) error {
 		return m.fail
 	}
 	m.mails = append(m.mails, mail)
+	if m.sent != nil {
+		close(m.sent)
+	}
+	m.sent = make(chan struct{})
 	return nil
+}
+
+// next is closed at the next mail.
+func (m *memMailer) next() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sent == nil {
+		m.sent = make(chan struct{})
+	}
+	return m.sent
+}
+
+func (m *memMailer) all() []Mail {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.mails)
 }
 
 func (m *memMailer) to(addr string) []Mail {
@@ -106,7 +128,7 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 func newEnv(t *testing.T, tweak ...func(*Config)) *env {
 	t.Helper()
 	return newEnvOn(t, func(now func() time.Time) store.Store {
-		st, err := bolt.Open(filepath.Join(t.TempDir(), "store.db"), bolt.WithNoSync(), bolt.WithClock(now))
+		st, err := bolt.Open(filepath.Join(t.TempDir(), "store.db"), func(o *bolt.Options) { o.NoSync = true }, func(o *bolt.Options) { o.Now = now })
 		require.NoError(t, err)
 		return st
 	}, tweak...)
@@ -208,31 +230,40 @@ func (e *env) postJSON(target string, v any, hdr ...string) *httptest.ResponseRe
 	return e.do(http.MethodPost, target, bytes.NewReader(b), append([]string{"Content-Type", "application/json"}, hdr...)...)
 }
 
+// stuck bounds the waits for mail: a test that waits this long has hung,
+// it is not slow.
+const stuck = time.Minute
+
 // waitMail waits for the nth mail (1-based) to addr: the queue sends
 // asynchronously.
 func (e *env) waitMail(addr string, n int) Mail {
 	e.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	give := time.NewTimer(stuck)
+	defer give.Stop()
 	for {
+		next := e.mail.next() // before looking, so no mail slips between
 		if ms := e.mail.to(addr); len(ms) >= n {
 			return ms[n-1]
 		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("no mail #%d to %s after 5 s (have %d)", n, addr, len(e.mail.to(addr)))
+		select {
+		case <-next:
+		case <-give.C:
+			e.t.Fatalf("no mail #%d to %s (have %d): hung", n, addr, len(e.mail.to(addr)))
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
-// drain waits until the mail queue is empty, so "no mail was sent" can be
-// asserted.
+// drain waits until every mail enqueued so far is sent (or given up on),
+// so what was sent can be asserted, "nothing" included.
 func (e *env) drain() {
 	e.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for len(e.b.mailq.ch) > 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	done := make(chan struct{})
+	go func() { e.b.mailq.wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(stuck):
+		e.t.Fatal("the mail queue never drained: hung")
 	}
-	time.Sleep(20 * time.Millisecond) // a send taken from the queue finishes
 }
 
 var linkRE = regexp.MustCompile(`https://mangaalert\.test(/[a-z]+/[A-Za-z0-9_.\-]+)`)

@@ -18,12 +18,14 @@ type mailQueue struct {
 	log     *slog.Logger
 	hash    func(string) string
 
-	mu     sync.Mutex
-	closed bool
-	ch     chan Mail
-	wg     sync.WaitGroup
-	stop   context.CancelFunc
-	ctx    context.Context
+	mu      sync.Mutex
+	closed  bool
+	pending int        // mails taken and not yet sent or given up on
+	idle    *sync.Cond // on mu: broadcast when pending drops to zero
+	ch      chan Mail
+	wg      sync.WaitGroup
+	stop    context.CancelFunc
+	ctx     context.Context
 }
 
 const (
@@ -37,6 +39,7 @@ var errQueueFull = errors.New("mail queue full")
 func newMailQueue(m Mailer, timeout time.Duration, log *slog.Logger, hash func(string) string) *mailQueue {
 	ctx, stop := context.WithCancel(context.Background())
 	q := &mailQueue{mailer: m, timeout: timeout, log: log, hash: hash, ch: make(chan Mail, mailQueueLen), ctx: ctx, stop: stop}
+	q.idle = sync.NewCond(&q.mu)
 	for range mailWorkers {
 		q.wg.Add(1)
 		go q.work()
@@ -52,6 +55,7 @@ func (q *mailQueue) enqueue(m Mail) error {
 	}
 	select {
 	case q.ch <- m:
+		q.pending++
 		return nil
 	default:
 		return errQueueFull
@@ -62,6 +66,21 @@ func (q *mailQueue) work() {
 	defer q.wg.Done()
 	for m := range q.ch {
 		q.send(m)
+		q.mu.Lock()
+		if q.pending--; q.pending == 0 {
+			q.idle.Broadcast()
+		}
+		q.mu.Unlock()
+	}
+}
+
+// wait returns once every mail enqueued so far is sent or given up on: an
+// event to wait for, where a pause would guess how long a send takes.
+func (q *mailQueue) wait() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.pending > 0 {
+		q.idle.Wait()
 	}
 }
 

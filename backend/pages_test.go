@@ -116,7 +116,7 @@ func TestSubscribeValidation(t *testing.T) {
 	assert.Contains(t, w.Body.String(), `value="sbagliata"`)
 
 	e.drain()
-	assert.Empty(t, e.mail.mails, "bad input sends nothing")
+	assert.Empty(t, e.mail.all(), "bad input sends nothing")
 	c, err := e.st.Counts(context.Background())
 	require.NoError(t, err)
 	assert.Zero(t, c.Subscribers[store.Pending], "and writes nothing")

@@ -113,7 +113,7 @@ func TestImage(t *testing.T) {
 		ins, err := c.Inspect(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, []string{"CMD", "/mangaalert", "healthcheck"}, ins.Config.Healthcheck.Test, "the image's health check runs")
-		waitHealthy(t, c)
+		waitHealthy(t, cli, c)
 
 		assertStopsCleanly(t, c)
 	})
@@ -214,11 +214,7 @@ func dockerOrSkip(t *testing.T) *testcontainers.DockerClient {
 		err = fmt.Errorf("the engine at %s is not local: the image tests need one on a unix socket", cli.DaemonHost())
 	}
 	if err != nil {
-		msg := fmt.Sprintf("no Docker engine for the image tests (%v): start dockerd and install the docker CLI", err)
-		if integration.InCI() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		integration.SkipOrFail(t, "no Docker engine for the image tests (%v): start dockerd and install the docker CLI", err)
 	}
 	return cli
 }
@@ -333,24 +329,35 @@ func readFile(t *testing.T, c testcontainers.Container, path string) []byte {
 }
 
 // waitHealthy waits until Docker runs the health check and finds it
-// healthy; an unhealthy verdict fails at once.
-func waitHealthy(t *testing.T, c testcontainers.Container) {
+// healthy; an unhealthy verdict fails at once. It listens to the engine's
+// health_status events of the container, subscribed before the state is
+// read so no verdict slips between the two.
+func waitHealthy(t *testing.T, cli *testcontainers.DockerClient, c testcontainers.Container) {
 	t.Helper()
-	deadline := time.Now().Add(startupTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), startupTimeout)
+	defer cancel()
+	evs := cli.Events(ctx, client.EventsListOptions{Filters: make(client.Filters).
+		Add("container", c.GetContainerID()).Add("event", "health_status")})
+	st, err := c.State(ctx)
+	require.NoError(t, err)
+	require.NotNil(t, st.Health, "the container has no health check")
+	status := st.Health.Status
 	for {
-		st, err := c.State(context.Background())
-		require.NoError(t, err)
-		require.NotNil(t, st.Health, "the container has no health check")
-		switch st.Health.Status {
+		switch status {
 		case container.Healthy:
 			return
 		case container.Unhealthy:
+			st, _ := c.State(context.Background())
 			t.Fatalf("health check failed: %+v", st.Health.Log)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still %s after %s", st.Health.Status, startupTimeout)
+		select {
+		case ev := <-evs.Messages:
+			status = container.HealthStatus(strings.TrimSpace(strings.TrimPrefix(string(ev.Action), "health_status:")))
+		case err := <-evs.Err:
+			t.Fatalf("engine events: %v (health %s)", err, status)
+		case <-ctx.Done():
+			t.Fatalf("still %s after %s", status, startupTimeout)
 		}
-		time.Sleep(200 * time.Millisecond)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -79,10 +80,19 @@ func getJSON(ctx context.Context, url string, v any) error {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, b)
+		return &statusError{url: url, status: resp.Status, code: resp.StatusCode, body: b}
 	}
 	return json.NewDecoder(resp.Body).Decode(v)
 }
+
+// statusError is an emulator's side door answering other than 200.
+type statusError struct {
+	url, status string
+	code        int
+	body        []byte
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("GET %s: %s: %s", e.url, e.status, e.body) }
 
 // moto's data.json (internal format): ses.Message holds simple sends,
 // ses.RawMessage raw ones.
@@ -108,7 +118,16 @@ func motoMail(ctx context.Context, ep string) ([]Mail, error) {
 			} `json:"RawMessage"`
 		} `json:"ses"`
 	}
-	if err := getJSON(ctx, ep+"/moto-api/data.json", &data); err != nil {
+	// The dump walks every resource moto holds without a lock, and fails
+	// (HTTP 500) when another test changes one meanwhile: ask again.
+	var err error
+	for range 5 {
+		var se *statusError
+		if err = getJSON(ctx, ep+"/moto-api/data.json", &data); !errors.As(err, &se) || se.code != http.StatusInternalServerError {
+			break
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	var out []Mail

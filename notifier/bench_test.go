@@ -58,7 +58,7 @@ func benchFixture(b *testing.B) string {
 	start := time.Now()
 	tmp := path + ".building"
 	os.Remove(tmp)
-	s, err := bolt.Open(tmp, bolt.WithNoSync(), bolt.WithClock(func() time.Time { return benchNow }))
+	s, err := bolt.Open(tmp, func(o *bolt.Options) { o.NoSync = true }, func(o *bolt.Options) { o.Now = func() time.Time { return benchNow } })
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func seedBench(s *bolt.Store) error {
 //
 //	go test -run '^$' -bench BenchmarkPlan -benchtime 5x ./notifier/
 func BenchmarkPlan(b *testing.B) {
-	s, err := bolt.Open(benchFixture(b), bolt.WithClock(func() time.Time { return benchNow }))
+	s, err := bolt.Open(benchFixture(b), func(o *bolt.Options) { o.Now = func() time.Time { return benchNow } })
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func crashTemplate(t *testing.T) string {
 			return
 		}
 		crashDB = filepath.Join(dir, "template.db")
-		s, err := bolt.Open(crashDB, bolt.WithNoSync())
+		s, err := bolt.Open(crashDB, func(o *bolt.Options) { o.NoSync = true })
 		if err != nil {
 			crashErr = err
 			return
@@ -110,7 +110,7 @@ func openCopy(t *testing.T, template string) *bolt.Store {
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "s.db")
 	require.NoError(t, os.WriteFile(path, b, 0o600))
-	s, err := bolt.Open(path, bolt.WithNoSync())
+	s, err := bolt.Open(path, func(o *bolt.Options) { o.NoSync = true })
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s

@@ -17,7 +17,6 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/integration"
 	"github.com/manga-alert-italia/mangaalert/notifier"
-	"github.com/manga-alert-italia/mangaalert/notifier/internal/mailpit"
 	"github.com/manga-alert-italia/mangaalert/notifier/outbox"
 	"github.com/manga-alert-italia/mangaalert/notifier/sesmail"
 	"github.com/manga-alert-italia/mangaalert/notifier/smtpmail"
@@ -133,8 +132,8 @@ func TestEndToEndSES(t *testing.T) {
 
 func TestEndToEndSMTP(t *testing.T) {
 	t.Parallel()
-	mp := mailpit.Start(t, mailpit.Options{})
-	s, err := smtpmail.New(smtpmail.Config{Host: "127.0.0.1", Port: mp.SMTPPort, Username: mailpit.User, Password: mailpit.Password, TLS: mp.TLS()})
+	mp := integration.RunMailpit(context.Background(), t)
+	s, err := smtpmail.New(smtpmail.Config{Host: "127.0.0.1", Port: mp.SMTPPort, Username: integration.MailpitUser, Password: integration.MailpitPassword, TLS: mp.TLS()})
 	require.NoError(t, err)
 	st, emails := e2eWorld(t)
 	runTwice(t, st, s)

@@ -65,7 +65,7 @@ func TestGolden(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			st := newMemStore()
+			st := newTestStore(t)
 			clock := notifier.NewFakeClock(tc.now)
 			snd := &recSender{}
 			n := newNotifier(st, snd, clock)

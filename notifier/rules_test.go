@@ -16,7 +16,7 @@ import (
 
 // mailLines turns messages into "reader: kind volume, kind volume" lines,
 // reading each message's alerts from the store by its message id.
-func mailLines(st *memStore, msgs []sent) []string {
+func mailLines(st *testStore, msgs []sent) []string {
 	var out []string
 	for _, m := range msgs {
 		var items []string
@@ -39,7 +39,7 @@ func mailLines(st *memStore, msgs []sent) []string {
 // moves, variants for those who opted in, reprints for nobody, one email
 // per reader per run.
 func TestRules(t *testing.T) {
-	st := newMemStore()
+	st := newTestStore(t)
 	clock := notifier.NewFakeClock(at(2024, time.September, 1, 9))
 	snd := &recSender{}
 	n := newNotifier(st, snd, clock)
@@ -150,7 +150,7 @@ func TestRules(t *testing.T) {
 // release is announced once; the announcement settles the 7-day reminder
 // (both recorded with the same message), and the 1-day one still comes.
 func TestAnnounceSettlesReminder(t *testing.T) {
-	st := newMemStore()
+	st := newTestStore(t)
 	clock := notifier.NewFakeClock(at(2024, time.October, 24, 9))
 	snd := &recSender{}
 	n := newNotifier(st, snd, clock)
@@ -184,7 +184,7 @@ func TestReminderWindows(t *testing.T) {
 		{[]int{14, 3}, 1, "remind-3"}, {[]int{14, 3}, 20, ""},
 	} {
 		t.Run(fmt.Sprintf("%v/%d", tc.reminders, tc.days), func(t *testing.T) {
-			st := newMemStore()
+			st := newTestStore(t)
 			now := at(2024, time.March, 1, 9)
 			clock := notifier.NewFakeClock(now)
 			snd := &recSender{}

@@ -106,10 +106,25 @@ func (c *Notifier) run(ctx context.Context, runID string, rep *Report) error {
 			close(stop)
 		}
 	}
+	stopped := func() bool {
+		select {
+		case <-stop:
+			return true
+		default:
+			return false
+		}
+	}
 	var wg sync.WaitGroup
 	for range c.Concurrency {
 		wg.Go(func() {
 			for r := range jobs {
+				// A reader handed over after a failure stopped the run is
+				// not started: the feeder's select may pick a ready send
+				// over the closed stop, and a worker that just failed is
+				// ready to receive again.
+				if stopped() {
+					continue
+				}
 				if err := c.mailReader(ctx, runID, p, r, lim, rep); err != nil {
 					fail(err)
 				}
@@ -118,6 +133,9 @@ func (c *Notifier) run(ctx context.Context, runID string, rep *Report) error {
 	}
 feed:
 	for _, r := range order {
+		if stopped() || ctx.Err() != nil {
+			break
+		}
 		select {
 		case jobs <- r:
 		case <-stop:
@@ -127,6 +145,7 @@ feed:
 		}
 	}
 	close(jobs)
+	// Every send in flight finishes and is recorded before the run returns.
 	wg.Wait()
 	if first != nil {
 		return first

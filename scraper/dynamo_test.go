@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/manga-alert-italia/mangaalert/integration"
-	"github.com/manga-alert-italia/mangaalert/internal/poll"
 	"github.com/manga-alert-italia/mangaalert/store/dynamo"
 )
 
@@ -26,8 +25,9 @@ func TestRunTwiceDynamo(t *testing.T) {
 	client := dynamodb.NewFromConfig(cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	require.NoError(t, dynamo.EnsureTable(ctx, client, "mangaalert",
-		dynamo.WithDelays(poll.Delays{Min: 10 * time.Millisecond, Max: 200 * time.Millisecond})))
+	require.NoError(t, dynamo.EnsureTable(ctx, client, "mangaalert", func(o *dynamo.TableOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 200*time.Millisecond
+	}))
 	st := dynamo.New(client, "mangaalert")
 	ss := newSites(t)
 

@@ -13,16 +13,32 @@ import (
 	"github.com/manga-alert-italia/mangaalert/store"
 )
 
-// pages lists what a source reads: its series pages, then its calendar.
-func (r *run) pages(src source.Source, site *url.URL, sc SourceConfig) []page {
+// pages lists what a source reads: its series pages (the configured ones,
+// then those of the followed series it publishes, each URL once), then its
+// calendar.
+func (r *run) pages(src source.Source, site *url.URL, sc SourceConfig, followed []store.Series) []page {
 	var ps []page
+	seen := map[string]bool{}
+	add := func(p page) {
+		if !seen[p.URL] {
+			seen[p.URL] = true
+			ps = append(ps, p)
+		}
+	}
 	for _, s := range sc.Series {
 		ref, err := url.Parse(strings.TrimSpace(s))
 		if err != nil || s == "" {
-			ps = append(ps, page{Page: source.Page{URL: s}})
+			add(page{Page: source.Page{URL: s}})
 			continue
 		}
-		ps = append(ps, page{Page: source.Page{URL: site.ResolveReference(ref).String()}})
+		add(page{Page: source.Page{URL: site.ResolveReference(ref).String()}})
+	}
+	if sc.Followed {
+		for _, s := range followed {
+			if p, ok := src.SeriesPage(site, s); ok {
+				add(page{Page: p})
+			}
+		}
 	}
 	if sc.Calendar {
 		weeks := sc.Weeks
@@ -40,7 +56,7 @@ func (r *run) pages(src source.Source, site *url.URL, sc SourceConfig) []page {
 // higher-ranked ones (an aggregator) reads all its pages first and stores
 // them once those sources are done, so that which source wins a volume
 // never depends on timing.
-func (r *run) source(ctx context.Context, sc SourceConfig) SourceReport {
+func (r *run) source(ctx context.Context, sc SourceConfig, followed []store.Series) SourceReport {
 	src, _ := source.Lookup(sc.Source)
 	site, _ := siteURL(src, sc.Site)
 	defer r.ranks.done(src.Rank)
@@ -48,7 +64,7 @@ func (r *run) source(ctx context.Context, sc SourceConfig) SourceReport {
 	deferred := r.ranks.higher(src.Rank)
 	var pending []*read
 	calendarRead, calendarItems := 0, 0
-	pages := r.pages(src, site, sc)
+	pages := r.pages(src, site, sc, followed)
 	for i, p := range pages {
 		if ctx.Err() != nil {
 			rep.Interrupted = true

@@ -24,14 +24,14 @@ import (
 
 func openBolt(t testing.TB) *bolt.Store {
 	t.Helper()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "mangaalert.db"), bolt.WithNoSync())
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "mangaalert.db"), func(o *bolt.Options) { o.NoSync = true })
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	return st
 }
 
 // checkCatalogue checks what a run over the local sites must have stored.
-func checkCatalogue(t *testing.T, ss *sites, st store.Catalogue) {
+func checkCatalogue(t *testing.T, ss *sites, st store.CatalogReader) {
 	ctx := context.Background()
 	// The same volume on Panini's calendar and on AnimeClick's: one record,
 	// the publisher's page wins whichever was stored first.
@@ -242,7 +242,7 @@ func TestRunConfigErrors(t *testing.T) {
 		{scraper.Config{Store: st}, "no source"},
 		{scraper.Config{Store: st, Sources: []scraper.SourceConfig{{Source: "mangaworld", Calendar: true}}}, `unknown source "mangaworld" (want one of animeclick, panini, starcomics)`},
 		{scraper.Config{Store: st, Sources: []scraper.SourceConfig{{Source: "panini", Site: "ftp://x", Calendar: true}}}, "not an http(s) URL"},
-		{scraper.Config{Store: st, Sources: []scraper.SourceConfig{{Source: "panini"}}}, "neither series pages nor the calendar"},
+		{scraper.Config{Store: st, Sources: []scraper.SourceConfig{{Source: "panini"}}}, "neither series pages, followed series nor the calendar"},
 	}
 	for _, tt := range tests {
 		_, err := scraper.Run(context.Background(), tt.cfg)
@@ -281,7 +281,7 @@ func TestReportLog(t *testing.T) {
 }
 
 // dump is every series and volume of the store.
-func dump(t *testing.T, st store.Catalogue) map[string]any {
+func dump(t *testing.T, st store.CatalogReader) map[string]any {
 	t.Helper()
 	ctx := context.Background()
 	series, err := st.ListSeries(ctx)

@@ -3,8 +3,10 @@
 // (scraper/fetch), and upserts what they list into the store, so that a
 // run repeated on the same pages writes nothing.
 //
-// A run reads, for every configured source, the followed series' pages and
-// the release calendar. Sources run side by side and independently: one
+// A run reads, for every configured source, the pages of the series readers
+// follow (the scraper asks the store once, store.Follows.FollowedSeries,
+// and each source knows where its page of a series is), any extra series
+// pages configured, and the release calendar. Sources run side by side and independently: one
 // failing (down, blocked by an anti-bot challenge, redesigned) never stops
 // the others. The Report says, per source, how many pages were read, how
 // many had not changed, how many volumes were new, changed or unchanged,
@@ -49,10 +51,16 @@ type Catalog interface {
 // Pages is what a run remembers of the pages it fetched (store.Pages).
 type Pages = fetch.Pages
 
+// Followed lists the series readers follow (store.Follows.FollowedSeries).
+type Followed interface {
+	FollowedSeries(ctx context.Context) ([]store.Series, error)
+}
+
 // Store is what a run needs of the store.
 type Store interface {
 	Catalog
 	Pages
+	Followed
 }
 
 var _ Store = store.Store(nil)
@@ -74,7 +82,10 @@ type SourceConfig struct {
 	// Site is the site's root; "" is the real site. Tests point it at a
 	// local server.
 	Site string
-	// Series are the followed series' pages: absolute URLs, or paths on
+	// Followed also reads the source's page of every series readers
+	// follow that the source publishes (source.Source.SeriesPage).
+	Followed bool
+	// Series are more series pages to read: absolute URLs, or paths on
 	// Site ("/titoli-fumetti/solo-leveling",
 	// "/shp_ita_it/catalogsearch/result/?q=jujutsu+kaisen").
 	Series []string
@@ -125,13 +136,17 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return Report{}, err
 	}
 	rep := Report{Started: r.now()}
+	followed, err := r.followed(ctx)
+	if err != nil {
+		return rep, err
+	}
 	rep.Sources = make([]SourceReport, len(cfg.Sources))
 	var wg sync.WaitGroup
 	for i, sc := range cfg.Sources {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rep.Sources[i] = r.source(ctx, sc)
+			rep.Sources[i] = r.source(ctx, sc, followed)
 		}()
 	}
 	wg.Wait()
@@ -197,8 +212,8 @@ func newRun(cfg Config) (*run, error) {
 		}
 		r.hosts[site.Host] = src.Rank
 		r.ranks.add(src.Rank)
-		if !sc.Calendar && len(sc.Series) == 0 {
-			return nil, fmt.Errorf("scrape: source %s has neither series pages nor the calendar to read", sc.Source)
+		if !sc.Calendar && !sc.Followed && len(sc.Series) == 0 {
+			return nil, fmt.Errorf("scrape: source %s has neither series pages, followed series nor the calendar to read", sc.Source)
 		}
 	}
 	// The real sites' ranks, so a record written by a publisher's site is
@@ -222,6 +237,22 @@ func newRun(cfg Config) (*run, error) {
 		r.fetch = withoutMemory(cfg.Fetcher)
 	}
 	return r, nil
+}
+
+// followed asks the store once for the followed series, when a source
+// reads them.
+func (r *run) followed(ctx context.Context) ([]store.Series, error) {
+	for _, sc := range r.cfg.Sources {
+		if sc.Followed {
+			ss, err := r.cfg.Store.FollowedSeries(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("scrape: %w", err)
+			}
+			r.log.DebugContext(ctx, "followed series", "count", len(ss))
+			return ss, nil
+		}
+	}
+	return nil, nil
 }
 
 // withoutMemory is a new Fetcher with f's settings and no page memory.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sync"
 
 	"github.com/manga-alert-italia/mangaalert/scraper/source"
@@ -31,8 +32,7 @@ func (r *run) store(ctx context.Context, src source.Source, items []source.Item,
 		}
 		s := it.SeriesRecord()
 		if old, ok := series[s.ID]; ok {
-			old.Aliases = append(old.Aliases, s.Aliases...)
-			series[s.ID] = old
+			series[s.ID] = mergeSeries(old, s)
 		} else {
 			series[s.ID] = s
 			seriesOrder = append(seriesOrder, s.ID)
@@ -55,9 +55,9 @@ func (r *run) store(ctx context.Context, src source.Source, items []source.Item,
 	}
 	for _, u := range res {
 		switch u.Outcome {
-		case store.New:
+		case store.Created:
 			rep.New++
-		case store.Changed:
+		case store.Updated:
 			rep.Changed++
 		default:
 			rep.UnchangedVolumes++
@@ -66,14 +66,14 @@ func (r *run) store(ctx context.Context, src source.Source, items []source.Item,
 	return nil
 }
 
-// putSeries writes a series when it is new or brings aliases the store
-// does not have. An existing series keeps its title and publisher: sources
-// spell them differently, and rewriting them run after run would be
-// writes for nothing.
+// putSeries writes a series when it is new or when the pages bring
+// something its record does not have. Series writes are serialised within
+// a run: each merges with the record as stored, and two sources finding
+// the same series at once must not each write their own half.
 func (r *run) putSeries(ctx context.Context, s store.Series) error {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	old, known := r.series[s.ID]
-	r.mu.Unlock()
 	if !known {
 		got, err := r.cfg.Store.Series(ctx, s.ID)
 		switch {
@@ -83,34 +83,50 @@ func (r *run) putSeries(ctx context.Context, s store.Series) error {
 			return fmt.Errorf("read series %s: %w", s.ID, err)
 		}
 	}
-	put := s
+	put := mergeSeries(store.Series{ID: s.ID}, s)
 	if known {
-		put = store.Series{ID: s.ID, Title: old.Title, Publisher: old.Publisher}
-		for _, a := range s.Aliases {
-			if a != old.Title && !contains(old.Aliases, a) && !contains(put.Aliases, a) {
-				put.Aliases = append(put.Aliases, a)
-			}
-		}
-		if len(put.Aliases) == 0 {
-			r.remember(old)
+		put = mergeSeries(old, s)
+		if sameSeries(put, old) {
+			r.series[s.ID] = old
 			return nil
 		}
 	}
 	if err := r.cfg.Store.PutSeries(ctx, put); err != nil {
 		return err
 	}
-	if known {
-		old.Aliases = append(old.Aliases, put.Aliases...)
-		put = old
-	}
-	r.remember(put)
+	r.series[s.ID] = put
 	return nil
 }
 
-func (r *run) remember(s store.Series) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.series[s.ID] = s
+// mergeSeries is the record of a series that pages a and b both name, and
+// the same whichever comes first (commutative and idempotent), so that the
+// record is a function of the pages read, never of their order: of two
+// names (titles, publishers) the first in byte order wins, a title that
+// loses becomes an alias, and aliases are a sorted set. Only names that
+// normalise to the series' id reach here (source.Item.SeriesAlias).
+func mergeSeries(a, b store.Series) store.Series {
+	m := store.Series{ID: a.ID, Title: least(a.Title, b.Title), Publisher: least(a.Publisher, b.Publisher)}
+	for _, n := range slices.Concat([]string{a.Title, b.Title}, a.Aliases, b.Aliases) {
+		if n != "" && n != m.Title {
+			m.Aliases = append(m.Aliases, n)
+		}
+	}
+	slices.Sort(m.Aliases)
+	m.Aliases = slices.Compact(m.Aliases)
+	return m
+}
+
+// least is the first of two names in byte order, ignoring "".
+func least(a, b string) string {
+	if a == "" || (b != "" && b < a) {
+		return b
+	}
+	return a
+}
+
+func sameSeries(a, b store.Series) bool {
+	return a.ID == b.ID && a.Title == b.Title && a.Publisher == b.Publisher &&
+		slices.Equal(a.Aliases, b.Aliases)
 }
 
 // deferToPublishers makes a lower-ranked source's volumes fill-only where a
@@ -237,13 +253,4 @@ func fill(a, b store.Volume) store.Volume {
 		a.SKU = b.SKU
 	}
 	return a
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -5,19 +5,21 @@ import (
 	"time"
 )
 
-// Catalog writes what the scraper finds.
-type Catalog interface {
-	// PutSeries creates or updates a series (aliases are merged, never lost).
+// CatalogWriter writes the catalogue: what the scraper finds.
+type CatalogWriter interface {
+	// PutSeries creates or updates a series: non-empty fields replace (a
+	// replaced title becomes an alias); aliases are merged as a sorted set
+	// and never lost, also when two calls race.
 	PutSeries(ctx context.Context, s Series) error
 	// UpsertVolumes stores volumes idempotently (see Merge) and reports, in
-	// input order, whether each was new, changed or unchanged. Unchanged
+	// input order, whether each was Created, Updated or Unchanged. Unchanged
 	// volumes cost no write. Volumes with the same ID in one call are merged
 	// in order.
 	UpsertVolumes(ctx context.Context, vs []Volume, now time.Time) ([]UpsertResult, error)
 }
 
-// Catalogue reads series and volumes.
-type Catalogue interface {
+// CatalogReader reads the catalogue: series and volumes.
+type CatalogReader interface {
 	Series(ctx context.Context, id string) (Series, error)
 	// ListSeries returns every series, ordered by ID.
 	ListSeries(ctx context.Context) ([]Series, error)
@@ -71,6 +73,10 @@ type Follows interface {
 	FollowsOf(ctx context.Context, subscriberID string) ([]Follow, error)
 	// FollowersOf returns a series' follows, ordered by subscriber ID.
 	FollowersOf(ctx context.Context, seriesID string) ([]Follow, error)
+	// FollowedSeries returns every series that at least one subscriber
+	// follows, each once, ordered by ID: the series whose pages the
+	// scraper reads. A follow of a series with no record is left out.
+	FollowedSeries(ctx context.Context) ([]Series, error)
 }
 
 // Alerts is the notifier's exactly-once bookkeeping.
@@ -116,8 +122,8 @@ type Blobs interface {
 
 // Store is everything; each implementation provides it.
 type Store interface {
-	Catalog
-	Catalogue
+	CatalogWriter
+	CatalogReader
 	Subscribers
 	Follows
 	Alerts

@@ -171,17 +171,17 @@ type Outcome string
 
 // The outcomes.
 const (
-	New       Outcome = "new"
-	Changed   Outcome = "changed"
-	Unchanged Outcome = "unchanged"
+	Created   Outcome = "created"   // the volume was not stored before
+	Updated   Outcome = "updated"   // a field Merge compares changed
+	Unchanged Outcome = "unchanged" // nothing to write but, at most, LastSeen
 )
 
 // UpsertResult reports the upsert of one volume.
 type UpsertResult struct {
 	ID      string
 	Outcome Outcome
-	Changed []string // the Field* names that changed, for Changed
-	Before  Volume   // the stored record before, for Changed
+	Changed []string // the Field* names that changed, for Updated
+	Before  Volume   // the stored record before, for Updated
 }
 
 // Status is where a subscriber stands.

@@ -15,7 +15,7 @@ var publishers = []string{"Star Comics", "Panini Comics", "J-POP", "Edizioni BD"
 // over the year around now, and returns how many fall in the default
 // window of /api/v1/releases (today and the next 13 days).
 func seedStore(ctx context.Context, path string, n int, now time.Time) (int, int, error) {
-	st, err := bolt.Open(path, bolt.WithNoSync())
+	st, err := bolt.Open(path, func(o *bolt.Options) { o.NoSync = true })
 	if err != nil {
 		return 0, 0, err
 	}

@@ -100,7 +100,7 @@ func local(ctx context.Context, f *localFlags, out io.Writer, log *slog.Logger) 
 	if err := os.MkdirAll(f.data, 0o750); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	st, err := bolt.Open(filepath.Join(f.data, "mangaalert.db"), bolt.WithClock(clock.Now))
+	st, err := bolt.Open(filepath.Join(f.data, "mangaalert.db"), func(o *bolt.Options) { o.Now = clock.Now })
 	if err != nil {
 		return fmt.Errorf("store in %s: %w (is another mangaalert local running?)", f.data, err)
 	}

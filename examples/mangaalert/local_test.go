@@ -21,15 +21,21 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// syncBuffer is an io.Writer two goroutines may share.
+// syncBuffer is an io.Writer two goroutines may share, which tells who
+// waits on it of each write.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	written chan struct{} // closed and replaced at each write: a broadcast
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.written != nil {
+		close(s.written)
+	}
+	s.written = make(chan struct{})
 	return s.b.Write(p)
 }
 
@@ -39,22 +45,51 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// waitFor polls cond every 20 ms until it holds or 20 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
+// next is closed at the next write.
+func (s *syncBuffer) next() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.written == nil {
+		s.written = make(chan struct{})
+	}
+	return s.written
+}
+
+// stuck bounds a wait: a test that waits this long has hung, it is not
+// slow.
+const stuck = time.Minute
+
+// waitFor waits until cond holds, looking again at each write to w: the
+// events whose effects cond checks are written there after they happen.
+func waitFor(t *testing.T, what string, w *syncBuffer, cond func() bool) {
 	t.Helper()
-	require.Eventually(t, cond, 20*time.Second, 20*time.Millisecond, what)
+	give := time.NewTimer(stuck)
+	defer give.Stop()
+	for {
+		next := w.next() // before looking, so no write slips between
+		if cond() {
+			return
+		}
+		select {
+		case <-next:
+		case <-give.C:
+			t.Fatalf("%s: still waiting after %s, hung", what, stuck)
+		}
+	}
 }
 
 // startLocal runs `local` in-process on a free port with a fast timer and
 // returns its site's URL and a function that stops it.
-func startLocal(t *testing.T, data string, out *syncBuffer) (site string, stop func()) {
+// Its debug log goes to logs, where the mail queue says what it sent.
+func startLocal(t *testing.T, data string, out, logs *syncBuffer) (site string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &localFlags{addr: "127.0.0.1:0", data: data, every: 300 * time.Millisecond}
 	done := make(chan error, 1)
-	go func() { done <- local(ctx, f, out, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	go func() { done <- local(ctx, f, out, log) }()
 	re := regexp.MustCompile(`running at (http://\S+) `)
-	waitFor(t, "the site is up", func() bool { return re.MatchString(out.String()) })
+	waitFor(t, "the site is up", out, func() bool { return re.MatchString(out.String()) })
 	stop = func() {
 		cancel()
 		select {
@@ -109,15 +144,15 @@ func postJSON(t *testing.T, url, token string, body any) (int, map[string]any) {
 // n. 15 comes out on the 17th). A restart changes nothing.
 func TestLocalRunsTheWholeService(t *testing.T) {
 	data := t.TempDir()
-	var out syncBuffer
-	site, stop := startLocal(t, data, &out)
-	waitFor(t, "the first cycle", func() bool { return strings.Contains(out.String(), "notify:") })
+	var out, logs syncBuffer
+	site, stop := startLocal(t, data, &out, &logs)
+	waitFor(t, "the first cycle", &out, func() bool { return strings.Contains(out.String(), "notify:") })
 	assert.Contains(t, out.String(), "33 new volumes")
 
 	code, body := postJSON(t, site+"/api/v1/subscriptions", "", map[string]string{"email": "lettore@example.it", "series_id": "mob-psycho-100"})
 	require.Equal(t, http.StatusAccepted, code, "%v", body)
 	var confirm *mail.Message
-	waitFor(t, "the confirmation mail", func() bool {
+	waitFor(t, "the confirmation mail", &logs, func() bool {
 		ms := mails(t, data)
 		if len(ms) > 0 {
 			confirm = ms[0]
@@ -134,7 +169,7 @@ func TestLocalRunsTheWholeService(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, "%v", body)
 
 	var alert *mail.Message
-	waitFor(t, "the alert mail of the next cycle", func() bool {
+	waitFor(t, "the alert mail of the next cycle", &out, func() bool {
 		for _, m := range mails(t, data) {
 			if strings.Contains(m.Header.Get("From"), "avvisi@") {
 				alert = m
@@ -149,12 +184,12 @@ func TestLocalRunsTheWholeService(t *testing.T) {
 	sent := len(mails(t, data))
 
 	// A restart on the same data: the same pages, nothing new, nothing resent.
-	out = syncBuffer{}
-	_, stop = startLocal(t, data, &out)
-	waitFor(t, "the first cycle after the restart", func() bool { return strings.Contains(out.String(), "notify:") })
+	var out2, logs2 syncBuffer
+	_, stop = startLocal(t, data, &out2, &logs2)
+	waitFor(t, "the first cycle after the restart", &out2, func() bool { return strings.Contains(out2.String(), "notify:") })
 	stop()
-	assert.Contains(t, out.String(), "0 new volumes, 0 changed, 0 errors")
-	assert.Contains(t, out.String(), "notify: 0 emails")
+	assert.Contains(t, out2.String(), "0 new volumes, 0 changed, 0 errors")
+	assert.Contains(t, out2.String(), "notify: 0 emails")
 	assert.Len(t, mails(t, data), sent)
 }
 

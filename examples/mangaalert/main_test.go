@@ -185,7 +185,7 @@ func TestScrapeIntoStore(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	defer srv.Close()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"), bolt.WithNoSync())
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"), func(o *bolt.Options) { o.NoSync = true })
 	require.NoError(t, err)
 	defer st.Close()
 	var logs bytes.Buffer

@@ -96,7 +96,7 @@ func (f *scrapeFlags) config(ctx context.Context, st store.Store, log *slog.Logg
 	if err != nil {
 		return scraper.Config{}, err
 	}
-	srcs, err := sourceConfigs(ctx, st, names, sites, splitList(f.series), f.weeks)
+	srcs, err := sourceConfigs(names, sites, splitList(f.series), f.weeks)
 	if err != nil {
 		return scraper.Config{}, err
 	}
@@ -116,25 +116,16 @@ func (f *scrapeFlags) config(ctx context.Context, st store.Store, log *slog.Logg
 }
 
 // sourceConfigs lists what to read of each source on its site: its
-// calendar, the pages of the series that readers follow and that it
-// publishes, and the extra series pages whose host is the site's.
-func sourceConfigs(ctx context.Context, st store.Store, names []string, sites map[string]string, extra []string, weeks int) ([]scraper.SourceConfig, error) {
-	followed, err := followedSeries(ctx, st)
-	if err != nil {
-		return nil, err
-	}
+// calendar, the followed series it publishes (the scraper's choice), and
+// the extra series pages whose host is the site's.
+func sourceConfigs(names []string, sites map[string]string, extra []string, weeks int) ([]scraper.SourceConfig, error) {
 	var out []scraper.SourceConfig
 	for _, n := range names {
 		site, err := url.Parse(sites[n])
 		if err != nil {
 			return nil, fmt.Errorf("site of %s: %w", n, err)
 		}
-		sc := scraper.SourceConfig{Source: n, Site: sites[n], Calendar: true, Weeks: weeks}
-		for _, s := range followed {
-			if p := seriesPage(n, site, s); p != "" {
-				sc.Series = append(sc.Series, p)
-			}
-		}
+		sc := scraper.SourceConfig{Source: n, Site: sites[n], Calendar: true, Followed: true, Weeks: weeks}
 		for _, e := range extra {
 			if u, err := url.Parse(e); err == nil && u.Host == site.Host {
 				sc.Series = append(sc.Series, e)
@@ -143,37 +134,6 @@ func sourceConfigs(ctx context.Context, st store.Store, names []string, sites ma
 		slices.Sort(sc.Series)
 		sc.Series = slices.Compact(sc.Series)
 		out = append(out, sc)
-	}
-	return out, nil
-}
-
-// seriesPage is the page of series s on source n's site, or "" when that
-// source does not publish it. AnimeClick's calendar covers the others.
-func seriesPage(n string, site *url.URL, s store.Series) string {
-	switch {
-	case n == "starcomics" && s.Publisher == source.StarComics.Publisher:
-		return source.StarComicsSeriesURL(site, s.ID)
-	case n == "panini" && s.Publisher == source.Panini.Publisher:
-		return source.PaniniSearchURL(site, s.Title)
-	}
-	return ""
-}
-
-// followedSeries are the series with at least one follower.
-func followedSeries(ctx context.Context, st store.Store) ([]store.Series, error) {
-	all, err := st.ListSeries(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list series: %w", err)
-	}
-	var out []store.Series
-	for _, s := range all {
-		fs, err := st.FollowersOf(ctx, s.ID)
-		if err != nil {
-			return nil, fmt.Errorf("followers of %s: %w", s.ID, err)
-		}
-		if len(fs) > 0 {
-			out = append(out, s)
-		}
 	}
 	return out, nil
 }

@@ -210,7 +210,7 @@ func (s *settings) openStore(ctx context.Context) (store.Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		st, err := bolt.Open(arg, bolt.WithClock(clock.Now))
+		st, err := bolt.Open(arg, func(o *bolt.Options) { o.Now = clock.Now })
 		if err != nil {
 			return nil, fmt.Errorf("store %s: %w", s.store, err)
 		}
@@ -224,7 +224,7 @@ func (s *settings) openStore(ctx context.Context) (store.Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		return dynamo.New(dynamodb.NewFromConfig(cfg), arg, dynamo.WithClock(clock.Now)), nil
+		return dynamo.New(dynamodb.NewFromConfig(cfg), arg, func(o *dynamo.Options) { o.Now = clock.Now }), nil
 	}
 	return nil, usagef("--store %q: want dynamodb:TABLE or bolt:PATH", s.store)
 }

@@ -110,7 +110,7 @@ func (c *countingStore) UpdateSubscriber(ctx context.Context, s store.Subscriber
 // readers opens a store with four active readers.
 func readers(t *testing.T) (*bolt.Store, *countingStore) {
 	t.Helper()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "s.db"), bolt.WithNoSync())
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "s.db"), func(o *bolt.Options) { o.NoSync = true })
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	now := time.Date(2024, 10, 1, 9, 0, 0, 0, time.UTC)

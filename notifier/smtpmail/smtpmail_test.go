@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/integration"
 	"github.com/manga-alert-italia/mangaalert/notifier"
-	"github.com/manga-alert-italia/mangaalert/notifier/internal/mailpit"
 	"github.com/manga-alert-italia/mangaalert/notifier/smtpmail"
 )
 
@@ -48,9 +48,11 @@ func TestMailpit(t *testing.T) {
 	}{{"starttls", false}, {"implicit-tls", true}} {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			mp := mailpit.Start(t, mailpit.Options{ImplicitTLS: mode.implicit, Allowed: `@lettori\.example$`})
+			mp := integration.RunMailpit(context.Background(), t, func(o *integration.MailpitOptions) {
+				o.ImplicitTLS, o.Allowed = mode.implicit, `@lettori\.example$`
+			})
 			ctx := context.Background()
-			sec := secrets{"mangaalert/smtp": fmt.Sprintf(`{"host":"127.0.0.1","port":%d,"username":%q,"password":%q}`, mp.SMTPPort, mailpit.User, mailpit.Password)}
+			sec := secrets{"mangaalert/smtp": fmt.Sprintf(`{"host":"127.0.0.1","port":%d,"username":%q,"password":%q}`, mp.SMTPPort, integration.MailpitUser, integration.MailpitPassword)}
 			security := smtpmail.StartTLS
 			if mode.implicit {
 				security = smtpmail.ImplicitTLS
@@ -81,15 +83,15 @@ func TestMailpit(t *testing.T) {
 			require.ErrorIs(t, err, notifier.ErrRejected)
 
 			// Wrong password: the relay refuses everything: the run stops.
-			bad, err := smtpmail.New(smtpmail.Config{Host: "127.0.0.1", Port: mp.SMTPPort, Username: mailpit.User,
+			bad, err := smtpmail.New(smtpmail.Config{Host: "127.0.0.1", Port: mp.SMTPPort, Username: integration.MailpitUser,
 				Password: "wrong", Security: security, TLS: mp.TLS()})
 			require.NoError(t, err)
 			_, err = bad.Send(ctx, message("giulia@lettori.example"))
 			require.ErrorIs(t, err, notifier.ErrStopped)
 
 			// A certificate we do not trust: no credentials leave.
-			untrusted, err := smtpmail.New(smtpmail.Config{Host: "127.0.0.1", Port: mp.SMTPPort, Username: mailpit.User,
-				Password: mailpit.Password, Security: security})
+			untrusted, err := smtpmail.New(smtpmail.Config{Host: "127.0.0.1", Port: mp.SMTPPort, Username: integration.MailpitUser,
+				Password: integration.MailpitPassword, Security: security})
 			require.NoError(t, err)
 			_, err = untrusted.Send(ctx, message("giulia@lettori.example"))
 			require.ErrorIs(t, err, notifier.ErrStopped)

@@ -40,7 +40,7 @@ var ErrChallenge = errors.New("anti-bot challenge page")
 type Item struct {
 	Series      string        // the series' name ("Jujutsu Kaisen")
 	SeriesID    string        // its id (a Slug of the normalised name)
-	SeriesAlias string        // the name as this page printed it, when it differs ("Jujutsu Kaisen – Sorcery Fight")
+	SeriesAlias string        // the name as this page printed it, when it differs and normalises to SeriesID ("Jujutsu Kaisen – Sorcery Fight")
 	Number      int           // the volume number; 1 when the title prints none (a one-shot)
 	Edition     store.Edition // First, Reprint, Variant, Special, BoxSet, Other
 	Title       string        // as the page prints it
@@ -171,10 +171,10 @@ func build(c card, base *url.URL, n title.Normalizer) (Item, bool) {
 		// to the series before it ("Jujutsu Kaisen – I fiori appassiti").
 		if head := title.Head(seriesName); head != "" {
 			if d, id := n.Series(head); id != "" {
-				it.Series, it.SeriesID = d, id
-				if alias := title.Clean(seriesName); !strings.EqualFold(alias, d) {
-					it.SeriesAlias = alias
-				}
+				// The whole name ("JUJUTSU KAISEN ARTBOOK") is not a name
+				// of the series: an alias is only ever a name that
+				// normalises to the series' id.
+				it.Series, it.SeriesID, it.SeriesAlias = d, id, ""
 			}
 		}
 	}

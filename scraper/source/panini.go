@@ -286,7 +286,13 @@ func PaniniSearchURL(site *url.URL, q string) string {
 	if site == nil {
 		site, _ = url.Parse(Panini.Site)
 	}
-	return site.ResolveReference(&url.URL{Path: "/shp_ita_it/catalogsearch/result/", RawQuery: url.Values{"q": {q}}.Encode()}).String()
+	return paniniSearch(site, store.Series{Title: q})
+}
+
+// paniniSearch is the search for the series' title: Panini's product
+// pages have no series page to link to.
+func paniniSearch(site *url.URL, s store.Series) string {
+	return site.ResolveReference(&url.URL{Path: "/shp_ita_it/catalogsearch/result/", RawQuery: url.Values{"q": {s.Title}}.Encode()}).String()
 }
 
 // weekday counts days from Monday (0) to Sunday (6).

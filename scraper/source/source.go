@@ -21,9 +21,10 @@ type Source struct {
 	Publisher string // the publisher of every product, "" when each card says
 	// Rank orders sources that list the same volume: a publisher's own
 	// site (2) is believed over an aggregator (1).
-	Rank  int
-	parse func(r io.Reader, base *url.URL, n title.Normalizer) ([]Item, error)
-	pages func(site *url.URL, today store.Date, weeks int) []Page
+	Rank   int
+	parse  func(r io.Reader, base *url.URL, n title.Normalizer) ([]Item, error)
+	pages  func(site *url.URL, today store.Date, weeks int) []Page
+	series func(site *url.URL, s store.Series) string
 }
 
 // Parse reads a page of the source with the default series normaliser.
@@ -67,12 +68,28 @@ func (s Source) Calendar(site *url.URL, today store.Date, weeks int) []Page {
 	return s.pages(site, today, weeks)
 }
 
+// SeriesPage returns the page of series sr on site (nil: the source's
+// Site), and false when the source has no page of it: a publisher's site
+// lists only what that publisher prints, and an aggregator's calendar
+// already covers every series.
+func (s Source) SeriesPage(site *url.URL, sr store.Series) (Page, bool) {
+	if site == nil {
+		site, _ = url.Parse(s.Site)
+	}
+	if s.series == nil || site == nil || sr.ID == "" || (s.Publisher != "" && sr.Publisher != s.Publisher) {
+		return Page{}, false
+	}
+	return Page{URL: s.series(site, sr)}, true
+}
+
 // The sources.
 var (
 	StarComics = Source{Name: "starcomics", Site: "https://www.starcomics.com", Publisher: "Star Comics",
-		Rank: 2, parse: parseStarComics, pages: starComicsCalendar}
+		Rank: 2, parse: parseStarComics, pages: starComicsCalendar,
+		series: starComicsSeries}
 	Panini = Source{Name: "panini", Site: "https://www.panini.it", Publisher: "Panini Comics",
-		Rank: 2, parse: parsePanini, pages: paniniCalendar}
+		Rank: 2, parse: parsePanini, pages: paniniCalendar,
+		series: paniniSearch}
 	AnimeClick = Source{Name: "animeclick", Site: "https://www.animeclick.it", Rank: 1,
 		parse: parseAnimeClick, pages: animeClickCalendar}
 )

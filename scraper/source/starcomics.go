@@ -222,5 +222,9 @@ func StarComicsSeriesURL(site *url.URL, slug string) string {
 	if site == nil {
 		site, _ = url.Parse(StarComics.Site)
 	}
-	return site.ResolveReference(&url.URL{Path: "/titoli-fumetti/" + slug}).String()
+	return starComicsSeries(site, store.Series{ID: slug})
+}
+
+func starComicsSeries(site *url.URL, s store.Series) string {
+	return site.ResolveReference(&url.URL{Path: "/titoli-fumetti/" + s.ID}).String()
 }

@@ -68,7 +68,7 @@ func fixture(b *testing.B) string {
 			return
 		}
 		path := filepath.Join(fixtureDir, "bench.db")
-		s, err := bolt.Open(path, bolt.WithNoSync())
+		s, err := bolt.Open(path, func(o *bolt.Options) { o.NoSync = true })
 		if err != nil {
 			fixtureErr = err
 			return
@@ -299,9 +299,9 @@ func BenchmarkUpsert(b *testing.B) {
 		return vs
 	}
 	for _, sync := range []bool{false, true} {
-		var opts []bolt.Option
+		var opts []func(*bolt.Options)
 		if !sync {
-			opts = append(opts, bolt.WithNoSync())
+			opts = append(opts, func(o *bolt.Options) { o.NoSync = true })
 		}
 		b.Run(fmt.Sprintf("unchanged/sync=%t", sync), func(b *testing.B) {
 			s := open(b, opts...)
@@ -334,9 +334,9 @@ func BenchmarkClaimAlert(b *testing.B) {
 	ctx := context.Background()
 	for _, sync := range []bool{false, true} {
 		b.Run(fmt.Sprintf("sync=%t", sync), func(b *testing.B) {
-			var opts []bolt.Option
+			var opts []func(*bolt.Options)
 			if !sync {
-				opts = append(opts, bolt.WithNoSync())
+				opts = append(opts, func(o *bolt.Options) { o.NoSync = true })
 			}
 			s := open(b, opts...)
 			i := 0

@@ -63,15 +63,6 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Option changes Options.
-type Option func(*Options)
-
-// WithNoSync sets Options.NoSync: for tests and benchmarks.
-func WithNoSync() Option { return func(o *Options) { o.NoSync = true } }
-
-// WithClock sets Options.Now.
-func WithClock(now func() time.Time) Option { return func(o *Options) { o.Now = now } }
-
 // Store is store.Store on a bbolt file. It is safe for concurrent use.
 type Store struct {
 	db     *bbolt.DB
@@ -82,11 +73,12 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// Open opens (creating when missing) the store in the file at path.
-func Open(path string, opts ...Option) (*Store, error) {
+// Open opens (creating when missing) the store in the file at path. Each
+// optFns changes the default Options, in order.
+func Open(path string, optFns ...func(*Options)) (*Store, error) {
 	o := Options{Timeout: 5 * time.Second, Now: time.Now}
-	for _, opt := range opts {
-		opt(&o)
+	for _, fn := range optFns {
+		fn(&o)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default().WithGroup("store.bolt")

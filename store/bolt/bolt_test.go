@@ -14,7 +14,7 @@ import (
 	"github.com/manga-alert-italia/mangaalert/store/storetest"
 )
 
-func open(t testing.TB, opts ...bolt.Option) *bolt.Store {
+func open(t testing.TB, opts ...func(*bolt.Options)) *bolt.Store {
 	t.Helper()
 	s, err := bolt.Open(filepath.Join(t.TempDir(), "mangaalert.db"), opts...)
 	require.NoError(t, err)
@@ -23,7 +23,7 @@ func open(t testing.TB, opts ...bolt.Option) *bolt.Store {
 }
 
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return open(t, bolt.WithNoSync()) })
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t, func(o *bolt.Options) { o.NoSync = true }) })
 }
 
 func TestReopenWritesNothing(t *testing.T) {
@@ -55,7 +55,7 @@ func TestSweep(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2024, 10, 1, 9, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "mangaalert.db")
-	s, err := bolt.Open(path, bolt.WithClock(func() time.Time { return now }))
+	s, err := bolt.Open(path, func(o *bolt.Options) { o.Now = func() time.Time { return now } })
 	require.NoError(t, err)
 	pending := store.Subscriber{ID: "p", Email: "p@example.it", Status: store.Pending, TokenHash: "aa",
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(48 * time.Hour)}
@@ -71,7 +71,7 @@ func TestSweep(t *testing.T) {
 	require.NoError(t, s.Close())
 
 	// Opening the file sweeps it, follows included.
-	s, err = bolt.Open(path, bolt.WithClock(func() time.Time { return now }))
+	s, err = bolt.Open(path, func(o *bolt.Options) { o.Now = func() time.Time { return now } })
 	require.NoError(t, err)
 	defer s.Close()
 	fs, err := s.FollowersOf(ctx, "berserk")

@@ -134,14 +134,14 @@ func upsert(tx *bbolt.Tx, vs []store.Volume, now time.Time, write bool) ([]store
 		r := store.UpsertResult{ID: v.ID}
 		switch {
 		case !seen:
-			m, r.Outcome = check.New(v, now), store.New
+			m, r.Outcome = check.New(v, now), store.Created
 		default:
 			var changed []string
 			var w bool
 			m, changed, w = store.Merge(old, v, now)
 			r.Outcome = store.Unchanged
 			if len(changed) > 0 {
-				r.Outcome, r.Changed, r.Before = store.Changed, changed, old
+				r.Outcome, r.Changed, r.Before = store.Updated, changed, old
 			}
 			if !w {
 				results[i] = r

@@ -113,7 +113,7 @@ func compare(a, b []byte) int { return bytes.Compare(a, b) }
 // FirstSeen), a change sets it.
 func TestVolumesWithoutChangedAt(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "old.db"), WithNoSync())
+	s, err := Open(filepath.Join(t.TempDir(), "old.db"), func(o *Options) { o.NoSync = true })
 	require.NoError(t, err)
 	defer s.Close()
 	t0 := time.Date(2024, 10, 1, 9, 0, 0, 0, time.UTC)
@@ -152,7 +152,7 @@ func TestVolumesWithoutChangedAt(t *testing.T) {
 	v.ReleaseDate = d.AddDays(7)
 	res, err = s.UpsertVolumes(ctx, []store.Volume{v}, day.Add(time.Hour))
 	require.NoError(t, err)
-	assert.Equal(t, store.Changed, res[0].Outcome)
+	assert.Equal(t, store.Updated, res[0].Outcome)
 	got, err = s.Volume(ctx, "frieren/1")
 	require.NoError(t, err)
 	assert.Equal(t, day.Add(time.Hour), got.ChangedAt)

@@ -38,8 +38,8 @@ func Example() {
 		fmt.Println(v.ReleaseDate, v.Title)
 	}
 	// Output:
-	// solo-leveling/19 new
+	// solo-leveling/19 created
 	// solo-leveling/19 unchanged
-	// solo-leveling/19 changed [release_date]
+	// solo-leveling/19 updated [release_date]
 	// 2024-11-05 SOLO LEVELING n. 19
 }

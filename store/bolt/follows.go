@@ -3,6 +3,7 @@ package bolt
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	bbolt "go.etcd.io/bbolt"
@@ -75,6 +76,34 @@ func (s *Store) FollowersOf(ctx context.Context, seriesID string) ([]store.Follo
 		return store.Follow{SubscriberID: other, SeriesID: id}
 	})
 	return out, wrap(err, "followers of %s", seriesID)
+}
+
+// FollowedSeries returns the series with at least one follower, ordered by
+// id: a walk of the followers index that seeks past each series' followers
+// after its first, so it reads one key per followed series.
+func (s *Store) FollowedSeries(ctx context.Context) ([]store.Series, error) {
+	var out []store.Series
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketFollowers).Cursor()
+		for k, _ := c.First(); k != nil; {
+			id, _, ok := bytes.Cut(k, []byte{sep})
+			if !ok {
+				return fmt.Errorf("bad followers key %q", k)
+			}
+			sr, err := getSeries(tx, string(id))
+			switch {
+			case err == nil:
+				out = append(out, sr)
+			case !errors.Is(err, errMissing):
+				return err
+			}
+			// id followed by a byte above the separator sorts after every
+			// key of id's followers and before the next series.
+			k, _ = c.Seek(append(bytes.Clone(id), sep+1))
+		}
+		return nil
+	})
+	return out, wrap(err, "followed series")
 }
 
 func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, mk func(id, other string) store.Follow) ([]store.Follow, error) {

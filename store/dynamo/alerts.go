@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -63,6 +65,40 @@ func (s *Store) FollowsOf(ctx context.Context, subscriberID string) ([]store.Fol
 func (s *Store) FollowersOf(ctx context.Context, seriesID string) ([]store.Follow, error) {
 	out, err := s.follows(ctx, gsiEq(gsi1, "FOLLOWERS#"+seriesID))
 	return out, s.fail(err, "followers of %s", seriesID)
+}
+
+// FollowedSeries queries gsi2 FOLLOWED, where every follow sorts by series
+// then subscriber, for the series ids alone, and reads those series with
+// BatchGetItem.
+func (s *Store) FollowedSeries(ctx context.Context) ([]store.Series, error) {
+	in := gsiEq(gsi2, "FOLLOWED")
+	in.ProjectionExpression = aws.String("#series")
+	in.ExpressionAttributeNames["#series"] = "series"
+	var keys []item
+	seen := map[string]bool{}
+	err := s.query(ctx, in, func(it item) error {
+		if id := getS(it, "series"); !seen[id] {
+			keys, seen[id] = append(keys, seriesKey(id)), true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, s.fail(err, "followed series")
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, s.fail(err, "followed series: read %d series", len(keys))
+	}
+	out := make([]store.Series, 0, len(items))
+	for _, it := range items {
+		sr, err := decodeSeries(it)
+		if err != nil {
+			return nil, fmt.Errorf("followed series: %w", err)
+		}
+		out = append(out, sr)
+	}
+	slices.SortFunc(out, func(a, b store.Series) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
 }
 
 func (s *Store) follows(ctx context.Context, in *dynamodb.QueryInput) ([]store.Follow, error) {

@@ -15,28 +15,69 @@ import (
 	"github.com/manga-alert-italia/mangaalert/store/internal/check"
 )
 
+// putSeriesAttempts bounds the read-merge-write rounds of PutSeries when
+// other writers keep changing the series in between.
+const putSeriesAttempts = 8
+
 // PutSeries creates or updates a series (aliases accumulate). It reads
-// first and writes only when something changed.
+// first and writes only when something changed, conditioned on the version
+// it read (attribute "v", counted up by each write), so of two scrapers
+// merging aliases at once neither loses the other's: the one that lost
+// the race reads again and merges again.
 func (s *Store) PutSeries(ctx context.Context, sr store.Series) error {
 	if err := check.Series(sr); err != nil {
 		return err
 	}
+	for range putSeriesAttempts {
+		done, err := s.putSeriesOnce(ctx, sr)
+		if done || err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("put series %s: %w", sr.ID, store.ErrConflict)
+}
+
+// putSeriesOnce is one round of PutSeries; done false means another write
+// came first.
+func (s *Store) putSeriesOnce(ctx context.Context, sr store.Series) (done bool, err error) {
 	var old store.Series
+	var ver int64
+	cond := "attribute_not_exists(pk)"
 	it, err := s.get(ctx, seriesKey(sr.ID))
 	switch {
 	case err == nil:
+		d := decoding{it: it}
+		if ver = d.n("v"); d.err != nil {
+			return false, d.err
+		}
 		if old, err = decodeSeries(it); err != nil {
-			return err
+			return false, err
+		}
+		cond = "attribute_not_exists(#v)"
+		if ver > 0 {
+			cond = "#v = :v"
 		}
 	case !errors.Is(err, store.ErrNotFound):
-		return s.fail(err, "put series %s", sr.ID)
+		return false, s.fail(err, "put series %s", sr.ID)
 	}
 	m, write := check.MergeSeries(old, sr)
 	if !write {
-		return nil
+		return true, nil
 	}
-	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: seriesItem(m)})
-	return s.fail(err, "put series %s", sr.ID)
+	in := &dynamodb.PutItemInput{TableName: &s.table, Item: seriesItem(m), ConditionExpression: aws.String(cond)}
+	in.Item["v"] = num(ver + 1)
+	if ver > 0 {
+		in.ExpressionAttributeValues = item{":v": num(ver)}
+	}
+	if old.ID != "" {
+		in.ExpressionAttributeNames = map[string]string{"#v": "v"}
+	}
+	_, err = s.api.PutItem(ctx, in)
+	if conditionFailed(err) {
+		s.log.DebugContext(ctx, "series changed concurrently: merging again", "series", sr.ID)
+		return false, nil
+	}
+	return true, s.fail(err, "put series %s", sr.ID)
 }
 
 // Series returns one series.
@@ -143,14 +184,14 @@ func (s *Store) UpsertVolumes(ctx context.Context, vs []store.Volume, now time.T
 		r := store.UpsertResult{ID: v.ID}
 		var m store.Volume
 		if !ok {
-			m, r.Outcome = check.New(v, now), store.New
+			m, r.Outcome = check.New(v, now), store.Created
 		} else {
 			var changed []string
 			var write bool
 			m, changed, write = store.Merge(old, v, now)
 			r.Outcome = store.Unchanged
 			if len(changed) > 0 {
-				r.Outcome, r.Changed, r.Before = store.Changed, changed, old
+				r.Outcome, r.Changed, r.Before = store.Updated, changed, old
 			}
 			if !write {
 				results[i] = r

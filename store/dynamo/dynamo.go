@@ -17,7 +17,7 @@
 //	months       META / MONTHS  (the set of months that have dated volumes)
 //	subscriber   SUB#id / SUB                  TOKEN#hash / id (when a token)
 //	email        EMAIL#address / EMAIL
-//	follow       SUB#subscriber / FOLLOW#series FOLLOWERS#series / subscriber
+//	follow       SUB#subscriber / FOLLOW#series FOLLOWERS#series / subscriber  FOLLOWED / series#subscriber
 //	alert        ALERT#volume / subscriber#kind ALERTS#subscriber / volume#kind  CLAIMED / claimedAt#key (only while Claimed)
 //	page         PAGE#url / PAGE
 //	blob         BLOB#key / BLOB
@@ -41,7 +41,11 @@
 //     attribute_not_exists), then the subscriber. By token hash: Query gsi1
 //     TOKEN#hash.
 //   - Follows of a subscriber: Query SUB#id, sk beginning FOLLOW#. Followers
-//     of a series: Query gsi1 FOLLOWERS#series. One item, two access paths.
+//     of a series: Query gsi1 FOLLOWERS#series. Followed series: Query gsi2
+//     FOLLOWED (every follow, by series), keeping each series id once, then
+//     BatchGetItem of those series. One item, three access paths. (A
+//     follow item written before it carried gsi2 keys is missing from
+//     FOLLOWED until it is unfollowed and followed again.)
 //   - Alert by key: GetItem. Alerts of a volume: Query ALERT#volume. Alerts
 //     of a subscriber: Query gsi1 ALERTS#subscriber. Stale claims: Query gsi2
 //     CLAIMED below the time; only Claimed alerts carry gsi2 keys (a sparse
@@ -117,15 +121,6 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// Option changes Options.
-type Option func(*Options)
-
-// WithPageLimit sets Options.PageLimit.
-func WithPageLimit(n int32) Option { return func(o *Options) { o.PageLimit = n } }
-
-// WithClock sets Options.Now.
-func WithClock(now func() time.Time) Option { return func(o *Options) { o.Now = now } }
-
 // Store is store.Store on one DynamoDB table. It is safe for concurrent
 // use.
 type Store struct {
@@ -137,11 +132,12 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// New returns the store on an existing table (see EnsureTable).
-func New(client API, table string, opts ...Option) *Store {
+// New returns the store on an existing table (see EnsureTable). Each
+// optFns changes the default Options, in order, as the SDK's clients do.
+func New(client API, table string, optFns ...func(*Options)) *Store {
 	o := Options{}
-	for _, opt := range opts {
-		opt(&o)
+	for _, fn := range optFns {
+		fn(&o)
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -3,17 +3,19 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/manga-alert-italia/mangaalert/integration"
-	"github.com/manga-alert-italia/mangaalert/internal/poll"
 	"github.com/manga-alert-italia/mangaalert/store"
 	"github.com/manga-alert-italia/mangaalert/store/dynamo"
 	"github.com/manga-alert-italia/mangaalert/store/storetest"
@@ -28,27 +30,49 @@ var (
 
 const table = "mangaalert"
 
-var fast = dynamo.WithDelays(poll.Delays{Min: 10 * time.Millisecond, Max: 100 * time.Millisecond})
+func fast(o *dynamo.TableOptions) { o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond }
+
+// serial hands the emulator one request at a time. DynamoDB checks a
+// condition and writes an item atomically; moto 5.2.1 serves requests on
+// threads with no lock around its tables, so two concurrent conditional
+// writes of one key may both pass (two claims of one alert) or break its
+// transactions (HTTP 500). Serialised, its check-then-write is atomic as
+// DynamoDB's: the store's calls still race, the emulator no longer does.
+type serial struct {
+	mu   sync.Mutex
+	next aws.HTTPClient
+}
+
+func (s *serial) Do(r *http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.next.Do(r) // the answer's headers come once moto has done the work
+}
 
 // newStore makes a table in a fresh emulator account and returns the store
 // on it, its client and the recorder of its calls.
-func newStore(t *testing.T, opts ...dynamo.Option) (*dynamo.Store, *dynamodb.Client, *integration.Calls) {
+func newStore(t *testing.T, optFns ...func(*dynamo.Options)) (*dynamo.Store, *dynamodb.Client, *integration.Calls) {
 	t.Helper()
 	cfg := integration.Config(t, integration.DynamoDB)
+	next := cfg.HTTPClient
+	if next == nil {
+		next = awshttp.NewBuildableClient()
+	}
+	cfg.HTTPClient = &serial{next: next}
 	calls := integration.Record(&cfg)
 	client := dynamodb.NewFromConfig(cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	require.NoError(t, dynamo.EnsureTable(ctx, client, table, fast))
 	calls.Reset()
-	return dynamo.New(client, table, opts...), client, calls
+	return dynamo.New(client, table, optFns...), client, calls
 }
 
 func TestContract(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) store.Store {
 		// Seven items a page: every list in the suite spans several pages.
-		s, _, _ := newStore(t, dynamo.WithPageLimit(7))
+		s, _, _ := newStore(t, func(o *dynamo.Options) { o.PageLimit = 7 })
 		return s
 	})
 }
@@ -61,7 +85,7 @@ func TestEnsureTable(t *testing.T) {
 	ctx := context.Background()
 	tags := map[string]string{"mangaalert:stack": "test"}
 
-	require.NoError(t, dynamo.EnsureTable(ctx, client, table, fast, dynamo.WithTags(tags)))
+	require.NoError(t, dynamo.EnsureTable(ctx, client, table, fast, func(o *dynamo.TableOptions) { o.Tags = tags }))
 	desc, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
 	require.NoError(t, err)
 	d := desc.Table
@@ -84,7 +108,7 @@ func TestEnsureTable(t *testing.T) {
 	assert.Equal(t, "mangaalert:stack", aws.ToString(tagged.Tags[0].Key))
 
 	calls.Reset()
-	require.NoError(t, dynamo.EnsureTable(ctx, client, table, fast, dynamo.WithTags(tags)))
+	require.NoError(t, dynamo.EnsureTable(ctx, client, table, fast, func(o *dynamo.TableOptions) { o.Tags = tags }))
 	assert.Empty(t, calls.Mutating(), "a second EnsureTable changes nothing")
 
 	require.NoError(t, dynamo.DeleteTable(ctx, client, table, fast))
@@ -157,7 +181,7 @@ func TestUpsertWritesOnlyWhatChanged(t *testing.T) {
 	res, err := s.UpsertVolumes(ctx, vs, now)
 	require.NoError(t, err)
 	for _, r := range res {
-		require.Equal(t, store.New, r.Outcome)
+		require.Equal(t, store.Created, r.Outcome)
 	}
 	assert.Equal(t, map[string]int{"UpdateItem": 1, "BatchWriteItem": 10}, ops(calls.Mutating()), "months item, then 230 volumes in 25s")
 
@@ -174,7 +198,7 @@ func TestUpsertWritesOnlyWhatChanged(t *testing.T) {
 	vs[7].PriceCents = 650
 	res, err = s.UpsertVolumes(ctx, vs, now.Add(2*time.Hour))
 	require.NoError(t, err)
-	assert.Equal(t, store.Changed, res[7].Outcome)
+	assert.Equal(t, store.Updated, res[7].Outcome)
 	assert.Equal(t, []string{store.FieldPrice}, res[7].Changed)
 	assert.Equal(t, map[string]int{"BatchWriteItem": 1}, ops(calls.Mutating()), "one volume changed, one write, no months update")
 
@@ -190,7 +214,7 @@ func TestUpsertWritesOnlyWhatChanged(t *testing.T) {
 	assert.Equal(t, 650, got.PriceCents)
 	res, err = s.UpsertVolumes(ctx, vs, now.Add(3*time.Hour))
 	require.NoError(t, err)
-	assert.Equal(t, store.Changed, res[7].Outcome)
+	assert.Equal(t, store.Updated, res[7].Outcome)
 
 	// PutSeries and PutPage read first too.
 	calls.Reset()
@@ -328,7 +352,7 @@ func TestVolumesWithoutChangedAt(t *testing.T) {
 	v.ReleaseDate = d.AddDays(7)
 	res, err = s.UpsertVolumes(ctx, []store.Volume{v}, day.Add(time.Hour))
 	require.NoError(t, err)
-	assert.Equal(t, store.Changed, res[0].Outcome)
+	assert.Equal(t, store.Updated, res[0].Outcome)
 	got, err = s.Volume(ctx, "frieren/1")
 	require.NoError(t, err)
 	assert.Equal(t, day.Add(time.Hour), got.ChangedAt)

@@ -311,6 +311,7 @@ func followItem(f store.Follow) item {
 	it := followKey(f.SubscriberID, f.SeriesID)
 	it[attrType] = str(typeFollow)
 	it[attrGSI1PK], it[attrGSI1SK] = str("FOLLOWERS#"+f.SeriesID), str(f.SubscriberID)
+	it[attrGSI2PK], it[attrGSI2SK] = str("FOLLOWED"), str(f.SeriesID+"#"+f.SubscriberID)
 	it["sub"] = str(f.SubscriberID)
 	it["series"] = str(f.SeriesID)
 	setTime(it, "at", f.CreatedAt)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -28,22 +29,25 @@ type TableAPI interface {
 // TableOptions tune EnsureTable and DeleteTable; zero fields mean the
 // defaults.
 type TableOptions struct {
-	// Delays between two looks at a table being created, changed or
-	// deleted (default 1 s growing to 15 s; tests pass milliseconds). The
-	// context's deadline bounds the wait.
-	Delays poll.Delays
+	// MinDelay is the first wait between two looks at a table being
+	// created, changed or deleted (default 1 s); each wait doubles up to
+	// MaxDelay (default 15 s). Tests pass milliseconds. The context's
+	// deadline bounds the whole wait.
+	MinDelay time.Duration
+	MaxDelay time.Duration
 	// Tags are put on a table EnsureTable creates (mangaalert:stack, ...).
 	Tags map[string]string
 }
 
-// TableOption changes TableOptions.
-type TableOption func(*TableOptions)
+func tableOptions(optFns []func(*TableOptions)) TableOptions {
+	o := TableOptions{}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	return o
+}
 
-// WithDelays sets TableOptions.Delays.
-func WithDelays(d poll.Delays) TableOption { return func(o *TableOptions) { o.Delays = d } }
-
-// WithTags sets TableOptions.Tags.
-func WithTags(tags map[string]string) TableOption { return func(o *TableOptions) { o.Tags = tags } }
+func (o TableOptions) delays() poll.Delays { return poll.Delays{Min: o.MinDelay, Max: o.MaxDelay} }
 
 // ErrTableShape means a table of that name exists with keys this store
 // cannot use; EnsureTable never deletes data to fix it.
@@ -79,11 +83,8 @@ func index(name string) types.GlobalSecondaryIndex {
 // indexes are ACTIVE; on a table that exists it adds what is missing (an
 // index, TTL) and switches provisioned billing to on-demand. A second call
 // makes no mutating call.
-func EnsureTable(ctx context.Context, client TableAPI, name string, opts ...TableOption) error {
-	o := TableOptions{}
-	for _, opt := range opts {
-		opt(&o)
-	}
+func EnsureTable(ctx context.Context, client TableAPI, name string, optFns ...func(*TableOptions)) error {
+	o := tableOptions(optFns)
 	desc, err := describe(ctx, client, name)
 	if err != nil {
 		return err
@@ -188,7 +189,7 @@ func onDemand(d *types.TableDescription) bool {
 }
 
 func waitActive(ctx context.Context, client TableAPI, name string, o TableOptions) error {
-	return poll.Until(ctx, "table "+name+" active", o.Delays, func(ctx context.Context) (bool, error) {
+	return poll.Until(ctx, "table "+name+" active", o.delays(), func(ctx context.Context) (bool, error) {
 		d, err := describe(ctx, client, name)
 		if err != nil || d == nil {
 			return false, err
@@ -224,11 +225,8 @@ func ensureTTL(ctx context.Context, client TableAPI, name string) error {
 
 // DeleteTable deletes the table and waits until it is gone; nil when it
 // does not exist.
-func DeleteTable(ctx context.Context, client TableAPI, name string, opts ...TableOption) error {
-	o := TableOptions{}
-	for _, opt := range opts {
-		opt(&o)
-	}
+func DeleteTable(ctx context.Context, client TableAPI, name string, optFns ...func(*TableOptions)) error {
+	o := tableOptions(optFns)
 	_, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
 	if awserr.Is(err, "ResourceNotFoundException") {
 		return nil
@@ -236,7 +234,7 @@ func DeleteTable(ctx context.Context, client TableAPI, name string, opts ...Tabl
 	if err != nil {
 		return fmt.Errorf("delete table %s: %w", name, err)
 	}
-	return poll.Until(ctx, "table "+name+" deleted", o.Delays, func(ctx context.Context) (bool, error) {
+	return poll.Until(ctx, "table "+name+" deleted", o.delays(), func(ctx context.Context) (bool, error) {
 		d, err := describe(ctx, client, name)
 		return d == nil && err == nil, err
 	})

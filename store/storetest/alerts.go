@@ -69,6 +69,52 @@ func claim(k store.AlertKey, run string, at time.Time) store.Alert {
 	return store.Alert{AlertKey: k, RunID: run, ReleaseDate: store.NewDate(2024, time.October, 29), ClaimedAt: at}
 }
 
+// testFollowedSeries: each followed series once, in id order, as stored;
+// unfollowed and deleted readers' series drop out. Twenty follows span
+// several pages of the DynamoDB run.
+func testFollowedSeries(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	got, err := s.FollowedSeries(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, got, "no follows, no series")
+
+	series := []store.Series{
+		{ID: "berserk", Title: "Berserk", Publisher: "Panini Comics", Aliases: []string{"Berserk Collection"}},
+		{ID: "one", Title: "One", Publisher: "J-POP"},
+		{ID: "one-piece", Title: "One Piece", Publisher: "Star Comics"},
+		{ID: "one-punch-man", Title: "One-Punch Man", Publisher: "Panini Comics"}, // nobody follows it
+	}
+	for _, sr := range series {
+		require.NoError(t, s.PutSeries(ctx, sr))
+	}
+	for i := range 8 {
+		sub := fmt.Sprintf("sub-%d", i)
+		require.NoError(t, s.Follow(ctx, store.Follow{SubscriberID: sub, SeriesID: "one-piece", CreatedAt: t0}))
+		require.NoError(t, s.Follow(ctx, store.Follow{SubscriberID: sub, SeriesID: "one", CreatedAt: t0}))
+	}
+	require.NoError(t, s.Follow(ctx, store.Follow{SubscriberID: "sub-0", SeriesID: "berserk", CreatedAt: t0}))
+	require.NoError(t, s.Follow(ctx, store.Follow{SubscriberID: "sub-9", SeriesID: "berserk", CreatedAt: t0}))
+	require.NoError(t, s.Follow(ctx, store.Follow{SubscriberID: "sub-1", SeriesID: "no-record-yet", CreatedAt: t0}))
+	require.NoError(t, s.Follow(ctx, store.Follow{SubscriberID: "sub-2", SeriesID: "no-record-yet", CreatedAt: t0}))
+
+	got, err = s.FollowedSeries(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, series[:3], got, "each followed series once, by id, as stored; no record, no series")
+
+	require.NoError(t, s.Unfollow(ctx, "sub-0", "berserk"))
+	got, err = s.FollowedSeries(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"berserk", "one", "one-piece"}, ids(got, func(s store.Series) string { return s.ID }),
+		"one follower left is enough")
+
+	require.NoError(t, s.CreateSubscriber(ctx, subscriber("sub-9", "nine@example.com")))
+	require.NoError(t, s.DeleteSubscriber(ctx, "sub-9"))
+	got, err = s.FollowedSeries(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"one", "one-piece"}, ids(got, func(s store.Series) string { return s.ID }),
+		"a deleted reader's follows are gone")
+}
+
 func testClaimAlert(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	k := key("sub-1", "solo-leveling/19", store.Announce)

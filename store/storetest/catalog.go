@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -20,12 +21,12 @@ func testSeries(t *testing.T, s store.Store) {
 	require.NoError(t, s.PutSeries(ctx, store.Series{ID: "berserk", Title: "Berserk", Publisher: "Panini Comics"}))
 	require.NoError(t, s.PutSeries(ctx, store.Series{ID: "one", Title: "One"}))
 
-	// Aliases accumulate; an empty field erases nothing.
+	// Aliases accumulate as a sorted set; an empty field erases nothing.
 	require.NoError(t, s.PutSeries(ctx, store.Series{ID: "one-piece", Aliases: []string{"One Piece (Ed. Speciale)", "One Piece New Edition"}}))
 	got, err := s.Series(ctx, "one-piece")
 	require.NoError(t, err)
 	assert.Equal(t, store.Series{ID: "one-piece", Title: "One Piece", Publisher: "Star Comics",
-		Aliases: []string{"One Piece New Edition", "One Piece (Ed. Speciale)"}}, got)
+		Aliases: []string{"One Piece (Ed. Speciale)", "One Piece New Edition"}}, got)
 
 	// A new title keeps the old one as an alias.
 	require.NoError(t, s.PutSeries(ctx, store.Series{ID: "berserk", Title: "Berserk Collection"}))
@@ -42,6 +43,30 @@ func testSeries(t *testing.T, s store.Store) {
 	require.Error(t, s.PutSeries(ctx, store.Series{Title: "no id"}))
 }
 
+// testSeriesConcurrently: aliases merged by writers at once are all kept
+// (two scrapers, or two sources of one run, finding the same series).
+func testSeriesConcurrently(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	require.NoError(t, s.PutSeries(ctx, store.Series{ID: "jujutsu-kaisen", Title: "Jujutsu Kaisen", Publisher: "Panini Comics"}))
+	const writers = 8
+	var want []string
+	errs := make(chan error, writers)
+	for i := range writers {
+		alias := fmt.Sprintf("Jujutsu Kaisen %d", i)
+		want = append(want, alias)
+		go func() {
+			errs <- s.PutSeries(ctx, store.Series{ID: "jujutsu-kaisen", Aliases: []string{alias}})
+		}()
+	}
+	for range writers {
+		require.NoError(t, <-errs)
+	}
+	got, err := s.Series(ctx, "jujutsu-kaisen")
+	require.NoError(t, err)
+	assert.Equal(t, want, got.Aliases, "no alias lost")
+	assert.Equal(t, "Jujutsu Kaisen", got.Title)
+}
+
 func testUpsert(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	d := store.NewDate(2024, time.October, 29)
@@ -49,7 +74,7 @@ func testUpsert(t *testing.T, s store.Store) {
 
 	res, err := s.UpsertVolumes(ctx, []store.Volume{a, b}, t0)
 	require.NoError(t, err)
-	assert.Equal(t, []store.UpsertResult{{ID: a.ID, Outcome: store.New}, {ID: b.ID, Outcome: store.New}}, res)
+	assert.Equal(t, []store.UpsertResult{{ID: a.ID, Outcome: store.Created}, {ID: b.ID, Outcome: store.Created}}, res)
 	got, err := s.Volume(ctx, a.ID)
 	require.NoError(t, err)
 	want := a
@@ -87,7 +112,7 @@ func testUpsert(t *testing.T, s store.Store) {
 	res, err = s.UpsertVolumes(ctx, []store.Volume{moved, b}, later)
 	require.NoError(t, err)
 	require.Len(t, res, 2)
-	assert.Equal(t, store.Changed, res[0].Outcome)
+	assert.Equal(t, store.Updated, res[0].Outcome)
 	assert.ElementsMatch(t, []string{store.FieldReleaseDate, store.FieldPrice}, res[0].Changed)
 	assert.Equal(t, want, res[0].Before)
 	assert.Equal(t, store.Unchanged, res[1].Outcome)
@@ -141,10 +166,10 @@ func testUpsertRepeats(t *testing.T, s store.Store) {
 	res, err := s.UpsertVolumes(ctx, []store.Volume{a, withDate, withPrice, withPrice}, t0)
 	require.NoError(t, err)
 	require.Len(t, res, 4)
-	assert.Equal(t, store.New, res[0].Outcome)
-	assert.Equal(t, store.Changed, res[1].Outcome)
+	assert.Equal(t, store.Created, res[0].Outcome)
+	assert.Equal(t, store.Updated, res[1].Outcome)
 	assert.Equal(t, []string{store.FieldReleaseDate}, res[1].Changed)
-	assert.Equal(t, store.Changed, res[2].Outcome)
+	assert.Equal(t, store.Updated, res[2].Outcome)
 	assert.Equal(t, []string{store.FieldPrice}, res[2].Changed)
 	assert.Equal(t, withDate.ReleaseDate, res[2].Before.ReleaseDate, "merged in order")
 	assert.Equal(t, store.Unchanged, res[3].Outcome, "the same again changes nothing")

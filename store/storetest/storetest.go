@@ -35,6 +35,7 @@ var tests = []struct {
 	fn   func(t *testing.T, s store.Store)
 }{
 	{"Series", testSeries},
+	{"SeriesConcurrently", testSeriesConcurrently},
 	{"UpsertNewChangedUnchanged", testUpsert},
 	{"UpsertRepeatsInOneCall", testUpsertRepeats},
 	{"UpsertBadInputWritesNothing", testUpsertBadInput},
@@ -47,6 +48,7 @@ var tests = []struct {
 	{"DeleteSubscriber", testDeleteSubscriber},
 	{"ExpiredSignUps", testExpiredSignUps},
 	{"Follows", testFollows},
+	{"FollowedSeries", testFollowedSeries},
 	{"ClaimAlert", testClaimAlert},
 	{"ClaimAlertConcurrently", testClaimConcurrently},
 	{"ResolveAlert", testResolveAlert},

@@ -108,16 +108,18 @@ func UpdatedAt(stored, now time.Time) time.Time {
 	return stored.Add(time.Nanosecond)
 }
 
-// Aliases merges aliases, keeping the old ones first and dropping
-// duplicates and the title itself.
+// Aliases merges aliases as a set: sorted, without duplicates, "" or the
+// title itself. The union is commutative, so the aliases of a series do
+// not depend on the order its pages were read in.
 func Aliases(title string, old, add []string) []string {
 	var out []string
 	for _, a := range slices.Concat(old, add) {
-		if a != "" && a != title && !slices.Contains(out, a) {
+		if a != "" && a != title {
 			out = append(out, a)
 		}
 	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // AlertKey checks the three parts of an alert's key.
@@ -152,7 +154,7 @@ func Blob(key string, value []byte) error {
 }
 
 // MergeSeries lays s over the stored old: non-empty fields replace, aliases
-// accumulate (a replaced title becomes an alias). write is false when
+// accumulate as a sorted set (a replaced title becomes an alias). write is false when
 // nothing changed.
 func MergeSeries(old, s store.Series) (merged store.Series, write bool) {
 	m := old

@@ -57,7 +57,11 @@ func TestMergeSeries(t *testing.T) {
 	assert.Equal(t, old, m)
 	m, write = check.MergeSeries(old, store.Series{ID: "b", Title: "Berserk Collection"})
 	assert.True(t, write)
-	assert.Equal(t, []string{"Berserk Deluxe", "Berserk"}, m.Aliases)
+	assert.Equal(t, []string{"Berserk", "Berserk Deluxe"}, m.Aliases, "a sorted set")
+	a, _ := check.MergeSeries(old, store.Series{ID: "b", Aliases: []string{"Z", "A"}})
+	b, _ := check.MergeSeries(old, store.Series{ID: "b", Aliases: []string{"A"}})
+	b, _ = check.MergeSeries(b, store.Series{ID: "b", Aliases: []string{"Z"}})
+	assert.Equal(t, a.Aliases, b.Aliases, "the same aliases in any order and any number of merges")
 	_, write = check.MergeSeries(store.Series{}, store.Series{ID: "new"})
 	assert.True(t, write, "a new series is written even when bare")
 }

@@ -1,12 +1,8 @@
-// Package mailpit starts a real mailpit SMTP server for a test: free
-// loopback ports, a certificate made at test time (STARTTLS or implicit
-// TLS), AUTH from a password file, mail read back through its HTTP API,
-// stopped when the test ends. Without the binary the test is skipped, or
-// fails in CI: go install github.com/axllent/mailpit@v1.33.1.
-package mailpit
+package integration
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -25,68 +21,61 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
-
-	"github.com/manga-alert-italia/mangaalert/integration"
 )
 
-// Options choose how the server listens.
-type Options struct {
+// MailpitInstall is how to get the mailpit the SMTP tests run.
+const MailpitInstall = "go install github.com/axllent/mailpit@v1.33.1"
+
+// The credentials a Mailpit accepts (AUTH from a password file).
+const (
+	MailpitUser     = "apikey"
+	MailpitPassword = "s3cret-relay-password"
+)
+
+// MailpitOptions choose how a Mailpit listens; the zero value is STARTTLS
+// for every recipient.
+type MailpitOptions struct {
 	ImplicitTLS bool   // TLS from the first byte (--smtp-require-tls) instead of STARTTLS
 	Allowed     string // a regular expression of accepted recipients (--smtp-allowed-recipients)
 }
 
-// Credentials the server accepts.
-const (
-	User     = "apikey"
-	Password = "s3cret-relay-password"
-)
-
-// Server is a running mailpit.
-type Server struct {
+// Mailpit is a real mailpit SMTP server run for one test: free loopback
+// ports, a certificate made at test time, mail read back through its HTTP
+// API.
+type Mailpit struct {
 	SMTPPort int
 	API      string // http://127.0.0.1:PORT
 	roots    *x509.CertPool
 }
 
-// Binary finds mailpit on PATH or in $(go env GOPATH)/bin; it skips t
-// without it (fails it when CI=true).
-func Binary(t testing.TB) string {
+// RunMailpit starts mailpit for t, shaped like a testcontainers module:
+// the defaults first, then optFns, so the caller wins; the server is
+// stopped when t ends (its log shown when t failed), a cleanup registered
+// before anything can fail. ctx bounds the wait until it serves. Without
+// the binary t is skipped, or fails under CI=true (see Program).
+func RunMailpit(ctx context.Context, t testing.TB, optFns ...func(*MailpitOptions)) *Mailpit {
 	t.Helper()
-	if p, err := exec.LookPath("mailpit"); err == nil {
-		return p
+	var o MailpitOptions
+	for _, fn := range optFns {
+		fn(&o)
 	}
-	gopath, _ := exec.Command("go", "env", "GOPATH").Output()
-	p := filepath.Join(string(bytes.TrimSpace(gopath)), "bin", "mailpit")
-	if _, err := os.Stat(p); err == nil {
-		return p
-	}
-	msg := "mailpit not found on PATH nor in $(go env GOPATH)/bin: go install github.com/axllent/mailpit@v1.33.1"
-	if integration.InCI() {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// Start runs a mailpit for t.
-func Start(t testing.TB, o Options) *Server {
-	t.Helper()
-	bin := Binary(t)
+	bin := Program(t, MailpitInstall, "mailpit")
 	dir := t.TempDir()
-	certFile, keyFile, roots := testCert(t, dir)
-	hash, err := bcrypt.GenerateFromPassword([]byte(Password), bcrypt.MinCost)
+	certFile, keyFile, roots := mailpitCert(t, dir)
+	hash, err := bcrypt.GenerateFromPassword([]byte(MailpitPassword), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
 	}
 	authFile := filepath.Join(dir, "auth")
-	if err := os.WriteFile(authFile, []byte(User+":"+string(hash)+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(authFile, []byte(MailpitUser+":"+string(hash)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	smtpPort, httpPort := freePort(t), freePort(t)
+	smtpPort, httpPort := mailpitPort(t), mailpitPort(t)
 	args := []string{"-q", "-d", filepath.Join(dir, "mailpit.db"),
 		"-s", "127.0.0.1:" + strconv.Itoa(smtpPort), "-l", "127.0.0.1:" + strconv.Itoa(httpPort),
 		"--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile, "--smtp-auth-file", authFile,
@@ -100,40 +89,61 @@ func Start(t testing.TB, o Options) *Server {
 		args = append(args, "--smtp-allowed-recipients", o.Allowed)
 	}
 	cmd := exec.Command(bin, args...)
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
+	log := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		<-exited
 		if t.Failed() {
 			t.Logf("mailpit log:\n%s", log.String())
 		}
 	})
-	s := &Server{SMTPPort: smtpPort, API: fmt.Sprintf("http://127.0.0.1:%d", httpPort), roots: roots}
-	deadline := time.Now().Add(20 * time.Second)
+	m := &Mailpit{SMTPPort: smtpPort, API: fmt.Sprintf("http://127.0.0.1:%d", httpPort), roots: roots}
+	if err := m.ready(ctx, exited); err != nil {
+		t.Fatalf("mailpit did not start: %v\n%s", err, log.String())
+	}
+	return m
+}
+
+// ready waits until the API answers /readyz. mailpit sends no event when
+// it listens, so this asks, on a ticker, until the process exits, ctx
+// ends, or a minute passes.
+func (m *Mailpit) ready(ctx context.Context, exited <-chan error) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
 	for {
-		resp, err := http.Get(s.API + "/readyz")
-		if err == nil {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.API+"/readyz", nil)
+		if err != nil {
+			return err
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return s
+				return nil
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mailpit did not start: %v\n%s", err, log.String())
+		select {
+		case err := <-exited:
+			return fmt.Errorf("mailpit exited: %v", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
 // TLS is a client configuration trusting the server's certificate.
-func (s *Server) TLS() *tls.Config { return &tls.Config{RootCAs: s.roots} }
+func (m *Mailpit) TLS() *tls.Config { return &tls.Config{RootCAs: m.roots} }
 
-// Message is one message as mailpit's API lists it.
-type Message struct {
+// MailpitMessage is one message as mailpit's API lists it.
+type MailpitMessage struct {
 	ID      string `json:"ID"`
 	Subject string `json:"Subject"`
 	To      []struct {
@@ -143,14 +153,14 @@ type Message struct {
 
 // Messages lists what the server received (up to 1000, newest first), for
 // the given recipient when to is not empty.
-func (s *Server) Messages(t testing.TB, to string) []Message {
+func (m *Mailpit) Messages(t testing.TB, to string) []MailpitMessage {
 	t.Helper()
-	u := s.API + "/api/v1/messages?limit=1000"
+	u := m.API + "/api/v1/messages?limit=1000"
 	if to != "" {
-		u = s.API + "/api/v1/search?limit=1000&query=" + url.QueryEscape("to:"+to)
+		u = m.API + "/api/v1/search?limit=1000&query=" + url.QueryEscape("to:"+to)
 	}
 	var out struct {
-		Messages []Message `json:"messages"`
+		Messages []MailpitMessage `json:"messages"`
 	}
 	resp, err := http.Get(u)
 	if err != nil {
@@ -167,9 +177,9 @@ func (s *Server) Messages(t testing.TB, to string) []Message {
 }
 
 // Raw returns a message's bytes as received.
-func (s *Server) Raw(t testing.TB, id string) []byte {
+func (m *Mailpit) Raw(t testing.TB, id string) []byte {
 	t.Helper()
-	resp, err := http.Get(s.API + "/api/v1/message/" + id + "/raw")
+	resp, err := http.Get(m.API + "/api/v1/message/" + id + "/raw")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +191,25 @@ func (s *Server) Raw(t testing.TB, id string) []byte {
 	return b
 }
 
-func freePort(t testing.TB) int {
+// lockedBuffer is a process's output, read while it may still write.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func mailpitPort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -191,8 +219,8 @@ func freePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// testCert makes a self-signed certificate for 127.0.0.1 and localhost.
-func testCert(t testing.TB, dir string) (certFile, keyFile string, roots *x509.CertPool) {
+// mailpitCert makes a self-signed certificate for 127.0.0.1 and localhost.
+func mailpitCert(t testing.TB, dir string) (certFile, keyFile string, roots *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
