@@ -90,15 +90,7 @@ func EnsureTable(ctx context.Context, client TableAPI, name string, optFns ...fu
 		return err
 	}
 	if desc == nil {
-		in := &dynamodb.CreateTableInput{
-			TableName:            aws.String(name),
-			AttributeDefinitions: attributes,
-			KeySchema:            keySchema(attrPK, attrSK),
-			BillingMode:          types.BillingModePayPerRequest,
-		}
-		for _, ix := range indexes {
-			in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, index(ix))
-		}
+		in := TableDefinition(name)
 		for _, k := range sortedKeys(o.Tags) {
 			in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(o.Tags[k])})
 		}
