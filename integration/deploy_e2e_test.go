@@ -165,10 +165,10 @@ func newDeployer(t *testing.T, emu *integration.Emulator) *deployer {
 	}
 	d.env = append(d.env, "HOME="+dir, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_EC2_METADATA_DISABLED=true")
 	d.aws = aws.Config{
-		Region:           integration.Region,
-		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
-		BaseEndpoint:     aws.String(emu.Endpoint),
-		RetryMaxAttempts: 1,
+		Region:       integration.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		BaseEndpoint: aws.String(emu.Endpoint),
+		Retryer:      integration.Retryer,
 	}
 	return d
 }

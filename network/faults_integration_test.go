@@ -48,13 +48,13 @@ func TestEnsureRecoversFromFaults(t *testing.T) {
 						_, err := w.net.Ensure(w.ctx, spec)
 						require.ErrorIs(t, err, integration.ErrInjected)
 
-						got, err := w.again.Ensure(w.ctx, spec)
+						got, err := w.net.Ensure(w.ctx, spec)
 						require.NoError(t, err)
 						assert.Equal(t, wantInv, w.inventory(t), "same resources, no duplicates")
 						assert.Equal(t, shape(want), shape(got))
 
 						w.calls.Reset()
-						again, err := w.again.Ensure(w.ctx, spec)
+						again, err := w.net.Ensure(w.ctx, spec)
 						require.NoError(t, err)
 						assert.Empty(t, w.calls.Mutating(), "converged")
 						assert.Empty(t, again.Changes)
@@ -106,7 +106,7 @@ func TestDeleteRecoversFromFaults(t *testing.T) {
 				w.calls.FailAt(i+1, f.fault)
 				_, err = w.net.Delete(w.ctx, w.stack)
 				require.ErrorIs(t, err, integration.ErrInjected)
-				require.NoError(t, deleted(w.again.Delete(w.ctx, w.stack)))
+				require.NoError(t, deleted(w.net.Delete(w.ctx, w.stack)))
 				assert.Empty(t, w.inventory(t))
 			})
 		}

@@ -2,16 +2,12 @@ package network_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/stretchr/testify/assert"
@@ -26,11 +22,7 @@ import (
 // world is one fresh emulator account: the package under test, a plain
 // client to look at (or tamper with) what it did, and its call recorder.
 type world struct {
-	net *network.Network
-	// again is net with one difference: its calls are retried when moto
-	// closed the connection under them (see retryClosedConnections). The
-	// fault sweeps use it for the run after the fault.
-	again  *network.Network
+	net    *network.Network
 	ec2    *ec2.Client
 	calls  *integration.Calls
 	cfg    aws.Config
@@ -47,7 +39,7 @@ func newWorld(t testing.TB, opts ...func(*network.Options)) *world {
 	opts = append([]func(*network.Options){fast}, opts...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	return &world{net: network.New(ec2.NewFromConfig(cfg), opts...), again: network.New(ec2.NewFromConfig(retryClosedConnections(cfg)), opts...),
+	return &world{net: network.New(ec2.NewFromConfig(cfg), opts...),
 		ec2: look, calls: calls, cfg: cfg, stack: "test", ctx: ctx, cancel: cancel}
 }
 
@@ -57,29 +49,6 @@ func fast(o *network.Options) {
 }
 
 func offline(o *network.Options) { o.Offline = true }
-
-// retryClosedConnections returns cfg (recorder included: a retry is not
-// counted as a second call) with one retry kind on: a call that failed
-// because the connection was closed under it, which moto does now and
-// then to a kept-alive connection. The harness's RetryMaxAttempts 1 makes
-// every other error surface; so does this config, so a fault sweep's
-// run after the fault is not flaky and hides nothing of the package's.
-func retryClosedConnections(cfg aws.Config) aws.Config {
-	cfg.RetryMaxAttempts = 3
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.Retryables = []retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
-				if errors.Is(err, net.ErrClosed) {
-					return aws.TrueTernary
-				}
-				return aws.FalseTernary
-			})}
-			o.RateLimiter = ratelimit.None
-			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
-		})
-	}
-	return cfg
-}
 
 // withoutChanges is a State without what the Ensure that returned it
 // changed: what two Ensures of one network share.

@@ -332,7 +332,7 @@ func TestDeleteInterfacesRecoversFromFaults(t *testing.T) {
 				w.calls.FailAt(i+1, f.fault)
 				_, err := w.net.Delete(w.ctx, w.stack)
 				require.ErrorIs(t, err, integration.ErrInjected)
-				require.NoError(t, deleted(w.again.Delete(w.ctx, w.stack)))
+				require.NoError(t, deleted(w.net.Delete(w.ctx, w.stack)))
 				assert.Empty(t, w.inventory(t))
 				assert.Empty(t, w.liveInterfaces(t, enis))
 			})
