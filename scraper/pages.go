@@ -70,14 +70,30 @@ func (r *run) source(ctx context.Context, sc SourceConfig, followed []store.Seri
 			rep.Interrupted = true
 			break
 		}
+		if b := r.blockedHost(p.URL); b != nil {
+			// Asking again is impolite and useless: leave the host alone
+			// for the rest of the run.
+			rep.Blocked = b.Error()
+			rep.Errors = append(rep.Errors, &PageError{URL: site.String(),
+				Err: fmt.Errorf("%d pages not asked for: %w", len(pages)-i, b)})
+			break
+		}
 		rep.Pages++
 		rd, err := r.read(ctx, src, p, &rep)
 		if err != nil {
 			rep.Errors = append(rep.Errors, &PageError{URL: p.URL, Err: err})
-			if errors.Is(err, source.ErrChallenge) && i+1 < len(pages) {
-				// Asking again is impolite and useless: leave the site alone.
-				rep.Errors = append(rep.Errors, &PageError{URL: site.String(),
-					Err: fmt.Errorf("%d pages not asked for after the challenge", len(pages)-i-1)})
+			var b *fetch.BlockedError
+			if errors.As(err, &b) {
+				r.block(b)
+				rep.Blocked = b.Error()
+				if i+1 < len(pages) {
+					rep.Errors = append(rep.Errors, &PageError{URL: site.String(),
+						Err: fmt.Errorf("%d pages not asked for after the %s wall", len(pages)-i-1, b.Kind)})
+				}
+				break
+			}
+			if errors.Is(err, source.ErrChallenge) { // recognised by the parser
+				rep.Blocked = err.Error()
 				break
 			}
 			if ctx.Err() != nil {
@@ -142,8 +158,10 @@ func (r *run) read(ctx context.Context, src source.Source, p page, rep *SourceRe
 	if err != nil {
 		return nil, err
 	}
-	if len(items) == 0 && !p.calendar {
-		return nil, ErrNoItems // an empty calendar week is fine; a series page never is
+	// An empty calendar week and a search that found nothing are normal
+	// pages; a series page without a volume never is.
+	if len(items) == 0 && !p.calendar && !isSearch(p.URL) {
+		return nil, ErrNoItems
 	}
 	res.Body = nil // parsed: let it go
 	return &read{page: p, res: res, items: items}, nil
@@ -166,3 +184,27 @@ func (r *run) commit(ctx context.Context, src source.Source, rd *read, rep *Sour
 	rep.Items += len(rd.items)
 	r.log.DebugContext(ctx, "page stored", "source", src.Name, "url", rd.page.URL, "items", len(rd.items))
 }
+
+// blockedHost is the wall the host of u put up earlier in this run, if any.
+func (r *run) blockedHost(u string) *fetch.BlockedError {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.blocked[pu.Host]
+}
+
+// block keeps the run away from b's host until it ends.
+func (r *run) block(b *fetch.BlockedError) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.blocked[b.Host]; !ok {
+		r.blocked[b.Host] = b
+	}
+}
+
+// isSearch reports whether u is a site search (Panini's catalogsearch),
+// which may rightly find nothing.
+func isSearch(u string) bool { return strings.Contains(u, "/catalogsearch/") }

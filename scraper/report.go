@@ -3,6 +3,7 @@ package scraper
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -29,6 +30,14 @@ type SourceReport struct {
 
 	Errors      []*PageError
 	Interrupted bool // the run was stopped before the source's last page
+
+	// Blocked says which waiting room or anti-bot wall the source's site
+	// put up ("" when none): the rest of its pages were not asked for.
+	Blocked string
+	// Broken says why the source looks broken ("" when it does not): a
+	// page that listed items at its last read parsed to none, or a page
+	// the parser no longer recognises.
+	Broken string
 }
 
 // PageError is what went wrong with one page.
@@ -62,6 +71,23 @@ func (r Report) OK() bool {
 		}
 	}
 	return false
+}
+
+// Problems says, one line per source, which sources were blocked by a
+// waiting room or a challenge, or are broken, and what to do: the run
+// is not healthy when it is not empty, even if Run returned no error.
+func (r Report) Problems() []string {
+	var out []string
+	for _, s := range r.Sources {
+		if s.Blocked != "" {
+			out = append(out, fmt.Sprintf("source %s blocked: %s", s.Source, s.Blocked))
+		}
+		if s.Broken != "" {
+			out = append(out, fmt.Sprintf("source %s broken: %s; compare the live page with its parser "+
+				"(mangaalert scrape --file PAGE --source %s) and fix the parser or the source's URLs", s.Source, s.Broken, s.Source))
+		}
+	}
+	return out
 }
 
 // Totals sums the sources.
@@ -108,6 +134,14 @@ func (r Report) Log(ctx context.Context, log *slog.Logger) {
 		}
 		if s.Interrupted {
 			attrs = append(attrs, slog.Bool("interrupted", true))
+		}
+		if s.Blocked != "" {
+			level = slog.LevelError
+			attrs = append(attrs, slog.String("blocked", s.Blocked))
+		}
+		if s.Broken != "" {
+			level = slog.LevelError
+			attrs = append(attrs, slog.String("broken", s.Broken))
 		}
 		if len(s.Errors) > 0 {
 			msgs := make([]string, 0, min(len(s.Errors), 5))

@@ -156,7 +156,8 @@ func TestRunSourcesIndependent(t *testing.T) {
 	require.NotEmpty(t, ac.Errors)
 	require.ErrorIs(t, ac.Errors[0], scraper.ErrChallenge)
 	assert.Equal(t, 1, ac.Pages, "after a challenge the site is left alone")
-	assert.Contains(t, ac.Errors[1].Error(), "not asked for after the challenge")
+	assert.Contains(t, ac.Errors[1].Error(), "not asked for after the Cloudflare wall")
+	assert.Contains(t, ac.Blocked, "Cloudflare")
 	assert.Zero(t, ac.New, "a challenge is never zero volumes")
 }
 

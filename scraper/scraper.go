@@ -176,8 +176,9 @@ type run struct {
 	hosts map[string]int // host -> rank of the source on it
 	ranks *ranking
 
-	mu     sync.Mutex
-	series map[string]store.Series // as stored, once read or written in this run
+	mu      sync.Mutex
+	series  map[string]store.Series        // as stored, once read or written in this run
+	blocked map[string]*fetch.BlockedError // hosts that put up a wall: not asked again this run
 }
 
 func newRun(cfg Config) (*run, error) {
@@ -188,7 +189,8 @@ func newRun(cfg Config) (*run, error) {
 		return nil, fmt.Errorf("scrape: no source configured (want some of %s)", strings.Join(source.Names(), ", "))
 	}
 	r := &run{cfg: cfg, norm: title.Default, now: time.Now, log: cfg.Logger, hosts: map[string]int{},
-		ranks: &ranking{running: map[int]*sync.WaitGroup{}}, series: map[string]store.Series{}}
+		ranks: &ranking{running: map[int]*sync.WaitGroup{}}, series: map[string]store.Series{},
+		blocked: map[string]*fetch.BlockedError{}}
 	if cfg.Normalizer != nil {
 		r.norm = *cfg.Normalizer
 	}

@@ -139,7 +139,8 @@ func TestScrapeUsageErrors(t *testing.T) {
 		{"a directory", []string{"scrape", "--file", dir, "--source", "starcomics"}, 2, "is a directory"},
 		{"empty file", []string{"scrape", "--file", empty, "--source", "starcomics"}, 2, "is empty"},
 		{"wrong kind of page", []string{"scrape", "--file", star, "--source", "panini"}, 2, "is not a panini page the scraper reads"},
-		{"a challenge", []string{"scrape", "--file", filepath.Join(testdata, "challenge-cloudflare.html"), "--source", "panini"}, 2, "anti-bot challenge"},
+		{"a challenge", []string{"scrape", "--file", filepath.Join(testdata, "challenge-cloudflare.html"), "--source", "panini"}, 3, "a Cloudflare waiting room or anti-bot challenge"},
+		{"queue-it", []string{"scrape", "--file", filepath.Join(testdata, "queueit-panini-written.html"), "--source", "panini"}, 3, "is a Queue-it waiting room"},
 		{"bad base", []string{"scrape", "--file", star, "--source", "starcomics", "--base", "/relative"}, 2, "is not an http(s) URL"},
 		{"bad flag", []string{"scrape", "--files", star}, 2, "flag provided but not defined: -files"},
 		{"extra argument", []string{"scrape", "--source", "panini", "x.html"}, 2, `unexpected argument "x.html"`},
@@ -216,4 +217,41 @@ func Example() {
 	run(context.Background(), []string{"scrape", "--file", page, "--source", "starcomics", "--json"}, os.Stdout, os.Stderr)
 	// Output:
 	// {"series":"Solo Leveling","number":19,"edition":"first","title":"SOLO LEVELING n. 19","release_date":"2024-10-29","price_cents":990,"publisher":"Star Comics","url":"https://www.starcomics.com/fumetto/solo-leveling-19","sku":""}
+}
+
+// TestScrapeIntoStoreBlocked: a source behind a waiting room fails the
+// run (exit 1) and the log names the source and the wall, although the
+// other source was stored.
+func TestScrapeIntoStoreBlocked(t *testing.T) {
+	star := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/uscite" {
+			http.ServeFile(w, r, filepath.Join(testdata, "starcomics-uscite.html"))
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer star.Close()
+	panini := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeFile(w, r, filepath.Join(testdata, "queueit-panini-written.html"))
+	}))
+	defer panini.Close()
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"), func(o *bolt.Options) { o.NoSync = true })
+	require.NoError(t, err)
+	defer st.Close()
+	var logs bytes.Buffer
+	cfg := scraper.Config{
+		Store: st,
+		Sources: []scraper.SourceConfig{{Source: "starcomics", Site: star.URL, Calendar: true, Weeks: 1},
+			{Source: "panini", Site: panini.URL, Calendar: true, Weeks: 1}},
+		Fetcher: fetch.New(func(f *fetch.Fetcher) { f.Pages = st; f.Delay = -1; f.Retries = -1 }),
+		Now:     func() time.Time { return time.Date(2024, 9, 9, 10, 0, 0, 0, time.UTC) },
+	}
+	assert.Equal(t, 1, scrapeIntoStore(context.Background(), cfg, slog.New(slog.NewJSONHandler(&logs, nil))))
+	assert.Contains(t, logs.String(), `"volumes_new":7`, "the other source was stored")
+	assert.Contains(t, logs.String(), "source panini blocked")
+	assert.Contains(t, logs.String(), "Queue-it")
 }

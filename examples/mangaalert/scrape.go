@@ -23,6 +23,10 @@ var scrapeCommand = &command{
 	run:     runScrape,
 }
 
+// exitBlocked is the status of a page that is a waiting room or an
+// anti-bot challenge rather than the publisher's page.
+const exitBlocked = 3
+
 // maxFile bounds a page read from disk: publisher pages are a few hundred
 // kilobytes.
 const maxFile = 32 << 20
@@ -84,13 +88,17 @@ func scrapeFile(file, name, base string, asJSON bool, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "scrape: %v\n", err)
 		return exitUsage
 	}
-	if source.IsChallenge(page) {
-		fmt.Fprintf(stderr, "scrape: %s is an anti-bot challenge page (\"Just a moment...\"), not a %s page: save the page again from a browser\n", file, src.Name)
-		return exitUsage
+	if kind := source.Blocker(0, nil, page); kind != "" {
+		fmt.Fprintf(stderr, "scrape: %s is a %s waiting room or anti-bot challenge, not a %s page: "+
+			"the site kept the scraper out; save the page again from a browser once it lets you through\n", file, kind, src.Name)
+		return exitBlocked
 	}
 	items, err := src.Parse(strings.NewReader(string(page)), baseURL)
 	switch {
-	case errors.Is(err, source.ErrUnrecognized), errors.Is(err, source.ErrChallenge):
+	case errors.Is(err, source.ErrChallenge):
+		fmt.Fprintf(stderr, "scrape: %s is an anti-bot challenge, not a %s page (%v): save the page again from a browser\n", file, src.Name, err)
+		return exitBlocked
+	case errors.Is(err, source.ErrUnrecognized):
 		fmt.Fprintf(stderr, "scrape: %s is not a %s page the scraper reads (%v); check --source\n", file, src.Name, err)
 		return exitUsage
 	case err != nil:
@@ -184,7 +192,8 @@ func printTable(items []source.Item, stdout, stderr io.Writer) int {
 }
 
 // scrapeIntoStore runs the whole scrape and logs a line per source; the
-// status is a failure only when nothing succeeded. The configuration
+// status is a failure when nothing succeeded or a source is blocked or
+// broken (Report.Problems). The configuration
 // (store, followed series, sources) is wired by the caller.
 func scrapeIntoStore(ctx context.Context, cfg scraper.Config, log *slog.Logger) int {
 	rep, err := scraper.Run(ctx, cfg)
@@ -196,5 +205,13 @@ func scrapeIntoStore(ctx context.Context, cfg scraper.Config, log *slog.Logger) 
 	t := rep.Totals()
 	log.InfoContext(ctx, "scrape done", "pages", t.Pages, "volumes_new", t.New, "volumes_changed", t.Changed,
 		"errors", len(t.Errors), "interrupted", t.Interrupted)
+	// A blocked or broken source fails the run, so the schedule's failure
+	// handling sees it, even though the other sources were stored.
+	if problems := rep.Problems(); len(problems) > 0 {
+		for _, p := range problems {
+			log.ErrorContext(ctx, "scrape unhealthy", "problem", p)
+		}
+		return exitFail
+	}
 	return exitOK
 }

@@ -17,22 +17,33 @@ var ErrDisallowed = errors.New("disallowed by robots.txt")
 // page is not cut and parsed in part: a cut page would lose volumes.
 var ErrTooLarge = errors.New("response body too large")
 
-// ChallengeError is an anti-bot challenge (Cloudflare's "Just a moment...",
-// a cf-mitigated header) where the page should be. errors.Is(err,
-// source.ErrChallenge) holds.
-type ChallengeError struct {
+// ErrBlocked means the site put a waiting room (Queue-it) or an anti-bot
+// wall (Cloudflare, DataDome, Akamai, PerimeterX) where the page should
+// be: the page was not read, and asking again soon is useless.
+var ErrBlocked = errors.New("blocked by a waiting room or anti-bot challenge")
+
+// BlockedError is a waiting room or anti-bot challenge where the page
+// should be. errors.Is(err, ErrBlocked) and errors.Is(err,
+// source.ErrChallenge) hold.
+type BlockedError struct {
+	Kind   string // source.QueueIt, source.Cloudflare, ...
+	Host   string
 	URL    string
 	Status int
-	Signal string // what gave it away
 }
 
-func (e *ChallengeError) Error() string {
-	return fmt.Sprintf("%s answered an anti-bot challenge (status %d, %s): the page was not read; "+
-		"slow down or ask the site to allow the scraper's User-Agent", e.URL, e.Status, e.Signal)
+func (e *BlockedError) Error() string {
+	return fmt.Sprintf("%s answered a %s waiting room or anti-bot challenge (status %d): the page was not read; "+
+		"leave %s alone for this run, and slow down or ask the site to allow the scraper's User-Agent", e.URL, e.Kind, e.Status, e.Host)
 }
 
-// Unwrap makes the error match source.ErrChallenge.
-func (e *ChallengeError) Unwrap() error { return source.ErrChallenge }
+// Unwrap makes the error match ErrBlocked and source.ErrChallenge.
+func (e *BlockedError) Unwrap() []error { return []error{ErrBlocked, source.ErrChallenge} }
+
+// ChallengeError is the former name of BlockedError.
+//
+// Deprecated: use BlockedError.
+type ChallengeError = BlockedError
 
 // StatusError is an HTTP answer the fetcher could not use.
 type StatusError struct {
@@ -49,11 +60,10 @@ func (e *StatusError) Error() string {
 	return s
 }
 
-// challenge recognises a challenge in an error answer: Cloudflare marks in
-// the body, or its server header with a challenge title.
-func challenge(resp *http.Response, body []byte, u string) *ChallengeError {
-	if source.IsChallenge(body) {
-		return &ChallengeError{URL: u, Status: resp.StatusCode, Signal: "challenge page"}
+// blocked recognises a waiting room or challenge in an answer.
+func blocked(resp *http.Response, body []byte, u string) *BlockedError {
+	if k := source.Blocker(resp.StatusCode, resp.Header, body); k != "" {
+		return &BlockedError{Kind: k, Host: resp.Request.URL.Host, URL: u, Status: resp.StatusCode}
 	}
 	return nil
 }

@@ -5,7 +5,9 @@
 // (Retry-After honoured), a cap on body size, conditional GET with the
 // ETag and Last-Modified remembered per URL, a content hash that tells an
 // unchanged page from a changed one when the site sends neither, and
-// anti-bot challenges reported as errors, never as empty pages.
+// waiting rooms (Queue-it) and anti-bot challenges (Cloudflare, DataDome,
+// Akamai, PerimeterX) reported as a *BlockedError naming the kind, never
+// as empty pages.
 //
 // What the fetcher remembers of a page is written only by Remember, after
 // the caller has processed the body: a run that dies between fetching and
@@ -198,7 +200,7 @@ type Result struct {
 }
 
 // Get fetches rawURL with the extra headers given. The errors: ErrDisallowed
-// (robots.txt), *ChallengeError (errors.Is source.ErrChallenge), ErrTooLarge,
+// (robots.txt), *BlockedError (errors.Is ErrBlocked and source.ErrChallenge), ErrTooLarge,
 // *StatusError, or the context's error.
 func (f *Fetcher) Get(ctx context.Context, rawURL string, header map[string]string) (*Result, error) {
 	f.once()
@@ -305,7 +307,7 @@ func (f *Fetcher) attempt(ctx context.Context, u *url.URL, header map[string]str
 		if ctx.Err() != nil {
 			return nil, -1, ctx.Err()
 		}
-		if errors.Is(err, ErrDisallowed) {
+		if errors.Is(err, ErrDisallowed) || errors.Is(err, ErrBlocked) {
 			return nil, -1, err
 		}
 		return nil, 0, err // network trouble and timeouts: retry
@@ -314,8 +316,8 @@ func (f *Fetcher) attempt(ctx context.Context, u *url.URL, header map[string]str
 	res := &Result{URL: u.String(), FinalURL: resp.Request.URL.String(), Status: resp.StatusCode, Header: resp.Header}
 	f.Logger.DebugContext(ctx, "fetched", "url", res.URL, "status", resp.StatusCode)
 
-	if strings.EqualFold(resp.Header.Get("cf-mitigated"), "challenge") {
-		return nil, -1, &ChallengeError{URL: res.URL, Status: resp.StatusCode, Signal: "cf-mitigated: challenge"}
+	if b := blocked(resp, nil, res.URL); b != nil {
+		return nil, -1, b
 	}
 	switch {
 	case resp.StatusCode == http.StatusNotModified && (mem.ETag != "" || mem.LastModified != ""):
@@ -323,8 +325,8 @@ func (f *Fetcher) attempt(ctx context.Context, u *url.URL, header map[string]str
 		return res, 0, nil
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		body, _ := f.read(resp, 64<<10)
-		if c := challenge(resp, body, res.URL); c != nil {
-			return nil, -1, c
+		if b := blocked(resp, body, res.URL); b != nil {
+			return nil, -1, b
 		}
 		serr := &StatusError{URL: res.URL, Status: resp.StatusCode}
 		if ra, ok := retryAfter(resp.Header.Get("Retry-After"), f.Clock.Now()); ok {
@@ -337,11 +339,15 @@ func (f *Fetcher) attempt(ctx context.Context, u *url.URL, header map[string]str
 		return nil, 0, serr
 	case resp.StatusCode == http.StatusForbidden:
 		body, _ := f.read(resp, 64<<10)
-		if c := challenge(resp, body, res.URL); c != nil {
-			return nil, -1, c
+		if b := blocked(resp, body, res.URL); b != nil {
+			return nil, -1, b
 		}
 		return nil, -1, &StatusError{URL: res.URL, Status: resp.StatusCode}
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		body, _ := f.read(resp, 64<<10)
+		if b := blocked(resp, body, res.URL); b != nil {
+			return nil, -1, b
+		}
 		return nil, -1, &StatusError{URL: res.URL, Status: resp.StatusCode}
 	}
 	if resp.ContentLength > f.MaxBody {
@@ -354,8 +360,8 @@ func (f *Fetcher) attempt(ctx context.Context, u *url.URL, header map[string]str
 		}
 		return nil, 0, err // the connection broke mid-body: retry
 	}
-	if source.IsChallenge(body) {
-		return nil, -1, &ChallengeError{URL: res.URL, Status: resp.StatusCode, Signal: "challenge page"}
+	if b := blocked(resp, body, res.URL); b != nil {
+		return nil, -1, b
 	}
 	sum := sha256.Sum256(body)
 	res.page = store.Page{
@@ -497,13 +503,13 @@ func (f *Fetcher) fetchRobots(ctx context.Context, u *url.URL) (*Robots, error) 
 		if err != nil {
 			return DisallowAll, fmt.Errorf("robots.txt of %s: %w", u.Host, err)
 		}
-		if source.IsChallenge(body) {
-			return DisallowAll, &ChallengeError{URL: ru.String(), Status: resp.StatusCode, Signal: "challenge instead of robots.txt"}
+		if b := blocked(resp, body, ru.String()); b != nil {
+			return DisallowAll, b
 		}
 		return ParseRobots(body), nil
 	case resp.StatusCode >= 400 && resp.StatusCode <= 499 && resp.StatusCode != http.StatusTooManyRequests:
-		if strings.EqualFold(resp.Header.Get("cf-mitigated"), "challenge") {
-			return DisallowAll, &ChallengeError{URL: ru.String(), Status: resp.StatusCode, Signal: "cf-mitigated: challenge"}
+		if b := blocked(resp, nil, ru.String()); b != nil {
+			return DisallowAll, b
 		}
 		return AllowAll, nil
 	default:
@@ -515,6 +521,14 @@ func (f *Fetcher) fetchRobots(ctx context.Context, u *url.URL) (*Robots, error) 
 func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 5 {
 		return errors.New("more than 5 redirects")
+	}
+	// Queue-it sends visitors to its own host when the site is busy.
+	if h := req.URL.Hostname(); h == "queue-it.net" || strings.HasSuffix(h, ".queue-it.net") {
+		b := &BlockedError{Kind: source.QueueIt, Host: via[0].URL.Host, URL: via[0].URL.String()}
+		if req.Response != nil {
+			b.Status = req.Response.StatusCode
+		}
+		return b
 	}
 	return f.allowed(req.Context(), req.URL)
 }

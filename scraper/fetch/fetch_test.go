@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/manga-alert-italia/mangaalert/scraper/fetch"
+	"github.com/manga-alert-italia/mangaalert/scraper/sample"
 	"github.com/manga-alert-italia/mangaalert/scraper/source"
 	"github.com/manga-alert-italia/mangaalert/store"
 )
@@ -633,4 +634,49 @@ func TestRobotsTooLong(t *testing.T) {
 	require.ErrorIs(t, err, fetch.ErrDisallowed)
 	_, err = f.Get(context.Background(), s.URL+"/late", nil)
 	require.NoError(t, err, "rules after 500 KiB are not read")
+}
+
+func TestBlocked(t *testing.T) {
+	queueit := string(sample.Page("queueit-panini-written.html"))
+	clock := newClock()
+	s := newSite(t, clock)
+	s.handle("/queueit", text(queueit))
+	s.handle("/cloudflare", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `<html><head><title>Just a moment...</title></head><body><script src="/cdn-cgi/challenge-platform/x.js"></script></body></html>`)
+	})
+	s.handle("/datadome", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Set-Cookie", "datadome=abc; Path=/")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `<script src="https://ct.captcha-delivery.com/c.js"></script>`)
+	})
+	s.handle("/akamai", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, "<HTML><HEAD><TITLE>Access Denied</TITLE></HEAD><BODY>Reference #18.6f2e1002</BODY></HTML>")
+	})
+	s.handle("/perimeterx", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Set-Cookie", "_pxhd=abc; Path=/")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `<div id="px-captcha"></div>`)
+	})
+	s.handle("/redirect", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://panini.queue-it.net/?c=panini&e=paniniitaly", http.StatusFound)
+	})
+	f := newFetcher(clock, func(f *fetch.Fetcher) { f.Delay = -1 })
+	host := strings.TrimPrefix(s.URL, "http://")
+	for p, kind := range map[string]string{
+		"/queueit": source.QueueIt, "/cloudflare": source.Cloudflare, "/datadome": source.DataDome,
+		"/akamai": source.Akamai, "/perimeterx": source.PerimeterX, "/redirect": source.QueueIt,
+	} {
+		res, err := f.Get(context.Background(), s.URL+p, nil)
+		require.ErrorIs(t, err, fetch.ErrBlocked, p)
+		require.ErrorIs(t, err, source.ErrChallenge, p)
+		assert.Nil(t, res, p)
+		var b *fetch.BlockedError
+		require.ErrorAs(t, err, &b, p)
+		assert.Equal(t, kind, b.Kind, p)
+		assert.Equal(t, host, b.Host, p)
+		assert.Contains(t, err.Error(), kind, p)
+		assert.Len(t, s.hits(p), 1, "%s: a wall is not retried", p)
+	}
 }
