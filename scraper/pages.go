@@ -96,6 +96,7 @@ func (r *run) source(ctx context.Context, sc SourceConfig, followed []store.Seri
 				rep.Blocked = err.Error()
 				break
 			}
+			r.judge(p.URL, -1, err, &rep)
 			if ctx.Err() != nil {
 				rep.Interrupted = true
 				break
@@ -104,6 +105,14 @@ func (r *run) source(ctx context.Context, sc SourceConfig, followed []store.Seri
 		}
 		if rd == nil {
 			continue // not modified, or the same bytes as last time
+		}
+		rep.PerPage = append(rep.PerPage, PageCount{URL: p.URL, Items: len(rd.items)})
+		if r.judge(p.URL, len(rd.items), nil, &rep) {
+			rep.Errors = append(rep.Errors, &PageError{URL: p.URL,
+				Err: fmt.Errorf("%w (it listed %d at its last read)", ErrNoItems, r.previous[p.URL])})
+			// Not remembered: the next run reads it again and judges again,
+			// rather than skipping it as unchanged.
+			continue
 		}
 		if p.calendar {
 			calendarRead++
@@ -208,3 +217,24 @@ func (r *run) block(b *fetch.BlockedError) {
 // isSearch reports whether u is a site search (Panini's catalogsearch),
 // which may rightly find nothing.
 func isSearch(u string) bool { return strings.Contains(u, "/catalogsearch/") }
+
+// judge marks the source broken when a page that listed items at its last
+// read lists none now (items == 0, or the parser's ErrNoItems), or when
+// the parser no longer recognises the page. The first reason found is
+// kept; the result says whether this page is broken.
+func (r *run) judge(u string, items int, err error, rep *SourceReport) bool {
+	var why string
+	prev := r.previous[u]
+	switch {
+	case errors.Is(err, source.ErrUnrecognized):
+		why = fmt.Sprintf("%s is no longer a page its parser recognises (%v)", u, err)
+	case prev > 0 && (items == 0 || errors.Is(err, ErrNoItems)):
+		why = fmt.Sprintf("%s listed %d items at its last read and none now", u, prev)
+	default:
+		return false
+	}
+	if rep.Broken == "" {
+		rep.Broken = why
+	}
+	return true
+}

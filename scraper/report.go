@@ -13,6 +13,9 @@ type Report struct {
 	Started  time.Time
 	Finished time.Time
 	Sources  []SourceReport
+	// KeepError is why the report could not be kept in the store (the
+	// next run then cannot tell a page that stopped listing items).
+	KeepError error
 }
 
 // SourceReport is what a run did with one source.
@@ -38,6 +41,14 @@ type SourceReport struct {
 	// page that listed items at its last read parsed to none, or a page
 	// the parser no longer recognises.
 	Broken string
+	// PerPage is how many items each page read and parsed this run listed.
+	PerPage []PageCount
+}
+
+// PageCount is how many items a page listed.
+type PageCount struct {
+	URL   string
+	Items int
 }
 
 // PageError is what went wrong with one page.
@@ -78,6 +89,9 @@ func (r Report) OK() bool {
 // is not healthy when it is not empty, even if Run returned no error.
 func (r Report) Problems() []string {
 	var out []string
+	if r.KeepError != nil {
+		out = append(out, fmt.Sprintf("%v; check the store", r.KeepError))
+	}
 	for _, s := range r.Sources {
 		if s.Blocked != "" {
 			out = append(out, fmt.Sprintf("source %s blocked: %s", s.Source, s.Blocked))

@@ -9,8 +9,16 @@
 // pages configured, and the release calendar. Sources run side by side and independently: one
 // failing (down, blocked by an anti-bot challenge, redesigned) never stops
 // the others. The Report says, per source, how many pages were read, how
-// many had not changed, how many volumes were new, changed or unchanged,
-// and what went wrong; Run fails only when nothing at all succeeded.
+// many had not changed, how many items each page listed, how many volumes
+// were new, changed or unchanged, and what went wrong; Run fails only when
+// nothing at all succeeded.
+//
+// A source is blocked when its site put up a waiting room or an anti-bot
+// wall (the run asks that host nothing more), and broken when a page that
+// listed items at its last read lists none, or its parser no longer
+// recognises a page: Report.Problems says which, and the command fails.
+// Each run keeps its report in the store (ReportKey, LastReport), which is
+// how the next run knows what each page listed.
 //
 // When two sources list the same volume, the publisher's own site (a
 // higher Rank) wins: an aggregator's listing only fills what the
@@ -140,6 +148,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	if err := r.loadPrevious(ctx); err != nil {
+		return rep, err
+	}
 	rep.Sources = make([]SourceReport, len(cfg.Sources))
 	var wg sync.WaitGroup
 	for i, sc := range cfg.Sources {
@@ -151,6 +162,10 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	wg.Wait()
 	rep.Finished = r.now()
+	if err := r.saveReport(ctx, rep); err != nil {
+		rep.KeepError = err
+		r.log.DebugContext(ctx, "report not kept", "error", err)
+	}
 	if !rep.OK() {
 		var errs []error
 		for _, s := range rep.Sources {
@@ -160,6 +175,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 		if err := ctx.Err(); err != nil {
 			errs = append(errs, err)
+		}
+		if len(errs) == 0 {
+			return rep, ErrNothingSucceeded
 		}
 		return rep, fmt.Errorf("%w: %w", ErrNothingSucceeded, errors.Join(errs...))
 	}
@@ -179,6 +197,8 @@ type run struct {
 	mu      sync.Mutex
 	series  map[string]store.Series        // as stored, once read or written in this run
 	blocked map[string]*fetch.BlockedError // hosts that put up a wall: not asked again this run
+
+	previous map[string]int // page URL -> items at its last read that listed some (Kept.Items)
 }
 
 func newRun(cfg Config) (*run, error) {

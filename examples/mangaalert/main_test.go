@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -254,4 +256,38 @@ func TestScrapeIntoStoreBlocked(t *testing.T) {
 	assert.Contains(t, logs.String(), `"volumes_new":7`, "the other source was stored")
 	assert.Contains(t, logs.String(), "source panini blocked")
 	assert.Contains(t, logs.String(), "Queue-it")
+}
+
+// TestScrapeIntoStoreBroken: a listing that goes from 7 cards to none
+// fails the run, saying which source and what to do.
+func TestScrapeIntoStoreBroken(t *testing.T) {
+	var empty atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/uscite" && empty.Load():
+			fmt.Fprint(w, `<html><head><meta content="Starcomics" name="copyright"><title>Star Comics | Uscite</title></head><body></body></html>`)
+		case r.URL.Path == "/uscite":
+			http.ServeFile(w, r, filepath.Join(testdata, "starcomics-uscite.html"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "db"), func(o *bolt.Options) { o.NoSync = true })
+	require.NoError(t, err)
+	defer st.Close()
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	cfg := scraper.Config{
+		Store:   st,
+		Sources: []scraper.SourceConfig{{Source: "starcomics", Site: srv.URL, Calendar: true, Weeks: 1}},
+		Fetcher: fetch.New(func(f *fetch.Fetcher) { f.Pages = st; f.Delay = -1; f.Retries = -1 }),
+		Now:     func() time.Time { return time.Date(2024, 9, 9, 10, 0, 0, 0, time.UTC) },
+	}
+	require.Equal(t, 0, scrapeIntoStore(context.Background(), cfg, log))
+	empty.Store(true)
+	assert.Equal(t, 1, scrapeIntoStore(context.Background(), cfg, log))
+	assert.Contains(t, logs.String(), "source starcomics broken")
+	assert.Contains(t, logs.String(), "listed 7 items at its last read and none now")
+	assert.Contains(t, logs.String(), "mangaalert scrape --file PAGE --source starcomics")
 }

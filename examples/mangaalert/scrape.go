@@ -198,6 +198,12 @@ func printTable(items []source.Item, stdout, stderr io.Writer) int {
 func scrapeIntoStore(ctx context.Context, cfg scraper.Config, log *slog.Logger) int {
 	rep, err := scraper.Run(ctx, cfg)
 	rep.Log(ctx, log)
+	// A blocked or broken source fails the run, so the schedule's failure
+	// handling sees it, even though the other sources were stored.
+	problems := rep.Problems()
+	for _, p := range problems {
+		log.ErrorContext(ctx, "scrape unhealthy", "problem", p)
+	}
 	if err != nil {
 		log.ErrorContext(ctx, "scrape failed", "error", err)
 		return exitFail
@@ -205,12 +211,7 @@ func scrapeIntoStore(ctx context.Context, cfg scraper.Config, log *slog.Logger) 
 	t := rep.Totals()
 	log.InfoContext(ctx, "scrape done", "pages", t.Pages, "volumes_new", t.New, "volumes_changed", t.Changed,
 		"errors", len(t.Errors), "interrupted", t.Interrupted)
-	// A blocked or broken source fails the run, so the schedule's failure
-	// handling sees it, even though the other sources were stored.
-	if problems := rep.Problems(); len(problems) > 0 {
-		for _, p := range problems {
-			log.ErrorContext(ctx, "scrape unhealthy", "problem", p)
-		}
+	if len(problems) > 0 {
 		return exitFail
 	}
 	return exitOK
