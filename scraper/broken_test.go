@@ -19,7 +19,7 @@ func TestRunBrokenSource(t *testing.T) {
 	st := openBolt(t)
 	cfg := ss.config(st)
 	cfg.Sources = cfg.Sources[:1] // Star Comics
-	uscite := ss.star.URL + "/uscite"
+	uscite := ss.star.URL + "/uscite?data=2024-09-09"
 
 	rep := run(t, cfg)
 	star := rep.Sources[0]
@@ -34,7 +34,7 @@ func TestRunBrokenSource(t *testing.T) {
 
 	good := testdata(t, "starcomics-uscite.html")
 	empty := []byte(`<html><head><meta content="Starcomics" name="copyright"><title>Star Comics | Uscite</title></head><body><h1>Uscite</h1></body></html>`)
-	ss.star.set("/uscite", empty)
+	ss.star.set("/uscite?data=2024-09-09", empty)
 	for range 2 { // still broken the run after: the count of the last good read is kept
 		rep = run(t, cfg)
 		star = rep.Sources[0]
@@ -44,12 +44,12 @@ func TestRunBrokenSource(t *testing.T) {
 		assert.Contains(t, rep.Problems()[0], "source starcomics broken")
 	}
 
-	ss.star.set("/uscite", append(append([]byte{}, good...), ' ')) // new bytes, same cards
+	ss.star.set("/uscite?data=2024-09-09", append(append([]byte{}, good...), ' ')) // new bytes, same cards
 	rep = run(t, cfg)
 	assert.Empty(t, rep.Sources[0].Broken, "listing again")
 	assert.Empty(t, rep.Problems())
 
-	ss.star.set("/uscite", testdata(t, "panini-calendar-2024-09-09.html"))
+	ss.star.set("/uscite?data=2024-09-09", testdata(t, "panini-calendar-2024-09-09.html"))
 	rep = run(t, cfg)
 	assert.Contains(t, rep.Sources[0].Broken, "no longer a page its parser recognises")
 	kept, err = scraper.LastReport(context.Background(), st)

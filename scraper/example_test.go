@@ -30,7 +30,7 @@ func ExampleRun() {
 
 	cfg := scraper.Config{
 		Store:   st,
-		Sources: []scraper.SourceConfig{{Source: "starcomics", Site: site.URL, Calendar: true}},
+		Sources: []scraper.SourceConfig{{Source: "starcomics", Site: site.URL, Calendar: true, Weeks: 2}},
 		// Politeness off: a local server. The default waits 1 s between requests to a host.
 		Fetcher: fetch.New(func(f *fetch.Fetcher) { f.Pages = st; f.Delay = -1 }),
 		Now:     func() time.Time { return time.Date(2024, 9, 9, 10, 0, 0, 0, time.UTC) },
@@ -46,6 +46,6 @@ func ExampleRun() {
 			s.Source, s.Pages, s.Fetched, s.NotModified, s.New, s.Changed)
 	}
 	// Output:
-	// starcomics: pages 1, read 1, not modified 0; volumes new 7, changed 0
-	// starcomics: pages 1, read 0, not modified 1; volumes new 0, changed 0
+	// starcomics: pages 3, read 3, not modified 0; volumes new 7, changed 0
+	// starcomics: pages 3, read 0, not modified 3; volumes new 0, changed 0
 }

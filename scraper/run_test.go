@@ -185,7 +185,7 @@ func TestRunZeroItems(t *testing.T) {
 	ss.star.set("/titoli-fumetti/empty", []byte(`<html><head><meta content="Starcomics" name="copyright"><title>Star Comics | X</title></head><body><h1>X</h1></body></html>`))
 	cfg := ss.config(st)
 	cfg.Sources = []scraper.SourceConfig{{Source: "starcomics", Site: ss.star.URL,
-		Series: []string{"/titoli-fumetti/mob-psycho-100", "/titoli-fumetti/empty", "/titoli-fumetti/missing"}, Calendar: true}}
+		Series: []string{"/titoli-fumetti/mob-psycho-100", "/titoli-fumetti/empty", "/titoli-fumetti/missing"}, Calendar: true, Weeks: 2}}
 	rep := run(t, cfg)
 	s := rep.Sources[0]
 	require.Len(t, s.Errors, 3)
@@ -193,13 +193,13 @@ func TestRunZeroItems(t *testing.T) {
 	assert.ErrorIs(t, s.Errors[1], scraper.ErrNoItems)
 	var serr *fetch.StatusError
 	assert.ErrorAs(t, s.Errors[2], &serr)
-	assert.Equal(t, 1, s.Fetched, "only /uscite")
+	assert.Equal(t, 3, s.Fetched, "only the calendar's weeks")
 	assert.True(t, s.OK())
 
 	// Failed pages are not remembered: the next run reads them again.
 	_, err := st.Page(context.Background(), ss.star.URL+"/titoli-fumetti/empty")
 	require.ErrorIs(t, err, store.ErrNotFound)
-	_, err = st.Page(context.Background(), ss.star.URL+"/uscite")
+	_, err = st.Page(context.Background(), ss.star.URL+"/uscite?data=2024-09-09")
 	require.NoError(t, err)
 }
 

@@ -55,8 +55,11 @@ func Sites() []Site {
 			Source: "starcomics",
 			Pages: map[string]string{
 				"/titoli-fumetti/mob-psycho-100": "starcomics-series-mob-psycho-100.html",
-				"/uscite":                        "starcomics-uscite.html",
+				"/uscite?data=2024-09-09":        "starcomics-uscite.html",
+				// The later weeks announce nothing yet.
+				"/uscite": "starcomics-uscite-empty-written.html",
 			},
+			Weeks:  2,
 			Series: []string{"/titoli-fumetti/mob-psycho-100"},
 		},
 		{

@@ -63,7 +63,7 @@ func ExampleSites() {
 		fmt.Println(s.Source, len(s.Pages), "pages")
 	}
 	// Output:
-	// starcomics 2 pages
+	// starcomics 3 pages
 	// panini 3 pages
 	// animeclick 3 pages
 }

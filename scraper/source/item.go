@@ -1,8 +1,9 @@
 // Package source holds the parsers of the publisher pages Manga Alert
 // Italia reads, each from an io.Reader and the page's URL to Items:
 //
-//   - Star Comics: series pages (/titoli-fumetti/<slug>) and the release
-//     listing (/uscite), both made of div.fumetto-card cards;
+//   - Star Comics: series pages (/titoli-fumetti/<slug>) and the weekly
+//     release calendar (/uscite?data=YYYY-MM-DD, the week of that date,
+//     walked week by week), both made of div.fumetto-card cards;
 //   - Panini / Planet Manga: search results, series listings and the
 //     release calendar (Magento product grids of li.product-item);
 //   - AnimeClick's manga calendar (/calendario-manga), which covers the

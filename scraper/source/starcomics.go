@@ -213,8 +213,28 @@ func (p *starParser) finish() {
 }
 
 // starComicsCalendar is the release listing: one page, the coming weeks.
-func starComicsCalendar(site *url.URL, _ store.Date, _ int) []Page {
-	return []Page{{URL: site.ResolveReference(&url.URL{Path: "/uscite"}).String()}}
+// starComicsCalendar is the week of today and the weeks after it, each
+// /uscite?data=<its Monday>: the site shows the week containing the date,
+// and the Monday keeps one URL per week, so the page memory works.
+func starComicsCalendar(site *url.URL, today store.Date, weeks int) []Page {
+	monday := today.AddDays(-weekday(today))
+	pages := make([]Page, 0, weeks+1)
+	for w := 0; w <= weeks; w++ {
+		pages = append(pages, Page{URL: starComicsWeek(site, monday.AddDays(7*w))})
+	}
+	return pages
+}
+
+// StarComicsCalendarURL is the calendar page of the week containing day.
+func StarComicsCalendarURL(site *url.URL, day store.Date) string {
+	if site == nil {
+		site, _ = url.Parse(StarComics.Site)
+	}
+	return starComicsWeek(site, day)
+}
+
+func starComicsWeek(site *url.URL, day store.Date) string {
+	return site.ResolveReference(&url.URL{Path: "/uscite", RawQuery: "data=" + day.String()}).String()
 }
 
 // StarComicsSeriesURL is the series page of slug ("solo-leveling").
