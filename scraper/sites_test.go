@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/integration"
 	"github.com/manga-alert-italia/mangaalert/scraper"
 	"github.com/manga-alert-italia/mangaalert/scraper/fetch"
 	"github.com/manga-alert-italia/mangaalert/scraper/sample"
@@ -33,7 +34,8 @@ func testdata(t testing.TB, name string) []byte {
 }
 
 // realPage returns a page of ../shared/fixtures/publishers, or nil when
-// that folder is not beside the repository.
+// that folder is not beside the repository; under CI=true, where the
+// real pages must be, their absence fails the test.
 func realPage(t testing.TB, name string) []byte {
 	t.Helper()
 	dir, err := os.Getwd()
@@ -44,6 +46,9 @@ func realPage(t testing.TB, name string) []byte {
 			return b
 		}
 		if filepath.Dir(dir) == dir {
+			if integration.InCI() {
+				t.Fatalf("real publisher page %s not found in ../shared/fixtures/publishers beside the repository: CI must have it", name)
+			}
 			return nil
 		}
 		dir = filepath.Dir(dir)

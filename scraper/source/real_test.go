@@ -10,13 +10,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/integration"
 	"github.com/manga-alert-italia/mangaalert/scraper/source"
 	"github.com/manga-alert-italia/mangaalert/store"
 )
 
 // publisherPages finds the real pages kept beside the repository
 // (../shared/fixtures/publishers from its root), walking up from the
-// package's directory; the test is skipped when they are not there.
+// package's directory; the test is skipped when they are not there, and
+// fails under CI=true, where they must be.
 func publisherPages(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
@@ -28,7 +30,7 @@ func publisherPages(t testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Skip("real publisher pages not found: they live in ../shared/fixtures/publishers beside the repository; these tests need them")
+			integration.SkipOrFail(t, "real publisher pages not found: they live in ../shared/fixtures/publishers beside the repository; these tests need them")
 		}
 		dir = parent
 	}
@@ -38,7 +40,7 @@ func openReal(t testing.TB, name string) *os.File {
 	t.Helper()
 	f, err := os.Open(filepath.Join(publisherPages(t), name))
 	if os.IsNotExist(err) {
-		t.Skipf("real publisher page %s not found", name)
+		integration.SkipOrFail(t, "real publisher page %s not found in %s", name, publisherPages(t))
 	}
 	require.NoError(t, err)
 	t.Cleanup(func() { f.Close() })
