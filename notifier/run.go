@@ -188,6 +188,16 @@ func (c *Notifier) releaseAll(ctx context.Context, runID string, keys []store.Al
 	}
 }
 
+// deferMessage gives back the claims of one reader's message that certainly
+// did not leave: the next run sends it.
+func (c *Notifier) deferMessage(ctx context.Context, runID string, keys []store.AlertKey, rep *Report) {
+	if len(keys) == 0 {
+		return
+	}
+	rep.lock(func() { rep.Emails.Deferred++ })
+	c.releaseAll(ctx, runID, keys, rep)
+}
+
 // claimed is an alert this run holds for a message, with the entry it adds.
 type claimed struct {
 	key   store.AlertKey
@@ -286,7 +296,7 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 		keys[i] = h.key
 	}
 	if stopErr != nil {
-		c.releaseAll(ctx, runID, keys, rep)
+		c.deferMessage(ctx, runID, keys, rep)
 		return stopErr
 	}
 	if len(held) == 0 {
@@ -295,11 +305,11 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 
 	m, err := c.message(sub, entries, keys)
 	if err != nil {
-		c.releaseAll(ctx, runID, keys, rep)
+		c.deferMessage(ctx, runID, keys, rep)
 		return err
 	}
 	if err := lim.Wait(ctx); err != nil {
-		c.releaseAll(ctx, runID, keys, rep)
+		c.deferMessage(ctx, runID, keys, rep)
 		return nil // stopped while waiting for the rate: nothing left
 	}
 	// The send is not cut short by a stop: a message half handed over is
@@ -313,16 +323,19 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 		c.record(sctx, runID, keys, store.Sent, msgID, "", rep, func(k *KindCount) { k.Sent++ })
 		return nil
 	case errors.Is(err, ErrRejected):
-		rep.lock(func() { rep.Emails.Failed++ })
+		rep.lock(func() {
+			rep.Emails.Failed++
+			rep.Failed = append(rep.Failed, keys...)
+		})
 		c.record(sctx, runID, keys, store.Failed, "", err.Error(), rep, func(k *KindCount) { k.Failed++ })
 		return nil
 	case errors.Is(err, ErrStopped):
-		c.releaseAll(ctx, runID, keys, rep)
+		c.deferMessage(ctx, runID, keys, rep)
 		return fmt.Errorf("send to %s: %w", subID, err)
 	}
 	// Unknown outcome: the provider may have taken it.
 	if c.Policy == AtLeastOnce {
-		c.releaseAll(ctx, runID, keys, rep)
+		c.deferMessage(ctx, runID, keys, rep)
 	} else {
 		rep.lock(func() {
 			rep.Emails.Uncertain++
