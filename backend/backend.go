@@ -124,6 +124,9 @@ func (b *Backend) routes() http.Handler {
 	mux.HandleFunc("GET /robots.txt", serveRobots)
 	mux.HandleFunc("GET /healthz", serveHealthz)
 	mux.HandleFunc("GET /readyz", b.serveReadyz)
+	for path, h := range b.cfg.Hooks {
+		mux.Handle(path, h)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		b.fail(w, r, http.StatusNotFound, "not_found", "Questa pagina non esiste. Forse il link è incompleto?")
 	})

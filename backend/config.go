@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -122,6 +123,15 @@ type Config struct {
 
 	// MaxBodyBytes caps a request body. Default 16 KiB.
 	MaxBodyBytes int64
+
+	// Hooks are handlers served at exact paths ("/hooks/ses") inside the
+	// same middleware as the site: access log, security headers and the
+	// per-address rate limit. Their bodies are capped at HookBodyBytes
+	// instead of MaxBodyBytes (an SNS message is up to 256 KiB); a path the
+	// site uses is refused.
+	Hooks map[string]http.Handler
+	// HookBodyBytes caps a hook's request body. Default 256 KiB.
+	HookBodyBytes int64
 	// CacheTTL is how long a rendered list of releases or series is served
 	// before the store is asked again. Default 30 s.
 	CacheTTL time.Duration
@@ -144,6 +154,7 @@ type Config struct {
 const (
 	DefaultMailsPerAddress = 3
 	DefaultMaxBodyBytes    = 16 << 10
+	DefaultHookBodyBytes   = 256 << 10
 	DefaultCacheTTL        = 30 * time.Second
 	DefaultKeysTTL         = 5 * time.Minute
 	DefaultConfirmTTL      = 7 * 24 * time.Hour
@@ -195,6 +206,14 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.HookBodyBytes <= 0 {
+		c.HookBodyBytes = DefaultHookBodyBytes
+	}
+	for path := range c.Hooks {
+		if !strings.HasPrefix(path, "/hooks/") || strings.ContainsAny(path, " {}") {
+			return c, fmt.Errorf("%w: hook path %q: want an exact path under /hooks/", ErrConfig, path)
+		}
 	}
 	if c.CacheTTL == 0 {
 		c.CacheTTL = DefaultCacheTTL

@@ -158,12 +158,16 @@ func (b *Backend) wrap(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if r.ContentLength > b.cfg.MaxBodyBytes {
+		limit := b.cfg.MaxBodyBytes
+		if _, ok := b.cfg.Hooks[r.URL.Path]; ok {
+			limit = b.cfg.HookBodyBytes
+		}
+		if r.ContentLength > limit {
 			b.fail(sw, r, http.StatusRequestEntityTooLarge, "too_large", "La richiesta è troppo grande.")
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = http.MaxBytesReader(sw, r.Body, b.cfg.MaxBodyBytes)
+			r.Body = http.MaxBytesReader(sw, r.Body, limit)
 		}
 		guarded.ServeHTTP(sw, r)
 	})

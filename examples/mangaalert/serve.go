@@ -99,11 +99,12 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 		Mailer:  accountMailer(sender, f.accountFrom),
 		BaseURL: f.baseURL,
 		Logger:  log,
+		Hooks:   f.hooks(st, log),
 	})
 	if err != nil {
 		return &usageError{err.Error()}
 	}
-	h := f.withHooks(b, st, log)
+	var h http.Handler = b
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
@@ -144,22 +145,20 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 	return errors.Join(err, b.Shutdown(sctx))
 }
 
-// withHooks mounts the SES event endpoint beside the site when configured.
-func (f *serveFlags) withHooks(site http.Handler, st store.Store, log *slog.Logger) http.Handler {
+// hooks is the SES event endpoint when configured: the backend serves it
+// inside its middleware (access log, security headers, rate limit).
+func (f *serveFlags) hooks(st store.Store, log *slog.Logger) map[string]http.Handler {
 	if f.sesTopics == "" && f.eventToken == "" {
-		return site
+		return nil
 	}
-	hooks := bounce.New(st, func(h *bounce.Handler) {
+	h := bounce.New(st, func(h *bounce.Handler) {
 		h.Certs = &bounce.HTTPCertSource{}
 		h.Topics = splitList(f.sesTopics)
 		h.Confirm = len(h.Topics) > 0 // only named topics are ever confirmed
 		h.EventSecret = f.eventToken
 	})
-	mux := http.NewServeMux()
-	mux.Handle(hooksPath, hooks)
-	mux.Handle("/", site)
 	log.Info("accepting SES events", "path", hooksPath, "topics", f.sesTopics)
-	return mux
+	return map[string]http.Handler{hooksPath: h}
 }
 
 func splitList(s string) []string {
