@@ -2,10 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/manga-alert-italia/mangaalert/notifier"
 )
@@ -46,5 +52,79 @@ func TestNotifyReportsHonestly(t *testing.T) {
 				assert.Empty(t, errb.String())
 			}
 		})
+	}
+}
+
+// TestEventSecretOnlyFromTheEnvironment: --ses-event-secret on the command
+// line is refused with the sources to use instead; the environment, a file
+// or a Secrets Manager secret give it.
+func TestEventSecretOnlyFromTheEnvironment(t *testing.T) {
+	code, out, errs := mangaalert("serve", "--ses-event-secret", "s3cret")
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errs, "--ses-event-secret is refused on the command line")
+	assert.Contains(t, errs, "MANGAALERT_SES_EVENT_SECRET")
+	assert.Contains(t, errs, "--ses-event-secret-arn")
+	assert.Contains(t, errs, "--ses-event-secret-file")
+	assert.NotContains(t, errs, "s3cret")
+
+	t.Run("environment", func(t *testing.T) {
+		t.Setenv("MANGAALERT_SES_EVENT_SECRET", "from-env")
+		var f serveFlags
+		fs := newFlags("serve", "", "", io.Discard)
+		f.register(fs)
+		require.Equal(t, -1, parseFlags(fs, nil, io.Discard))
+		require.NoError(t, f.eventSecret(context.Background()))
+		assert.Equal(t, "from-env", f.eventToken)
+	})
+	t.Run("file", func(t *testing.T) {
+		p := filepath.Join(t.TempDir(), "secret")
+		require.NoError(t, os.WriteFile(p, []byte("from-file\n"), 0o600))
+		var f serveFlags
+		fs := newFlags("serve", "", "", io.Discard)
+		f.register(fs)
+		require.Equal(t, -1, parseFlags(fs, []string{"--ses-event-secret-file", p}, io.Discard))
+		require.NoError(t, f.eventSecret(context.Background()))
+		assert.Equal(t, "from-file", f.eventToken)
+	})
+}
+
+// TestMissingStoreIsAnError: a bolt path with no file is a mistyped path
+// for notify and serve, unless --create-store asks for an empty store.
+func TestMissingStoreIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "typo.db")
+	common := []string{"--signing-key-file", filepath.Join(dir, "key"), "--sender", "outbox:" + filepath.Join(dir, "out"), "--log-level", "error"}
+	for _, args := range [][]string{{"notify"}, {"serve", "--addr", "127.0.0.1:0"}} {
+		cmd := args[0]
+		code, _, errs := mangaalert(append(append(args, "--store", "bolt:"+db), common...)...)
+		assert.Equal(t, exitUsage, code, cmd)
+		assert.Contains(t, errs, "there is no database at "+db, cmd)
+		assert.Contains(t, errs, "--create-store", cmd)
+		assert.NoFileExists(t, db, "nothing made")
+	}
+
+	code, out, errs := mangaalert(append([]string{"notify", "--store", "bolt:" + db, "--create-store"}, common...)...)
+	assert.Equal(t, exitOK, code, errs)
+	assert.Contains(t, out, "notify: 0 emails sent")
+	assert.FileExists(t, db)
+	code, _, errs = mangaalert(append([]string{"notify", "--store", "bolt:" + db}, common...)...)
+	assert.Equal(t, exitOK, code, "there now: %s", errs)
+}
+
+// TestHelpPrintsOnce: --help prints the usage once, to stdout; a bad flag
+// prints it once, to stderr.
+func TestHelpPrintsOnce(t *testing.T) {
+	for _, cmd := range []string{"serve", "notify", "scrape"} {
+		code, out, errs := mangaalert(cmd, "--help")
+		assert.Equal(t, exitOK, code)
+		assert.Equal(t, 1, strings.Count(out, "Usage: mangaalert "+cmd), cmd)
+		assert.Empty(t, errs, cmd)
+
+		code, out, errs = mangaalert(cmd, "--no-such-flag")
+		assert.Equal(t, exitUsage, code)
+		assert.Empty(t, out)
+		assert.Equal(t, 1, strings.Count(errs, "Usage: mangaalert "+cmd), cmd)
+		assert.Contains(t, errs, "no-such-flag")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -36,6 +37,8 @@ type serveFlags struct {
 	acmeCA     string
 	sesTopics  string
 	eventToken string
+	eventARN   string
+	eventFile  string
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -45,7 +48,9 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.acmeEmail, "acme-email", "", "the contact `address` the CA writes to about certificates")
 	fs.StringVar(&f.acmeCA, "acme-directory", "", "the ACME directory `URL` (default Let's Encrypt)")
 	fs.StringVar(&f.sesTopics, "ses-event-topics", "", "accept SES bounce and complaint events from these comma-separated SNS topic `ARNs` at "+hooksPath)
-	fs.StringVar(&f.eventToken, "ses-event-secret", "", "accept SES events from EventBridge at "+hooksPath+" bearing this `token` (Authorization: Bearer)")
+	fs.StringVar(&f.eventToken, "ses-event-secret", "", "accept SES events from EventBridge at "+hooksPath+" bearing this `token` (Authorization: Bearer); from the environment only, never on the command line")
+	fs.StringVar(&f.eventARN, "ses-event-secret-arn", "", "the Secrets Manager `secret` (name or ARN) holding the --ses-event-secret token")
+	fs.StringVar(&f.eventFile, "ses-event-secret-file", "", "a `file` holding the --ses-event-secret token")
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -90,6 +95,9 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 	}
 	clock, err := f.clock()
 	if err != nil {
+		return err
+	}
+	if err := f.eventSecret(ctx); err != nil {
 		return err
 	}
 	b, err := backend.New(backend.Config{
@@ -159,6 +167,35 @@ func (f *serveFlags) hooks(st store.Store, log *slog.Logger) map[string]http.Han
 	})
 	log.Info("accepting SES events", "path", hooksPath, "topics", f.sesTopics)
 	return map[string]http.Handler{hooksPath: h}
+}
+
+// eventSecret fills the SES event token from the Secrets Manager secret or
+// the file named, when one is; the environment's value is already there.
+func (f *serveFlags) eventSecret(ctx context.Context) error {
+	switch {
+	case f.eventARN != "" && f.eventFile != "":
+		return usagef("give --ses-event-secret-arn or --ses-event-secret-file, not both")
+	case f.eventARN != "":
+		r, err := f.secretReader(ctx)
+		if err != nil {
+			return err
+		}
+		v, err := r.Get(ctx, f.eventARN)
+		if err != nil {
+			return fmt.Errorf("--ses-event-secret-arn: %w", err)
+		}
+		f.eventToken = v.Reveal()
+	case f.eventFile != "":
+		b, err := os.ReadFile(f.eventFile)
+		if err != nil {
+			return usagef("--ses-event-secret-file: %v", err)
+		}
+		f.eventToken = strings.TrimSpace(string(b))
+		if f.eventToken == "" {
+			return usagef("--ses-event-secret-file %s is empty", f.eventFile)
+		}
+	}
+	return nil
 }
 
 func splitList(s string) []string {
