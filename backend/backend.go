@@ -31,6 +31,7 @@ type Backend struct {
 	forms    *ipLimiter
 	mailCap  *addressLimiter
 	mailq    *mailQueue
+	logs     *logSampler
 	stopping atomic.Bool
 
 	releasesCacheControl []string
@@ -51,6 +52,7 @@ func New(cfg Config) (*Backend, error) {
 		perIP:   newIPLimiter(cfg.PerIP),
 		forms:   newIPLimiter(cfg.FormsPerIP),
 		mailCap: newAddressLimiter(cfg.MailsPerAddress),
+		logs:    newLogSampler(cfg.AccessLogRate),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

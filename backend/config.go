@@ -106,6 +106,12 @@ type Config struct {
 	// they answer 2xx (the container checks them every few seconds).
 	// Default Logger.
 	AccessLog *slog.Logger
+	// AccessLogRate is the access log's budget of Info records, whatever
+	// the traffic: past it records are counted (Stats) and the next one
+	// written says how many were left out. A client's 429s are logged at
+	// most once a minute besides. Default a burst of 1000, then 100 a
+	// second.
+	AccessLogRate Limit
 
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed.
 	// Default none: the client is the peer of the connection (there is no
@@ -166,6 +172,8 @@ const (
 var (
 	DefaultPerIP      = Limit{Every: time.Second / 20, Burst: 60}
 	DefaultFormsPerIP = Limit{Every: time.Minute, Burst: 10}
+	// DefaultAccessLogRate keeps the access log under about 30 KB/s.
+	DefaultAccessLogRate = Limit{Every: time.Second / 100, Burst: 1000}
 )
 
 // ErrConfig is wrapped by every error New returns for a bad Config.
@@ -201,6 +209,7 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	c.PerIP = c.PerIP.or(DefaultPerIP)
 	c.FormsPerIP = c.FormsPerIP.or(DefaultFormsPerIP)
+	c.AccessLogRate = c.AccessLogRate.or(DefaultAccessLogRate)
 	if c.MailsPerAddress == 0 {
 		c.MailsPerAddress = DefaultMailsPerAddress
 	}
