@@ -96,3 +96,25 @@ func TestSummaryIsTheLogRecord(t *testing.T) {
 		})
 	}
 }
+
+// TestUnsendableAddressesAreSkipped: an address stored before the backend
+// checked addresses (invalid UTF-8 turned into U+FFFD, bidi or zero-width
+// characters, raw non-ASCII) is skipped, never put in a To header.
+func TestUnsendableAddressesAreSkipped(t *testing.T) {
+	now := at(2024, time.October, 1, 9)
+	st := newTestStore(t)
+	st.putVolume(vol("frieren", 13, store.DateOf(now).AddDays(40), now.Add(-time.Hour)))
+	for i, addr := range []string{"\ufffd\ufffd@lettori.example", "a\u202eb@lettori.example", "a\u200b@lettori.example", "città@lettori.example", ""} {
+		s := reader(fmt.Sprintf("r%04d", i))
+		if addr != "" {
+			s.Email = addr
+		}
+		st.putSubscriber(s)
+		st.follow(store.Follow{SubscriberID: s.ID, SeriesID: "frieren", CreatedAt: now.AddDate(0, -1, 0)})
+	}
+	snd := &recSender{}
+	rep := runOK(t, newNotifier(st, snd, notifier.NewFakeClock(now)))
+	require.Len(t, snd.messages(), 1)
+	assert.Equal(t, "r0004@lettori.example", snd.messages()[0].msg.To)
+	assert.Equal(t, 4, rep.Kinds[store.Announce].Skipped)
+}

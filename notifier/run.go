@@ -232,6 +232,9 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 	case !sub.Mailable():
 		skip(items, "status "+string(sub.Status))
 		return c.closeOwned(ctx, runID, p, subID, items, "not sent: the reader's status is "+string(sub.Status), rep)
+	case !sendable(sub.Email):
+		skip(items, "address not sendable")
+		return c.closeOwned(ctx, runID, p, subID, items, "not sent: the stored address is not plain ASCII (stored before addresses were checked)", rep)
 	}
 	var want []due
 	for _, d := range items {
@@ -434,4 +437,18 @@ func (c *Notifier) message(sub store.Subscriber, entries []Entry, keys []store.A
 		Date:    c.Clock.Now(),
 		Header:  c.listHeaders(sub, unsub),
 	}, nil
+}
+
+// sendable reports whether a stored address can go in a To header as it
+// is: printable ASCII, no spaces, one @ between two non-empty parts. The
+// backend stores nothing else (IDN domains in punycode); an address stored
+// before it checked so is skipped, never mailed mangled.
+func sendable(addr string) bool {
+	for i := 0; i < len(addr); i++ {
+		if addr[i] <= ' ' || addr[i] >= 0x7f {
+			return false
+		}
+	}
+	local, domain, ok := strings.Cut(addr, "@")
+	return ok && local != "" && domain != "" && !strings.Contains(domain, "@")
 }
