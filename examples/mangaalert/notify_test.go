@@ -128,3 +128,15 @@ func TestHelpPrintsOnce(t *testing.T) {
 		assert.Contains(t, errs, "no-such-flag")
 	}
 }
+
+// TestCreateStoreFromTheEnvironment: the image sets MANGAALERT_CREATE_STORE
+// so that its own default store is made on first use.
+func TestCreateStoreFromTheEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "image.db")
+	t.Setenv("MANGAALERT_CREATE_STORE", "true")
+	code, _, errs := mangaalert("notify", "--store", "bolt:"+db, "--signing-key-file", filepath.Join(dir, "key"),
+		"--sender", "outbox:"+filepath.Join(dir, "out"), "--log-level", "error")
+	assert.Equal(t, exitOK, code, errs)
+	assert.FileExists(t, db)
+}
