@@ -31,6 +31,7 @@ type Backend struct {
 	forms    *ipLimiter
 	mailCap  *addressLimiter
 	mailq    *mailQueue
+	logs     *logSampler
 	stopping atomic.Bool
 
 	releasesCacheControl []string
@@ -51,6 +52,7 @@ func New(cfg Config) (*Backend, error) {
 		perIP:   newIPLimiter(cfg.PerIP),
 		forms:   newIPLimiter(cfg.FormsPerIP),
 		mailCap: newAddressLimiter(cfg.MailsPerAddress),
+		logs:    newLogSampler(cfg.AccessLogRate),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -124,6 +126,9 @@ func (b *Backend) routes() http.Handler {
 	mux.HandleFunc("GET /robots.txt", serveRobots)
 	mux.HandleFunc("GET /healthz", serveHealthz)
 	mux.HandleFunc("GET /readyz", b.serveReadyz)
+	for path, h := range b.cfg.Hooks {
+		mux.Handle(path, h)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		b.fail(w, r, http.StatusNotFound, "not_found", "Questa pagina non esiste. Forse il link è incompleto?")
 	})

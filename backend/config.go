@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -105,6 +106,12 @@ type Config struct {
 	// they answer 2xx (the container checks them every few seconds).
 	// Default Logger.
 	AccessLog *slog.Logger
+	// AccessLogRate is the access log's budget of Info records, whatever
+	// the traffic: past it records are counted (Stats) and the next one
+	// written says how many were left out. A client's 429s are logged at
+	// most once a minute besides. Default a burst of 1000, then 100 a
+	// second.
+	AccessLogRate Limit
 
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed.
 	// Default none: the client is the peer of the connection (there is no
@@ -122,6 +129,15 @@ type Config struct {
 
 	// MaxBodyBytes caps a request body. Default 16 KiB.
 	MaxBodyBytes int64
+
+	// Hooks are handlers served at exact paths ("/hooks/ses") inside the
+	// same middleware as the site: access log, security headers and the
+	// per-address rate limit. Their bodies are capped at HookBodyBytes
+	// instead of MaxBodyBytes (an SNS message is up to 256 KiB); a path the
+	// site uses is refused.
+	Hooks map[string]http.Handler
+	// HookBodyBytes caps a hook's request body. Default 256 KiB.
+	HookBodyBytes int64
 	// CacheTTL is how long a rendered list of releases or series is served
 	// before the store is asked again. Default 30 s.
 	CacheTTL time.Duration
@@ -144,6 +160,7 @@ type Config struct {
 const (
 	DefaultMailsPerAddress = 3
 	DefaultMaxBodyBytes    = 16 << 10
+	DefaultHookBodyBytes   = 256 << 10
 	DefaultCacheTTL        = 30 * time.Second
 	DefaultKeysTTL         = 5 * time.Minute
 	DefaultConfirmTTL      = 7 * 24 * time.Hour
@@ -155,6 +172,8 @@ const (
 var (
 	DefaultPerIP      = Limit{Every: time.Second / 20, Burst: 60}
 	DefaultFormsPerIP = Limit{Every: time.Minute, Burst: 10}
+	// DefaultAccessLogRate keeps the access log under about 30 KB/s.
+	DefaultAccessLogRate = Limit{Every: time.Second / 100, Burst: 1000}
 )
 
 // ErrConfig is wrapped by every error New returns for a bad Config.
@@ -190,11 +209,20 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	c.PerIP = c.PerIP.or(DefaultPerIP)
 	c.FormsPerIP = c.FormsPerIP.or(DefaultFormsPerIP)
+	c.AccessLogRate = c.AccessLogRate.or(DefaultAccessLogRate)
 	if c.MailsPerAddress == 0 {
 		c.MailsPerAddress = DefaultMailsPerAddress
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.HookBodyBytes <= 0 {
+		c.HookBodyBytes = DefaultHookBodyBytes
+	}
+	for path := range c.Hooks {
+		if !strings.HasPrefix(path, "/hooks/") || strings.ContainsAny(path, " {}") {
+			return c, fmt.Errorf("%w: hook path %q: want an exact path under /hooks/", ErrConfig, path)
+		}
 	}
 	if c.CacheTTL == 0 {
 		c.CacheTTL = DefaultCacheTTL

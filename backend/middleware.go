@@ -158,12 +158,16 @@ func (b *Backend) wrap(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if r.ContentLength > b.cfg.MaxBodyBytes {
+		limit := b.cfg.MaxBodyBytes
+		if _, ok := b.cfg.Hooks[r.URL.Path]; ok {
+			limit = b.cfg.HookBodyBytes
+		}
+		if r.ContentLength > limit {
 			b.fail(sw, r, http.StatusRequestEntityTooLarge, "too_large", "La richiesta è troppo grande.")
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = http.MaxBytesReader(sw, r.Body, b.cfg.MaxBodyBytes)
+			r.Body = http.MaxBytesReader(sw, r.Body, limit)
 		}
 		guarded.ServeHTTP(sw, r)
 	})
@@ -189,11 +193,21 @@ func accessLevel(r *http.Request, status int) slog.Level {
 
 func (b *Backend) logRequest(r *http.Request, ri *reqInfo, sw *statusWriter, start time.Time) {
 	status := cmp0(sw.status, http.StatusOK)
+	if status == http.StatusTooManyRequests {
+		b.logs.limited.Add(1)
+	}
 	level := accessLevel(r, status)
 	if !b.cfg.AccessLog.Enabled(r.Context(), level) {
 		return
 	}
-	attrs := make([]slog.Attr, 0, 9+len(ri.attrs))
+	var limitedSkipped, budgetSkipped int
+	if level >= slog.LevelInfo {
+		var ok bool
+		if ok, limitedSkipped, budgetSkipped = b.logs.admit(ri.ip, status, b.cfg.Now()); !ok {
+			return
+		}
+	}
+	attrs := make([]slog.Attr, 0, 11+len(ri.attrs))
 	attrs = append(attrs,
 		slog.String("method", r.Method),
 		slog.String("route", r.Pattern),
@@ -209,6 +223,12 @@ func (b *Backend) logRequest(r *http.Request, ri *reqInfo, sw *statusWriter, sta
 			ua = ua[:200]
 		}
 		attrs = append(attrs, slog.String("ua", ua))
+	}
+	if limitedSkipped > 0 {
+		attrs = append(attrs, slog.Int("limited_not_logged", limitedSkipped))
+	}
+	if budgetSkipped > 0 {
+		attrs = append(attrs, slog.Int("records_not_logged", budgetSkipped))
 	}
 	attrs = append(attrs, ri.attrs...)
 	b.cfg.AccessLog.LogAttrs(r.Context(), level, "request", attrs...)

@@ -267,7 +267,7 @@ type confirmPage struct {
 // open links before the reader does.
 func (b *Backend) pageConfirm(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	s, c, err := b.readerOf(r.Context(), tok, Confirm)
+	s, c, err := b.confirmReader(r.Context(), tok)
 	if err != nil {
 		b.tokenFailed(w, r, err)
 		return

@@ -163,7 +163,7 @@ func (b *Backend) feedReader(ctx context.Context, tok string) (store.Subscriber,
 // confirm activates the reader of a confirmation token and follows the
 // series it names. Confirming twice is harmless.
 func (b *Backend) confirm(ctx context.Context, tok string) (store.Subscriber, string, error) {
-	s, c, err := b.readerOf(ctx, tok, Confirm)
+	s, c, err := b.confirmReader(ctx, tok)
 	if err != nil {
 		return s, "", err
 	}
@@ -180,6 +180,23 @@ func (b *Backend) confirm(ctx context.Context, tok string) (store.Subscriber, st
 		}
 	}
 	return s, c.Extra, nil
+}
+
+// confirmReader is readerOf for a confirmation token, which is bound to
+// the sign-up it was mailed for: a reader who unsubscribed after the link
+// was made is not brought back by it (signing up again mails a new one).
+// The link's making time is its expiry less ConfirmTTL, to the second; an
+// unsubscribe in the same second as the link leaves it working.
+func (b *Backend) confirmReader(ctx context.Context, tok string) (store.Subscriber, claims, error) {
+	s, c, err := b.readerOf(ctx, tok, Confirm)
+	if err != nil {
+		return s, c, err
+	}
+	made := c.Expires.Add(-b.cfg.ConfirmTTL)
+	if s.Status == store.Unsubscribed && s.UpdatedAt.Truncate(time.Second).After(made) {
+		return s, c, fmt.Errorf("%w: the reader unsubscribed after the link was made", ErrExpiredToken)
+	}
+	return s, c, nil
 }
 
 // activate makes s Active with a feed secret. The link that got here was

@@ -77,6 +77,18 @@ func sign(key []byte, c claims, bind string) (string, error) {
 	return b64.EncodeToString([]byte(p)) + "." + b64.EncodeToString(mac(key, p, bind)), nil
 }
 
+// canonical decodes s only when it is the one spelling sign makes: the
+// decoder alone accepts non-zero padding bits and skips line breaks, so a
+// token would have several spellings (and several cache keys, log lines,
+// rate-limit buckets).
+func canonical(s string) ([]byte, error) {
+	b, err := b64.Strict().DecodeString(s)
+	if err != nil || b64.EncodeToString(b) != s {
+		return nil, ErrBadToken
+	}
+	return b, nil
+}
+
 // parseToken reads a token's claims without checking its MAC: only to find
 // what to bind before verify.
 func parseToken(tok string) (claims, string, []byte, error) {
@@ -84,11 +96,11 @@ func parseToken(tok string) (claims, string, []byte, error) {
 	if !ok || len(tok) > 512 {
 		return claims{}, "", nil, ErrBadToken
 	}
-	p, err := b64.DecodeString(p64)
+	p, err := canonical(p64)
 	if err != nil {
 		return claims{}, "", nil, ErrBadToken
 	}
-	m, err := b64.DecodeString(m64)
+	m, err := canonical(m64)
 	if err != nil || len(m) != sha256.Size {
 		return claims{}, "", nil, ErrBadToken
 	}
@@ -99,7 +111,7 @@ func parseToken(tok string) (claims, string, []byte, error) {
 	c := claims{Purpose: Purpose(f[0]), Subject: f[2], Extra: f[3]}
 	if f[1] != "0" {
 		n, err := strconv.ParseInt(f[1], 36, 64)
-		if err != nil {
+		if err != nil || n <= 0 || strconv.FormatInt(n, 36) != f[1] {
 			return claims{}, "", nil, ErrBadToken
 		}
 		c.Expires = time.Unix(n, 0)

@@ -37,6 +37,16 @@ func TestTokens(t *testing.T) {
 		}
 		return string(b)
 	}
+	// respell changes the last character's unused low bits: the same bytes
+	// to a lax decoder, another spelling of the token.
+	respell := func(s string) string {
+		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+		b := []byte(s)
+		i := strings.IndexByte(alphabet, b[len(b)-1])
+		b[len(b)-1] = alphabet[i^1]
+		return string(b)
+	}
+	p64, m64, _ := strings.Cut(tok, ".")
 	tests := []struct {
 		name    string
 		keys    [][]byte
@@ -55,6 +65,10 @@ func TestTokens(t *testing.T) {
 		{"no dot", [][]byte{key1}, strings.ReplaceAll(tok, ".", ""), Confirm, "", now, ErrBadToken},
 		{"empty", [][]byte{key1}, "", Confirm, "", now, ErrBadToken},
 		{"huge", [][]byte{key1}, strings.Repeat("a", 600) + "." + "b", Confirm, "", now, ErrBadToken},
+		{"mac padding bits set", [][]byte{key1}, respell(tok), Confirm, "", now, ErrBadToken},
+		{"line break inside", [][]byte{key1}, p64 + ".\n" + m64, Confirm, "", now, ErrBadToken},
+		{"carriage return inside", [][]byte{key1}, p64[:2] + "\r" + p64[2:] + "." + m64, Confirm, "", now, ErrBadToken},
+		{"padded", [][]byte{key1}, tok + "=", Confirm, "", now, ErrBadToken},
 		{"bound ok", [][]byte{key1}, bound, Feed, "secret-a", now, nil},
 		{"bound to another secret", [][]byte{key1}, bound, Feed, "secret-b", now, ErrBadToken},
 		{"never expires", [][]byte{key1}, bound, Feed, "secret-a", now.AddDate(30, 0, 0), nil},

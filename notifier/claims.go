@@ -114,7 +114,7 @@ func (c *Notifier) staleClaims(ctx context.Context, runID string, now time.Time,
 				return taken, fmt.Errorf("mark %s uncertain: %w", a.AlertKey, err)
 			default:
 				rep.add(a.Kind, func(k *KindCount) { k.Uncertain++ })
-				rep.Uncertain = append(rep.Uncertain, a.AlertKey)
+				rep.lock(func() { rep.Uncertain = append(rep.Uncertain, a.AlertKey) })
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package notifier
 
 import (
+	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
@@ -46,6 +47,8 @@ type Report struct {
 	// Uncertain lists the alerts marked Uncertain in this run: a reader
 	// may or may not have got them.
 	Uncertain []store.AlertKey
+	// Failed lists the alerts whose message the provider refused for good.
+	Failed []store.AlertKey
 	// Unresolved lists claims this run could not record an outcome for
 	// (the store failed): the next run resolves them by its policy.
 	Unresolved []store.AlertKey
@@ -82,29 +85,89 @@ func (r *Report) Total() KindCount {
 	return t
 }
 
-// LogValue makes the report one structured log line.
+// Summary is the figures a run is judged by. The command's summary line
+// and the report's log record are both made from it, so they cannot
+// disagree. Alerts counts every alert this run settled, including those a
+// dead run left claimed: Emails only counts the messages this run sent.
+type Summary struct {
+	Readers int
+	Emails  struct{ Sent, Failed, Deferred, Uncertain int }
+	Alerts  KindCount
+	// Unresolved counts the claims whose outcome could not be recorded.
+	Unresolved int
+	// FailedReaders and UncertainReaders name the readers (sorted, once
+	// each) with an alert Failed or Uncertain in this run.
+	FailedReaders, UncertainReaders []string
+}
+
+// Summary adds the report up.
+func (r *Report) Summary() Summary {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := Summary{Readers: r.Readers, Emails: r.Emails, Unresolved: len(r.Unresolved)}
+	for _, c := range r.Kinds {
+		s.Alerts.plus(c)
+	}
+	s.FailedReaders = readers(r.Failed)
+	s.UncertainReaders = readers(r.Uncertain)
+	return s
+}
+
+func readers(keys []store.AlertKey) []string {
+	var ids []string
+	for _, k := range keys {
+		ids = append(ids, k.SubscriberID)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// Clean reports whether every alert settled has a known outcome and no
+// message was refused: nothing for an operator to look at.
+func (s Summary) Clean() bool {
+	return s.Alerts.Failed == 0 && s.Alerts.Uncertain == 0 && s.Unresolved == 0
+}
+
+// String is the one-line summary.
+func (s Summary) String() string {
+	return fmt.Sprintf("%d emails sent, %d failed, %d uncertain, %d deferred; alerts: %d sent, %d failed, %d uncertain, %d deferred, %d unresolved",
+		s.Emails.Sent, s.Emails.Failed, s.Emails.Uncertain, s.Emails.Deferred,
+		s.Alerts.Sent, s.Alerts.Failed, s.Alerts.Uncertain, s.Alerts.Deferred, s.Unresolved)
+}
+
+// LogValue makes the report one structured log line, from its Summary.
 func (r *Report) LogValue() slog.Value {
-	t := r.Total()
+	s := r.Summary()
+	t := s.Alerts
 	attrs := []slog.Attr{
 		slog.String("run", r.RunID),
 		slog.Duration("took", r.Finished.Sub(r.Started)),
-		slog.Int("readers", r.Readers),
-		slog.Int("emails_sent", r.Emails.Sent),
-		slog.Int("emails_failed", r.Emails.Failed),
+		slog.Int("readers", s.Readers),
+		slog.Int("emails_sent", s.Emails.Sent),
+		slog.Int("emails_failed", s.Emails.Failed),
+		slog.Int("emails_uncertain", s.Emails.Uncertain),
+		slog.Int("emails_deferred", s.Emails.Deferred),
 		slog.Int("sent", t.Sent),
 		slog.Int("failed", t.Failed),
 		slog.Int("skipped", t.Skipped),
 		slog.Int("deferred", t.Deferred),
 		slog.Int("uncertain", t.Uncertain),
+		slog.Int("unresolved", s.Unresolved),
 	}
-	for _, k := range slices.Sorted(maps.Keys(r.Kinds)) {
-		c := r.Kinds[k]
+	r.mu.Lock()
+	kinds := maps.Clone(r.Kinds)
+	r.mu.Unlock()
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
+		c := kinds[k]
 		attrs = append(attrs, slog.Group(string(k),
 			"due", c.Due, "sent", c.Sent, "failed", c.Failed, "skipped", c.Skipped,
 			"deferred", c.Deferred, "uncertain", c.Uncertain))
 	}
-	if len(r.Unresolved) > 0 {
-		attrs = append(attrs, slog.Int("unresolved", len(r.Unresolved)))
+	if len(s.FailedReaders) > 0 {
+		attrs = append(attrs, slog.Any("failed_readers", s.FailedReaders))
+	}
+	if len(s.UncertainReaders) > 0 {
+		attrs = append(attrs, slog.Any("uncertain_readers", s.UncertainReaders))
 	}
 	if r.Error != "" {
 		attrs = append(attrs, slog.String("error", r.Error))

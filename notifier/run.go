@@ -188,6 +188,16 @@ func (c *Notifier) releaseAll(ctx context.Context, runID string, keys []store.Al
 	}
 }
 
+// deferMessage gives back the claims of one reader's message that certainly
+// did not leave: the next run sends it.
+func (c *Notifier) deferMessage(ctx context.Context, runID string, keys []store.AlertKey, rep *Report) {
+	if len(keys) == 0 {
+		return
+	}
+	rep.lock(func() { rep.Emails.Deferred++ })
+	c.releaseAll(ctx, runID, keys, rep)
+}
+
 // claimed is an alert this run holds for a message, with the entry it adds.
 type claimed struct {
 	key   store.AlertKey
@@ -222,6 +232,9 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 	case !sub.Mailable():
 		skip(items, "status "+string(sub.Status))
 		return c.closeOwned(ctx, runID, p, subID, items, "not sent: the reader's status is "+string(sub.Status), rep)
+	case !sendable(sub.Email):
+		skip(items, "address not sendable")
+		return c.closeOwned(ctx, runID, p, subID, items, "not sent: the stored address is not plain ASCII (stored before addresses were checked)", rep)
 	}
 	var want []due
 	for _, d := range items {
@@ -286,7 +299,7 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 		keys[i] = h.key
 	}
 	if stopErr != nil {
-		c.releaseAll(ctx, runID, keys, rep)
+		c.deferMessage(ctx, runID, keys, rep)
 		return stopErr
 	}
 	if len(held) == 0 {
@@ -295,11 +308,11 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 
 	m, err := c.message(sub, entries, keys)
 	if err != nil {
-		c.releaseAll(ctx, runID, keys, rep)
+		c.deferMessage(ctx, runID, keys, rep)
 		return err
 	}
 	if err := lim.Wait(ctx); err != nil {
-		c.releaseAll(ctx, runID, keys, rep)
+		c.deferMessage(ctx, runID, keys, rep)
 		return nil // stopped while waiting for the rate: nothing left
 	}
 	// The send is not cut short by a stop: a message half handed over is
@@ -313,16 +326,19 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 		c.record(sctx, runID, keys, store.Sent, msgID, "", rep, func(k *KindCount) { k.Sent++ })
 		return nil
 	case errors.Is(err, ErrRejected):
-		rep.lock(func() { rep.Emails.Failed++ })
+		rep.lock(func() {
+			rep.Emails.Failed++
+			rep.Failed = append(rep.Failed, keys...)
+		})
 		c.record(sctx, runID, keys, store.Failed, "", err.Error(), rep, func(k *KindCount) { k.Failed++ })
 		return nil
 	case errors.Is(err, ErrStopped):
-		c.releaseAll(ctx, runID, keys, rep)
+		c.deferMessage(ctx, runID, keys, rep)
 		return fmt.Errorf("send to %s: %w", subID, err)
 	}
 	// Unknown outcome: the provider may have taken it.
 	if c.Policy == AtLeastOnce {
-		c.releaseAll(ctx, runID, keys, rep)
+		c.deferMessage(ctx, runID, keys, rep)
 	} else {
 		rep.lock(func() {
 			rep.Emails.Uncertain++
@@ -421,4 +437,18 @@ func (c *Notifier) message(sub store.Subscriber, entries []Entry, keys []store.A
 		Date:    c.Clock.Now(),
 		Header:  c.listHeaders(sub, unsub),
 	}, nil
+}
+
+// sendable reports whether a stored address can go in a To header as it
+// is: printable ASCII, no spaces, one @ between two non-empty parts. The
+// backend stores nothing else (IDN domains in punycode); an address stored
+// before it checked so is skipped, never mailed mangled.
+func sendable(addr string) bool {
+	for i := 0; i < len(addr); i++ {
+		if addr[i] <= ' ' || addr[i] >= 0x7f {
+			return false
+		}
+	}
+	local, domain, ok := strings.Cut(addr, "@")
+	return ok && local != "" && domain != "" && !strings.Contains(domain, "@")
 }

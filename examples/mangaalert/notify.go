@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/manga-alert-italia/mangaalert/backend"
 	"github.com/manga-alert-italia/mangaalert/notifier"
@@ -43,15 +44,48 @@ func runNotify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitUsage
 	}
 	rep, err := notify(ctx, &f, log)
+	code := exitOK
 	if rep != nil {
-		fmt.Fprintf(stdout, "notify: %d emails sent, %d failed, %d uncertain, %d deferred\n",
-			rep.Emails.Sent, rep.Emails.Failed, rep.Emails.Uncertain, rep.Emails.Deferred)
+		code = reportRun(stdout, stderr, rep.Summary())
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "notify: %v\n", err)
 		return exitFor(err)
 	}
-	return exitOK
+	return code
+}
+
+// listedReaders is how many reader ids the failure message names; the
+// log record of the run names them all.
+const listedReaders = 10
+
+// reportRun prints the run's summary line and, when any alert failed, is
+// uncertain or unresolved, which readers and what to do; it returns the
+// exit status: a run that leaves anything for an operator is a failure.
+func reportRun(stdout, stderr io.Writer, s notifier.Summary) int {
+	fmt.Fprintf(stdout, "notify: %s\n", s)
+	if s.Clean() {
+		return exitOK
+	}
+	if n := len(s.FailedReaders); n > 0 {
+		fmt.Fprintf(stderr, "notify: %d alerts failed for %d readers (%s): the provider refused their mail for good; check their addresses and the provider's bounce log, they will not be resent\n",
+			s.Alerts.Failed, n, someReaders(s.FailedReaders))
+	}
+	if n := len(s.UncertainReaders); n > 0 {
+		fmt.Fprintf(stderr, "notify: %d alerts uncertain for %d readers (%s): the mail may or may not have gone out and will not be resent; check the provider's sending log for them (the log record \"notifier run\" lists every reader)\n",
+			s.Alerts.Uncertain, n, someReaders(s.UncertainReaders))
+	}
+	if s.Unresolved > 0 {
+		fmt.Fprintf(stderr, "notify: %d alerts have no recorded outcome (the store failed): run notify again once the store answers; it settles them by its policy (--at-least-once resends)\n", s.Unresolved)
+	}
+	return exitFail
+}
+
+func someReaders(ids []string) string {
+	if len(ids) <= listedReaders {
+		return strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ids[:listedReaders], ", "), len(ids)-listedReaders)
 }
 
 // notify runs the notifier once over the configured store and sender.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -36,6 +37,8 @@ type serveFlags struct {
 	acmeCA     string
 	sesTopics  string
 	eventToken string
+	eventARN   string
+	eventFile  string
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -45,7 +48,9 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.acmeEmail, "acme-email", "", "the contact `address` the CA writes to about certificates")
 	fs.StringVar(&f.acmeCA, "acme-directory", "", "the ACME directory `URL` (default Let's Encrypt)")
 	fs.StringVar(&f.sesTopics, "ses-event-topics", "", "accept SES bounce and complaint events from these comma-separated SNS topic `ARNs` at "+hooksPath)
-	fs.StringVar(&f.eventToken, "ses-event-secret", "", "accept SES events from EventBridge at "+hooksPath+" bearing this `token` (Authorization: Bearer)")
+	fs.StringVar(&f.eventToken, "ses-event-secret", "", "accept SES events from EventBridge at "+hooksPath+" bearing this `token` (Authorization: Bearer); from the environment only, never on the command line")
+	fs.StringVar(&f.eventARN, "ses-event-secret-arn", "", "the Secrets Manager `secret` (name or ARN) holding the --ses-event-secret token")
+	fs.StringVar(&f.eventFile, "ses-event-secret-file", "", "a `file` holding the --ses-event-secret token")
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -92,6 +97,9 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 	if err != nil {
 		return err
 	}
+	if err := f.eventSecret(ctx); err != nil {
+		return err
+	}
 	b, err := backend.New(backend.Config{
 		Now:     clock.Now,
 		Store:   st,
@@ -99,11 +107,12 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 		Mailer:  accountMailer(sender, f.accountFrom),
 		BaseURL: f.baseURL,
 		Logger:  log,
+		Hooks:   f.hooks(st, log),
 	})
 	if err != nil {
 		return &usageError{err.Error()}
 	}
-	h := f.withHooks(b, st, log)
+	var h http.Handler = b
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
@@ -144,22 +153,49 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 	return errors.Join(err, b.Shutdown(sctx))
 }
 
-// withHooks mounts the SES event endpoint beside the site when configured.
-func (f *serveFlags) withHooks(site http.Handler, st store.Store, log *slog.Logger) http.Handler {
+// hooks is the SES event endpoint when configured: the backend serves it
+// inside its middleware (access log, security headers, rate limit).
+func (f *serveFlags) hooks(st store.Store, log *slog.Logger) map[string]http.Handler {
 	if f.sesTopics == "" && f.eventToken == "" {
-		return site
+		return nil
 	}
-	hooks := bounce.New(st, func(h *bounce.Handler) {
+	h := bounce.New(st, func(h *bounce.Handler) {
 		h.Certs = &bounce.HTTPCertSource{}
 		h.Topics = splitList(f.sesTopics)
 		h.Confirm = len(h.Topics) > 0 // only named topics are ever confirmed
 		h.EventSecret = f.eventToken
 	})
-	mux := http.NewServeMux()
-	mux.Handle(hooksPath, hooks)
-	mux.Handle("/", site)
 	log.Info("accepting SES events", "path", hooksPath, "topics", f.sesTopics)
-	return mux
+	return map[string]http.Handler{hooksPath: h}
+}
+
+// eventSecret fills the SES event token from the Secrets Manager secret or
+// the file named, when one is; the environment's value is already there.
+func (f *serveFlags) eventSecret(ctx context.Context) error {
+	switch {
+	case f.eventARN != "" && f.eventFile != "":
+		return usagef("give --ses-event-secret-arn or --ses-event-secret-file, not both")
+	case f.eventARN != "":
+		r, err := f.secretReader(ctx)
+		if err != nil {
+			return err
+		}
+		v, err := r.Get(ctx, f.eventARN)
+		if err != nil {
+			return fmt.Errorf("--ses-event-secret-arn: %w", err)
+		}
+		f.eventToken = v.Reveal()
+	case f.eventFile != "":
+		b, err := os.ReadFile(f.eventFile)
+		if err != nil {
+			return usagef("--ses-event-secret-file: %v", err)
+		}
+		f.eventToken = strings.TrimSpace(string(b))
+		if f.eventToken == "" {
+			return usagef("--ses-event-secret-file %s is empty", f.eventFile)
+		}
+	}
+	return nil
 }
 
 func splitList(s string) []string {

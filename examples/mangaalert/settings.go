@@ -46,6 +46,12 @@ func envName(flagName string) string {
 	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
+// envOnlyFlags are the secrets taken only from the environment, never from
+// the command line; each names its other sources for the refusal message.
+var envOnlyFlags = map[string]string{
+	"ses-event-secret": ", or give --ses-event-secret-arn SECRET (Secrets Manager) or --ses-event-secret-file FILE",
+}
+
 // newFlags is a command's flag set whose help is the usage line, a
 // paragraph on what the command does, then the flags.
 func newFlags(name, usage, about string, stderr io.Writer) *flag.FlagSet {
@@ -66,16 +72,30 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) int {
 	fs.VisitAll(func(f *flag.Flag) {
 		f.Usage += " (env " + envName(f.Name) + ")"
 	})
-	if err := fs.Parse(args); err != nil {
+	// The flag package prints the usage itself on -h and on a bad flag:
+	// silenced here and printed once below, to stdout when asked for.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
 			fs.Usage()
 			return exitOK
 		}
-		return exitUsage // the flag package said what was wrong
+		fs.Usage() // after the flag package's line saying what was wrong
+		return exitUsage
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for name, instead := range envOnlyFlags {
+		if given[name] {
+			fmt.Fprintf(fs.Output(), "%s: --%s is refused on the command line, where the process list shows it to every user of the host: set %s (ECS injects it from Secrets Manager)%s\n",
+				fs.Name(), name, envName(name), instead)
+			return exitUsage
+		}
+	}
 	var bad error
 	fs.VisitAll(func(f *flag.Flag) {
 		v, ok := os.LookupEnv(envName(f.Name))
@@ -132,6 +152,10 @@ type settings struct {
 	logLevel       string
 	today          string
 	sesNoQuota     bool
+	// existingStore: a bolt file that is not there is a mistyped path,
+	// unless createStore says to start an empty one.
+	existingStore bool
+	createStore   bool
 
 	awsOnce sync.Once
 	aws     aws.Config
@@ -146,8 +170,10 @@ func (s *settings) register(fs *flag.FlagSet, mail bool) {
 	fs.StringVar(&s.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&s.today, "today", "", "pretend today is this `date` (YYYY-MM-DD, from 10:00 in Rome, then at the clock's pace): to replay saved pages; never in production")
 	if !mail {
-		return
+		return // scrape fills the catalogue: it may make the store
 	}
+	s.existingStore = true
+	fs.BoolVar(&s.createStore, "create-store", false, "with --store bolt:PATH, make an empty store when PATH is not there (default: a missing file is an error, most likely a mistyped path)")
 	fs.StringVar(&s.sender, "sender", "outbox:outbox", "how mail leaves: ses, smtp or outbox:`DIR`")
 	fs.StringVar(&s.from, "from", "Manga Alert Italia <avvisi@mangaalert.example>", "the alerts' sender `address`")
 	fs.StringVar(&s.accountFrom, "account-from", "Manga Alert Italia <account@mangaalert.example>", "the sender `address` of account mail (confirmations); not the alerts' one")
@@ -203,6 +229,9 @@ func (s *settings) openStore(ctx context.Context) (store.Store, error) {
 	kind, arg, _ := strings.Cut(s.store, ":")
 	switch {
 	case kind == "bolt" && arg != "":
+		if _, err := os.Stat(arg); errors.Is(err, os.ErrNotExist) && s.existingStore && !s.createStore {
+			return nil, usagef("--store %s: there is no database at %s; check the path (scrape makes it), or give --create-store to start an empty one", s.store, arg)
+		}
 		if err := os.MkdirAll(filepath.Dir(arg), 0o750); err != nil {
 			return nil, fmt.Errorf("store %s: %w", s.store, err)
 		}
