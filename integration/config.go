@@ -94,7 +94,10 @@ func NewAccountID() string {
 // connection", "connection reset") is tried again, up to 3 times, as the
 // SDK's standard retryer does against AWS; any answer the emulator gave,
 // a 500 included, is final, so its errors fail fast and a test's injected
-// faults are never retried away.
+// faults are never retried away. As against AWS, a write whose answer
+// was lost on a broken connection is sent again; seen once under heavy
+// load as a conflict on create (TODO: retry only requests that never left,
+// or have Ensure observe again on such a conflict).
 func Retryer() aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = 3
