@@ -226,9 +226,7 @@ func fillOnly(old, v store.Volume) store.Volume {
 	if old.CoverURL == "" {
 		out.CoverURL = v.CoverURL
 	}
-	if old.SKU == "" {
-		out.SKU = v.SKU
-	}
+	out.SKU = v.SKU // codes only add up (store.AddSKUs): a second code erases none
 	return out
 }
 
@@ -249,8 +247,6 @@ func fill(a, b store.Volume) store.Volume {
 	if a.CoverURL == "" {
 		a.CoverURL = b.CoverURL
 	}
-	if a.SKU == "" {
-		a.SKU = b.SKU
-	}
+	a.SKU = store.AddSKUs(a.SKU, b.SKU)
 	return a
 }

@@ -224,8 +224,10 @@ func nonVolumeType(t string) bool {
 }
 
 // skuEdition reads the edition markers of a Panini SKU: "MAHER043ISBNR2_IT08"
-// (a reprint: ISBNR, ISBNR2, and the misspelt SBNR2), "MAHER035ISBNC_IT08"
-// (a special edition).
+// (a reprint: ISBNR, ISBNR2, the misspelt SBNR2, and a bare R2 or R3 after
+// the volume's number, "MAHER047R2_IT08"), "MAHER035ISBNC_IT08" (a special
+// edition). A plain code ("MAHER060_IT08") and an ISBN-suffixed one
+// ("MAHER060ISBN_IT08") are both the first edition.
 func skuEdition(sku string) store.Edition {
 	s := strings.ToUpper(strings.TrimSpace(sku))
 	if s == "" {
@@ -236,14 +238,19 @@ func skuEdition(sku string) store.Edition {
 		s = s[:i]
 	}
 	// Trailing digits count the printing: ISBNR2 is the second reprint.
-	s = strings.TrimRight(s, "0123456789")
+	bare := strings.TrimRight(s, "0123456789")
 	switch {
-	case strings.HasSuffix(s, "SBNR"), strings.HasSuffix(s, "ISBR"), strings.HasSuffix(s, "ISNR"):
+	case strings.HasSuffix(bare, "SBNR"), strings.HasSuffix(bare, "ISBR"), strings.HasSuffix(bare, "ISNR"):
 		return store.Reprint
-	case strings.HasSuffix(s, "SBNC"), strings.HasSuffix(s, "ISBC"):
+	case strings.HasSuffix(bare, "SBNC"), strings.HasSuffix(bare, "ISBC"):
 		return store.Special
-	case strings.HasSuffix(s, "SBNV"):
+	case strings.HasSuffix(bare, "SBNV"):
 		return store.Variant
+	case len(s)-len(bare) == 1 && s[len(s)-1] >= '2' && strings.HasSuffix(bare, "R") &&
+		len(bare) >= 2 && bare[len(bare)-2] >= '0' && bare[len(bare)-2] <= '9':
+		// "…047R2": a printing count right after the volume's number
+		// (never the R of a series code, "MJUJR001").
+		return store.Reprint
 	}
 	return store.First
 }

@@ -39,6 +39,7 @@ var tests = []struct {
 	{"UpsertNewChangedUnchanged", testUpsert},
 	{"UpsertRepeatsInOneCall", testUpsertRepeats},
 	{"UpsertBadInputWritesNothing", testUpsertBadInput},
+	{"UpsertKeepsEverySKU", testUpsertSKUs},
 	{"VolumesOfSeries", testVolumesOfSeries},
 	{"VolumesReleasing", testVolumesReleasing},
 	{"UpcomingVolumes", testUpcomingVolumes},
