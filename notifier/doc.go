@@ -15,8 +15,10 @@
 //     two reminders never go at once; none on or after the release day.
 //     When a date moves, reminders follow the new date; a kind already
 //     sent for a volume is never sent again.
-//   - Reprints, specials, box sets and other editions announce nothing;
-//     variants (OptIn) go to readers with Subscriber.Variants.
+//   - Variants, reprints and specials (OptIn, default store.OptIn) go to
+//     readers with Subscriber.Variants, the sign-up's "Avvisami anche di
+//     variant, ristampe ed edizioni speciali"; box sets and other
+//     editions (novels, artbooks, guides) announce nothing.
 //   - An announcement due together with a reminder settles it: the volume
 //     appears once, and both alerts are recorded with the same message.
 //
