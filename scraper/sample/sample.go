@@ -58,6 +58,7 @@ func Sites() []Site {
 				"/uscite?data=2024-09-09":        "starcomics-uscite.html",
 				// The later weeks announce nothing yet.
 				"/uscite": "starcomics-uscite-empty-written.html",
+				"/":       "starcomics-home-written.html",
 			},
 			Weeks:  2,
 			Series: []string{"/titoli-fumetti/mob-psycho-100"},

@@ -63,7 +63,7 @@ func ExampleSites() {
 		fmt.Println(s.Source, len(s.Pages), "pages")
 	}
 	// Output:
-	// starcomics 3 pages
+	// starcomics 4 pages
 	// panini 3 pages
 	// animeclick 3 pages
 }
