@@ -19,7 +19,7 @@ type SpecError struct{ Problems []Problem }
 
 // Problem is one field of a Spec and what is wrong with it. Field is the
 // path of the Spec field: "Stack", "Host.InstanceType", "Table.Name",
-// "Jobs.NAME.Schedule", "Network.CIDR", "Tags".
+// "Jobs.NAME.Schedule", "Jobs.NAME.After", "Network.CIDR", "Tags".
 type Problem struct{ Field, Problem string }
 
 func (e *SpecError) Error() string {
@@ -75,6 +75,14 @@ func (s Spec) Validate() error {
 	}
 	s.checkTags(bad)
 	for _, j := range s.Jobs {
+		if j.After != "" {
+			if err := checkFollow(s.Jobs, j); err != nil {
+				if !errors.Is(err, errLeaderInvalid) {
+					bad("Jobs."+j.Name+".After", "%v", err)
+				}
+				continue
+			}
+		}
 		zoneErr, exprErr := checkSchedule(j.Schedule, j.Zone)
 		if zoneErr != nil {
 			bad("Jobs."+j.Name+".Zone", "%v", zoneErr)

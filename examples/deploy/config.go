@@ -78,8 +78,8 @@ type SMTPConfig struct {
 // Schedules are EventBridge Scheduler expressions: rate(...), cron(...)
 // or at(...), read in Zone.
 type Schedules struct {
-	Scrape string `json:"scrape"` // default rate(6 hours)
-	Notify string `json:"notify"` // default rate(6 hours)
+	Scrape string `json:"scrape"` // default cron(0 0/6 * * ? *); a cron() one when notify follows it
+	Notify string `json:"notify"` // default "": scrape's schedule 30 minutes later (cron(30 0/6 * * ? *))
 	Zone   string `json:"zone"`   // default Europe/Rome
 }
 
@@ -148,7 +148,6 @@ func (c Config) WithDefaults() Config {
 	c.Sender = cmp.Or(c.Sender, DefaultSender)
 	c.Table = cmp.Or(c.Table, c.Stack)
 	c.Schedules.Scrape = cmp.Or(c.Schedules.Scrape, stack.DefaultSchedule)
-	c.Schedules.Notify = cmp.Or(c.Schedules.Notify, stack.DefaultSchedule)
 	c.Schedules.Zone = cmp.Or(c.Schedules.Zone, stack.DefaultZone)
 	if hostRE.MatchString(c.Domain) { // a bad domain is reported as itself, not as addresses made of it
 		c.BaseURL = cmp.Or(c.BaseURL, "https://"+c.Domain)
@@ -237,7 +236,7 @@ func (c Config) Validate(forApply bool) error {
 // specField names the stack.Spec fields as this file does.
 var specField = map[string]string{"Stack": "stack", "Image": "image", "Host.InstanceType": "instance_type", "Table.Name": "table",
 	"Host.LogRetentionDays": "log_retention_days", "Tags": "tags", "Jobs.scrape.Zone": "schedules.zone", "Jobs.notify.Zone": "schedules.zone",
-	"Jobs.scrape.Schedule": "schedules.scrape", "Jobs.notify.Schedule": "schedules.notify", "Network.CIDR": "cidr", "Network.AZs": "azs",
+	"Jobs.scrape.Schedule": "schedules.scrape", "Jobs.notify.Schedule": "schedules.notify", "Jobs.notify.After": "schedules.scrape", "Network.CIDR": "cidr", "Network.AZs": "azs",
 	"Network.Topology": "nat", "Network.Ports": "ingress_cidrs", "Network.IngressCIDRs": "ingress_cidrs", "Network.SSHCIDRs": "ssh_cidrs"}
 
 func (c Config) checkAddress(bad func(string, string, ...any), field, v string, forApply bool) *mail.Address {

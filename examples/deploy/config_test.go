@@ -60,6 +60,9 @@ func TestValidate(t *testing.T) {
 			want: []string{"schedules.scrape: schedule expression \"rate(1 hours)\""}},
 		{name: "schedule cron", change: func(c *Config) { c.Schedules.Notify = "cron(0 8 * * MON *)" },
 			want: []string{"schedules.notify: schedule expression"}},
+		{name: "notify cannot follow a rate", change: func(c *Config) { c.Schedules.Scrape = "rate(6 hours)" },
+			want: []string{"schedules.scrape: cannot follow scrape 30m later: rate(6 hours) is not a cron() schedule"}},
+		{name: "notify on its own", change: func(c *Config) { c.Schedules.Scrape, c.Schedules.Notify = "rate(6 hours)", "cron(0 8 * * ? *)" }},
 		{name: "schedule zone", change: func(c *Config) { c.Schedules.Zone = "Rome" }, want: []string{"schedules.zone: time zone \"Rome\""}},
 		{name: "table", change: func(c *Config) { c.Table = "a b" }, want: []string{"table: \"a b\""}},
 		{name: "log retention", change: func(c *Config) { c.LogRetentionDays = 10 }, want: []string{"log_retention_days: 10: CloudWatch Logs accepts only"}},
@@ -116,7 +119,10 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, "https://manga.example.it", c.BaseURL)
 	assert.Equal(t, "Manga Alert Italia <avvisi@manga.example.it>", c.From)
 	assert.Equal(t, "Manga Alert Italia <account@manga.example.it>", c.AccountFrom)
-	assert.Equal(t, Schedules{Scrape: "rate(6 hours)", Notify: "rate(6 hours)", Zone: "Europe/Rome"}, c.Schedules)
+	assert.Equal(t, Schedules{Scrape: "cron(0 0/6 * * ? *)", Notify: "", Zone: "Europe/Rome"}, c.Schedules)
+	jobs := c.spec("").WithDefaults().Jobs
+	assert.Equal(t, "cron(30 0/6 * * ? *)", jobs[1].Schedule, "notify follows scrape, 30 minutes later")
+	assert.Equal(t, "scrape", jobs[1].After)
 	assert.Equal(t, 587, c.SMTP.Port)
 	assert.False(t, c.NAT || c.ElasticIP, "no NAT, no Elastic IP")
 	assert.Equal(t, "mangaalert", Config{}.WithDefaults().spec("").Stack)

@@ -99,9 +99,11 @@ func TestPlanOfflineContent(t *testing.T) {
 		"this stack plus a NAT gateway",
 		"this stack plus an Application Load Balancer",
 		"before apply, set: image",
-		// A rate counts from now, in hours that summer time does not bend:
-		// 00:00 UTC on 29 March is still 01:00 CET.
-		"next Sat 2026-03-28 13:00 CET, Sat 2026-03-28 19:00 CET, Sun 2026-03-29 01:00 CET",
+		// cron reads Rome's clock: after 29 March's change to summer
+		// time, 06:00 is CEST. Notify follows scrape half an hour later.
+		"job scrape: cron(0 0/6 * * ? *) in Europe/Rome, next Sat 2026-03-28 18:00 CET, Sun 2026-03-29 00:00 CET, Sun 2026-03-29 06:00 CEST",
+		"job notify: cron(30 0/6 * * ? *) in Europe/Rome, next Sat 2026-03-28 18:30 CET",
+		"job notify: starts 30m after job scrape",
 	} {
 		assert.True(t, strings.Contains(s, want), "the plan lacks %q", want)
 	}
