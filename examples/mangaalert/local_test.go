@@ -143,7 +143,7 @@ func postJSON(t *testing.T, url, token string, body any) (int, map[string]any) {
 // TestLocalRunsTheWholeService is the README's first command, in-process:
 // a reader signs up through the API, confirms with the link mailed to the
 // outbox, follows a series, and the next cycle mails the reminder of its
-// next volume (the saved pages' day is 9 September 2024; Mob Psycho 100
+// next volume (the sample pages' day is 9 September 2024; Mob Psycho 100
 // n. 15 comes out on the 17th). A restart changes nothing.
 func TestLocalRunsTheWholeService(t *testing.T) {
 	data := t.TempDir()

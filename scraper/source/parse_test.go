@@ -88,7 +88,7 @@ func TestParseTestdata(t *testing.T) {
 			{"berserk", 12, store.Reprint, "2024-09-13", 0, "Panini Comics", "", true},
 			{"takamine-rimettiti-le-mutandine", 5, store.First, "2024-09-13", 690, "Magic Press", "", true},
 		}},
-		{"animeclick-week-2024-12-30.json", source.AnimeClick, "https://www.animeclick.it/calendario-manga", []want{
+		{"animeclick-week-2024-12-30-written.json", source.AnimeClick, "https://www.animeclick.it/calendario-manga", []want{
 			{"chainsaw-man", 19, store.First, "2025-01-02", 0, "Panini Comics", "", true},
 			{"dandadan", 14, store.First, "2024-12-30", 0, "J-POP", "", true},
 		}},
