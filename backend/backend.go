@@ -32,6 +32,8 @@ type Backend struct {
 	mailq    *mailQueue
 	logs     *logSampler
 	stopping atomic.Bool
+	// catalogVer follows the store's catalogue version for the caches.
+	catalogVer versionWatch
 
 	releasesCacheControl []string
 }
