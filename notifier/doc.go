@@ -45,6 +45,9 @@
 // (RFC 8058 one-click), List-Id and a Message-ID derived from the alerts
 // carried. Senders: sesmail (Amazon SES v2), smtpmail (SMTP relays),
 // outbox (.eml files). A token bucket paces the sends (default 1 a second,
-// lowered to the SES account's MaxSendRate) with bounded concurrency.
+// lowered to the SES account's MaxSendRate) with bounded concurrency; a
+// reader's alerts are claimed only once the bucket lets their message go,
+// so a run killed while readers wait for the rate leaves their mail due,
+// not uncertain.
 // Package bounce turns SES bounces and complaints into suppressed readers.
 package notifier
