@@ -8,7 +8,7 @@ import (
 )
 
 // Apply makes the stack as spec says, in order network → secrets → table
-// → host → schedules, each step taking the earlier ones' outputs, and
+// → alerts → host → schedules, each step taking the earlier ones' outputs, and
 // returns what it changed (State.Changes, empty when everything was in
 // place) with the outputs. It reads each component once, as it ensures
 // it; a second Apply with the same Spec makes no mutating call. What
@@ -39,6 +39,7 @@ func (s *Stack) Apply(ctx context.Context, spec Spec) (*State, error) {
 		{"network", s.ensureNetwork},
 		{"secrets", s.ensureSecrets},
 		{"table", s.ensureTable},
+		{"alerts", s.ensureAlerts},
 		{"host", func(ctx context.Context, spec Spec, o *Outputs) ([]change.Change, error) {
 			return s.ensureHost(ctx, spec, o, st)
 		}},

@@ -46,6 +46,9 @@ func hostContainer(spec Spec, c Container, o Outputs) ecshost.Container {
 	for k, name := range c.SecretARNs {
 		env[k] = o.SecretARNs[name]
 	}
+	if c.EnvironmentFrom != nil {
+		maps.Copy(env, c.EnvironmentFrom(o))
+	}
 	var secs []ecshost.Secret
 	for _, k := range slices.Sorted(maps.Keys(c.Secrets)) {
 		secs = append(secs, ecshost.Secret{Name: k, ValueFrom: o.SecretARNs[c.Secrets[k]]})

@@ -121,6 +121,10 @@ type Outputs struct {
 	// TaskRoleARNs and TaskDefinitionARNs by container name.
 	TaskRoleARNs       map[string]string
 	TaskDefinitionARNs map[string]string
+	// Of the alerts, "" when the Spec has none: the operator topic, the
+	// schedules' dead-letter queue, the SES configuration set and the
+	// topic its bounces and complaints go to.
+	AlertsTopicARN, DeadLetterQueue, ConfigurationSet, MailEventsTopicARN string
 }
 
 // State is what Apply or DeployImage left, and what it changed.

@@ -77,6 +77,7 @@ func (s *Stack) Status(ctx context.Context, stack string) (*Status, error) {
 		{"Task definitions", s.taskDefStatus},
 		{"Schedules", s.scheduleStatus},
 		{"Table and secrets", s.dataStatus},
+		{"Alerts and mail", s.alertStatus},
 	} {
 		lines, err := part.read(ctx, stack)
 		st.Sections = append(st.Sections, Section{Title: part.title, Lines: lines, Err: err})
