@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
@@ -95,4 +96,25 @@ func (a *Alerts) Status(ctx context.Context, stack string) ([]string, error) {
 		return lines, err
 	}
 	return append(lines, "SES "+r.String()), nil
+}
+
+// SESAccountAPI is what SESWarnings reads (SES v2).
+type SESAccountAPI interface {
+	GetEmailIdentity(ctx context.Context, params *sesv2.GetEmailIdentityInput, optFns ...func(*sesv2.Options)) (*sesv2.GetEmailIdentityOutput, error)
+	GetAccount(ctx context.Context, params *sesv2.GetAccountInput, optFns ...func(*sesv2.Options)) (*sesv2.GetAccountOutput, error)
+}
+
+// SESWarnings say when SES would refuse the mail: the From domain not
+// verified, or the account still in the sandbox. They warn, never stop a
+// deployment: the reader has something to do.
+func SESWarnings(ctx context.Context, api SESAccountAPI, domain, region string) []string {
+	var out []string
+	id, err := api.GetEmailIdentity(ctx, &sesv2.GetEmailIdentityInput{EmailIdentity: aws.String(domain)})
+	if awserr.Is(err, "NotFoundException") || err == nil && !id.VerifiedForSendingStatus {
+		out = append(out, fmt.Sprintf("SES identity %s in %s is missing or not verified: verify the domain (DKIM records) or no mail leaves", domain, region))
+	}
+	if acct, err := api.GetAccount(ctx, &sesv2.GetAccountInput{}); err == nil && !acct.ProductionAccessEnabled {
+		out = append(out, fmt.Sprintf("the SES account in %s is in the sandbox: it mails only verified addresses until production access is granted", region))
+	}
+	return out
 }

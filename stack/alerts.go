@@ -163,3 +163,18 @@ func (s *Stack) alertStatus(ctx context.Context, stack string) ([]string, error)
 	}
 	return append(lines, line), nil
 }
+
+// MailEnvironment gives a container the alerts' SES configuration set
+// and mail-events topic in the variables named, when the Spec makes them
+// (a variable named "" is left out): for Container.EnvironmentFrom.
+func MailEnvironment(configurationSetVar, topicsVar string) func(Outputs) map[string]string {
+	return func(o Outputs) map[string]string {
+		env := map[string]string{}
+		for k, v := range map[string]string{configurationSetVar: o.ConfigurationSet, topicsVar: o.MailEventsTopicARN} {
+			if k != "" && v != "" {
+				env[k] = v
+			}
+		}
+		return env
+	}
+}

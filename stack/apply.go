@@ -66,3 +66,16 @@ func (s *Stack) preflight(ctx context.Context, spec Spec) error {
 	}
 	return s.missingSecrets(ctx, spec)
 }
+
+// Advice is what the operator does next after an Apply: where the site's
+// address points, and whether the host is being replaced.
+func (st *State) Advice(siteURL string) string {
+	out := fmt.Sprintf("\nThe site %s is served by the host's public address (`deploy status` shows it; it changes when the instance is replaced: elastic_ip keeps one).\n", siteURL)
+	if st.ElasticIP != "" {
+		out = fmt.Sprintf("\nThe host's address: %s (Elastic IP): point %s at it.\n", st.ElasticIP, siteURL)
+	}
+	if st.InstanceRefreshID != "" {
+		out += fmt.Sprintf("The launch template changed: instance refresh %s replaces the host (a few minutes without the site).\n", st.InstanceRefreshID)
+	}
+	return out
+}

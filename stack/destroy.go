@@ -42,3 +42,18 @@ func (s *Stack) Destroy(ctx context.Context, stack string) ([]change.Change, err
 	}
 	return done, nil
 }
+
+// DestroyWarning says what Destroy deletes, for the question a tool asks
+// first: the table's data and the secrets' recovery as the options say.
+func DestroyWarning(stack, region, account, table string, keepTable, purgeSecrets bool) string {
+	t := fmt.Sprintf("the DynamoDB table %s WITH ALL ITS DATA (subscribers, follows, alerts)", table)
+	if keepTable {
+		t = fmt.Sprintf("(not the table %s)", table)
+	}
+	secrets := "the secrets (recoverable for 7 days)"
+	if purgeSecrets {
+		secrets = "the secrets (at once, unrecoverable)"
+	}
+	return fmt.Sprintf("This deletes stack %q in %s, account %s: its schedules, the ECS host and service, the operator's alerts, %s, %s, and the network.",
+		stack, region, account, t, secrets)
+}

@@ -29,6 +29,7 @@ func roleARN(o *Outputs, stack, role string) string {
 
 // hostNames fills the names the schedules need from the host.
 func hostNames(spec Spec, o *Outputs) {
+	alertNames(spec, o) // the containers' environment may name them
 	o.ClusterARN = resource.ARNIn(o.Partition, "ecs", o.Region, o.Account, "cluster/"+spec.Stack)
 	o.ExecutionRoleARN = roleARN(o, spec.Stack, spec.Stack+"-ecs-execution")
 	for _, c := range spec.containers() {

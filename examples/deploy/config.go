@@ -63,6 +63,7 @@ type Config struct {
 	AZs              int               `json:"azs"`
 	LogRetentionDays int32             `json:"log_retention_days"`
 	SessionManager   bool              `json:"session_manager"`
+	OperatorEmail    string            `json:"operator_email"`
 	Tags             map[string]string `json:"tags"`
 }
 
@@ -238,7 +239,8 @@ func (c Config) Validate(forApply bool) error {
 var specField = map[string]string{"Stack": "stack", "Image": "image", "Host.InstanceType": "instance_type", "Table.Name": "table",
 	"Host.LogRetentionDays": "log_retention_days", "Tags": "tags", "Jobs.scrape.Zone": "schedules.zone", "Jobs.notify.Zone": "schedules.zone",
 	"Jobs.scrape.Schedule": "schedules.scrape", "Jobs.notify.Schedule": "schedules.notify", "Network.CIDR": "cidr", "Network.AZs": "azs",
-	"Network.Topology": "nat", "Network.Ports": "ingress_cidrs", "Network.IngressCIDRs": "ingress_cidrs", "Network.SSHCIDRs": "ssh_cidrs"}
+	"Network.Topology": "nat", "Network.Ports": "ingress_cidrs", "Network.IngressCIDRs": "ingress_cidrs", "Network.SSHCIDRs": "ssh_cidrs",
+	"Alerts.OperatorEmail": "operator_email"}
 
 func (c Config) checkAddress(bad func(string, string, ...any), field, v string, forApply bool) *mail.Address {
 	if v == "" {

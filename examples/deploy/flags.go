@@ -72,6 +72,7 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 	str("notify-schedule", "notifier's schedule `expression` (config: schedules.notify)", func(c *Config, v string) { c.Schedules.Notify = v })
 	str("schedule-zone", "time `zone` of cron and at schedules (config: schedules.zone)", func(c *Config, v string) { c.Schedules.Zone = v })
 	str("table", "DynamoDB table `name` (config: table)", func(c *Config, v string) { c.Table = v })
+	str("operator-email", "mail failed runs, dead letters and the budget's alerts to this `address` (config: operator_email)", func(c *Config, v string) { c.OperatorEmail = v })
 	str("ssh-cidr", "open SSH to these comma-separated `blocks` (config: ssh_cidrs)", func(c *Config, v string) { c.SSHCIDRs = items(v) })
 	str("ingress-cidr", "let these comma-separated `blocks` reach ports 80 and 443 (config: ingress_cidrs)", func(c *Config, v string) { c.IngressCIDRs = items(v) })
 	boolean("eip", "keep one Elastic IP across instance replacements (config: elastic_ip)", func(c *Config, b bool) { c.ElasticIP = b })

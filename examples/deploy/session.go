@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"time"
 
@@ -25,6 +26,17 @@ type session struct {
 	calls   *awscalls.Recorder
 	start   time.Time
 	changes []change.Change
+}
+
+// open parses a command's flags and configuration, then connects.
+func (a *app) open(ctx context.Context, name string, args []string, forApply bool, flags func(*flag.FlagSet), opts ...func(*stack.Options)) (Config, *session, error) {
+	var o options
+	c, err := a.command(name, args, forApply, &o, flags)
+	if err != nil {
+		return c, nil, err
+	}
+	s, err := a.session(ctx, c, o, opts...)
+	return c, s, err
 }
 
 func (a *app) session(ctx context.Context, c Config, o options, opts ...func(*stack.Options)) (*session, error) {
