@@ -57,6 +57,9 @@ type Options struct {
 	DeployTimeout time.Duration
 	// Now is the clock of the schedules' next runs; default time.Now.
 	Now func() time.Time
+	// Runs reads a job's last runs as lines, for Status (package
+	// jobreport over the application's store); nil leaves them out.
+	Runs func(ctx context.Context, job string) ([]string, error)
 	// KeepTable makes Destroy leave the table and its data.
 	KeepTable bool
 	// PurgeSecrets makes Destroy delete the secrets at once, without the

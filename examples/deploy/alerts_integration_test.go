@@ -5,11 +5,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/budgets"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
@@ -19,7 +21,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/manga-alert-italia/mangaalert/integration"
+	"github.com/manga-alert-italia/mangaalert/jobreport"
 	"github.com/manga-alert-italia/mangaalert/stack"
+	"github.com/manga-alert-italia/mangaalert/store/dynamo"
 )
 
 // TestOperatorAlertsDriftAndDestroy is the operations issue's end-to-end
@@ -100,6 +104,15 @@ func TestOperatorAlertsDriftAndDestroy(t *testing.T) {
 	assert.Contains(t, out, "alerts to "+op+" (email)")
 	assert.Contains(t, out, "dead-letter queue mangaalert-scheduler-dlq: 0 message(s)")
 	assert.Contains(t, out, "SES no mail sent through SES in the last two weeks")
+
+	// A job's failed run, as the notifier keeps it, is in status.
+	t0 := time.Date(2026, 12, 3, 6, 0, 0, 0, time.UTC)
+	require.NoError(t, jobreport.Record(ctx, dynamo.New(dynamodb.NewFromConfig(ac.cfg), "mangaalert"), "notify", jobreport.Run{
+		Started: t0, Finished: t0.Add(95 * time.Second), Outcome: jobreport.Failed, Error: "0 alerts failed, 2 uncertain, 0 unresolved",
+		Report: []string{"3 emails sent, 0 failed, 2 uncertain, 0 deferred"}}))
+	out = ac.mustRun(t, "status", "--operator-email", op)
+	assert.Contains(t, out, "notify: 2026-12-03 06:00 UTC, took 1m35s: failed: 0 alerts failed, 2 uncertain, 0 unresolved\n    3 emails sent")
+	assert.Contains(t, out, "scrape: no run recorded yet")
 
 	// diff: 0 when the account matches, 2 after an out-of-band change.
 	code, out := ac.run(t, "diff", "--operator-email", op)

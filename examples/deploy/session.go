@@ -10,6 +10,7 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/internal/awscalls"
+	"github.com/manga-alert-italia/mangaalert/jobreport"
 	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
@@ -53,6 +54,7 @@ func (a *app) session(ctx context.Context, c Config, o options, opts ...func(*st
 			s.prog.change(ch)
 		}
 		so.OnEvent = s.prog.activity
+		so.Runs = jobreport.TableReader(cfg, c.Table) // the jobs keep their last runs in the store
 	}}, opts...)...)
 	s.account, err = s.st.Account(ctx)
 	return s, err
