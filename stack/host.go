@@ -71,7 +71,7 @@ func hostSpec(spec Spec, o Outputs) ecshost.Spec {
 	maps.Copy(env, spec.Environment)
 	hs := ecshost.Spec{Stack: spec.Stack, SubnetIDs: o.SubnetIDs, SecurityGroupID: o.SecurityGroupID,
 		InstanceType: spec.Host.InstanceType, ElasticIP: spec.Host.ElasticIP, SessionManager: spec.Host.SessionManager,
-		LogRetentionDays: spec.Host.LogRetentionDays, Image: spec.Image, Environment: env, Tags: spec.Tags,
+		LogRetentionDays: spec.Host.LogRetentionDays, RefreshAMI: spec.Host.RefreshAMI, Image: spec.Image, Environment: env, Tags: spec.Tags,
 		Service: hostContainer(spec, spec.Service, o)}
 	hs.Tasks = []ecshost.Container{}
 	for _, j := range spec.Jobs {

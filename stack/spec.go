@@ -176,6 +176,9 @@ type Host struct {
 	ElasticIP        bool   // one public address across instance replacements
 	SessionManager   bool   // Systems Manager may open a shell
 	LogRetentionDays int32  // of the containers' log group; default 14
+	// RefreshAMI reads the newest ECS-optimized AMI at this apply; without
+	// it the host keeps the AMI it was launched with (pinned).
+	RefreshAMI bool
 }
 
 // WithDefaults returns s with its zero fields set.

@@ -37,8 +37,11 @@ type Section struct {
 	Err   error
 }
 
-// Write prints the status.
+// Write prints the status; a nil Status prints nothing.
 func (st *Status) Write(w io.Writer) error {
+	if st == nil {
+		return nil
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Stack %q in %s, account %s\n", st.Stack, st.Region, st.Account)
 	for _, s := range st.Sections {

@@ -64,6 +64,7 @@ type Config struct {
 	LogRetentionDays int32             `json:"log_retention_days"`
 	SessionManager   bool              `json:"session_manager"`
 	OperatorEmail    string            `json:"operator_email"`
+	RefreshAMI       bool              `json:"refresh_ami"`
 	Tags             map[string]string `json:"tags"`
 }
 

@@ -38,11 +38,10 @@ func (a *app) destroyCmd(ctx context.Context, args []string) error {
 
 // confirm asks for the stack name, on stdin.
 func (a *app) confirm(c Config, account string, keepTable, purge bool) error {
-	w := a.stdout
-	fmt.Fprintf(w, "%s\nType the stack name (%s) to go on: ", stack.DestroyWarning(c.Stack, c.Region, account, c.Table, keepTable, purge), c.Stack)
+	fmt.Fprintf(a.stdout, "%s\nType the stack name (%s) to go on: ", stack.DestroyWarning(c.Stack, c.Region, account, c.Table, keepTable, purge), c.Stack)
 	line, err := bufio.NewReader(a.stdin).ReadString('\n')
 	if err != nil && line == "" {
-		fmt.Fprintln(w)
+		fmt.Fprintln(a.stdout)
 		return fmt.Errorf("%w (no answer on stdin; --yes skips the question)", errNotConfirmed)
 	}
 	if strings.TrimSpace(line) != c.Stack {

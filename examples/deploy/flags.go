@@ -76,6 +76,7 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 	str("ssh-cidr", "open SSH to these comma-separated `blocks` (config: ssh_cidrs)", func(c *Config, v string) { c.SSHCIDRs = items(v) })
 	str("ingress-cidr", "let these comma-separated `blocks` reach ports 80 and 443 (config: ingress_cidrs)", func(c *Config, v string) { c.IngressCIDRs = items(v) })
 	boolean("eip", "keep one Elastic IP across instance replacements (config: elastic_ip)", func(c *Config, b bool) { c.ElasticIP = b })
+	boolean("refresh-ami", "read the newest ECS-optimized AMI at this apply: a new one replaces the host (config: refresh_ami)", func(c *Config, b bool) { c.RefreshAMI = b })
 	boolean("nat", "add private subnets and one NAT gateway (config: nat)", func(c *Config, b bool) { c.NAT = b })
 
 	// The flag package calls Usage on every error: parse prints the help

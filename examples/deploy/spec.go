@@ -95,7 +95,7 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 		Table:   &stack.Table{Name: c.Table, Definition: dynamo.TableDefinition(c.Table), TTLAttribute: dynamo.TTLAttribute},
 		Network: stack.Network{CIDR: c.CIDR, AZs: c.AZs, NAT: c.NAT, IngressCIDRs: c.IngressCIDRs, SSHCIDRs: c.SSHCIDRs},
 		Host: stack.Host{InstanceType: c.InstanceType, ElasticIP: c.ElasticIP, SessionManager: c.SessionManager,
-			LogRetentionDays: c.LogRetentionDays},
+			LogRetentionDays: c.LogRetentionDays, RefreshAMI: c.RefreshAMI},
 		Alerts: al,
 		Tags:   c.Tags,
 	}

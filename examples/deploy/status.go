@@ -11,10 +11,7 @@ func (a *app) statusCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	st, err := s.st.Status(ctx, c.Stack)
-	if st != nil {
-		err = errors.Join(err, st.Write(a.stdout))
-	}
-	return err
+	return errors.Join(err, st.Write(a.stdout)) // what could be read, and why the rest could not
 }
 
 func (a *app) diffCmd(ctx context.Context, args []string) error {
