@@ -163,10 +163,7 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-var (
-	regionRE = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
-	hostRE   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-)
+var hostRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 
 // Validate checks the configuration (after WithDefaults) without calling
 // AWS and reports every problem at once. forApply adds what only apply
@@ -178,8 +175,8 @@ func (c Config) Validate(forApply bool) error {
 			ps = append(ps, p)
 		}
 	}
-	if !regionRE.MatchString(c.Region) {
-		bad("region", "%q is not a region name such as eu-south-1", c.Region)
+	if p := stack.RegionProblem(c.Region); p != "" {
+		bad("region", "%s", p)
 	}
 	if c.Domain != "" && !hostRE.MatchString(c.Domain) {
 		bad("domain", "%q is not a host name such as mangaalert.example.it (lower case, no scheme, no path)", c.Domain)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
 // options are the flags every command shares, and the configuration they
@@ -49,6 +52,8 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 			return nil
 		})
 	}
+	// With no region in the file, AWS_REGION or the profile's, as the AWS tools do; flags come after.
+	o.overrides = append(o.overrides, func(c *Config) { c.Region = cmp.Or(c.Region, stack.RegionFromEnvironment(a.getenv)) })
 	str("stack", "stack `name` (config: stack)", func(c *Config, v string) { c.Stack = v })
 	str("region", "AWS `region` (config: region)", func(c *Config, v string) { c.Region = v })
 	str("image", "container `image` (config: image)", func(c *Config, v string) { c.Image = v })
