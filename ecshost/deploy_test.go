@@ -336,6 +336,7 @@ func TestDeployTimesOut(t *testing.T) {
 	assert.Equal(t, "ecs-svc/new", te.Deployment)
 	assert.Equal(t, newTD, te.TaskDefinition)
 	assert.Contains(t, te.Last, "0 running, 1 pending")
+	assert.Contains(t, err.Error(), "no task of it stopped, so none started", "the error names why it cannot finish")
 	assert.Equal(t, 1, f.describe, "one read of the rollout, then the deadline")
 }
 

@@ -82,6 +82,14 @@ func instancePolicy(n names, allocationID string) iampolicy.Document {
 			Resource: iampolicy.Strings{n.clusterARN(), n.containerInstancesARN()},
 		},
 		iampolicy.Statement{
+			Sid:    "ReportOwnHealth",
+			Effect: iampolicy.Allow,
+			// The host's self-check (user data) reports it unhealthy to its
+			// own group, named; the group's id part is not known in advance.
+			Action:   iampolicy.Strings{"autoscaling:SetInstanceHealth"},
+			Resource: iampolicy.Strings{n.arn("autoscaling", n.region, "autoScalingGroup:*:autoScalingGroupName/"+n.group())},
+		},
+		iampolicy.Statement{
 			Sid:      "ContainerLogs",
 			Effect:   iampolicy.Allow,
 			Action:   iampolicy.Strings{"logs:CreateLogStream", "logs:PutLogEvents"},

@@ -92,6 +92,11 @@ func (e *TimeoutError) Error() string {
 	for _, t := range e.StoppedTasks {
 		s += fmt.Sprintf("; task %s stopped: %s", lastPart(t.ARN), t.Reason)
 	}
+	if len(e.StoppedTasks) == 0 {
+		// Nothing failed: nothing started. Say where to look.
+		s += "; no task of it stopped, so none started: the host lacks the memory or the port for it, or its ECS agent is not connected" +
+			" (status shows the instance and the service's events; an emulator that runs no tasks, such as moto without MOTO_ECS_SERVICE_RUNNING=1, never finishes)"
+	}
 	return s
 }
 

@@ -23,7 +23,14 @@ type UserData struct {
 	ReservedMemoryMiB int32
 	// AllocationID of the stack's Elastic IP; empty: no association.
 	AllocationID string
+	// Group is the host's Auto Scaling group, which the host tells when
+	// its ECS agent or Docker has not answered for UnhealthyAfter.
+	Group string
 }
+
+// UnhealthyAfter is how long the ECS agent or Docker may not answer
+// before the host reports itself unhealthy to its group.
+const UnhealthyAfter = 5 * time.Minute
 
 // IMDSBlockRule is the iptables rule the user data installs.
 const IMDSBlockRule = "iptables --insert DOCKER-USER 1 --in-interface docker+ --destination 169.254.169.254/32 --jump DROP"
@@ -33,8 +40,9 @@ func (u UserData) Render() (string, error) {
 	var b bytes.Buffer
 	data := struct {
 		UserData
-		StopTimeout string
-	}{u, u.StopTimeout.String()}
+		StopTimeout, UnhealthyAfter string
+		UnhealthySeconds            int
+	}{u, u.StopTimeout.String(), UnhealthyAfter.String(), int(UnhealthyAfter / time.Second)}
 	if err := userDataTemplate.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("render user data: %w", err)
 	}
@@ -49,6 +57,7 @@ func (r *run) userData() (string, error) {
 		StopTimeout:       r.spec.ContainerStopTimeout,
 		ReservedMemoryMiB: ReservedMemoryMiB,
 		AllocationID:      r.allocationID(),
+		Group:             r.n.group(),
 	}.Render()
 	if err != nil {
 		return "", err

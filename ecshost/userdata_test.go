@@ -24,10 +24,11 @@ func TestUserDataGolden(t *testing.T) {
 		data   ecshost.UserData
 	}{
 		{"without elastic ip", "userdata.golden", ecshost.UserData{
-			Stack: "manga", Cluster: "manga", Region: "eu-south-1", StopTimeout: 30 * time.Second, ReservedMemoryMiB: ecshost.ReservedMemoryMiB}},
+			Stack: "manga", Cluster: "manga", Region: "eu-south-1", StopTimeout: 30 * time.Second, ReservedMemoryMiB: ecshost.ReservedMemoryMiB,
+			Group: "manga-ecs-host"}},
 		{"with elastic ip", "userdata-eip.golden", ecshost.UserData{
 			Stack: "manga", Cluster: "manga", Region: "eu-south-1", StopTimeout: 90 * time.Second, ReservedMemoryMiB: ecshost.ReservedMemoryMiB,
-			AllocationID: "eipalloc-0123456789abcdef0"}},
+			AllocationID: "eipalloc-0123456789abcdef0", Group: "manga-ecs-host"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,11 +50,25 @@ func TestUserDataGolden(t *testing.T) {
 			assert.Contains(t, got, "ECS_CONTAINER_STOP_TIMEOUT="+tt.data.StopTimeout.String()+"\n")
 			assert.Contains(t, got, strings.TrimPrefix(ecshost.IMDSBlockRule, "iptables "))
 			assert.Contains(t, got, "systemctl enable --now --no-block imds-block.service")
+			// The dead-host check comes last, after everything the host needs
+			// to run, and tells the host's own group only.
+			assert.True(t, strings.HasSuffix(got, "systemctl enable --now --no-block ecs-self-health.timer\n"))
+			assert.Contains(t, got, "if [ \"${down}\" -lt 300 ]; then")
+			assert.Contains(t, got, "aws autoscaling set-instance-health --region eu-south-1 --instance-id \"${instance_id}\" --health-status Unhealthy")
+			assert.Contains(t, got, "unhealthy to manga-ecs-host")
 			if bash, err := exec.LookPath("bash"); err == nil {
 				cmd := exec.Command(bash, "-n")
 				cmd.Stdin = strings.NewReader(got)
 				out, err := cmd.CombinedOutput()
 				assert.NoError(t, err, "bash -n: %s", out)
+				// The self-check is a script of its own, inside a heredoc.
+				_, check, _ := strings.Cut(got, "<<'CHECK'\n")
+				check, _, _ = strings.Cut(check, "\nCHECK\n")
+				require.True(t, strings.HasPrefix(check, "#!/bin/bash\n"), "the self-check script")
+				cmd = exec.Command(bash, "-n")
+				cmd.Stdin = strings.NewReader(check)
+				out, err = cmd.CombinedOutput()
+				assert.NoError(t, err, "bash -n on the self-check: %s", out)
 			}
 			if tt.data.AllocationID == "" {
 				assert.NotContains(t, got, "associate-address")

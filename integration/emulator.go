@@ -30,9 +30,14 @@ const (
 	SESv2          Service = "sesv2" // SES v2
 	Logs           Service = "logs"
 	SQS            Service = "sqs"
+	SNS            Service = "sns"
+	Events         Service = "events"
+	CloudWatch     Service = "cloudwatch"
+	Budgets        Service = "budgets"
 )
 
-var allServices = []Service{EC2, ECS, AutoScaling, IAM, STS, SSM, Scheduler, SecretsManager, DynamoDB, SES, SESv2, Logs, SQS}
+var allServices = []Service{EC2, ECS, AutoScaling, IAM, STS, SSM, Scheduler, SecretsManager, DynamoDB, SES, SESv2, Logs, SQS,
+	SNS, Events, CloudWatch, Budgets}
 
 // localStackCommunity is what LocalStack's free image offers of our
 // services (shared/EMULATOR.md): no ECS, no Auto Scaling, no SES v2.

@@ -8,7 +8,7 @@ import (
 )
 
 // Apply makes the stack as spec says, in order network → secrets → table
-// → host → schedules, each step taking the earlier ones' outputs, and
+// → alerts → host → schedules, each step taking the earlier ones' outputs, and
 // returns what it changed (State.Changes, empty when everything was in
 // place) with the outputs. It reads each component once, as it ensures
 // it; a second Apply with the same Spec makes no mutating call. What
@@ -39,6 +39,7 @@ func (s *Stack) Apply(ctx context.Context, spec Spec) (*State, error) {
 		{"network", s.ensureNetwork},
 		{"secrets", s.ensureSecrets},
 		{"table", s.ensureTable},
+		{"alerts", s.ensureAlerts},
 		{"host", func(ctx context.Context, spec Spec, o *Outputs) ([]change.Change, error) {
 			return s.ensureHost(ctx, spec, o, st)
 		}},
@@ -64,4 +65,17 @@ func (s *Stack) preflight(ctx context.Context, spec Spec) error {
 		return err
 	}
 	return s.missingSecrets(ctx, spec)
+}
+
+// Advice is what the operator does next after an Apply: where the site's
+// address points, and whether the host is being replaced.
+func (st *State) Advice(siteURL string) string {
+	out := fmt.Sprintf("\nThe site %s is served by the host's public address (`deploy status` shows it; it changes when the instance is replaced: elastic_ip keeps one).\n", siteURL)
+	if st.ElasticIP != "" {
+		out = fmt.Sprintf("\nThe host's address: %s (Elastic IP): point %s at it.\n", st.ElasticIP, siteURL)
+	}
+	if st.InstanceRefreshID != "" {
+		out += fmt.Sprintf("The launch template changed: instance refresh %s replaces the host (a few minutes without the site).\n", st.InstanceRefreshID)
+	}
+	return out
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/manga-alert-italia/mangaalert/alerts"
 	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/resource"
 )
@@ -32,6 +33,7 @@ type clients struct {
 	tagging   *resourcegroupstaggingapi.Client
 	sqs       *sqs.Client
 	host      ecshost.Clients
+	alerts    alerts.Clients
 }
 
 func newClients(cfg aws.Config) clients {
@@ -47,6 +49,7 @@ func newClients(cfg aws.Config) clients {
 		tagging:   resourcegroupstaggingapi.NewFromConfig(cfg),
 		sqs:       sqs.NewFromConfig(cfg),
 		host:      ecshost.ClientsFromConfig(cfg),
+		alerts:    alerts.ClientsFromConfig(cfg),
 	}
 }
 

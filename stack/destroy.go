@@ -8,7 +8,7 @@ import (
 )
 
 // Destroy deletes the stack named stack in the reverse order of Apply:
-// schedules, host, table (with all its data, unless Options.KeepTable),
+// schedules, host, alerts, table (with all its data, unless Options.KeepTable),
 // secrets (recoverable for 7 days, unless Options.PurgeSecrets), network.
 // It finds each part by the stack's tags and touches nothing else. It
 // returns what it deleted: nil, nil when nothing was there, so a Destroy
@@ -23,6 +23,7 @@ func (s *Stack) Destroy(ctx context.Context, stack string) ([]change.Change, err
 	}{
 		{"schedules", s.deleteSchedules},
 		{"host", s.deleteHost},
+		{"alerts", s.deleteAlerts},
 		{"table", s.deleteTable},
 		{"secrets", s.deleteSecrets},
 		{"network", s.deleteNetwork},
@@ -40,4 +41,19 @@ func (s *Stack) Destroy(ctx context.Context, stack string) ([]change.Change, err
 		}
 	}
 	return done, nil
+}
+
+// DestroyWarning says what Destroy deletes, for the question a tool asks
+// first: the table's data and the secrets' recovery as the options say.
+func DestroyWarning(stack, region, account, table string, keepTable, purgeSecrets bool) string {
+	t := fmt.Sprintf("the DynamoDB table %s WITH ALL ITS DATA (subscribers, follows, alerts)", table)
+	if keepTable {
+		t = fmt.Sprintf("(not the table %s)", table)
+	}
+	secrets := "the secrets (recoverable for 7 days)"
+	if purgeSecrets {
+		secrets = "the secrets (at once, unrecoverable)"
+	}
+	return fmt.Sprintf("This deletes stack %q in %s, account %s: its schedules, the ECS host and service, the operator's alerts, %s, %s, and the network.",
+		stack, region, account, t, secrets)
 }

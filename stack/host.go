@@ -29,6 +29,7 @@ func roleARN(o *Outputs, stack, role string) string {
 
 // hostNames fills the names the schedules need from the host.
 func hostNames(spec Spec, o *Outputs) {
+	alertNames(spec, o) // the containers' environment may name them
 	o.ClusterARN = resource.ARNIn(o.Partition, "ecs", o.Region, o.Account, "cluster/"+spec.Stack)
 	o.ExecutionRoleARN = roleARN(o, spec.Stack, spec.Stack+"-ecs-execution")
 	for _, c := range spec.containers() {
@@ -45,6 +46,9 @@ func hostContainer(spec Spec, c Container, o Outputs) ecshost.Container {
 	}
 	for k, name := range c.SecretARNs {
 		env[k] = o.SecretARNs[name]
+	}
+	if c.EnvironmentFrom != nil {
+		maps.Copy(env, c.EnvironmentFrom(o))
 	}
 	var secs []ecshost.Secret
 	for _, k := range slices.Sorted(maps.Keys(c.Secrets)) {
@@ -67,7 +71,7 @@ func hostSpec(spec Spec, o Outputs) ecshost.Spec {
 	maps.Copy(env, spec.Environment)
 	hs := ecshost.Spec{Stack: spec.Stack, SubnetIDs: o.SubnetIDs, SecurityGroupID: o.SecurityGroupID,
 		InstanceType: spec.Host.InstanceType, ElasticIP: spec.Host.ElasticIP, SessionManager: spec.Host.SessionManager,
-		LogRetentionDays: spec.Host.LogRetentionDays, Image: spec.Image, Environment: env, Tags: spec.Tags,
+		LogRetentionDays: spec.Host.LogRetentionDays, RefreshAMI: spec.Host.RefreshAMI, Image: spec.Image, Environment: env, Tags: spec.Tags,
 		Service: hostContainer(spec, spec.Service, o)}
 	hs.Tasks = []ecshost.Container{}
 	for _, j := range spec.Jobs {

@@ -25,6 +25,9 @@ import (
 
 func scheduleSpec(spec Spec, o Outputs) schedule.Spec {
 	out := schedule.Spec{Stack: spec.Stack, ClusterARN: o.ClusterARN, ExecutionRoleARN: o.ExecutionRoleARN, Tags: spec.Tags}
+	// With an operator the events that could not start a task are kept,
+	// and an alarm on their queue tells the operator.
+	out.DeadLetter.Create = spec.operator()
 	for _, j := range spec.Jobs {
 		desc := j.Description
 		if desc == "" {

@@ -45,6 +45,8 @@ type Spec struct {
 	Network Network
 	// Host is the EC2 instance and what it keeps.
 	Host Host
+	// Alerts is what the operator is told; nil for nothing.
+	Alerts *Alerts
 	// Tags go on every resource, next to the stack's own.
 	Tags map[string]string
 }
@@ -80,6 +82,10 @@ type Container struct {
 	// PortMappings publish container ports on the host (the service's
 	// default: 8080 on 80). HostPort 0 is a dynamic port.
 	PortMappings []PortMapping
+	// EnvironmentFrom adds variables once the account, region and ARNs
+	// are known (the alerts' configuration set and topics), over
+	// Environment.
+	EnvironmentFrom func(Outputs) map[string]string
 	// MemoryMiB is the hard limit (default 128 for the service, 192 for
 	// a job).
 	MemoryMiB int32
@@ -180,6 +186,9 @@ type Host struct {
 	ElasticIP        bool   // one public address across instance replacements
 	SessionManager   bool   // Systems Manager may open a shell
 	LogRetentionDays int32  // of the containers' log group; default 14
+	// RefreshAMI reads the newest ECS-optimized AMI at this apply; without
+	// it the host keeps the AMI it was launched with (pinned).
+	RefreshAMI bool
 }
 
 // WithDefaults returns s with its zero fields set.

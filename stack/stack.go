@@ -57,6 +57,9 @@ type Options struct {
 	DeployTimeout time.Duration
 	// Now is the clock of the schedules' next runs; default time.Now.
 	Now func() time.Time
+	// Runs reads a job's last runs as lines, for Status (package
+	// jobreport over the application's store); nil leaves them out.
+	Runs func(ctx context.Context, job string) ([]string, error)
 	// KeepTable makes Destroy leave the table and its data.
 	KeepTable bool
 	// PurgeSecrets makes Destroy delete the secrets at once, without the
@@ -121,6 +124,10 @@ type Outputs struct {
 	// TaskRoleARNs and TaskDefinitionARNs by container name.
 	TaskRoleARNs       map[string]string
 	TaskDefinitionARNs map[string]string
+	// Of the alerts, "" when the Spec has none: the operator topic, the
+	// schedules' dead-letter queue, the SES configuration set and the
+	// topic its bounces and complaints go to.
+	AlertsTopicARN, DeadLetterQueue, ConfigurationSet, MailEventsTopicARN string
 }
 
 // State is what Apply or DeployImage left, and what it changed.

@@ -37,8 +37,11 @@ type Section struct {
 	Err   error
 }
 
-// Write prints the status.
+// Write prints the status; a nil Status prints nothing.
 func (st *Status) Write(w io.Writer) error {
+	if st == nil {
+		return nil
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Stack %q in %s, account %s\n", st.Stack, st.Region, st.Account)
 	for _, s := range st.Sections {
@@ -76,7 +79,9 @@ func (s *Stack) Status(ctx context.Context, stack string) (*Status, error) {
 		{"Services", s.serviceStatus},
 		{"Task definitions", s.taskDefStatus},
 		{"Schedules", s.scheduleStatus},
+		{"Last runs", s.runStatus},
 		{"Table and secrets", s.dataStatus},
+		{"Alerts and mail", s.alertStatus},
 	} {
 		lines, err := part.read(ctx, stack)
 		st.Sections = append(st.Sections, Section{Title: part.title, Lines: lines, Err: err})
@@ -287,4 +292,27 @@ func lastPart(arn string) string {
 		return arn[i+1:]
 	}
 	return arn
+}
+
+// runStatus reads each scheduled job's last runs through Options.Runs.
+func (s *Stack) runStatus(ctx context.Context, stack string) ([]string, error) {
+	if s.o.Runs == nil {
+		return []string{"not read (no store given)"}, nil
+	}
+	got, err := s.jobSchedules(ctx, stack)
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	for _, g := range got {
+		l, err := s.o.Runs(ctx, aws.ToString(g.Name))
+		lines = append(lines, l...)
+		if err != nil {
+			return lines, err
+		}
+	}
+	if len(got) == 0 {
+		lines = []string{"no job scheduled (run apply)"}
+	}
+	return lines, nil
 }

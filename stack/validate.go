@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
@@ -92,6 +93,14 @@ func (s Spec) Validate() error {
 		}
 	}
 	s.checkContainers(bad)
+	if a := s.Alerts; a != nil && a.OperatorEmail != "" {
+		if addr, err := mail.ParseAddress(a.OperatorEmail); err != nil || addr.Address != a.OperatorEmail {
+			bad("Alerts.OperatorEmail", "%q is not a plain address such as ops@example.org", a.OperatorEmail)
+		}
+	}
+	if a := s.Alerts; a != nil && (a.MonthlyBudgetUSD < 0 || (a.MonthlyBudgetUSD > 0 && a.OperatorEmail == "")) {
+		bad("Alerts.MonthlyBudgetUSD", "%.2f: a budget is a positive amount, and alerts the operator address (set it too)", a.MonthlyBudgetUSD)
+	}
 	ps = append(ps, networkProblems(s)...)
 	if len(ps) == 0 {
 		return nil

@@ -88,7 +88,7 @@ func TestApplyIsIdempotentAndDestroyRemovesIt(t *testing.T) {
 	assert.Empty(t, operations(ac.calls.Mutating()), "refused before any write")
 
 	out = ac.mustRun(t, "apply")
-	assert.Contains(t, out, "apply done: 27 created")
+	assert.Contains(t, out, "apply done: 31 created")
 	writes := len(ac.calls.Mutating())
 	t.Logf("first apply: %d calls, %d writes", ac.calls.Count(), writes)
 
@@ -101,7 +101,7 @@ func TestApplyIsIdempotentAndDestroyRemovesIt(t *testing.T) {
 	ac.calls.Reset()
 	out = ac.mustRun(t, "plan")
 	assert.Empty(t, operations(ac.calls.Mutating()), "plan only reads")
-	assert.Contains(t, out, "no changes, 27 unchanged")
+	assert.Contains(t, out, "no changes, 31 unchanged")
 
 	t.Run("deploy-image rolls out and moves the schedules", func(t *testing.T) {
 		ac.mustRun(t, "deploy-image", "ghcr.io/owner/mangaalert:1.1")

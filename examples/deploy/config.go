@@ -63,6 +63,8 @@ type Config struct {
 	AZs              int               `json:"azs"`
 	LogRetentionDays int32             `json:"log_retention_days"`
 	SessionManager   bool              `json:"session_manager"`
+	OperatorEmail    string            `json:"operator_email"`
+	RefreshAMI       bool              `json:"refresh_ami"`
 	Tags             map[string]string `json:"tags"`
 }
 
@@ -160,10 +162,7 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-var (
-	regionRE = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`)
-	hostRE   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-)
+var hostRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 
 // Validate checks the configuration (after WithDefaults) without calling
 // AWS and reports every problem at once. forApply adds what only apply
@@ -175,8 +174,8 @@ func (c Config) Validate(forApply bool) error {
 			ps = append(ps, p)
 		}
 	}
-	if !regionRE.MatchString(c.Region) {
-		bad("region", "%q is not a region name such as eu-south-1", c.Region)
+	if p := stack.RegionProblem(c.Region); p != "" {
+		bad("region", "%s", p)
 	}
 	if c.Domain != "" && !hostRE.MatchString(c.Domain) {
 		bad("domain", "%q is not a host name such as mangaalert.example.it (lower case, no scheme, no path)", c.Domain)
@@ -237,7 +236,8 @@ func (c Config) Validate(forApply bool) error {
 var specField = map[string]string{"Stack": "stack", "Image": "image", "Host.InstanceType": "instance_type", "Table.Name": "table",
 	"Host.LogRetentionDays": "log_retention_days", "Tags": "tags", "Jobs.scrape.Zone": "schedules.zone", "Jobs.notify.Zone": "schedules.zone",
 	"Jobs.scrape.Schedule": "schedules.scrape", "Jobs.notify.Schedule": "schedules.notify", "Jobs.notify.After": "schedules.scrape", "Network.CIDR": "cidr", "Network.AZs": "azs",
-	"Network.Topology": "nat", "Network.Ports": "ingress_cidrs", "Network.IngressCIDRs": "ingress_cidrs", "Network.SSHCIDRs": "ssh_cidrs"}
+	"Network.Topology": "nat", "Network.Ports": "ingress_cidrs", "Network.IngressCIDRs": "ingress_cidrs", "Network.SSHCIDRs": "ssh_cidrs",
+	"Alerts.OperatorEmail": "operator_email"}
 
 func (c Config) checkAddress(bad func(string, string, ...any), field, v string, forApply bool) *mail.Address {
 	if v == "" {

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,7 +33,7 @@ func TestValidate(t *testing.T) {
 		{name: "stack too short", change: func(c *Config) { c.Stack = "ab" }, want: []string{"stack: \"ab\": use 3-28"}},
 		{name: "stack upper case", change: func(c *Config) { c.Stack = "Manga" }, want: []string{"stack: \"Manga\""}},
 		{name: "stack too long", change: func(c *Config) { c.Stack = strings.Repeat("a", 29) }, want: []string{"stack: "}},
-		{name: "region", change: func(c *Config) { c.Region = "milan" }, want: []string{"region: \"milan\" is not a region name"}},
+		{name: "region", change: func(c *Config) { c.Region = "milan" }, want: []string{"region: \"milan\" is not an AWS region: did you mean"}},
 		{name: "image", change: func(c *Config) { c.Image = "Bad Image" }, want: []string{"image: \"Bad Image\" is not an image reference"}},
 		{name: "instance type", change: func(c *Config) { c.InstanceType = "micro" }, want: []string{"instance_type: \"micro\" is not an EC2 instance type"}},
 		{name: "instance type too small for the containers", change: func(c *Config) { c.InstanceType = "t3.nano" },
@@ -207,4 +209,38 @@ func TestFlagsOverrideTheFile(t *testing.T) {
 	err = fs.Parse([]string{"--nat=perhaps"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "want true or false")
+}
+
+// TestRegionFromTheEnvironment: with no region in the file, AWS_REGION
+// (then the profile's) is used, as the AWS tools do; the file and the
+// flag still win. A mistyped region is refused before any call, naming
+// the nearest.
+func TestRegionFromTheEnvironment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "deploy.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"region": "eu-west-3"}`), 0o600))
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"AWS_REGION", nil, "us-east-2"},
+		{"the file wins", []string{"--config", path}, "eu-west-3"},
+		{"the flag wins", []string{"--config", path, "--region", "eu-north-1"}, "eu-north-1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := &app{stdout: new(strings.Builder), stderr: new(strings.Builder), getenv: func(k string) string {
+				return map[string]string{"AWS_REGION": "us-east-2"}[k]
+			}}
+			var o options
+			require.NoError(t, a.newFlagSet("plan", "", "", &o).Parse(tc.args))
+			c, err := o.config(false)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, c.Region)
+		})
+	}
+	var out strings.Builder
+	a := &app{stdout: &out, stderr: &out, getenv: func(string) string { return "" }, now: time.Now}
+	assert.Equal(t, exitUsage, a.run(context.Background(), []string{"plan", "--region", "eu-sout-1"}))
+	assert.Contains(t, out.String(), `region: "eu-sout-1" is not an AWS region: did you mean "eu-south-1"?`)
+	assert.Contains(t, out.String(), "Nothing was sent to AWS.")
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
 // options are the flags every command shares, and the configuration they
@@ -49,6 +52,8 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 			return nil
 		})
 	}
+	// With no region in the file, AWS_REGION or the profile's, as the AWS tools do; flags come after.
+	o.overrides = append(o.overrides, func(c *Config) { c.Region = cmp.Or(c.Region, stack.RegionFromEnvironment(a.getenv)) })
 	str("stack", "stack `name` (config: stack)", func(c *Config, v string) { c.Stack = v })
 	str("region", "AWS `region` (config: region)", func(c *Config, v string) { c.Region = v })
 	str("image", "container `image` (config: image)", func(c *Config, v string) { c.Image = v })
@@ -72,9 +77,11 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 	str("notify-schedule", "notifier's schedule `expression` (config: schedules.notify)", func(c *Config, v string) { c.Schedules.Notify = v })
 	str("schedule-zone", "time `zone` of cron and at schedules (config: schedules.zone)", func(c *Config, v string) { c.Schedules.Zone = v })
 	str("table", "DynamoDB table `name` (config: table)", func(c *Config, v string) { c.Table = v })
+	str("operator-email", "mail failed runs, dead letters and the budget's alerts to this `address` (config: operator_email)", func(c *Config, v string) { c.OperatorEmail = v })
 	str("ssh-cidr", "open SSH to these comma-separated `blocks` (config: ssh_cidrs)", func(c *Config, v string) { c.SSHCIDRs = items(v) })
 	str("ingress-cidr", "let these comma-separated `blocks` reach ports 80 and 443 (config: ingress_cidrs)", func(c *Config, v string) { c.IngressCIDRs = items(v) })
 	boolean("eip", "keep one Elastic IP across instance replacements (config: elastic_ip)", func(c *Config, b bool) { c.ElasticIP = b })
+	boolean("refresh-ami", "read the newest ECS-optimized AMI at this apply: a new one replaces the host (config: refresh_ami)", func(c *Config, b bool) { c.RefreshAMI = b })
 	boolean("nat", "add private subnets and one NAT gateway (config: nat)", func(c *Config, b bool) { c.NAT = b })
 
 	// The flag package calls Usage on every error: parse prints the help

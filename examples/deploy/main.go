@@ -22,6 +22,8 @@ import (
 	_ "time/tzdata" // schedules are read in Europe/Rome on any machine
 
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
 // Exit codes.
@@ -74,7 +76,8 @@ type command struct {
 var commands = []command{
 	{"plan", "show what apply would create, change or leave alone, and the monthly cost beside the alternatives", (*app).planCmd},
 	{"apply", "create or update the whole stack; a second run changes nothing", (*app).applyCmd},
-	{"status", "show what runs: the instance, the service, task definitions, the next scheduled runs", (*app).statusCmd},
+	{"status", "show what runs: the instance, the service, task definitions, the next scheduled runs, the last runs, alerts", (*app).statusCmd},
+	{"diff", "show what differs between the account and the configuration; exit 2 when something does", (*app).diffCmd},
 	{"deploy-image", "roll the backend and the jobs to a new container image", (*app).deployImageCmd},
 	{"destroy", "delete the whole stack (asks first unless --yes)", (*app).destroyCmd},
 }
@@ -106,6 +109,8 @@ func (a *app) exit(err error) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.Is(err, stack.ErrDrift):
+		return exitUsage // what diff wrote says it all
 	case errors.As(err, &ue):
 		fmt.Fprintf(a.stderr, "deploy: %v\n(run with --help for the flags)\n", err)
 		return exitUsage

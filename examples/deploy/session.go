@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/internal/awscalls"
+	"github.com/manga-alert-italia/mangaalert/jobreport"
 	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
@@ -27,6 +29,17 @@ type session struct {
 	changes []change.Change
 }
 
+// open parses a command's flags and configuration, then connects.
+func (a *app) open(ctx context.Context, name string, args []string, forApply bool, flags func(*flag.FlagSet), opts ...func(*stack.Options)) (Config, *session, error) {
+	var o options
+	c, err := a.command(name, args, forApply, &o, flags)
+	if err != nil {
+		return c, nil, err
+	}
+	s, err := a.session(ctx, c, o, opts...)
+	return c, s, err
+}
+
 func (a *app) session(ctx context.Context, c Config, o options, opts ...func(*stack.Options)) (*session, error) {
 	cfg, calls, err := a.loadAWS(ctx, c.Region, o.endpointOf(a.getenv))
 	if err != nil {
@@ -41,6 +54,7 @@ func (a *app) session(ctx context.Context, c Config, o options, opts ...func(*st
 			s.prog.change(ch)
 		}
 		so.OnEvent = s.prog.activity
+		so.Runs = jobreport.TableReader(cfg, c.Table) // the jobs keep their last runs in the store
 	}}, opts...)...)
 	s.account, err = s.st.Account(ctx)
 	return s, err

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/manga-alert-italia/mangaalert/alerts"
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/notifier/smtpmail"
 	"github.com/manga-alert-italia/mangaalert/resource"
@@ -29,6 +30,8 @@ const (
 	EnvSMTPConfigARN = "MANGAALERT_SMTP_CONFIG"     // the SMTP JSON secret's ARN (sender smtp)
 	EnvACMEHosts     = "MANGAALERT_ACME_HOSTS"      // serve: HTTPS on :443 with certificates for these names
 	EnvACMEEmail     = "MANGAALERT_ACME_EMAIL"
+	EnvConfigSet     = "MANGAALERT_SES_CONFIGURATION_SET" // every mail goes through the stack's configuration set
+	EnvEventTopics   = "MANGAALERT_SES_EVENT_TOPICS"      // serve: the SNS topic of bounces and complaints
 )
 
 func (c Config) signingKey() string { return c.Stack + "/signing-key" }
@@ -54,7 +57,15 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 	if c.Sender == SenderSES {
 		policy = c.sesPolicy
 	}
-	serve := stack.Container{Name: "serve", Environment: mail, Secrets: key, SecretARNs: arns, UsesTable: true, Policy: policy}
+	serve := stack.Container{Name: "serve", Environment: mail, Secrets: key, SecretARNs: arns, UsesTable: true, Policy: policy,
+		EnvironmentFrom: stack.MailEnvironment(EnvConfigSet, EnvEventTopics)}
+	al := &stack.Alerts{OperatorEmail: c.OperatorEmail}
+	if c.Sender == SenderSES { // bounces and complaints reach the backend's signed hook (once there is a base URL)
+		al.MailEvents = &alerts.MailEvents{}
+		if c.BaseURL != "" {
+			al.MailEvents.Endpoint = strings.TrimSuffix(c.BaseURL, "/") + "/hooks/ses"
+		}
+	}
 	// The site serves its own TLS (no load balancer): with an https base
 	// URL the service gets certificates over ACME for its host, answering
 	// the challenge on port 80, and publishes 443 too.
@@ -77,14 +88,16 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 		Service:     serve,
 		Jobs: []stack.Job{
 			job("scrape", c.Schedules.Scrape, "", stack.Container{}),
-			job("notify", c.Schedules.Notify, map[bool]string{true: "scrape"}[c.Schedules.Notify == ""], stack.Container{Environment: mail, Secrets: key, SecretARNs: arns, Policy: policy}),
+			job("notify", c.Schedules.Notify, map[bool]string{true: "scrape"}[c.Schedules.Notify == ""], stack.Container{Environment: mail, Secrets: key, SecretARNs: arns, Policy: policy,
+				EnvironmentFrom: stack.MailEnvironment(EnvConfigSet, "")}),
 		},
 		Secrets: c.secrets(smtpPassword),
 		Table:   &stack.Table{Name: c.Table, Definition: dynamo.TableDefinition(c.Table), TTLAttribute: dynamo.TTLAttribute},
 		Network: stack.Network{CIDR: c.CIDR, AZs: c.AZs, NAT: c.NAT, IngressCIDRs: c.IngressCIDRs, SSHCIDRs: c.SSHCIDRs},
 		Host: stack.Host{InstanceType: c.InstanceType, ElasticIP: c.ElasticIP, SessionManager: c.SessionManager,
-			LogRetentionDays: c.LogRetentionDays},
-		Tags: c.Tags,
+			LogRetentionDays: c.LogRetentionDays, RefreshAMI: c.RefreshAMI},
+		Alerts: al,
+		Tags:   c.Tags,
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/manga-alert-italia/mangaalert/backend"
 	"github.com/manga-alert-italia/mangaalert/notifier"
@@ -89,7 +90,7 @@ func someReaders(ids []string) string {
 }
 
 // notify runs the notifier once over the configured store and sender.
-func notify(ctx context.Context, f *notifyFlags, log *slog.Logger) (*notifier.Report, error) {
+func notify(ctx context.Context, f *notifyFlags, log *slog.Logger) (rep *notifier.Report, err error) {
 	if err := f.checkMail(); err != nil {
 		return nil, err
 	}
@@ -101,6 +102,8 @@ func notify(ctx context.Context, f *notifyFlags, log *slog.Logger) (*notifier.Re
 		return nil, err
 	}
 	defer st.Close()
+	started := time.Now()
+	defer func() { recordRun(ctx, st, "notify", notifyRun(rep, err, started), log) }()
 	sender, err := f.openSender(ctx)
 	if err != nil {
 		return nil, err

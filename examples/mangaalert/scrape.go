@@ -206,9 +206,11 @@ func scrapeIntoStore(ctx context.Context, cfg scraper.Config, log *slog.Logger) 
 	}
 	if err != nil {
 		log.ErrorContext(ctx, "scrape failed", "error", err)
+		recordRun(ctx, cfg.Store, "scrape", scrapeRun(rep, err, problems), log)
 		return exitFail
 	}
 	t := rep.Totals()
+	recordRun(ctx, cfg.Store, "scrape", scrapeRun(rep, nil, problems), log)
 	log.InfoContext(ctx, "scrape done", "pages", t.Pages, "volumes_new", t.New, "volumes_changed", t.Changed,
 		"errors", len(t.Errors), "interrupted", t.Interrupted)
 	if len(problems) > 0 {
