@@ -23,6 +23,9 @@ type UserData struct {
 	ReservedMemoryMiB int32
 	// AllocationID of the stack's Elastic IP; empty: no association.
 	AllocationID string
+	// InstallAgent installs and starts ecs-init: the standard AL2023 AMI
+	// has no agent, the ECS-optimized one does.
+	InstallAgent bool
 }
 
 // IMDSBlockRule is the iptables rule the user data installs.
@@ -49,6 +52,7 @@ func (r *run) userData() (string, error) {
 		StopTimeout:       r.spec.ContainerStopTimeout,
 		ReservedMemoryMiB: ReservedMemoryMiB,
 		AllocationID:      r.allocationID(),
+		InstallAgent:      !r.spec.ECSOptimizedAMI,
 	}.Render()
 	if err != nil {
 		return "", err

@@ -82,8 +82,8 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 		Secrets: c.secrets(smtpPassword),
 		Table:   &stack.Table{Name: c.Table, Definition: dynamo.TableDefinition(c.Table), TTLAttribute: dynamo.TTLAttribute},
 		Network: stack.Network{CIDR: c.CIDR, AZs: c.AZs, NAT: c.NAT, IngressCIDRs: c.IngressCIDRs, SSHCIDRs: c.SSHCIDRs},
-		Host: stack.Host{InstanceType: c.InstanceType, ElasticIP: c.ElasticIP, SessionManager: c.SessionManager,
-			LogRetentionDays: c.LogRetentionDays},
+		Host: stack.Host{InstanceType: c.InstanceType, ElasticIP: c.ElasticIP, SessionManager: c.SessionManager, Spot: c.Spot,
+			LogRetentionDays: c.LogRetentionDays, ECSOptimizedAMI: c.ECSOptimizedAMI, ImageArch: strings.Split(c.ImageArch, ",")},
 		Tags: c.Tags,
 	}
 }
