@@ -182,13 +182,21 @@ type Network struct {
 
 // Host is the one EC2 instance.
 type Host struct {
-	InstanceType     string // default t3.micro
+	InstanceType     string // default t4g.nano; one of ecshost.Instances
 	ElasticIP        bool   // one public address across instance replacements
 	SessionManager   bool   // Systems Manager may open a shell
 	LogRetentionDays int32  // of the containers' log group; default 14
 	// RefreshAMI reads the newest ECS-optimized AMI at this apply; without
 	// it the host keeps the AMI it was launched with (pinned).
 	RefreshAMI bool
+	// ImageArch are the architectures the image is built for (default
+	// arm64 and amd64); an instance of another one is refused.
+	ImageArch []string
+	// Spot runs the instance on Spot with capacity rebalancing.
+	Spot bool
+	// ECSOptimizedAMI launches the ECS-optimized AMI (30 GiB root)
+	// instead of the standard AL2023 one (8 GiB, agent installed at boot).
+	ECSOptimizedAMI bool
 }
 
 // WithDefaults returns s with its zero fields set.

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/manga-alert-italia/mangaalert/ecshost"
 )
 
 // ErrInvalidSpec is wrapped by every *SpecError.
@@ -66,6 +69,10 @@ func (s Spec) Validate() error {
 	}
 	if t := s.Host.InstanceType; t != "" && !typeRE.MatchString(t) {
 		bad("Host.InstanceType", "%q is not an EC2 instance type such as t3.micro or t4g.micro", t)
+	} else if _, err := ecshost.LookupInstance(cmp.Or(t, ecshost.DefaultInstanceType)); err != nil {
+		bad("Host.InstanceType", "%v", err)
+	} else if p := ecshost.ArchProblem(cmp.Or(t, ecshost.DefaultInstanceType), s.Host.ImageArch); p != "" {
+		bad("Host.ImageArch", "%s", p)
 	}
 	// A table named after a bad stack is reported as the stack.
 	if t := s.Table; t != nil && !tableRE.MatchString(t.Name) && (t.Name != s.Stack || stackRE.MatchString(s.Stack)) {

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
@@ -24,7 +25,7 @@ import (
 const (
 	DefaultStack        = "mangaalert"
 	DefaultRegion       = "eu-south-1"
-	DefaultInstanceType = "t3.micro"
+	DefaultInstanceType = ecshost.DefaultInstanceType
 	DefaultSender       = SenderSES
 )
 
@@ -65,6 +66,9 @@ type Config struct {
 	SessionManager   bool              `json:"session_manager"`
 	OperatorEmail    string            `json:"operator_email"`
 	RefreshAMI       bool              `json:"refresh_ami"`
+	ImageArch        string            `json:"image_arch"` // "arm64,amd64": what the image is built for
+	Spot             bool              `json:"spot"`
+	ECSOptimizedAMI  bool              `json:"ecs_optimized_ami"`
 	Tags             map[string]string `json:"tags"`
 }
 
@@ -147,7 +151,7 @@ func (c Config) WithDefaults() Config {
 	c.Stack = cmp.Or(c.Stack, DefaultStack)
 	c.Region = cmp.Or(c.Region, DefaultRegion)
 	c.InstanceType = cmp.Or(c.InstanceType, DefaultInstanceType)
-	c.Sender = cmp.Or(c.Sender, DefaultSender)
+	c.Sender, c.ImageArch = cmp.Or(c.Sender, DefaultSender), cmp.Or(c.ImageArch, strings.Join(ecshost.DefaultImageArch, ","))
 	c.Table = cmp.Or(c.Table, c.Stack)
 	c.Schedules.Scrape = cmp.Or(c.Schedules.Scrape, stack.DefaultSchedule)
 	c.Schedules.Zone = cmp.Or(c.Schedules.Zone, stack.DefaultZone)
@@ -203,10 +207,8 @@ func (c Config) Validate(forApply bool) error {
 	if c.Sender == SenderSES && from != nil && account != nil && domainOf(from.Address) != domainOf(account.Address) {
 		bad("account_from", "%s is in another domain than from (%s): SES sends from one verified domain here", account.Address, from.Address)
 	}
-	if c.ACMEEmail != "" {
-		if a, err := mail.ParseAddress(c.ACMEEmail); err != nil || a.Name != "" {
-			bad("acme_email", "%q is not a bare mail address such as admin@example.it", c.ACMEEmail)
-		}
+	if a, err := mail.ParseAddress(c.ACMEEmail); c.ACMEEmail != "" && (err != nil || a.Name != "") {
+		bad("acme_email", "%q is not a bare mail address such as admin@example.it", c.ACMEEmail)
 	}
 	if c.Sender == SenderSMTP {
 		c.SMTP.check(bad)
@@ -237,7 +239,7 @@ var specField = map[string]string{"Stack": "stack", "Image": "image", "Host.Inst
 	"Host.LogRetentionDays": "log_retention_days", "Tags": "tags", "Jobs.scrape.Zone": "schedules.zone", "Jobs.notify.Zone": "schedules.zone",
 	"Jobs.scrape.Schedule": "schedules.scrape", "Jobs.notify.Schedule": "schedules.notify", "Jobs.notify.After": "schedules.scrape", "Network.CIDR": "cidr", "Network.AZs": "azs",
 	"Network.Topology": "nat", "Network.Ports": "ingress_cidrs", "Network.IngressCIDRs": "ingress_cidrs", "Network.SSHCIDRs": "ssh_cidrs",
-	"Alerts.OperatorEmail": "operator_email"}
+	"Alerts.OperatorEmail": "operator_email", "Host.ImageArch": "image_arch"}
 
 func (c Config) checkAddress(bad func(string, string, ...any), field, v string, forApply bool) *mail.Address {
 	if v == "" {

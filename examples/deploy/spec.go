@@ -94,8 +94,8 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 		Secrets: c.secrets(smtpPassword),
 		Table:   &stack.Table{Name: c.Table, Definition: dynamo.TableDefinition(c.Table), TTLAttribute: dynamo.TTLAttribute},
 		Network: stack.Network{CIDR: c.CIDR, AZs: c.AZs, NAT: c.NAT, IngressCIDRs: c.IngressCIDRs, SSHCIDRs: c.SSHCIDRs},
-		Host: stack.Host{InstanceType: c.InstanceType, ElasticIP: c.ElasticIP, SessionManager: c.SessionManager,
-			LogRetentionDays: c.LogRetentionDays, RefreshAMI: c.RefreshAMI},
+		Host: stack.Host{InstanceType: c.InstanceType, ElasticIP: c.ElasticIP, SessionManager: c.SessionManager, Spot: c.Spot,
+			LogRetentionDays: c.LogRetentionDays, RefreshAMI: c.RefreshAMI, ECSOptimizedAMI: c.ECSOptimizedAMI, ImageArch: strings.Split(c.ImageArch, ",")},
 		Alerts: al,
 		Tags:   c.Tags,
 	}
