@@ -76,6 +76,7 @@ var commands = []command{
 	{"apply", "create or update the whole stack; a second run changes nothing", (*app).applyCmd},
 	{"status", "show what runs: the instance, the service, task definitions, the next scheduled runs", (*app).statusCmd},
 	{"deploy-image", "roll the backend and the jobs to a new container image", (*app).deployImageCmd},
+	{"local", "run the task definitions in the local Docker engine as ECS would; Ctrl-C stops them", (*app).localCmd},
 	{"destroy", "delete the whole stack (asks first unless --yes)", (*app).destroyCmd},
 }
 
