@@ -104,7 +104,7 @@ func Stack(ctx context.Context, cfg aws.Config, planned []*ecs.RegisterTaskDefin
 		env[k] = v
 	}
 	if so.Docker == nil {
-		cli, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+		cli, err := client.New(client.FromEnv)
 		if err != nil {
 			return fmt.Errorf("docker: %w", err)
 		}

@@ -81,20 +81,18 @@ func localStackContainer(getenv func(string) string) (emulatorContainer, error) 
 }
 
 func startContainer(ctx context.Context, wantLocalStack bool) (*Emulator, error) {
+	if !wantLocalStack {
+		return StartMotoContainer(ctx)
+	}
+	c, err := localStackContainer(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
 	cli, err := dockerClient(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("docker: %w (%v)", errNotInstalled, err)
 	}
 	defer cli.Close()
-	c := motoContainer(os.Getenv, func(image string) bool {
-		_, err := cli.ImageInspect(ctx, image)
-		return err == nil
-	})
-	if wantLocalStack {
-		if c, err = localStackContainer(os.Getenv); err != nil {
-			return nil, err
-		}
-	}
 	return c.start(ctx, strings.HasPrefix(cli.DaemonHost(), "unix://"))
 }
 
@@ -156,6 +154,12 @@ func (c emulatorContainer) start(ctx context.Context, local bool) (*Emulator, er
 // dockerClient returns a client of a healthy engine. testcontainers
 // panics when no engine exists, so the panic is turned into an error here.
 func dockerClient(ctx context.Context) (cli *testcontainers.DockerClient, err error) {
+	// The reaper's image must be pulled, and the harness removes its
+	// containers itself (Close, Main): without a registry it stays off,
+	// unless asked for. Set before testcontainers reads its configuration.
+	if _, ok := os.LookupEnv("TESTCONTAINERS_RYUK_DISABLED"); !ok {
+		_ = os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("docker provider: %v", r)
@@ -193,4 +197,21 @@ func localStackServices(health []byte) []Service {
 		}
 	}
 	return out
+}
+
+// StartMotoContainer starts a moto container of the caller's own, for a
+// test whose own containers must reach the emulator (at BridgeEndpoint)
+// and share its default account: Close stops it. It needs the image
+// (docker-moto-image.sh builds it) and a local engine.
+func StartMotoContainer(ctx context.Context) (*Emulator, error) {
+	cli, err := dockerClient(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("docker: %w (%v)", errNotInstalled, err)
+	}
+	defer cli.Close()
+	c := motoContainer(os.Getenv, func(image string) bool {
+		_, err := cli.ImageInspect(ctx, image)
+		return err == nil
+	})
+	return c.start(ctx, strings.HasPrefix(cli.DaemonHost(), "unix://"))
 }

@@ -22,8 +22,15 @@ func (s *Stack) PlannedTaskDefinitions(ctx context.Context, spec Spec) ([]*ecs.R
 	if err != nil {
 		return nil, nil, err
 	}
+	// The steps before the host's, for the outputs its spec takes.
+	if _, err := s.planNetwork(ctx, spec, o); err != nil {
+		return nil, nil, err
+	}
 	p, err := s.planSecrets(ctx, spec, o)
 	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := s.planTable(ctx, spec, o); err != nil {
 		return nil, nil, err
 	}
 	values := map[string]string{}
