@@ -13,6 +13,7 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/cost"
+	"github.com/manga-alert-italia/mangaalert/internal/awsenv"
 	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
@@ -35,7 +36,7 @@ func (a *app) planCmd(ctx context.Context, args []string) error {
 	switch {
 	case offline:
 		why = "--offline"
-	case online || endpoint != "" || credentialsConfigured(a.getenv):
+	case online || endpoint != "" || awsenv.CredentialsConfigured(a.getenv):
 	default:
 		why = "no AWS credentials found (environment, ~/.aws) and no --endpoint"
 	}
