@@ -11,8 +11,8 @@ import (
 func ExampleNames() {
 	names := storetest.Names()
 	fmt.Println(len(names), "subtests, from", names[0], "to", names[len(names)-1])
-	fmt.Println(strings.Join(names[13:16], ", "))
+	fmt.Println(strings.Join(names[14:17], ", "))
 	// Output:
-	// 25 subtests, from Series to Errors
+	// 26 subtests, from Series to Errors
 	// Follows, FollowedSeries, ClaimAlert
 }
