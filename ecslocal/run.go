@@ -242,10 +242,13 @@ func (r *Runner) Stop(ctx context.Context, c *Container) (Stopped, error) {
 			out.ExitCode, out.OOMKilled = ins.Container.State.ExitCode, ins.Container.State.OOMKilled
 		}
 	}
-	<-c.logs
 	if err != nil {
-		return out, errors.Join(fmt.Errorf("stop %s: %w", c.Label, err), r.remove(ctx, c))
+		// Removed by force, its log stream ends too.
+		err = errors.Join(fmt.Errorf("stop %s: %w", c.Label, err), r.remove(ctx, c))
+		<-c.logs
+		return out, err
 	}
+	<-c.logs
 	r.printf("%s: stopped in %s (SIGTERM, SIGKILL after %s), exit status %d\n", c.Label, out.Took.Round(10*time.Millisecond), c.StopTimeout, out.ExitCode)
 	return out, r.remove(ctx, c)
 }

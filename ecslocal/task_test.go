@@ -129,3 +129,49 @@ func TestResolveSecrets(t *testing.T) {
 		})
 	}
 }
+
+func TestEvery(t *testing.T) {
+	for _, tc := range []struct {
+		expr    string
+		want    time.Duration
+		wantErr string
+	}{
+		{expr: "rate(6 hours)", want: 6 * time.Hour},
+		{expr: "rate(1 minute)", want: time.Minute},
+		{expr: "cron(0 6 * * ? *)", wantErr: "only rate(...) schedules repeat locally"},
+		{expr: "every 6h", wantErr: "every 6h"},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			got, err := Every(tc.expr)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestStackOptionsFlags(t *testing.T) {
+	var so StackOptions
+	require.NoError(t, so.Publish("80=8080"))
+	require.NoError(t, so.Publish("443=0"))
+	assert.Equal(t, map[int32]int32{80: 8080, 443: 0}, so.HostPorts)
+	assert.ErrorContains(t, so.Publish("80"), "want HOSTPORT=LOCALPORT")
+	assert.ErrorContains(t, so.Publish("80=x"), "want HOSTPORT=LOCALPORT")
+	require.NoError(t, so.SetEnv("A=b=c"))
+	assert.Equal(t, map[string]string{"A": "b=c"}, so.Env)
+	assert.ErrorContains(t, so.SetEnv("=x"), "want KEY=VALUE")
+
+	for _, tc := range []struct{ endpoint, container, want string }{
+		{"http://127.0.0.1:5000", "", "http://host.docker.internal:5000"},
+		{"http://localhost:4566/", "", "http://host.docker.internal:4566/"},
+		{"http://10.0.0.5:5000", "", "http://10.0.0.5:5000"},
+		{"http://127.0.0.1:5000", "http://172.17.0.2:5000", "http://172.17.0.2:5000"},
+		{"", "", ""},
+	} {
+		so := StackOptions{Endpoint: tc.endpoint, ContainerEndpoint: tc.container}
+		assert.Equal(t, tc.want, so.containerEndpoint(), "%+v", tc)
+	}
+}

@@ -20,14 +20,17 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/moby/moby/client"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/manga-alert-italia/mangaalert/ecslocal"
 	"github.com/manga-alert-italia/mangaalert/integration"
 	"github.com/manga-alert-italia/mangaalert/scraper/sample"
 	"github.com/manga-alert-italia/mangaalert/scraper/source"
+	"github.com/manga-alert-italia/mangaalert/stack"
 	"github.com/manga-alert-italia/mangaalert/store"
 	"github.com/manga-alert-italia/mangaalert/store/dynamo"
 )
@@ -141,6 +144,35 @@ func TestLocalRunsTheStackInDocker(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, left.Items, "deploy local removes what it started")
 	t.Logf("deploy local:\n%s", out.String())
+}
+
+// Before any apply, deploy local runs what plan would register: the
+// definitions built from the same spec, unregistered, with the secrets
+// that do not exist yet given a value for the run only; nothing is
+// written to the account.
+func TestLocalPlansWhatIsNotApplied(t *testing.T) {
+	ac := newAccount(t)
+	ctx := context.Background()
+	c, err := (&options{overrides: []func(*Config){func(c *Config) { c.Image = "mangaalert:dev" }}}).config(false)
+	require.NoError(t, err)
+	defs, values, err := stack.New(ac.cfg).PlannedTaskDefinitions(ctx, c.spec(""))
+	require.NoError(t, err)
+	tds, err := ecslocal.Definitions(ctx, ecs.NewFromConfig(ac.cfg), defs)
+	require.NoError(t, err)
+	require.Len(t, tds, 3)
+	for i, want := range []string{"serve", "scrape", "notify"} {
+		assert.Equal(t, c.Stack+"-"+want+" (unregistered)", ecslocal.Name(tds[i]))
+		assert.Equal(t, "mangaalert:dev", aws.ToString(tds[i].ContainerDefinitions[0].Image))
+	}
+	var key string
+	for _, s := range tds[0].ContainerDefinitions[0].Secrets {
+		if aws.ToString(s.Name) == EnvSigningKey {
+			key = aws.ToString(s.ValueFrom)
+		}
+	}
+	require.NotEmpty(t, key, "the signing key arrives by valueFrom")
+	assert.NotEmpty(t, values[key], "a signing key made for the run")
+	assert.Empty(t, ac.calls.Mutating(), "nothing written")
 }
 
 // announcedSeries are the series with a first edition after 9 September
