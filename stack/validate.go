@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -95,6 +96,22 @@ func (s Spec) Validate() error {
 		}
 	}
 	s.checkContainers(bad)
+	switch s.SecretStore {
+	case "", StoreSecretsManager:
+	case StoreSSM:
+		var names, vars []string
+		for _, c := range s.containers() {
+			if len(c.SecretARNs) > 0 {
+				names, vars = append(names, c.Name), append(vars, slices.Collect(maps.Keys(c.SecretARNs))...)
+			}
+		}
+		if slices.Sort(vars); len(names) > 0 {
+			bad("SecretStore", "%q: %s read secrets by ARN (%s), which only Secrets Manager serves: inject them (Secrets) instead, or keep %q",
+				s.SecretStore, strings.Join(names, ", "), strings.Join(slices.Compact(vars), ", "), StoreSecretsManager)
+		}
+	default:
+		bad("SecretStore", "%q: use %q (default) or %q", s.SecretStore, StoreSecretsManager, StoreSSM)
+	}
 	ps = append(ps, networkProblems(s)...)
 	if len(ps) == 0 {
 		return nil
