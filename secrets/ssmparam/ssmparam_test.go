@@ -2,7 +2,6 @@ package ssmparam_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -119,9 +118,7 @@ func ExampleParams_Plan() {
 		fmt.Println(c.Action, c.Kind, c.Name, strings.Join(c.Details, "; "))
 	}
 	fmt.Println(ssmparam.ARN("aws", "eu-south-1", "123456789012", "mangaalert", "signing-key"))
-	fmt.Println(errors.Is(err, secrets.ErrInvalid))
 	// Output:
 	// create SSM parameter /mangaalert/signing-key SecureString, generated value
 	// arn:aws:ssm:eu-south-1:123456789012:parameter/mangaalert/signing-key
-	// false
 }
