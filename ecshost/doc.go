@@ -15,14 +15,18 @@
 //     containers reference, kms:Decrypt only with a customer key), and one
 //     task role per container given a TaskPolicy. Every policy passes
 //     iampolicy.Check before anything is written;
-//   - the launch template: the ECS-optimized Amazon Linux 2023 AMI read
-//     from SSM once and pinned (Spec.RefreshAMI reads it again), IMDSv2
-//     required with hop limit 1, an encrypted gp3 root volume, no key pair
-//     unless asked, and user data (see UserData) that writes
-//     /etc/ecs/ecs.config and installs the DOCKER-USER iptables rule that
-//     keeps bridge-mode containers away from the instance's credentials;
+//   - the launch template: the standard Amazon Linux 2023 AMI (8 GiB root;
+//     Spec.ECSOptimizedAMI for the ECS-optimized one, 30 GiB) read from SSM
+//     once and pinned (Spec.RefreshAMI reads it again), IMDSv2 required
+//     with hop limit 1, burstable CPU in standard credit mode (throttled,
+//     never billed for surplus credits), an encrypted gp3 root volume, no
+//     key pair unless asked, and user data (see UserData) that writes
+//     /etc/ecs/ecs.config, installs ecs-init on the standard AMI, and
+//     installs the DOCKER-USER iptables rule that keeps bridge-mode
+//     containers away from the instance's credentials;
 //   - the Auto Scaling group of one, with EC2 health checks and an instance
-//     refresh when the template changes;
+//     refresh when the template changes; with Spec.Spot on Spot, with
+//     capacity rebalancing;
 //   - an optional Elastic IP, associated by each new instance at boot;
 //   - the log group (retention 14 days by default);
 //   - one task definition per container, in bridge mode, a new revision only
@@ -79,12 +83,36 @@
 // GetCallerIdentity when Options.Account is empty. Plan needs only the
 // reads; Deploy only ECS.
 //
-// # Memory on a t3.micro
+// # Cost
 //
-// A t3.micro has 1 GiB. The kernel keeps about 128 MiB and the user data
-// tells the agent to leave ReservedMemoryMiB (256 MiB) to the OS, Docker
-// and itself, so tasks get about 640 MiB. The defaults (service 128 MiB,
-// each scheduled task 192 MiB) fit with room for two service tasks during a
-// 100%/200% rollout; Ensure refuses containers that cannot all run at once
-// on a known instance type, and says by how much.
+// The default host is a t4g.nano (Graviton, 512 MiB) on the standard AL2023
+// AMI with an 8 GiB gp3 root: about 3.07 + 0.64 USD a month, plus the
+// public IPv4 address (3.65) every public subnet host pays. The levers,
+// weighed:
+//
+//   - Graviton: t4g is about 20% under t3 for the same memory; the image
+//     must then be built for arm64 (Spec.ImageArch; an instance the image
+//     is not built for is refused).
+//   - The root volume: the ECS-optimized AMI needs 30 GiB (2.40 USD); the
+//     standard one boots from 8 (0.64) and the user data installs ecs-init
+//     from the distribution's repository, a minute more at first boot.
+//   - Spot (Spec.Spot): about 60% off the instance, with capacity
+//     rebalancing; an interruption stops the service for the time a new
+//     instance takes to boot.
+//   - Every instance type is priced from Instances, each figure with its
+//     region and date; a type not in the table is refused, never priced at 0.
+//
+// # Memory on a t4g.nano
+//
+// The kernel keeps about an eighth of the memory (64 MiB of 512) and the
+// user data tells the agent to leave ReservedMemoryMiB (208 MiB) to the
+// agent, Docker and the OS, so tasks get about 240 MiB. The containers'
+// defaults (hard limit 96 MiB, soft 48) fit the service and one job at a
+// time: 192 MiB. Two jobs at once (288 MiB) do not, so the jobs must not
+// overlap: Spec.TasksAtOnce says how many may (the stack derives it from
+// the schedules), Spec.MemoryBudget does the arithmetic, and Plan prints
+// it with the instance sizes the containers fit on, and a warning when
+// the jobs may overlap. Ensure refuses containers that ECS could not place
+// (soft limits) or whose service and largest task do not fit by their hard
+// limits, and says by how much.
 package ecshost

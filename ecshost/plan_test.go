@@ -301,9 +301,9 @@ func TestSpecValidation(t *testing.T) {
 		{"partial secret ARN", func(s *ecshost.Spec) {
 			s.Secrets = []ecshost.Secret{{Name: "X", ValueFrom: "arn:aws:secretsmanager:eu-south-1:123456789012:secret:smtp"}}
 		}, "not a complete Secrets Manager secret ARN"},
-		{"SSM parameter instead of a secret", func(s *ecshost.Spec) {
-			s.Secrets = []ecshost.Secret{{Name: "X", ValueFrom: "arn:aws:ssm:eu-south-1:123456789012:parameter/x"}}
-		}, "not a Secrets Manager secret ARN"},
+		{"SSM parameter by name, not ARN", func(s *ecshost.Spec) {
+			s.Secrets = []ecshost.Secret{{Name: "X", ValueFrom: "/manga/x"}}
+		}, "nor an SSM parameter ARN"},
 		{"shell health check", func(s *ecshost.Spec) {
 			s.Service.HealthCheck = &ecshost.HealthCheck{Command: []string{"curl", "-f", "localhost"}}
 		}, `start with "CMD"`},
@@ -334,6 +334,32 @@ func TestSpecValidation(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+func TestParametersAreReadWithGetParametersOnTheirARNsOnly(t *testing.T) {
+	const param = "arn:aws:ssm:eu-south-1:123456789012:parameter/manga/signing-key"
+	s := baseSpec()
+	s.Secrets = []ecshost.Secret{{Name: "SIGNING_KEY", ValueFrom: param}}
+	s.KMSKeyARN = "arn:aws:kms:eu-south-1:123456789012:key/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab"
+	p, err := offline().Plan(context.Background(), s)
+	require.NoError(t, err)
+	doc := p.Policies["manga-ecs-execution"]
+	var params, secretsRead []string
+	var via []string
+	for _, st := range doc.Statement {
+		switch st.Sid {
+		case "ReferencedParameters":
+			assert.Equal(t, []string{"ssm:GetParameters"}, []string(st.Action))
+			params = st.Resource
+		case "ReferencedSecrets":
+			secretsRead = st.Resource
+		case "SecretsKey":
+			via = st.Condition["StringEquals"]["kms:ViaService"]
+		}
+	}
+	assert.Equal(t, []string{param}, params)
+	assert.Empty(t, secretsRead, "no Secrets Manager grant without a secret")
+	assert.Equal(t, []string{"ssm.eu-south-1.amazonaws.com"}, via, "the customer key only through Parameter Store")
 }
 
 func TestSecretARN(t *testing.T) {

@@ -135,25 +135,42 @@ func executionPolicy(n names, s Spec) iampolicy.Document {
 		Action:   iampolicy.Strings{"logs:CreateLogStream", "logs:PutLogEvents"},
 		Resource: iampolicy.Strings{n.logStreamsARN()},
 	})
-	if secrets := secretARNs(s); len(secrets) > 0 {
+	secrets, params := secretARNs(s), parameterARNs(s)
+	if len(secrets) > 0 {
 		st = append(st, iampolicy.Statement{
 			Sid:      "ReferencedSecrets",
 			Effect:   iampolicy.Allow,
 			Action:   iampolicy.Strings{"secretsmanager:GetSecretValue"},
 			Resource: secrets,
 		})
-		if s.KMSKeyARN != "" {
-			st = append(st, iampolicy.Statement{
-				Sid:      "SecretsKey",
-				Effect:   iampolicy.Allow,
-				Action:   iampolicy.Strings{"kms:Decrypt"},
-				Resource: iampolicy.Strings{s.KMSKeyARN},
-				// Only when Secrets Manager decrypts on the agent's behalf.
-				Condition: map[string]map[string]iampolicy.Strings{
-					"StringEquals": {"kms:ViaService": {"secretsmanager." + n.region + ".amazonaws.com"}},
-				},
-			})
-		}
+	}
+	var via iampolicy.Strings
+	if len(secrets) > 0 {
+		via = append(via, "secretsmanager."+n.region+".amazonaws.com")
+	}
+	if len(params) > 0 {
+		// SecureString parameters: the agent reads them with GetParameters
+		// (WithDecryption); the AWS managed key aws/ssm needs no grant.
+		st = append(st, iampolicy.Statement{
+			Sid:      "ReferencedParameters",
+			Effect:   iampolicy.Allow,
+			Action:   iampolicy.Strings{"ssm:GetParameters"},
+			Resource: params,
+		})
+		via = append(via, "ssm."+n.region+".amazonaws.com")
+	}
+	if s.KMSKeyARN != "" && len(via) > 0 {
+		st = append(st, iampolicy.Statement{
+			Sid:      "SecretsKey",
+			Effect:   iampolicy.Allow,
+			Action:   iampolicy.Strings{"kms:Decrypt"},
+			Resource: iampolicy.Strings{s.KMSKeyARN},
+			// Only when Secrets Manager or Parameter Store decrypts on
+			// the agent's behalf.
+			Condition: map[string]map[string]iampolicy.Strings{
+				"StringEquals": {"kms:ViaService": via},
+			},
+		})
 	}
 	return iampolicy.New(st...)
 }
@@ -166,6 +183,21 @@ func secretARNs(s Spec) []string {
 		for _, sec := range c.Secrets {
 			if arn, err := SecretARN(sec.ValueFrom); err == nil {
 				out = append(out, arn)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// parameterARNs returns the SSM parameter ARNs the containers
+// reference, sorted and deduplicated.
+func parameterARNs(s Spec) []string {
+	var out []string
+	for _, c := range s.containers() {
+		for _, sec := range c.Secrets {
+			if IsParameterARN(sec.ValueFrom) {
+				out = append(out, sec.ValueFrom)
 			}
 		}
 	}

@@ -34,6 +34,7 @@ var (
 	secretLikeRE = regexp.MustCompile(`(?i)(secret|passw|token|api_?key|private_?key|credential)`)
 	kmsKeyRE     = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$`)
 	secretARNRE  = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$`)
+	paramARNRE   = regexp.MustCompile(`^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9/_.-]+$`)
 )
 
 // logRetentions are the values CloudWatch Logs accepts.
@@ -241,8 +242,8 @@ func (c Container) problems(what string, service bool) []string {
 		if _, exists := c.Environment[sec.Name]; exists {
 			bad("Secrets: %q is also a plain environment variable; keep one", sec.Name)
 		}
-		if _, err := SecretARN(sec.ValueFrom); err != nil {
-			bad("Secrets: %q: %v", sec.Name, err)
+		if _, err := SecretARN(sec.ValueFrom); err != nil && !IsParameterARN(sec.ValueFrom) {
+			bad("Secrets: %q: %v, nor an SSM parameter ARN (arn:aws:ssm:region:account:parameter/name)", sec.Name, err)
 		}
 	}
 	if len(c.Command) == 0 {
@@ -362,6 +363,10 @@ func (s Spec) amiName() string {
 	}
 	return "standard AL2023 AMI"
 }
+
+// IsParameterARN tells a valueFrom that names an SSM Parameter Store
+// parameter (a SecureString, which the agent decrypts) by its full ARN.
+func IsParameterARN(valueFrom string) bool { return paramARNRE.MatchString(valueFrom) }
 
 // SecretARN returns the secret ARN of a valueFrom entry: the entry itself,
 // or the part before ":json-key:version-stage:version-id". It must be a

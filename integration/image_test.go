@@ -39,8 +39,13 @@ import (
 // FROM scratch, no pull) and run it through testcontainers.
 
 const (
-	imageDir       = "../examples/mangaalert"
-	imageMaxBytes  = 25_000_000 // the target: ≤ 25 MB
+	imageDir = "../examples/mangaalert"
+	// imageMaxBytes is the ceiling each architecture's image keeps: 19.5 MB
+	// amd64 and 18.1 MB arm64 when it was set.
+	// TODO: the cost issue's target is 15 MB per architecture; what is
+	// left is mostly the SES v2 (about 2 MB) and DynamoDB (about 2 MB) SDK
+	// clients and the embedded time zone data (0.45 MB).
+	imageMaxBytes  = 20_000_000
 	imageUser      = "65532:65532"
 	imageUID       = "65532"
 	samplePage     = "../scraper/sample/pages/starcomics-uscite.html"
@@ -69,6 +74,13 @@ func TestImage(t *testing.T) {
 		require.NoError(t, err)
 		t.Logf("image %s: %d bytes (%.1f MB)", img, res.Size, float64(res.Size)/1e6)
 		assert.LessOrEqual(t, res.Size, int64(imageMaxBytes), "image size")
+		for _, arch := range []string{"arm64", "amd64"} {
+			a, err := cli.ImageInspect(ctx, img+"-"+arch)
+			require.NoError(t, err, "build-image.sh builds TAG-%s", arch)
+			assert.Equal(t, arch, a.Architecture)
+			assert.LessOrEqual(t, a.Size, int64(imageMaxBytes), "%s image size", arch)
+			t.Logf("image %s-%s: %.1f MB", img, arch, float64(a.Size)/1e6)
+		}
 
 		cfg := res.Config
 		require.NotNil(t, cfg)
@@ -251,9 +263,11 @@ func buildImage(t *testing.T, cli *testcontainers.DockerClient) string {
 	cmd := exec.Command("bash", filepath.Join(imageDir, "build-image.sh"), tag)
 	out, err := cmd.CombinedOutput()
 	t.Cleanup(func() {
-		_, err := cli.ImageRemove(context.Background(), tag, client.ImageRemoveOptions{Force: true, PruneChildren: true})
-		if err != nil && !strings.Contains(err.Error(), "No such image") {
-			t.Errorf("remove image %s: %v", tag, err)
+		for _, name := range []string{tag, tag + "-arm64", tag + "-amd64"} {
+			_, err := cli.ImageRemove(context.Background(), name, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+			if err != nil && !strings.Contains(err.Error(), "No such image") {
+				t.Errorf("remove image %s: %v", name, err)
+			}
 		}
 	})
 	require.NoError(t, err, "build-image.sh:\n%s", out)

@@ -28,12 +28,14 @@ func parseARN(s string) (arn, bool) {
 }
 
 var (
-	stackRe     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,48}$`)
-	jobRe       = regexp.MustCompile(`^[0-9A-Za-z_.-]{1,64}$`)
-	accountRe   = regexp.MustCompile(`^\d{12}$`)
-	regionRe    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`) // a region, never a wildcard
-	clusterRe   = regexp.MustCompile(`^cluster/([A-Za-z0-9_-]{1,255})$`)
-	taskDefRe   = regexp.MustCompile(`^task-definition/([A-Za-z0-9_-]{1,255})(:[1-9][0-9]*)?$`)
+	stackRe   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,48}$`)
+	jobRe     = regexp.MustCompile(`^[0-9A-Za-z_.-]{1,64}$`)
+	accountRe = regexp.MustCompile(`^\d{12}$`)
+	regionRe  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`) // a region, never a wildcard
+	// Names up to 255: checked apart, as {1,255} compiles into 255 copies
+	// of the class at every program start.
+	clusterRe   = regexp.MustCompile(`^cluster/([A-Za-z0-9_-]+)$`)
+	taskDefRe   = regexp.MustCompile(`^task-definition/([A-Za-z0-9_-]+)(:[1-9][0-9]*)?$`)
 	roleRe      = regexp.MustCompile(`^role/([\w+=,.@/-]+)$`)
 	queueNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}(\.fifo)?$`)
 )
@@ -112,7 +114,7 @@ func (r *resolved) resolveNames(bad problems) {
 	r.group, r.role = r.Stack, r.Stack+"-scheduler"
 
 	cluster, ok := parseARN(r.ClusterARN)
-	if m := clusterRe.FindStringSubmatch(cluster.resource); !ok || cluster.service != "ecs" || m == nil || !accountRe.MatchString(cluster.account) || !regionRe.MatchString(cluster.region) {
+	if m := clusterRe.FindStringSubmatch(cluster.resource); !ok || cluster.service != "ecs" || m == nil || len(m[1]) > 255 || !accountRe.MatchString(cluster.account) || !regionRe.MatchString(cluster.region) {
 		bad.add("cluster ARN %q: want arn:aws:ecs:REGION:ACCOUNT:cluster/NAME", r.ClusterARN)
 	} else {
 		r.partition, r.region, r.account, r.clusterName = cluster.partition, cluster.region, cluster.account, m[1]
@@ -205,7 +207,7 @@ func (r *resolved) resolveTarget(rj *resolvedJob, bad problems) {
 	td, ok := parseARN(rj.TaskDefinitionARN)
 	m := taskDefRe.FindStringSubmatch(td.resource)
 	switch {
-	case !ok || td.service != "ecs" || m == nil:
+	case !ok || td.service != "ecs" || m == nil || len(m[1]) > 255:
 		bad.add("task definition ARN %q: want arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION", rj.TaskDefinitionARN)
 	case r.account != "" && (td.account != r.account || td.region != r.region || td.partition != r.partition):
 		bad.add("task definition %q is not in the cluster's region and account (%s, %s)", rj.TaskDefinitionARN, r.region, r.account)

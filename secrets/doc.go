@@ -1,5 +1,7 @@
 // Package secrets keeps the stack's credentials in AWS Secrets Manager and
-// hands them to code without letting them leak.
+// hands them to code without letting them leak. Its sibling
+// [github.com/manga-alert-italia/mangaalert/secrets/ssmparam] keeps them as
+// Parameter Store SecureStrings instead: free, but with no staged versions.
 //
 // It has four parts, each usable on its own:
 //

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/manga-alert-italia/mangaalert/alerts"
@@ -28,6 +29,7 @@ type clients struct {
 	iam       *iam.Client
 	sts       *sts.Client
 	secrets   *secretsmanager.Client
+	ssm       *ssm.Client
 	dynamo    *dynamodb.Client
 	scheduler *scheduler.Client
 	tagging   *resourcegroupstaggingapi.Client
@@ -44,6 +46,7 @@ func newClients(cfg aws.Config) clients {
 		iam:       iam.NewFromConfig(cfg),
 		sts:       sts.NewFromConfig(cfg),
 		secrets:   secretsmanager.NewFromConfig(cfg),
+		ssm:       ssm.NewFromConfig(cfg),
 		dynamo:    dynamodb.NewFromConfig(cfg),
 		scheduler: scheduler.NewFromConfig(cfg),
 		tagging:   resourcegroupstaggingapi.NewFromConfig(cfg),

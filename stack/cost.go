@@ -19,6 +19,8 @@ import (
 var (
 	SecretPrice = cost.Price{USD: 0.40, Unit: "secret-month",
 		Source: "https://aws.amazon.com/secrets-manager/pricing/", Date: "2018-04-04", Region: cost.USEast1}
+	ParameterPrice = cost.Price{USD: 0, Unit: "parameter-month",
+		Source: "https://aws.amazon.com/systems-manager/pricing/", Date: "2019-04-24", Region: cost.AllRegions}
 	DynamoReadPrice = cost.Price{USD: 0.125, Unit: "million read units",
 		Source: "https://aws.amazon.com/dynamodb/pricing/on-demand/", Date: "2024-11-01", Region: cost.USEast1}
 	DynamoWritePrice = cost.Price{USD: 0.625, Unit: "million write units",
@@ -66,9 +68,12 @@ const defaultJobRunTime = 2 * time.Minute
 // (the schedules price their runs themselves).
 func (s *Stack) serviceCost(spec Spec) cost.Estimate {
 	var e cost.Estimate
-	if n := len(spec.Secrets); n > 0 {
+	if n := len(spec.Secrets); n > 0 && spec.SecretStore == StoreSSM {
+		e = append(e, cost.Line{Item: "SSM Parameter Store SecureStrings", Quantity: float64(n), Price: ParameterPrice,
+			Note: "standard tier and throughput: no charge; the AWS managed key aws/ssm"})
+	} else if n > 0 {
 		e = append(e, cost.Line{Item: "Secrets Manager secrets", Quantity: float64(n), Price: SecretPrice,
-			Note: "API calls 0.05 USD per 10,000, a few here"})
+			Note: "API calls 0.05 USD per 10,000, a few here; secret_store ssm costs 0"})
 	}
 	if t := spec.Table; t != nil {
 		e = append(e,

@@ -37,8 +37,15 @@ type Spec struct {
 	Service Container
 	// Jobs are the scheduled containers, each run as one ECS task.
 	Jobs []Job
-	// Secrets are the stack's secrets in Secrets Manager.
+	// Secrets are the stack's secrets: in Secrets Manager, or with
+	// SecretStore StoreSSM as Parameter Store SecureStrings /STACK/NAME
+	// (a Secret.Name "STACK/NAME" loses its STACK/).
 	Secrets []Secret
+	// SecretStore is StoreSecretsManager (default: 0.40 USD a secret a
+	// month, staged versions for rotation) or StoreSSM (standard
+	// parameters: free; no staged versions, so containers take their
+	// secrets injected, never by SecretARNs).
+	SecretStore string
 	// Table is the stack's DynamoDB table; nil for none.
 	Table *Table
 	// Network is the VPC around the host.

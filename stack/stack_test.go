@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/manga-alert-italia/mangaalert/change"
+	"github.com/manga-alert-italia/mangaalert/cost"
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
 	"github.com/manga-alert-italia/mangaalert/secrets"
 	"github.com/manga-alert-italia/mangaalert/stack"
@@ -40,6 +41,36 @@ func app(name string) stack.Spec {
 func offline(o *stack.Options) {
 	o.Offline = true
 	o.Now = func() time.Time { return time.Date(2026, 3, 28, 12, 0, 0, 0, time.UTC) }
+}
+
+// With the secrets in Parameter Store the plan creates SecureStrings, the
+// execution role reads exactly their ARNs, and the table prices them at 0.
+func TestPlanWithTheSecretsInParameterStore(t *testing.T) {
+	spec := app("demo")
+	spec.SecretStore = stack.StoreSSM
+	_, err := stack.New(aws.Config{Region: "eu-south-1"}, offline).Plan(context.Background(), spec)
+	require.ErrorIs(t, err, stack.ErrInvalidSpec)
+	assert.Contains(t, err.Error(), "fetch read secrets by ARN (KEYRING_ARN), which only Secrets Manager serves")
+
+	spec.Jobs[0].SecretARNs = nil
+	p, err := stack.New(aws.Config{Region: "eu-south-1"}, offline).Plan(context.Background(), spec)
+	require.NoError(t, err)
+	c, ok := p.Find("SSM parameter", "/demo/api-key")
+	require.True(t, ok, "the secret is a parameter")
+	assert.Equal(t, change.Create, c.Action)
+	_, ok = p.Find("secret", "demo/api-key")
+	assert.False(t, ok, "and not a Secrets Manager secret")
+	assert.Contains(t, p.Policies["demo-ecs-execution"].JSON(), `"ssm:GetParameters"`)
+	assert.Contains(t, p.Policies["demo-ecs-execution"].JSON(), "arn:aws:ssm:eu-south-1:000000000000:parameter/demo/api-key")
+	assert.NotContains(t, p.Policies["demo-ecs-execution"].JSON(), "secretsmanager:")
+	var line cost.Line
+	for _, l := range p.Cost {
+		if strings.HasPrefix(l.Item, "SSM Parameter Store") {
+			line = l
+		}
+	}
+	assert.Equal(t, 1.0, line.Quantity)
+	assert.Zero(t, line.USD())
 }
 
 func TestSpecValidate(t *testing.T) {

@@ -69,6 +69,7 @@ type Config struct {
 	ImageArch        string            `json:"image_arch"` // "arm64,amd64": what the image is built for
 	Spot             bool              `json:"spot"`
 	ECSOptimizedAMI  bool              `json:"ecs_optimized_ami"`
+	SecretStore      string            `json:"secret_store"` // "secretsmanager" or "ssm"
 	Tags             map[string]string `json:"tags"`
 }
 
@@ -148,8 +149,7 @@ func lineOf(b []byte, offset int64) int {
 
 // WithDefaults fills the zero fields.
 func (c Config) WithDefaults() Config {
-	c.Stack = cmp.Or(c.Stack, DefaultStack)
-	c.Region = cmp.Or(c.Region, DefaultRegion)
+	c.Stack, c.Region = cmp.Or(c.Stack, DefaultStack), cmp.Or(c.Region, DefaultRegion)
 	c.InstanceType = cmp.Or(c.InstanceType, DefaultInstanceType)
 	c.Sender, c.ImageArch = cmp.Or(c.Sender, DefaultSender), cmp.Or(c.ImageArch, strings.Join(ecshost.DefaultImageArch, ","))
 	c.Table = cmp.Or(c.Table, c.Stack)
@@ -239,7 +239,7 @@ var specField = map[string]string{"Stack": "stack", "Image": "image", "Host.Inst
 	"Host.LogRetentionDays": "log_retention_days", "Tags": "tags", "Jobs.scrape.Zone": "schedules.zone", "Jobs.notify.Zone": "schedules.zone",
 	"Jobs.scrape.Schedule": "schedules.scrape", "Jobs.notify.Schedule": "schedules.notify", "Jobs.notify.After": "schedules.scrape", "Network.CIDR": "cidr", "Network.AZs": "azs",
 	"Network.Topology": "nat", "Network.Ports": "ingress_cidrs", "Network.IngressCIDRs": "ingress_cidrs", "Network.SSHCIDRs": "ssh_cidrs",
-	"Alerts.OperatorEmail": "operator_email", "Host.ImageArch": "image_arch"}
+	"Alerts.OperatorEmail": "operator_email", "Host.ImageArch": "image_arch", "SecretStore": "secret_store"}
 
 func (c Config) checkAddress(bad func(string, string, ...any), field, v string, forApply bool) *mail.Address {
 	if v == "" {

@@ -40,6 +40,11 @@ func TestValidate(t *testing.T) {
 			want: []string{`instance_type: instance type "t3a.xlarge" is not one this package knows the price and memory of: use one of t4g.nano, t3a.nano`}},
 		{name: "image not built for the instance", change: func(c *Config) { c.ImageArch = "amd64" },
 			want: []string{"image_arch: InstanceType t4g.nano is arm64 but the image is built for amd64 only: build the arm64 image too (examples/mangaalert/build-image.sh"}},
+		{name: "secrets in Parameter Store", change: func(c *Config) { c.SecretStore = "ssm" }},
+		{name: "secrets in Parameter Store need sender ses", change: func(c *Config) {
+			c.SecretStore, c.Sender, c.SMTP = "ssm", SenderSMTP, SMTPConfig{Host: "smtp.example.it", Username: "app"}
+		}, want: []string{`secret_store: "ssm": serve, notify read secrets by ARN (MANGAALERT_SMTP_CONFIG), which only Secrets Manager serves`}},
+		{name: "unknown secret store", change: func(c *Config) { c.SecretStore = "vault" }, want: []string{`secret_store: "vault": use "secretsmanager" (default) or "ssm"`}},
 		{name: "image built for the instance", change: func(c *Config) { c.ImageArch, c.InstanceType = "amd64", "t3.nano" }},
 		{name: "domain with scheme", change: func(c *Config) { c.Domain = "https://x.it" }, want: []string{"domain: \"https://x.it\" is not a host name"}},
 		{name: "base url scheme", change: func(c *Config) { c.BaseURL = "ftp://x.it" }, want: []string{"base_url: \"ftp://x.it\" must start with https://"}},

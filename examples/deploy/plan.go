@@ -33,11 +33,9 @@ func (a *app) planCmd(ctx context.Context, args []string) error {
 	}
 	endpoint := o.endpointOf(a.getenv)
 	why := ""
-	switch {
-	case offline:
+	if offline {
 		why = "--offline"
-	case online || endpoint != "" || awsenv.CredentialsConfigured(a.getenv):
-	default:
+	} else if !online && endpoint == "" && !awsenv.CredentialsConfigured(a.getenv) {
 		why = "no AWS credentials found (environment, ~/.aws) and no --endpoint"
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)

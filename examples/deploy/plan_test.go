@@ -165,6 +165,14 @@ func TestTheCheapestOptions(t *testing.T) {
 	require.Equal(t, exitOK, a.run(context.Background(), []string{"plan", "--json", "--config", filepath.Join(dir, "c.json")}))
 	require.NoError(t, json.Unmarshal(out.Bytes(), &def), out.String())
 	assert.InDelta(t, 6.20, def.TotalUSD, 0.005, "Spot")
+
+	// And the secrets in Parameter Store: the lowest total.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "c.json"), []byte(`{"spot": true, "secret_store": "ssm"}`), 0o600))
+	a, out, _ = testApp(nil)
+	require.Equal(t, exitOK, a.run(context.Background(), []string{"plan", "--json", "--config", filepath.Join(dir, "c.json")}))
+	require.NoError(t, json.Unmarshal(out.Bytes(), &def), out.String())
+	assert.InDelta(t, 5.80, def.TotalUSD, 0.005, "Spot and Parameter Store")
+	assert.Contains(t, out.String(), `"item": "SSM Parameter Store SecureStrings"`)
 }
 
 func TestAnUnknownInstanceTypeExits2(t *testing.T) {

@@ -49,6 +49,9 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 		}
 	}
 	arns := map[string]string{EnvSigningKeyARN: c.signingKey()}
+	if c.SecretStore == stack.StoreSSM { // the key only as ECS injects it: Parameter Store keeps no previous version
+		delete(arns, EnvSigningKeyARN)
+	}
 	if c.Sender == SenderSMTP {
 		arns[EnvSMTPConfigARN] = c.smtpSecret()
 	}
@@ -91,7 +94,7 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 			job("notify", c.Schedules.Notify, map[bool]string{true: "scrape"}[c.Schedules.Notify == ""], stack.Container{Environment: mail, Secrets: key, SecretARNs: arns, Policy: policy,
 				EnvironmentFrom: stack.MailEnvironment(EnvConfigSet, "")}),
 		},
-		Secrets: c.secrets(smtpPassword),
+		Secrets: c.secrets(smtpPassword), SecretStore: c.SecretStore,
 		Table:   &stack.Table{Name: c.Table, Definition: dynamo.TableDefinition(c.Table), TTLAttribute: dynamo.TTLAttribute},
 		Network: stack.Network{CIDR: c.CIDR, AZs: c.AZs, NAT: c.NAT, IngressCIDRs: c.IngressCIDRs, SSHCIDRs: c.SSHCIDRs},
 		Host: stack.Host{InstanceType: c.InstanceType, ElasticIP: c.ElasticIP, SessionManager: c.SessionManager, Spot: c.Spot,

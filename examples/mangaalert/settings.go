@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -201,12 +200,12 @@ func (s *settings) logger(w io.Writer) (*slog.Logger, error) {
 	return nil, usagef("--log-format %q: want json or text", s.logFormat)
 }
 
-// awsConfig loads the default credential chain once (AWS_ENDPOINT_URL
-// points it at an emulator).
-func (s *settings) awsConfig(ctx context.Context) (aws.Config, error) {
+// awsConfig reads the AWS configuration from the environment once
+// (awsFromEnv; AWS_ENDPOINT_URL points it at an emulator).
+func (s *settings) awsConfig(context.Context) (aws.Config, error) {
 	s.awsOnce.Do(func() {
-		s.aws, s.awsErr = config.LoadDefaultConfig(ctx)
-		if s.awsErr == nil && s.aws.Region == "" {
+		s.aws = awsFromEnv(os.Getenv)
+		if s.aws.Region == "" {
 			s.awsErr = usagef("no AWS region: set AWS_REGION")
 		}
 	})
