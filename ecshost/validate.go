@@ -299,7 +299,7 @@ func (s Spec) memoryProblems() []string {
 		return nil
 	}
 	return []string{fmt.Sprintf("memory: the containers need %d MiB at once (service ×%d during a rollout, plus every task), "+
-		"a %s offers about %d MiB to tasks; lower MemoryMiB or pick a bigger InstanceType",
+		"a %s offers about %d MiB to tasks; give the containers less memory or pick a bigger instance type",
 		need, s.serviceCopies(), s.InstanceType, avail)}
 }
 

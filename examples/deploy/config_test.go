@@ -37,7 +37,7 @@ func TestValidate(t *testing.T) {
 		{name: "image", change: func(c *Config) { c.Image = "Bad Image" }, want: []string{"image: \"Bad Image\" is not an image reference"}},
 		{name: "instance type", change: func(c *Config) { c.InstanceType = "micro" }, want: []string{"instance_type: \"micro\" is not an EC2 instance type"}},
 		{name: "instance type too small for the containers", change: func(c *Config) { c.InstanceType = "t3.nano" },
-			want: []string{"configuration: plan the host: invalid ecshost spec: memory"}},
+			want: []string{"instance_type: the containers need"}},
 		{name: "domain with scheme", change: func(c *Config) { c.Domain = "https://x.it" }, want: []string{"domain: \"https://x.it\" is not a host name"}},
 		{name: "base url scheme", change: func(c *Config) { c.BaseURL = "ftp://x.it" }, want: []string{"base_url: \"ftp://x.it\" must start with https://"}},
 		{name: "base url query", change: func(c *Config) { c.BaseURL = "https://x.it/?a=1" }, want: []string{"base_url: \"https://x.it/?a=1\" may not carry a query"}},
