@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/budgets"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
@@ -125,6 +126,18 @@ func TestOperatorAlertsDriftAndDestroy(t *testing.T) {
 	require.Equal(t, 2, code, "%s", out)
 	assert.Contains(t, out, "differs: update auto scaling group mangaalert-ecs-host")
 	assert.Contains(t, out, "size 1/1/3 → 1/1/1")
+	// A resource tagged as the stack's that nothing plans is listed.
+	_, err = dynamodb.NewFromConfig(ac.cfg).CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String("leftover"),
+		BillingMode:          dbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []dbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: dbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []dbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: dbtypes.KeyTypeHash}},
+		Tags:                 []dbtypes.Tag{{Key: aws.String("mangaalert:stack"), Value: aws.String("mangaalert")}}})
+	require.NoError(t, err)
+	code, out = ac.run(t, "diff", "--operator-email", op)
+	require.Equal(t, 2, code, "%s", out)
+	assert.Contains(t, out, "not in the configuration: arn:aws:dynamodb:"+integration.Region+":"+account+":table/leftover")
+	_, err = dynamodb.NewFromConfig(ac.cfg).DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String("leftover")})
+	require.NoError(t, err)
 	// Without the operator address the alerts are no longer configured:
 	// diff says they would go.
 	code, out = ac.run(t, "diff")
