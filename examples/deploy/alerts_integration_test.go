@@ -144,6 +144,12 @@ func TestOperatorAlertsDriftAndDestroy(t *testing.T) {
 	require.Equal(t, 2, code, "%s", out)
 	assert.Contains(t, out, "differs: delete SNS topic mangaalert-operator")
 
+	// deploy-image shows the service's tasks and events while it waits.
+	out = ac.mustRun(t, "deploy-image", "--operator-email", op, "ghcr.io/owner/mangaalert:1.1")
+	assert.Regexp(t, `deployment: mangaalert-serve:2: \d+ running, \d+ pending, \d+ failed of \d+`, out)
+	assert.Contains(t, out, "done: mangaalert-serve:2: 1 running, 0 pending, 0 failed of 1")
+
+
 	ac.mustRun(t, "destroy", "--yes", "--purge-secrets")
 	_, err = sns.NewFromConfig(ac.cfg).GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(topic)})
 	assert.Error(t, err, "topic deleted")
