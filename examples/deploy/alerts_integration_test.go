@@ -149,7 +149,6 @@ func TestOperatorAlertsDriftAndDestroy(t *testing.T) {
 	assert.Regexp(t, `deployment: mangaalert-serve:2: \d+ running, \d+ pending, \d+ failed of \d+`, out)
 	assert.Contains(t, out, "done: mangaalert-serve:2: 1 running, 0 pending, 0 failed of 1")
 
-
 	ac.mustRun(t, "destroy", "--yes", "--purge-secrets")
 	_, err = sns.NewFromConfig(ac.cfg).GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(topic)})
 	assert.Error(t, err, "topic deleted")
