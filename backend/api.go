@@ -301,6 +301,7 @@ func (b *Backend) apiReleases(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := string(appendDate(appendDate(make([]byte, 0, 32+len(publisher)), from), to)) + strings.ToLower(publisher)
+	b.followCatalog(r.Context(), now)
 	e := b.cache.get(key, now)
 	if e == nil {
 		gen := b.cache.generation()

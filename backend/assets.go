@@ -86,21 +86,30 @@ type chrome struct {
 
 // render executes page into a buffer first, so a template error is a
 // clean 500 rather than half a page.
-func (a *assets) render(w http.ResponseWriter, status int, page string, data any) error {
+// renderBytes executes a page's template.
+func (a *assets) renderBytes(page string, data any) (*bytes.Buffer, error) {
 	t, ok := a.pages[page]
 	if !ok {
-		return fmt.Errorf("no page template %q", page)
+		return nil, fmt.Errorf("no page template %q", page)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		return fmt.Errorf("render %s: %w", page, err)
+		return nil, fmt.Errorf("render %s: %w", page, err)
+	}
+	return &buf, nil
+}
+
+func (a *assets) render(w http.ResponseWriter, status int, page string, data any) error {
+	buf, err := a.renderBytes(page, data)
+	if err != nil {
+		return err
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(buf.Bytes())
 	return err
 }
 

@@ -29,10 +29,11 @@ type Backend struct {
 	cache    *respCache
 	perIP    *ipLimiter
 	forms    *ipLimiter
-	mailCap  *addressLimiter
 	mailq    *mailQueue
 	logs     *logSampler
 	stopping atomic.Bool
+	// catalogVer follows the store's catalogue version for the caches.
+	catalogVer versionWatch
 
 	releasesCacheControl []string
 }
@@ -45,14 +46,13 @@ func New(cfg Config) (*Backend, error) {
 		return nil, err
 	}
 	b := &Backend{
-		cfg:     cfg,
-		keys:    &keyring{keys: cfg.Keys, ttl: cfg.KeysTTL, now: cfg.Now},
-		series:  &catalogue{st: cfg.Store, ttl: cfg.CacheTTL, now: cfg.Now},
-		cache:   newRespCache(cfg.CacheTTL),
-		perIP:   newIPLimiter(cfg.PerIP),
-		forms:   newIPLimiter(cfg.FormsPerIP),
-		mailCap: newAddressLimiter(cfg.MailsPerAddress),
-		logs:    newLogSampler(cfg.AccessLogRate),
+		cfg:    cfg,
+		keys:   &keyring{keys: cfg.Keys, ttl: cfg.KeysTTL, now: cfg.Now},
+		series: &catalogue{st: cfg.Store, ttl: cfg.CacheTTL, now: cfg.Now},
+		cache:  newRespCache(cfg.CacheTTL),
+		perIP:  newIPLimiter(cfg.PerIP),
+		forms:  newIPLimiter(cfg.FormsPerIP),
+		logs:   newLogSampler(cfg.AccessLogRate),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -69,7 +69,7 @@ func New(cfg Config) (*Backend, error) {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
 	b.releasesCacheControl = []string{"public, max-age=" + strconv.Itoa(int(max(cfg.CacheTTL, 0)/time.Second))}
-	b.mailq = newMailQueue(cfg.Mailer, cfg.MailTimeout, cfg.Logger, b.emailHash)
+	b.mailq = newMailQueue(cfg.Mailer, b.prepareMail, cfg.MailTimeout, cfg.Logger, b.emailHash)
 	b.handler = b.wrap(b.routes())
 	return b, nil
 }

@@ -14,11 +14,14 @@ import (
 	"github.com/manga-alert-italia/mangaalert/store"
 )
 
-// Store is what the backend reads and writes: the catalogue, readers and
-// their follows, and Ping for /readyz. Both store implementations provide
+// Store is what the backend reads and writes: the catalogue (and its
+// version, for the page caches), readers and their follows, the mail
+// budgets, and Ping for /readyz. Both store implementations provide
 // it.
 type Store interface {
 	store.CatalogReader
+	store.CatalogVersioner
+	store.Budgets
 	store.Subscribers
 	store.Follows
 	Ping(ctx context.Context) error
@@ -123,9 +126,21 @@ type Config struct {
 	// FormsPerIP limits the posts that may send mail (sign-up, link
 	// requests) from one address. Default a burst of 10, then one a minute.
 	FormsPerIP Limit
-	// MailsPerAddress is how many mails the forms may send one address in
-	// a day. Default 3.
+	// The mail budgets of the forms (sign-up, manage link), kept in the
+	// Store so that restarts and replicas share them; the answer to a
+	// post is the same whatever their state. A negative value turns one
+	// off.
+	//
+	// MailsPerAddress is how many mails may go to one inbox (see Inbox:
+	// "+tags" and Gmail's dots do not make another) in 24 hours. Default 3.
 	MailsPerAddress int
+	// MailsPerIP is how many mails the posts of one client address (an
+	// IPv6 client is its /64) may cause in an hour. Default 10.
+	MailsPerIP int
+	// MailsPerHour is how many mails the forms may send in an hour in
+	// all: a flood from many addresses to many inboxes stops there, not
+	// at the provider's quota. Default 300.
+	MailsPerHour int
 
 	// MaxBodyBytes caps a request body. Default 16 KiB.
 	MaxBodyBytes int64
@@ -159,6 +174,8 @@ type Config struct {
 // Defaults.
 const (
 	DefaultMailsPerAddress = 3
+	DefaultMailsPerIP      = 10
+	DefaultMailsPerHour    = 300
 	DefaultMaxBodyBytes    = 16 << 10
 	DefaultHookBodyBytes   = 256 << 10
 	DefaultCacheTTL        = 30 * time.Second
@@ -212,6 +229,12 @@ func (c Config) withDefaults() (Config, error) {
 	c.AccessLogRate = c.AccessLogRate.or(DefaultAccessLogRate)
 	if c.MailsPerAddress == 0 {
 		c.MailsPerAddress = DefaultMailsPerAddress
+	}
+	if c.MailsPerIP == 0 {
+		c.MailsPerIP = DefaultMailsPerIP
+	}
+	if c.MailsPerHour == 0 {
+		c.MailsPerHour = DefaultMailsPerHour
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes

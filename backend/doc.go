@@ -48,8 +48,14 @@
 // unsubscribe is exempt: mail providers post it from their servers).
 // Requests are limited per client address (the connection's peer, or
 // X-Forwarded-For from TrustedProxies only), forms that send mail more
-// strictly, and each address gets at most MailsPerAddress mails a day;
-// the answer to a sign-up never tells whether an address is known. The
+// strictly. The mails the forms cause are under three budgets kept in the
+// store, so restarts and replicas share them: MailsPerAddress a day to
+// one inbox (see Inbox for how variants of an address are counted as
+// one), MailsPerIP an hour from one client and MailsPerHour in all. A
+// form post answers after the same work whatever the address: looking the
+// reader up, the budgets, the sign-up record and the mail happen in the
+// mail queue, and the answer never tells whether an address is known or
+// over a budget. The
 // access log has no email address and no token in it: a keyed hash
 // stands for the address.
 package backend

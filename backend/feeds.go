@@ -19,8 +19,8 @@ import (
 )
 
 // feedVolumes gathers the volumes of what s follows that s is told about:
-// first editions, and the others only to readers who asked for them (as
-// the notifier does).
+// first editions, and the store.OptIn editions (variant, reprint, special)
+// only to readers who ticked the box, as the notifier does.
 func (b *Backend) feedVolumes(ctx context.Context, s store.Subscriber) ([]store.Volume, error) {
 	fs, err := b.cfg.Store.FollowsOf(ctx, s.ID)
 	if err != nil {
@@ -33,7 +33,7 @@ func (b *Backend) feedVolumes(ctx context.Context, s store.Subscriber) ([]store.
 			return nil, err
 		}
 		for _, v := range vs {
-			if v.Edition == store.First || v.Edition == "" || (s.Variants && v.Edition != store.Other) {
+			if v.Edition.Announced(s.Variants) {
 				out = append(out, v)
 			}
 		}

@@ -146,9 +146,19 @@ func TestCalendarFeed(t *testing.T) {
 	require.NoError(t, e.st.Follow(ctx, store.Follow{SubscriberID: s.ID, SeriesID: "citta-di-vetro", CreatedAt: t0}))
 	s, err = e.st.Subscriber(ctx, s.ID)
 	require.NoError(t, err)
+	// The box promises variants, reprints and specials: not box sets.
+	var extra []store.Volume
+	for _, ed := range []store.Edition{store.Reprint, store.BoxSet} {
+		extra = append(extra, store.Volume{ID: store.VolumeID("one-piece", ed, 100, "k"), SeriesID: "one-piece", Number: 100,
+			Edition: ed, Key: "k", Title: "ONE PIECE n. 100 " + string(ed), Publisher: "Star Comics", ReleaseDate: store.NewDate(2025, 3, 12)})
+	}
+	_, err = e.st.UpsertVolumes(ctx, extra, e.clock.Now())
+	require.NoError(t, err)
 	ics4, _ := feedOf(t, e, s)
-	assert.Equal(t, 3, strings.Count(ics4, "BEGIN:VEVENT"))
+	assert.Equal(t, 4, strings.Count(ics4, "BEGIN:VEVENT"))
 	assert.NotNil(t, event(t, ics4, "one-piece/108/variant/cover-b@"))
+	assert.NotNil(t, event(t, ics4, "one-piece/100/reprint/k@"))
+	assert.NotContains(t, ics4, "one-piece/100/boxset/k@")
 	assert.NotContains(t, ics4, "Città di vetro 1")
 
 	assert.Equal(t, http.StatusNotFound, e.get("/feed/abc.def/uscite.ics").Code)

@@ -151,8 +151,10 @@ func newEnvOn(t *testing.T, open func(now func() time.Time) store.Store, tweak .
 		Logger:  logger,
 		Now:     clk.Now,
 		PerIP:   Off,
-		// Forms are limited in their own test.
+		// Forms and the mails of one client address are limited in their
+		// own tests (every request here comes from one address).
 		FormsPerIP: Off,
+		MailsPerIP: -1,
 	}
 	for _, f := range tweak {
 		f(&cfg)

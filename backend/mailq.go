@@ -8,12 +8,18 @@ import (
 	"time"
 )
 
-// mailQueue sends mail off the request path: a sign-up answers at once and
-// in the same time whether or not a mail goes out (so timing tells nothing
-// about which addresses are known), and a slow provider does not hold
-// connections. Shutdown sends what is queued before the process exits.
+// mailQueue does every address-dependent step of the forms off the
+// request path: a job names the address and what was asked, and a worker
+// looks the reader up, takes the mail budgets, writes the sign-up, makes
+// the token and sends the mail. So a sign-up answers at once, after the
+// same work whatever the address (timing tells nothing about which
+// addresses are known), and a slow provider or store holds no
+// connection. Shutdown sends what is queued before the process exits.
 type mailQueue struct {
-	mailer  Mailer
+	mailer Mailer
+	// prepare turns a job into its mail; false: nothing to send (unknown,
+	// suppressed, over a budget, or a failure it logged).
+	prepare func(ctx context.Context, j mailJob) (Mail, bool)
 	timeout time.Duration
 	log     *slog.Logger
 	hash    func(string) string
@@ -22,7 +28,7 @@ type mailQueue struct {
 	closed  bool
 	pending int        // mails taken and not yet sent or given up on
 	idle    *sync.Cond // on mu: broadcast when pending drops to zero
-	ch      chan Mail
+	ch      chan mailJob
 	wg      sync.WaitGroup
 	stop    context.CancelFunc
 	ctx     context.Context
@@ -36,9 +42,9 @@ const (
 // errQueueFull: the provider is down or slow and the queue filled up.
 var errQueueFull = errors.New("mail queue full")
 
-func newMailQueue(m Mailer, timeout time.Duration, log *slog.Logger, hash func(string) string) *mailQueue {
+func newMailQueue(m Mailer, prepare func(context.Context, mailJob) (Mail, bool), timeout time.Duration, log *slog.Logger, hash func(string) string) *mailQueue {
 	ctx, stop := context.WithCancel(context.Background())
-	q := &mailQueue{mailer: m, timeout: timeout, log: log, hash: hash, ch: make(chan Mail, mailQueueLen), ctx: ctx, stop: stop}
+	q := &mailQueue{mailer: m, prepare: prepare, timeout: timeout, log: log, hash: hash, ch: make(chan mailJob, mailQueueLen), ctx: ctx, stop: stop}
 	q.idle = sync.NewCond(&q.mu)
 	for range mailWorkers {
 		q.wg.Add(1)
@@ -47,7 +53,7 @@ func newMailQueue(m Mailer, timeout time.Duration, log *slog.Logger, hash func(s
 	return q
 }
 
-func (q *mailQueue) enqueue(m Mail) error {
+func (q *mailQueue) enqueue(m mailJob) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
@@ -64,8 +70,10 @@ func (q *mailQueue) enqueue(m Mail) error {
 
 func (q *mailQueue) work() {
 	defer q.wg.Done()
-	for m := range q.ch {
-		q.send(m)
+	for j := range q.ch {
+		if m, ok := q.prepare(q.ctx, j); ok {
+			q.send(m)
+		}
 		q.mu.Lock()
 		if q.pending--; q.pending == 0 {
 			q.idle.Broadcast()

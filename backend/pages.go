@@ -52,28 +52,29 @@ type homePage struct {
 
 // pageHome lists the releases of this week and the next, by day.
 func (b *Backend) pageHome(w http.ResponseWriter, r *http.Request) {
-	now := b.cfg.Now()
-	mon := mondayOf(today(now))
-	vs, err := b.cfg.Store.VolumesReleasing(r.Context(), mon, mon.AddDays(13))
-	if err != nil {
-		b.internal(w, r, err)
-		return
-	}
-	weeks := []weekView{{ID: "questa-settimana", Title: "Questa settimana"}, {ID: "prossima-settimana", Title: "La prossima settimana"}}
-	for _, v := range vs {
-		i := 0
-		if mon.DaysUntil(v.ReleaseDate) >= 7 {
-			i = 1
+	mon := mondayOf(today(b.cfg.Now()))
+	b.cachedPage(w, r, "page|home|"+string(appendDate(nil, mon)), func() (string, any, bool) {
+		vs, err := b.cfg.Store.VolumesReleasing(r.Context(), mon, mon.AddDays(13))
+		if err != nil {
+			b.internal(w, r, err)
+			return "", nil, false
 		}
-		days := &weeks[i].Days
-		label := capitalize(dayLabel(v.ReleaseDate))
-		if n := len(*days); n == 0 || (*days)[n-1].Label != label {
-			*days = append(*days, dayView{Label: label})
+		weeks := []weekView{{ID: "questa-settimana", Title: "Questa settimana"}, {ID: "prossima-settimana", Title: "La prossima settimana"}}
+		for _, v := range vs {
+			i := 0
+			if mon.DaysUntil(v.ReleaseDate) >= 7 {
+				i = 1
+			}
+			days := &weeks[i].Days
+			label := capitalize(dayLabel(v.ReleaseDate))
+			if n := len(*days); n == 0 || (*days)[n-1].Label != label {
+				*days = append(*days, dayView{Label: label})
+			}
+			d := &(*days)[len(*days)-1]
+			d.Volumes = append(d.Volumes, viewVolume(v))
 		}
-		d := &(*days)[len(*days)-1]
-		d.Volumes = append(d.Volumes, viewVolume(v))
-	}
-	b.page(w, r, http.StatusOK, "home", homePage{chrome: b.chrome("home", false), Weeks: weeks})
+		return "home", homePage{chrome: b.chrome("home", false), Weeks: weeks}, true
+	})
 }
 
 // capitalize upper-cases the first letter: "Mercoledì 12 marzo" (Italian
@@ -128,6 +129,7 @@ type seriesPage struct {
 }
 
 func (b *Backend) pageSeries(w http.ResponseWriter, r *http.Request) {
+	b.followCatalog(r.Context(), b.cfg.Now())
 	ix, err := b.series.get(r.Context())
 	if err != nil {
 		b.internal(w, r, err)
@@ -138,16 +140,18 @@ func (b *Backend) pageSeries(w http.ResponseWriter, r *http.Request) {
 		b.fail(w, r, http.StatusNotFound, "not_found", "Non conosciamo questa serie. Cercala per titolo dalla pagina delle serie.")
 		return
 	}
-	vs, err := b.cfg.Store.VolumesOfSeries(r.Context(), se.ID)
-	if err != nil {
-		b.internal(w, r, err)
-		return
-	}
-	d := seriesPage{chrome: b.chrome("serie", false), Series: se, Aliases: strings.Join(se.Aliases, "», «")}
-	for _, v := range vs {
-		d.Volumes = append(d.Volumes, viewVolume(v))
-	}
-	b.page(w, r, http.StatusOK, "series", d)
+	b.cachedPage(w, r, "page|series|"+se.ID, func() (string, any, bool) {
+		vs, err := b.cfg.Store.VolumesOfSeries(r.Context(), se.ID)
+		if err != nil {
+			b.internal(w, r, err)
+			return "", nil, false
+		}
+		d := seriesPage{chrome: b.chrome("serie", false), Series: se, Aliases: strings.Join(se.Aliases, "», «")}
+		for _, v := range vs {
+			d.Volumes = append(d.Volumes, viewVolume(v))
+		}
+		return "series", d, true
+	})
 }
 
 type subscribePage struct {

@@ -92,56 +92,6 @@ func clientKey(a netip.Addr) netip.Addr {
 	return a
 }
 
-// addressLimiter counts the mails sent to one address (by its keyed hash)
-// in the last day.
-type addressLimiter struct {
-	max    int
-	window time.Duration
-
-	mu        sync.Mutex
-	m         map[string][]time.Time
-	lastSweep time.Time
-}
-
-func newAddressLimiter(max int) *addressLimiter {
-	return &addressLimiter{max: max, window: 24 * time.Hour, m: make(map[string][]time.Time)}
-}
-
-// allow records a mail to key if fewer than max went out in the window.
-func (l *addressLimiter) allow(key string, now time.Time) bool {
-	if l.max < 0 {
-		return true
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.lastSweep) >= sweepEvery || len(l.m) >= maxClients {
-		l.lastSweep = now
-		for k, ts := range l.m {
-			if len(recent(ts, now, l.window)) == 0 {
-				delete(l.m, k)
-			}
-		}
-		if len(l.m) >= maxClients {
-			clear(l.m)
-		}
-	}
-	ts := recent(l.m[key], now, l.window)
-	if len(ts) >= l.max {
-		l.m[key] = ts
-		return false
-	}
-	l.m[key] = append(ts, now)
-	return true
-}
-
-func recent(ts []time.Time, now time.Time, window time.Duration) []time.Time {
-	i := 0
-	for i < len(ts) && now.Sub(ts[i]) >= window {
-		i++
-	}
-	return ts[i:]
-}
-
 // clientIP is the address of the client: the peer of the connection, or,
 // when the peer is a trusted proxy, the rightmost address of
 // X-Forwarded-For that is not one (what a client writes to the left of

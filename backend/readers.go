@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/manga-alert-italia/mangaalert/store"
@@ -22,33 +23,89 @@ var (
 	errBusy = errors.New("mail queue full")
 )
 
+// mailJob is one form post that may send mail, as the queue takes it:
+// everything that depends on the address happens in the queue.
+type mailJob struct {
+	id     string // the post's own id: the event its budgets count
+	manage bool   // a fresh manage link; else the confirmation of a sign-up
+	email  string
+	series store.Series // for a sign-up
+	ip     netip.Addr
+}
+
 // subscribe is the sign-up for one series. Whatever the address (new,
-// pending, confirmed, unsubscribed, suppressed, or over its daily mail
-// budget) the caller answers the same; only a store failure is an error.
+// pending, confirmed, unsubscribed, suppressed, or over a mail budget) the
+// handler does the same work and answers the same: it queues the job and
+// the queue does the rest (prepareSignUp). Only a full queue is an error.
 // The series is followed when the mailed link is confirmed, so no one can
 // add follows to someone else's address.
-func (b *Backend) subscribe(ctx context.Context, r *http.Request, email string, se store.Series) error {
-	now := b.cfg.Now()
-	hash := b.emailHash(email)
-	annotate(r, slog.String("email_hash", hash), slog.String("series", se.ID))
-	if !b.mailCap.allow(hash, now) {
-		annotate(r, slog.String("outcome", "address_limited"))
-		return nil
+func (b *Backend) subscribe(_ context.Context, r *http.Request, email string, se store.Series) error {
+	return b.queueJob(r, mailJob{email: email, series: se})
+}
+
+// requestLink mails a known address a fresh manage link; unknown,
+// suppressed and over-budget addresses get nothing, and the handler does
+// the same work and answers the same (prepareManage).
+func (b *Backend) requestLink(_ context.Context, r *http.Request, email string) error {
+	return b.queueJob(r, mailJob{email: email, manage: true})
+}
+
+func (b *Backend) queueJob(r *http.Request, j mailJob) error {
+	j.id, j.ip = newID(), info(r.Context()).ip
+	annotate(r, slog.String("email_hash", b.emailHash(j.email)))
+	if j.series.ID != "" {
+		annotate(r, slog.String("series", j.series.ID))
 	}
-	s, err := b.cfg.Store.SubscriberByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) {
-		s = store.Subscriber{ID: newID(), Email: email, Status: store.Pending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(b.cfg.ConfirmTTL)}
-		err = b.cfg.Store.CreateSubscriber(ctx, s)
-		if errors.Is(err, store.ErrExists) { // a concurrent sign-up of the same address
-			s, err = b.cfg.Store.SubscriberByEmail(ctx, email)
-		}
+	if err := b.mailq.enqueue(j); err != nil {
+		return fmt.Errorf("%w: %w", errBusy, err)
+	}
+	return nil
+}
+
+// prepareMail is the queue's side of a form post: the mail to send, if
+// any. A store failure is logged (no one waits for the answer); the
+// reader can post again.
+func (b *Backend) prepareMail(ctx context.Context, j mailJob) (Mail, bool) {
+	var m Mail
+	var outcome string
+	var err error
+	if j.manage {
+		m, outcome, err = b.prepareManage(ctx, j)
+	} else {
+		m, outcome, err = b.prepareSignUp(ctx, j)
 	}
 	if err != nil {
-		return fmt.Errorf("subscribe: %w", err)
+		b.cfg.Logger.Error("backend: form mail not prepared", "email_hash", b.emailHash(j.email), "manage", j.manage, "err", err)
+		return Mail{}, false
 	}
-	if s.Status == store.Suppressed {
-		annotate(r, slog.String("outcome", "suppressed"))
-		return nil
+	b.cfg.Logger.Debug("backend: form mail", "email_hash", b.emailHash(j.email), "manage", j.manage, "outcome", outcome)
+	return m, outcome == "mail"
+}
+
+// prepareSignUp finds or creates the pending reader of a sign-up and
+// makes its confirmation mail, within the budgets.
+func (b *Backend) prepareSignUp(ctx context.Context, j mailJob) (Mail, string, error) {
+	now := b.cfg.Now()
+	s, err := b.cfg.Store.SubscriberByEmail(ctx, j.email)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return Mail{}, "", fmt.Errorf("sign-up: %w", err)
+	case s.Status == store.Suppressed:
+		return Mail{}, "suppressed", nil
+	}
+	if ok, why, err := b.takeMailBudgets(ctx, j, now); err != nil || !ok {
+		return Mail{}, why, err
+	}
+	if s.ID == "" {
+		s = store.Subscriber{ID: newID(), Email: j.email, Status: store.Pending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(b.cfg.ConfirmTTL)}
+		err = b.cfg.Store.CreateSubscriber(ctx, s)
+		if errors.Is(err, store.ErrExists) { // a concurrent sign-up of the same address
+			s, err = b.cfg.Store.SubscriberByEmail(ctx, j.email)
+		}
+		if err != nil {
+			return Mail{}, "", fmt.Errorf("sign-up: %w", err)
+		}
 	}
 	if s.Status == store.Pending && s.ExpiresAt.Before(now.Add(b.cfg.ConfirmTTL-time.Hour)) {
 		// Keep the pending record as long as the new link lives.
@@ -60,59 +117,38 @@ func (b *Backend) subscribe(ctx context.Context, r *http.Request, email string, 
 			return true
 		})
 		if err != nil {
-			return fmt.Errorf("subscribe: %w", err)
+			return Mail{}, "", fmt.Errorf("sign-up: %w", err)
 		}
 	}
 	links, err := b.Links(ctx)
 	if err != nil {
-		return err
+		return Mail{}, "", err
 	}
-	m, err := confirmMail(s.Email, se.Title, links.confirmURL(s, se.ID, b.cfg.ConfirmTTL), int(b.cfg.ConfirmTTL.Hours()/24), s.Status == store.Active)
-	if err != nil {
-		return err
-	}
-	if err := b.mailq.enqueue(m); err != nil {
-		return fmt.Errorf("%w: %w", errBusy, err)
-	}
-	annotate(r, slog.String("outcome", "mail_queued"), slog.String("status", string(s.Status)))
-	return nil
+	m, err := confirmMail(s.Email, j.series.Title, links.confirmURL(s, j.series.ID, b.cfg.ConfirmTTL), int(b.cfg.ConfirmTTL.Hours()/24), s.Status == store.Active)
+	return m, "mail", err
 }
 
-// requestLink mails a known address a fresh manage link; unknown,
-// suppressed and over-budget addresses get nothing, and the caller answers
-// the same.
-func (b *Backend) requestLink(ctx context.Context, r *http.Request, email string) error {
-	now := b.cfg.Now()
-	hash := b.emailHash(email)
-	annotate(r, slog.String("email_hash", hash))
-	if !b.mailCap.allow(hash, now) {
-		annotate(r, slog.String("outcome", "address_limited"))
-		return nil
-	}
-	s, err := b.cfg.Store.SubscriberByEmail(ctx, email)
+// prepareManage makes the manage-link mail of a known reader, within the
+// budgets.
+func (b *Backend) prepareManage(ctx context.Context, j mailJob) (Mail, string, error) {
+	s, err := b.cfg.Store.SubscriberByEmail(ctx, j.email)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		annotate(r, slog.String("outcome", "unknown"))
-		return nil
+		return Mail{}, "unknown", nil
 	case err != nil:
-		return fmt.Errorf("manage link: %w", err)
+		return Mail{}, "", fmt.Errorf("manage link: %w", err)
 	case s.Status == store.Suppressed:
-		annotate(r, slog.String("outcome", "suppressed"))
-		return nil
+		return Mail{}, "suppressed", nil
+	}
+	if ok, why, err := b.takeMailBudgets(ctx, j, b.cfg.Now()); err != nil || !ok {
+		return Mail{}, why, err
 	}
 	links, err := b.Links(ctx)
 	if err != nil {
-		return err
+		return Mail{}, "", err
 	}
 	m, err := manageMail(s.Email, links.ManageURL(s), int(b.cfg.ManageTTL.Hours()/24))
-	if err != nil {
-		return err
-	}
-	if err := b.mailq.enqueue(m); err != nil {
-		return fmt.Errorf("%w: %w", errBusy, err)
-	}
-	annotate(r, slog.String("outcome", "mail_queued"))
-	return nil
+	return m, "mail", err
 }
 
 // readerOf checks a token of purpose p and loads its reader.

@@ -6,59 +6,70 @@ import (
 	"github.com/manga-alert-italia/mangaalert/cost"
 )
 
-// Price sources (AWS public list prices; no Milan figure was at hand for
-// these, so they are us-east-1's, as each line's note says).
+// Price sources (AWS public list prices). No Milan figure was at hand for
+// these, so they are us-east-1's, and each price's Region says so.
 const (
-	ec2PricingURL   = "https://aws.amazon.com/ec2/pricing/on-demand/"
-	ebsPricingURL   = "https://aws.amazon.com/ebs/pricing/"
-	vpcPricingURL   = "https://aws.amazon.com/vpc/pricing/"
-	logsPricingURL  = "https://aws.amazon.com/cloudwatch/pricing/"
-	usEast1FigureNB = "us-east-1 list price (the Milan figure is not known here)"
+	ebsPricingURL  = "https://aws.amazon.com/ebs/pricing/"
+	vpcPricingURL  = "https://aws.amazon.com/vpc/pricing/"
+	logsPricingURL = "https://aws.amazon.com/cloudwatch/pricing/"
 )
-
-// InstancePrices are on-demand Linux prices per hour, with the date each
-// figure holds from (the type's launch: they have not changed since).
-var InstancePrices = map[string]cost.Price{
-	"t3.micro":  {USD: 0.0104, Unit: "hour", Source: ec2PricingURL, Date: "2018-08-21"},
-	"t3.small":  {USD: 0.0208, Unit: "hour", Source: ec2PricingURL, Date: "2018-08-21"},
-	"t4g.micro": {USD: 0.0084, Unit: "hour", Source: ec2PricingURL, Date: "2020-09-14"},
-	"t4g.small": {USD: 0.0168, Unit: "hour", Source: ec2PricingURL, Date: "2020-09-14"},
-}
 
 // Other prices the estimate uses.
 var (
-	GP3Price        = cost.Price{USD: 0.08, Unit: "GB-month", Source: ebsPricingURL, Date: "2020-12-01"}
-	PublicIPv4Price = cost.Price{USD: 0.005, Unit: "hour", Source: vpcPricingURL, Date: "2024-02-01"}
-	LogIngestPrice  = cost.Price{USD: 0.50, Unit: "GB", Source: logsPricingURL, Date: "2014-07-10"}
+	GP3Price        = cost.Price{USD: 0.08, Unit: "GB-month", Source: ebsPricingURL, Date: "2020-12-01", Region: cost.USEast1}
+	PublicIPv4Price = cost.Price{USD: 0.005, Unit: "hour", Source: vpcPricingURL, Date: "2024-02-01", Region: cost.AllRegions}
+	LogIngestPrice  = cost.Price{USD: 0.50, Unit: "GB", Source: logsPricingURL, Date: "2014-07-10", Region: cost.USEast1}
 )
+
+// SpotDiscount is the share of the on-demand price the estimate assumes a
+// Spot instance saves. It is an assumption, not a quote: Spot prices move
+// with supply in each zone; `aws ec2 describe-spot-price-history
+// --instance-types t4g.nano --product-descriptions Linux/UNIX` tells
+// today's.
+const SpotDiscount = 0.60
 
 // DefaultLogGBPerMonth is the log volume the estimate assumes: a quiet
 // service and two jobs every six hours write far less than this.
 const DefaultLogGBPerMonth = 0.5
 
-// estimate is the monthly cost of the host as specified.
+// FreeLogGBPerMonth is CloudWatch Logs' always-free ingestion, per account.
+const FreeLogGBPerMonth = 5.0
+
+// estimate is the monthly cost of the host as specified; the instance
+// type must be known (Validate says so first).
 func estimate(s Spec, logGB float64) cost.Estimate {
-	var e cost.Estimate
-	if p, ok := InstancePrices[s.InstanceType]; ok {
-		e = append(e, cost.Line{Item: "EC2 " + s.InstanceType, Quantity: cost.HoursPerMonth, Price: p, Note: usEast1FigureNB})
-	} else {
-		e = append(e, cost.Line{Item: "EC2 " + s.InstanceType, Quantity: cost.HoursPerMonth,
-			Price: cost.Price{Unit: "hour", Source: ec2PricingURL},
-			Note:  "price not known to this package: look it up on the source page"})
+	info := Instances[s.InstanceType]
+	ec2 := cost.Line{Item: "EC2 " + s.InstanceType + " on-demand", Quantity: cost.HoursPerMonth, Price: info.Price,
+		Note: fmt.Sprintf("%d MiB, %s; burstable in standard credit mode", info.MiB, info.Arch)}
+	if s.Spot {
+		p := info.Price
+		p.USD = info.Price.USD * (1 - SpotDiscount)
+		p.Source = "https://aws.amazon.com/ec2/spot/pricing/"
+		ec2 = cost.Line{Item: "EC2 " + s.InstanceType + " Spot", Quantity: cost.HoursPerMonth, Price: p,
+			Note: fmt.Sprintf("assumes %.0f%% below on-demand (%g USD/hour); Spot prices move: may be interrupted, capacity rebalancing replaces it first",
+				SpotDiscount*100, info.Price.USD)}
 	}
-	e = append(e,
-		cost.Line{Item: "EBS gp3 root volume", Quantity: float64(s.RootVolumeGiB), Price: GP3Price,
-			Note: usEast1FigureNB},
-		cost.Line{Item: "public IPv4 address", Quantity: cost.HoursPerMonth, Price: PublicIPv4Price,
-			Note: ipv4Note(s)},
-		cost.Line{Item: "CloudWatch Logs ingestion", Quantity: logGB, Price: LogIngestPrice,
-			Note: fmt.Sprintf("%s; assumes %g GB/month, kept %d days", usEast1FigureNB, logGB, s.LogRetentionDays)},
-	)
-	return e
+	logs := cost.Line{Item: "CloudWatch Logs ingestion", Quantity: 0, Price: LogIngestPrice,
+		Note: fmt.Sprintf("%g GB/month assumed, within the %g GB always free; kept %d days (storage %.2f GB-month, also free)",
+			logGB, FreeLogGBPerMonth, s.LogRetentionDays, logGB*float64(s.LogRetentionDays)/30)}
+	if logGB > FreeLogGBPerMonth {
+		logs.Quantity = logGB - FreeLogGBPerMonth
+		logs.Note = fmt.Sprintf("%g GB/month assumed, beyond the %g GB always free", logGB, FreeLogGBPerMonth)
+	}
+	root := "standard AL2023 AMI, ecs-init installed at boot"
+	if s.ECSOptimizedAMI {
+		root = "ECS-optimized AL2023 AMI"
+	}
+	return cost.Estimate{
+		ec2,
+		{Item: "EBS gp3 root volume", Quantity: float64(s.RootVolumeGiB), Price: GP3Price, Note: root},
+		{Item: "public IPv4 address", Quantity: cost.HoursPerMonth, Price: PublicIPv4Price, Note: ipv4Note(s)},
+		logs,
+	}
 }
 
 func ipv4Note(s Spec) string {
-	n := "every public IPv4 address, in use or not, all regions"
+	n := "every public IPv4 address, in use or not"
 	if s.ElasticIP {
 		n += "; the Elastic IP replaces the auto-assigned address, so still one"
 	}

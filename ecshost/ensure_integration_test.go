@@ -152,10 +152,10 @@ func TestEnsureOnEmulator(t *testing.T) {
 
 	t.Run("the instance runs our template", func(t *testing.T) {
 		inst := groupInstance(t, e)
-		ami, err := e.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(ecshost.AMIParameter("t3.micro"))})
+		ami, err := e.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(ecshost.AMIParameter("t4g.nano", false))})
 		require.NoError(t, err)
 		assert.Equal(t, aws.ToString(ami.Parameter.Value), aws.ToString(inst.ImageId), "AMI from SSM")
-		assert.Equal(t, ec2types.InstanceTypeT3Micro, inst.InstanceType)
+		assert.Equal(t, ec2types.InstanceTypeT4gNano, inst.InstanceType)
 		tags := map[string]string{}
 		for _, tag := range inst.Tags {
 			tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
@@ -179,7 +179,7 @@ func TestEnsureOnEmulator(t *testing.T) {
 		ebs := data.BlockDeviceMappings[0].Ebs
 		assert.Equal(t, ec2types.VolumeTypeGp3, ebs.VolumeType)
 		assert.True(t, aws.ToBool(ebs.Encrypted))
-		assert.Equal(t, int32(30), aws.ToInt32(ebs.VolumeSize))
+		assert.Equal(t, int32(8), aws.ToInt32(ebs.VolumeSize), "the standard AL2023 AMI's 8 GiB")
 		assert.Nil(t, data.KeyName, "no key pair unless asked")
 
 		attr, err := e.ec2.DescribeInstanceAttribute(ctx, &ec2.DescribeInstanceAttributeInput{
@@ -222,7 +222,7 @@ func TestEnsureOnEmulator(t *testing.T) {
 
 	t.Run("only a changed task definition gets a revision", func(t *testing.T) {
 		spec := e.spec
-		spec.Tasks = []ecshost.Container{{Name: "scrape", MemoryMiB: 160}, {Name: "notify"}}
+		spec.Tasks = []ecshost.Container{{Name: "scrape", MemoryMiB: 128}, {Name: "notify"}}
 		e.calls.Reset()
 		st3, err := e.host.Ensure(ctx, spec)
 		require.NoError(t, err)

@@ -33,6 +33,9 @@ func (r *run) groupSteps(ctx context.Context) ([]engine.Step, error) {
 	}
 	if g == nil {
 		detail := "1 instance in " + subnets
+		if r.spec.Spot {
+			detail = "1 Spot instance (capacity rebalancing) in " + subnets
+		}
 		if !r.offline {
 			detail += ", template version " + version
 		}
@@ -77,6 +80,51 @@ func (r *run) template() *astypes.LaunchTemplateSpecification {
 	}
 }
 
+// onDemandTemplate is the group's template when it launches on-demand;
+// with Spot the template goes in the mixed instances policy instead.
+func (r *run) onDemandTemplate() *astypes.LaunchTemplateSpecification {
+	if r.spec.Spot {
+		return nil
+	}
+	return r.template()
+}
+
+// spotPolicy launches the one instance on Spot (no on-demand base), with
+// the price-capacity-optimized strategy: the pool least likely to be
+// interrupted at a low price. Nil without Spot.
+func (r *run) spotPolicy() *astypes.MixedInstancesPolicy {
+	if !r.spec.Spot {
+		return nil
+	}
+	return &astypes.MixedInstancesPolicy{
+		LaunchTemplate: &astypes.LaunchTemplate{LaunchTemplateSpecification: r.template()},
+		InstancesDistribution: &astypes.InstancesDistribution{
+			OnDemandBaseCapacity:                aws.Int32(0),
+			OnDemandPercentageAboveBaseCapacity: aws.Int32(0),
+			SpotAllocationStrategy:              aws.String("price-capacity-optimized"),
+		},
+	}
+}
+
+// groupTemplate is the template a group launches, plain or in its mixed
+// instances policy.
+func groupTemplate(g *astypes.AutoScalingGroup) *astypes.LaunchTemplateSpecification {
+	if g.LaunchTemplate != nil {
+		return g.LaunchTemplate
+	}
+	if m := g.MixedInstancesPolicy; m != nil && m.LaunchTemplate != nil {
+		return m.LaunchTemplate.LaunchTemplateSpecification
+	}
+	return nil
+}
+
+// isSpot tells whether a group launches Spot instances only.
+func isSpot(g *astypes.AutoScalingGroup) bool {
+	m := g.MixedInstancesPolicy
+	return m != nil && m.InstancesDistribution != nil && aws.ToInt32(m.InstancesDistribution.OnDemandPercentageAboveBaseCapacity) == 0 &&
+		aws.ToInt32(m.InstancesDistribution.OnDemandBaseCapacity) == 0
+}
+
 func (r *run) createGroup(ctx context.Context) error {
 	name := r.n.group()
 	_, err := r.h.c.AutoScaling.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
@@ -84,7 +132,9 @@ func (r *run) createGroup(ctx context.Context) error {
 		MinSize:                          aws.Int32(1),
 		MaxSize:                          aws.Int32(1),
 		DesiredCapacity:                  aws.Int32(1),
-		LaunchTemplate:                   r.template(),
+		LaunchTemplate:                   r.onDemandTemplate(),
+		MixedInstancesPolicy:             r.spotPolicy(),
+		CapacityRebalance:                aws.Bool(r.spec.Spot),
 		VPCZoneIdentifier:                aws.String(strings.Join(r.subnets(), ",")),
 		HealthCheckType:                  aws.String("EC2"),
 		HealthCheckGracePeriod:           aws.Int32(r.grace()),
@@ -104,10 +154,14 @@ func (r *run) groupDrift(g *astypes.AutoScalingGroup, version string, e *edits) 
 	if aws.ToInt32(g.MinSize) != 1 || aws.ToInt32(g.MaxSize) != 1 || aws.ToInt32(g.DesiredCapacity) != 1 {
 		changes = append(changes, fmt.Sprintf("size %d/%d/%d → 1/1/1", aws.ToInt32(g.MinSize), aws.ToInt32(g.DesiredCapacity), aws.ToInt32(g.MaxSize)))
 	}
-	newVersion := r.newTemplate || g.LaunchTemplate == nil ||
-		aws.ToString(g.LaunchTemplate.LaunchTemplateId) != r.st.LaunchTemplateID || aws.ToString(g.LaunchTemplate.Version) != version
+	lt := groupTemplate(g)
+	newVersion := r.newTemplate || lt == nil ||
+		aws.ToString(lt.LaunchTemplateId) != r.st.LaunchTemplateID || aws.ToString(lt.Version) != version
 	if newVersion {
 		changes = append(changes, "template version "+version)
+	}
+	if spot := isSpot(g); spot != r.spec.Spot || aws.ToBool(g.CapacityRebalance) != r.spec.Spot {
+		changes = append(changes, map[bool]string{true: "Spot with capacity rebalancing", false: "on-demand"}[r.spec.Spot])
 	}
 	haveSubnets := slices.Sorted(slices.Values(strings.Split(aws.ToString(g.VPCZoneIdentifier), ",")))
 	if subnets := r.subnets(); !slices.Equal(haveSubnets, subnets) {
@@ -136,7 +190,9 @@ func (r *run) updateGroup(ctx context.Context) error {
 		MinSize:                          aws.Int32(1),
 		MaxSize:                          aws.Int32(1),
 		DesiredCapacity:                  aws.Int32(1),
-		LaunchTemplate:                   r.template(),
+		LaunchTemplate:                   r.onDemandTemplate(),
+		MixedInstancesPolicy:             r.spotPolicy(),
+		CapacityRebalance:                aws.Bool(r.spec.Spot),
 		VPCZoneIdentifier:                aws.String(strings.Join(r.subnets(), ",")),
 		HealthCheckType:                  aws.String("EC2"),
 		HealthCheckGracePeriod:           aws.Int32(r.grace()),

@@ -50,7 +50,7 @@ func (r *run) launchTemplateSteps(ctx context.Context) ([]engine.Step, error) {
 	r.st.AMI = ami
 	shown := ami
 	if r.offline && shown == "" {
-		shown = "read from " + AMIParameter(r.spec.InstanceType) + " at apply, then pinned"
+		shown = "read from " + AMIParameter(r.spec.InstanceType, r.spec.ECSOptimizedAMI) + " at apply, then pinned"
 	}
 	detail := fmt.Sprintf("%s, AMI %s, IMDSv2 hop limit 1, encrypted gp3 %d GiB", r.spec.InstanceType, shown, r.spec.RootVolumeGiB)
 	if tmpl == nil {
@@ -177,7 +177,7 @@ func (r *run) ami(ctx context.Context, current *ec2types.LaunchTemplateVersion) 
 	if r.spec.AMI != "" {
 		return r.spec.AMI, "spec", nil
 	}
-	param := AMIParameter(r.spec.InstanceType)
+	param := AMIParameter(r.spec.InstanceType, r.spec.ECSOptimizedAMI)
 	if r.offline {
 		return "", param, nil
 	}
@@ -189,7 +189,7 @@ func (r *run) ami(ctx context.Context, current *ec2types.LaunchTemplateVersion) 
 	}
 	out, err := r.h.c.SSM.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(param)})
 	if err != nil {
-		return "", "", fmt.Errorf("read the ECS-optimized AMI from SSM %s: %w", param, err)
+		return "", "", fmt.Errorf("read the AMI from SSM %s: %w", param, err)
 	}
 	id := aws.ToString(out.Parameter.Value)
 	if !strings.HasPrefix(id, "ami-") {
@@ -231,7 +231,10 @@ func (r *run) templateData(ami string) (*ec2types.RequestLaunchTemplateData, err
 			Groups:                   []string{r.spec.SecurityGroupID},
 			DeleteOnTermination:      aws.Bool(true),
 		}},
-		UserData: aws.String(userData),
+		// Burstable types launch "unlimited" by default, which bills
+		// surplus credits when a job runs hot: standard throttles instead.
+		CreditSpecification: &ec2types.CreditSpecificationRequest{CpuCredits: aws.String("standard")},
+		UserData:            aws.String(userData),
 		TagSpecifications: []ec2types.LaunchTemplateTagSpecificationRequest{
 			{ResourceType: ec2types.ResourceTypeInstance, Tags: ec2Tags(r.tags(), map[string]string{"Name": r.n.stack + "-ecs-host"})},
 			{ResourceType: ec2types.ResourceTypeVolume, Tags: ec2Tags(r.tags())},

@@ -120,17 +120,17 @@ func TestTemplateChangeRefreshesTheInstance(t *testing.T) {
 	e := newEnv(t)
 	st, err := e.host.Ensure(ctx, e.spec)
 	require.NoError(t, err)
-	x86 := st.AMI
+	arm := st.AMI
 
 	rf, host := e.refreshes, e.host
-	e.spec.InstanceType = "t4g.small"
+	e.spec.InstanceType = "t3.micro"
 	e.calls.Reset()
 	st2, err := host.Ensure(ctx, e.spec)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"EC2.CreateLaunchTemplateVersion", "EC2.ModifyLaunchTemplate", "Auto Scaling.UpdateAutoScalingGroup"},
 		operations(e.calls.Mutating()))
 	assert.Equal(t, int64(2), st2.LaunchTemplateVersion)
-	assert.NotEqual(t, x86, st2.AMI, "an arm64 type reads the arm64 AMI")
+	assert.NotEqual(t, arm, st2.AMI, "an x86_64 type reads the x86_64 AMI")
 	assert.Equal(t, "refresh-1", st2.InstanceRefreshID)
 	require.Len(t, rf.started, 1)
 	prefs := rf.started[0].Preferences

@@ -42,8 +42,12 @@ func (h *Host) Plan(ctx context.Context, spec Spec) (*change.Plan, error) {
 // notes are what a reader of the plan should know besides the changes.
 func (r *run) notes() []string {
 	notes := []string{"deployment " + r.st.Deployment.String(), FreeTierNote}
-	if _, known := taskMemoryMiB(r.spec.InstanceType); !known {
-		notes = append(notes, fmt.Sprintf("memory of %s unknown to this package: check that the containers fit next to the agent", r.spec.InstanceType))
+	if b, known := r.spec.budgetOn(r.spec.InstanceType); known {
+		notes = append(notes, b.String(), r.spec.fitNote())
+		if b.TasksAtOnce > 1 && !b.Fits() {
+			notes = append(notes, fmt.Sprintf("WARNING: the %d scheduled tasks may run at once, and then their hard limits do not fit beside the service: "+
+				"schedule them apart (e.g. scrape cron(0 0/6 * * ? *), notify cron(30 0/6 * * ? *)) or pick a bigger InstanceType", b.TasksAtOnce))
+		}
 	}
 	if r.spec.ContainerInsights {
 		notes = append(notes, "Container Insights is on: its metrics are billed per metric and not in the estimate")

@@ -77,33 +77,104 @@ func TestPlanOffline(t *testing.T) {
 	}, kinds)
 	assert.Contains(t, note(p, "deployment "), "deployment 0%/100%: static host port 80")
 	assert.Contains(t, note(p, "Free tier"), "t3.micro")
+	assert.Contains(t, note(p, "memory on t4g.nano"), "512 MiB - 64 kernel - 208 agent, Docker and OS = 240 MiB for tasks")
+	assert.Contains(t, note(p, "arm64 sizes"), "fit on: t4g.micro, t4g.small, t4g.medium; too small: t4g.nano (240 MiB for tasks < 288)",
+		"the jobs may run at once: the budget counts both")
 
 	var b strings.Builder
 	require.NoError(t, p.Write(&b))
 	require.NoError(t, p.Cost.Write(&b))
 	out := b.String()
 	for _, want := range []string{"create ECS service manga-serve", "deployment 0%/100%",
-		"EC2 t3.micro", "EBS gp3 root volume", "public IPv4 address", "CloudWatch Logs ingestion", "TOTAL", "Free tier"} {
+		"EC2 t4g.nano on-demand", "EBS gp3 root volume", "public IPv4 address", "CloudWatch Logs ingestion", "TOTAL", "Free tier",
+		"ecs-init installed at boot", "within the 5 GB always free", "us-east-1 figure 2020-09-14"} {
 		assert.Contains(t, out, want)
 	}
-	// t3.micro 730 h × 0.0104 + 30 GB × 0.08 + 730 h × 0.005 + 0.5 GB × 0.50
-	assert.InDelta(t, 7.592+2.40+3.65+0.25, p.Cost.Total(), 1e-9)
+	// t4g.nano 730 h × 0.0042 + 8 GB × 0.08 + 730 h × 0.005; logs within the free tier
+	assert.InDelta(t, 3.066+0.64+3.65, p.Cost.Total(), 1e-9)
+	require.NoError(t, p.Cost.Check(), "every price says its region, date and source")
 	for _, l := range p.Cost {
-		if l.Price.USD > 0 {
-			assert.NotEmpty(t, l.Price.Source, l.Item)
-			assert.Regexp(t, `^\d{4}-\d{2}-\d{2}$`, l.Price.Date, l.Item)
-		}
+		assert.Regexp(t, `^\d{4}-\d{2}-\d{2}$`, l.Price.Date, l.Item)
+	}
+}
+
+func TestSpotCostsLessAndSaysWhy(t *testing.T) {
+	s := baseSpec()
+	s.Spot = true
+	p, err := offline().Plan(context.Background(), s)
+	require.NoError(t, err)
+	assert.Equal(t, "EC2 t4g.nano Spot", p.Cost[0].Item)
+	assert.InDelta(t, 0.0042*0.4*730, p.Cost[0].USD(), 1e-9)
+	assert.Contains(t, p.Cost[0].Note, "60% below on-demand")
+	c, ok := p.Find("auto scaling group", "manga-ecs-host")
+	require.True(t, ok)
+	assert.Contains(t, c.String(), "1 Spot instance (capacity rebalancing)")
+}
+
+func TestTheImageMustBeBuiltForTheInstance(t *testing.T) {
+	s := baseSpec()
+	s.ImageArch = []string{"amd64"}
+	_, err := offline().Plan(context.Background(), s)
+	require.ErrorIs(t, err, ecshost.ErrInvalidSpec)
+	assert.Contains(t, err.Error(), "instance type t4g.nano is arm64 but the image is built for amd64 only: build the arm64 image too")
+	assert.Contains(t, err.Error(), "build-image.sh")
+
+	s.InstanceType = "t3.nano"
+	_, err = offline().Plan(context.Background(), s)
+	assert.NoError(t, err, "an amd64 image on an x86_64 instance")
+}
+
+func TestMemoryBudget(t *testing.T) {
+	tests := []struct {
+		name        string
+		typ         string
+		atOnce      int
+		hard, tasks int32
+		fits        bool
+	}{
+		{"nano, jobs apart", "t4g.nano", 1, 96 + 96, 240, true},
+		{"nano, jobs may overlap", "t4g.nano", 0, 96 + 96 + 96, 240, false},
+		{"micro, jobs may overlap", "t3.micro", 0, 96 + 96 + 96, 1024 - 128 - 208, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := baseSpec()
+			s.InstanceType, s.ImageArch, s.TasksAtOnce = tt.typ, []string{"arm64", "amd64"}, tt.atOnce
+			b, ok := s.MemoryBudget()
+			require.True(t, ok)
+			assert.Equal(t, tt.hard, b.HardMiB)
+			assert.Equal(t, tt.tasks, b.TasksMiB)
+			assert.Equal(t, tt.fits, b.Fits())
+			p, err := offline().Plan(context.Background(), s)
+			require.NoError(t, err, "overlapping jobs are a warning, not a refusal")
+			if tt.fits {
+				assert.Empty(t, note(p, "WARNING"))
+			} else {
+				assert.Contains(t, note(p, "WARNING"), "schedule them apart")
+			}
+		})
 	}
 }
 
 func TestPlanCostsTheInstanceTypes(t *testing.T) {
-	for typ, hourly := range map[string]float64{"t3.micro": 0.0104, "t3.small": 0.0208, "t4g.micro": 0.0084, "t4g.small": 0.0168} {
+	for typ, hourly := range map[string]float64{"t3.micro": 0.0104, "t3.small": 0.0208, "t4g.nano": 0.0042, "t4g.micro": 0.0084, "t4g.small": 0.0168} {
 		s := baseSpec()
 		s.InstanceType = typ
 		p, err := offline().Plan(context.Background(), s)
 		require.NoError(t, err, typ)
-		assert.Equal(t, "EC2 "+typ, p.Cost[0].Item)
+		assert.Equal(t, "EC2 "+typ+" on-demand", p.Cost[0].Item)
 		assert.InDelta(t, hourly*730, p.Cost[0].USD(), 1e-9, typ)
+	}
+}
+
+func TestAnUnknownInstanceTypeIsRefusedNotPricedAtZero(t *testing.T) {
+	s := baseSpec()
+	s.InstanceType = "t3a.xlarge"
+	_, err := offline().Plan(context.Background(), s)
+	require.ErrorIs(t, err, ecshost.ErrInvalidSpec)
+	assert.Contains(t, err.Error(), `InstanceType "t3a.xlarge" is not one this package knows the price and memory of: use one of t4g.nano, t3a.nano, t3.nano, t4g.micro`)
+	for _, typ := range ecshost.KnownInstanceTypes() {
+		assert.Contains(t, err.Error(), typ)
 	}
 }
 
@@ -123,6 +194,7 @@ func TestDeploymentFollowsThePorts(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := baseSpec()
 			s.Service.PortMappings = tt.ports
+			s.InstanceType = "t4g.micro" // two service tasks during a rollout do not fit a nano
 			p, err := offline().Plan(context.Background(), s)
 			require.NoError(t, err)
 			setting := fmt.Sprintf("deployment %d%%/%d%%: ", tt.min, tt.max)
@@ -221,7 +293,9 @@ func TestSpecValidation(t *testing.T) {
 		{"upper-case stack", func(s *ecshost.Spec) { s.Stack = "Manga" }, "lower-case"},
 		{"no subnets", func(s *ecshost.Spec) { s.SubnetIDs = nil }, "SubnetIDs is empty"},
 		{"not a security group", func(s *ecshost.Spec) { s.SecurityGroupID = "vpc-1" }, "SecurityGroupID"},
-		{"small root volume", func(s *ecshost.Spec) { s.RootVolumeGiB = 8 }, "at least 30 GiB"},
+		{"small root volume", func(s *ecshost.Spec) { s.RootVolumeGiB = 4 }, "the standard AL2023 AMI needs at least 8 GiB"},
+		{"small root volume, ECS-optimized AMI", func(s *ecshost.Spec) { s.RootVolumeGiB, s.ECSOptimizedAMI = 8, true }, "the ECS-optimized AL2023 AMI needs at least 30 GiB"},
+		{"unknown architecture", func(s *ecshost.Spec) { s.ImageArch = []string{"riscv64"} }, `ImageArch "riscv64"`},
 		{"odd retention", func(s *ecshost.Spec) { s.LogRetentionDays = 10 }, "CloudWatch Logs accepts only"},
 		{"secret in the environment", func(s *ecshost.Spec) { s.Environment["SMTP_PASSWORD"] = "hunter2" }, `"SMTP_PASSWORD" looks like a secret`},
 		{"partial secret ARN", func(s *ecshost.Spec) {
@@ -237,9 +311,13 @@ func TestSpecValidation(t *testing.T) {
 			s.Tasks = []ecshost.Container{{Name: "scrape", PortMappings: []ecshost.PortMapping{{ContainerPort: 1}}}}
 		}, "a scheduled task publishes no port"},
 		{"duplicate container", func(s *ecshost.Spec) { s.Tasks = []ecshost.Container{{Name: "serve"}} }, "used twice"},
-		{"does not fit a t3.micro", func(s *ecshost.Spec) {
-			s.Tasks = []ecshost.Container{{Name: "scrape", MemoryMiB: 600}}
-		}, "need 728 MiB at once"},
+		{"does not fit a t4g.nano", func(s *ecshost.Spec) {
+			s.Tasks = []ecshost.Container{{Name: "scrape", MemoryMiB: 200}}
+		}, "the service (×1 during a rollout) and the largest task need 296 MiB by their hard limits, a t4g.nano offers about 240 MiB"},
+		{"cannot be placed", func(s *ecshost.Spec) {
+			s.Tasks = []ecshost.Container{{Name: "scrape", MemoryMiB: 96, MemoryReservationMiB: 96}, {Name: "notify", MemoryMiB: 96, MemoryReservationMiB: 96}}
+			s.Service.MemoryReservationMiB = 96
+		}, "ECS cannot place the containers: their soft limits need 288 MiB"},
 		{"long stop timeout", func(s *ecshost.Spec) { s.Service.StopTimeout = 5 * time.Minute }, "1s to 120s"},
 		{"reserved tag", func(s *ecshost.Spec) { s.Tags = map[string]string{"mangaalert:stack": "x"} }, "reserved"},
 	}
@@ -274,9 +352,11 @@ func TestSecretARN(t *testing.T) {
 }
 
 func TestArmInstanceTypesReadTheArmAMI(t *testing.T) {
-	assert.Equal(t, "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id", ecshost.AMIParameter("t3.micro"))
-	for _, typ := range []string{"t4g.micro", "t4g.small", "m7g.large", "c6gn.medium"} {
-		assert.Equal(t, "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id", ecshost.AMIParameter(typ), typ)
+	assert.Equal(t, "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", ecshost.AMIParameter("t3.micro", false))
+	assert.Equal(t, "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id", ecshost.AMIParameter("t3.micro", true))
+	for _, typ := range []string{"t4g.nano", "t4g.small", "m7g.large", "c6gn.medium"} {
+		assert.Equal(t, "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64", ecshost.AMIParameter(typ, false), typ)
+		assert.Equal(t, "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id", ecshost.AMIParameter(typ, true), typ)
 	}
 }
 

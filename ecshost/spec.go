@@ -8,17 +8,24 @@ import (
 
 // Defaults for the zero fields of Spec and Container.
 const (
-	DefaultInstanceType     = "t3.micro"
-	DefaultRootVolumeGiB    = 30 // the ECS-optimized AL2023 AMI's snapshot size, and the smallest it boots from
+	DefaultInstanceType     = "t4g.nano"
+	DefaultRootVolumeGiB    = 8  // the standard AL2023 AMI's snapshot size, and the smallest it boots from
+	ECSOptimizedRootGiB     = 30 // the same for the ECS-optimized AL2023 AMI
 	DefaultLogRetentionDays = 14
 	DefaultStopTimeout      = 30 * time.Second
 	DefaultGracePeriod      = 5 * time.Minute // ASG health-check grace: boot, agent start, first task
 	DefaultServiceName      = "serve"
 	DefaultContainerPort    = 8080
 	DefaultHostPort         = 80
-	DefaultServiceMemoryMiB = 128
-	DefaultTaskMemoryMiB    = 192
+	DefaultServiceMemoryMiB = 96 // hard limits: the Go binary runs in well under half
+	DefaultTaskMemoryMiB    = 96
+	DefaultReservationMiB   = 48 // soft limit, what ECS places a container by
 )
+
+// DefaultImageArch are the architectures the image is taken to be built
+// for when Spec.ImageArch is empty: what examples/mangaalert/build-image.sh
+// builds.
+var DefaultImageArch = []string{"arm64", "amd64"}
 
 // DefaultHealthCheckCommand runs the binary itself: the image has no shell
 // and no curl, so the check is a subcommand that GETs the backend's /healthz.
@@ -42,17 +49,32 @@ type Spec struct {
 	// SecurityGroupID is the host's security group.
 	SecurityGroupID string
 
-	// InstanceType defaults to t3.micro. Graviton types (t4g, m7g, …)
-	// select the arm64 AMI parameter; the image must then be arm64 too.
+	// InstanceType defaults to t4g.nano; it must be one of Instances (its
+	// price and memory known). Graviton types (t4g) select the arm64 AMI
+	// parameter; the image must then be built for arm64 (ImageArch).
 	InstanceType string
-	// AMI pins an image. Empty: the ECS-optimized Amazon Linux 2023 AMI is
-	// read from SSM when the launch template is created and then kept, so
-	// an unrelated apply never replaces the instance.
+	// ImageArch are the architectures ("arm64", "amd64") the image is
+	// built for (default DefaultImageArch); an instance of another
+	// architecture is refused.
+	ImageArch []string
+	// Spot runs the one instance on Spot, with capacity rebalancing: the
+	// group launches a replacement when EC2 signals the instance is at
+	// risk, before the two-minute interruption notice.
+	Spot bool
+	// AMI pins an image. Empty: the standard Amazon Linux 2023 AMI (or
+	// with ECSOptimizedAMI the ECS-optimized one) is read from SSM when
+	// the launch template is created and then kept, so an unrelated apply
+	// never replaces the instance.
 	AMI string
+	// ECSOptimizedAMI launches the ECS-optimized AL2023 AMI (agent and
+	// Docker included, 30 GiB root volume) instead of the standard one
+	// (8 GiB) on which the user data installs ecs-init.
+	ECSOptimizedAMI bool
 	// RefreshAMI reads the SSM parameter again at this apply; a newer AMI
 	// makes a new template version and an instance refresh.
 	RefreshAMI bool
-	// RootVolumeGiB is the encrypted gp3 root volume (default and minimum 30).
+	// RootVolumeGiB is the encrypted gp3 root volume (default and minimum
+	// 8, or 30 with ECSOptimizedAMI).
 	RootVolumeGiB int32
 	// KeyName attaches an EC2 key pair; empty (the default) means none:
 	// use SessionManager instead of SSH.
@@ -98,6 +120,10 @@ type Spec struct {
 	// Tasks are the scheduled containers, run by the schedule step, not as
 	// services (default "scrape" and "notify").
 	Tasks []Container
+	// TasksAtOnce is how many Tasks may run at the same time (0: all of
+	// them); schedules that never overlap make it 1, and the memory
+	// budget counts only the largest.
+	TasksAtOnce int
 
 	// Tags are added to every resource, next to mangaalert:stack and
 	// mangaalert:component.
@@ -118,8 +144,8 @@ type Container struct {
 	Secrets []Secret
 	// PortMappings publish container ports; HostPort 0 is a dynamic port.
 	PortMappings []PortMapping
-	// MemoryMiB is the hard limit (defaults: 128 for the service, 192 for a
-	// task); MemoryReservationMiB the optional soft limit.
+	// MemoryMiB is the hard limit (default 96); MemoryReservationMiB the
+	// soft limit (default 48, at most MemoryMiB).
 	MemoryMiB            int32
 	MemoryReservationMiB int32
 	// CPU units (1024 = one vCPU); 0 shares the host's CPUs.

@@ -198,3 +198,19 @@ func (r *run) taskDefInput(c Container) *ecs.RegisterTaskDefinitionInput {
 	}
 	return in
 }
+
+// TaskDefinitionInputs returns what Ensure would register for each
+// container of spec, service first, without registering anything: what
+// runs locally before the first apply (package ecslocal). With
+// Options.Offline it reads nothing.
+func (h *Host) TaskDefinitionInputs(ctx context.Context, spec Spec) ([]*ecs.RegisterTaskDefinitionInput, error) {
+	r, err := h.prepare(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	var out []*ecs.RegisterTaskDefinitionInput
+	for _, c := range r.spec.containers() {
+		out = append(out, r.taskDefInput(c))
+	}
+	return out, nil
+}

@@ -26,6 +26,9 @@ type UserData struct {
 	// Group is the host's Auto Scaling group, which the host tells when
 	// its ECS agent or Docker has not answered for UnhealthyAfter.
 	Group string
+	// InstallAgent installs and starts ecs-init: the standard AL2023 AMI
+	// has no agent, the ECS-optimized one does.
+	InstallAgent bool
 }
 
 // UnhealthyAfter is how long the ECS agent or Docker may not answer
@@ -58,6 +61,7 @@ func (r *run) userData() (string, error) {
 		ReservedMemoryMiB: ReservedMemoryMiB,
 		AllocationID:      r.allocationID(),
 		Group:             r.n.group(),
+		InstallAgent:      !r.spec.ECSOptimizedAMI,
 	}.Render()
 	if err != nil {
 		return "", err

@@ -26,6 +26,9 @@ func TestUserDataGolden(t *testing.T) {
 		{"without elastic ip", "userdata.golden", ecshost.UserData{
 			Stack: "manga", Cluster: "manga", Region: "eu-south-1", StopTimeout: 30 * time.Second, ReservedMemoryMiB: ecshost.ReservedMemoryMiB,
 			Group: "manga-ecs-host"}},
+		{"standard AMI: installs the agent", "userdata-agent.golden", ecshost.UserData{
+			Stack: "manga", Cluster: "manga", Region: "eu-south-1", StopTimeout: 30 * time.Second, ReservedMemoryMiB: ecshost.ReservedMemoryMiB,
+			InstallAgent: true, Group: "manga-ecs-host"}},
 		{"with elastic ip", "userdata-eip.golden", ecshost.UserData{
 			Stack: "manga", Cluster: "manga", Region: "eu-south-1", StopTimeout: 90 * time.Second, ReservedMemoryMiB: ecshost.ReservedMemoryMiB,
 			AllocationID: "eipalloc-0123456789abcdef0", Group: "manga-ecs-host"}},
@@ -69,6 +72,13 @@ func TestUserDataGolden(t *testing.T) {
 				cmd.Stdin = strings.NewReader(check)
 				out, err = cmd.CombinedOutput()
 				assert.NoError(t, err, "bash -n on the self-check: %s", out)
+			}
+			if tt.data.InstallAgent {
+				assert.Contains(t, got, "dnf install -y ecs-init")
+				assert.Less(t, strings.Index(got, "ECS_CLUSTER="), strings.Index(got, "systemctl enable --now --no-block docker.service ecs.service"),
+					"the config is written before the agent first starts")
+			} else {
+				assert.NotContains(t, got, "ecs-init")
 			}
 			if tt.data.AllocationID == "" {
 				assert.NotContains(t, got, "associate-address")

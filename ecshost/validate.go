@@ -47,8 +47,12 @@ func (s Spec) withDefaults() Spec {
 		s.InstanceType = DefaultInstanceType
 	}
 	if s.RootVolumeGiB == 0 {
-		s.RootVolumeGiB = DefaultRootVolumeGiB
+		s.RootVolumeGiB = s.minRootGiB()
 	}
+	if len(s.ImageArch) == 0 {
+		s.ImageArch = DefaultImageArch
+	}
+	s.ImageArch = slices.Clone(s.ImageArch)
 	if s.LogRetentionDays == 0 {
 		s.LogRetentionDays = DefaultLogRetentionDays
 	}
@@ -114,6 +118,9 @@ func (s Spec) containerDefaults(c Container) Container {
 	if c.StopTimeout == 0 {
 		c.StopTimeout = DefaultStopTimeout
 	}
+	if c.MemoryReservationMiB == 0 {
+		c.MemoryReservationMiB = min(DefaultReservationMiB, c.MemoryMiB)
+	}
 	if hc := c.HealthCheck; hc != nil {
 		h := *hc
 		h.Command = slices.Clone(h.Command)
@@ -160,13 +167,16 @@ func (s Spec) validate() error {
 		bad("SecurityGroupID %q: pass the host security group ID of the network step (sg-…)", s.SecurityGroupID)
 	}
 	if !instanceTypeRE.MatchString(s.InstanceType) {
-		bad("InstanceType %q is not an instance type such as t3.micro", s.InstanceType)
+		bad("InstanceType %q is not an instance type such as t4g.nano", s.InstanceType)
+	} else if _, err := LookupInstance(s.InstanceType); err != nil {
+		bad("InstanceType %s", strings.TrimPrefix(err.Error(), "instance type "))
 	}
+	p = append(p, s.archProblems()...)
 	if s.AMI != "" && !strings.HasPrefix(s.AMI, "ami-") {
-		bad("AMI %q is not an image ID (ami-…); leave it empty to use the ECS-optimized AMI", s.AMI)
+		bad("AMI %q is not an image ID (ami-…); leave it empty to use the Amazon Linux 2023 AMI", s.AMI)
 	}
-	if s.RootVolumeGiB < DefaultRootVolumeGiB || s.RootVolumeGiB > 16384 {
-		bad("RootVolumeGiB %d: the ECS-optimized AMI needs at least %d GiB (gp3 allows up to 16384)", s.RootVolumeGiB, DefaultRootVolumeGiB)
+	if s.RootVolumeGiB < s.minRootGiB() || s.RootVolumeGiB > 16384 {
+		bad("RootVolumeGiB %d: the %s needs at least %d GiB (gp3 allows up to 16384)", s.RootVolumeGiB, s.amiName(), s.minRootGiB())
 	}
 	if !slices.Contains(logRetentions, s.LogRetentionDays) {
 		bad("LogRetentionDays %d: CloudWatch Logs accepts only %v", s.LogRetentionDays, logRetentions)
@@ -283,24 +293,74 @@ func (c Container) problems(what string, service bool) []string {
 	return p
 }
 
-// memoryProblems checks that every container fits next to the agent at
-// once: the scheduled tasks may run while the service runs, and during a
-// 100/200 rollout two service tasks run side by side.
+// memoryProblems checks that ECS can place every container that may run
+// at once (their soft limits fit), and that the service and the largest
+// task fit by their hard limits. Tasks that may overlap beyond that are a
+// note of the plan (memoryNotes), not a refusal: they still run, with less
+// headroom.
 func (s Spec) memoryProblems() []string {
-	avail, known := taskMemoryMiB(s.InstanceType)
+	b, known := s.budgetOn(s.InstanceType)
 	if !known {
 		return nil
 	}
-	need := s.Service.MemoryMiB * int32(s.serviceCopies())
-	for _, t := range s.Tasks {
-		need += t.MemoryMiB
+	one := s
+	one.TasksAtOnce = 1
+	b1, _ := one.budgetOn(s.InstanceType)
+	switch {
+	case b.SoftMiB > b.TasksMiB:
+		return []string{fmt.Sprintf("memory: ECS cannot place the containers: their soft limits need %d MiB at once, a %s offers about %d MiB to tasks; "+
+			"lower the containers' memory reservations or pick a bigger instance type", b.SoftMiB, s.InstanceType, b.TasksMiB)}
+	case !b1.Fits():
+		return []string{fmt.Sprintf("memory: the service (×%d during a rollout) and the largest task need %d MiB by their hard limits, "+
+			"a %s offers about %d MiB to tasks; lower the containers' memory limits or pick a bigger instance type",
+			b1.ServiceCopies, b1.HardMiB, s.InstanceType, b1.TasksMiB)}
 	}
-	if need <= avail {
-		return nil
+	return nil
+}
+
+// archProblems refuses an instance whose architecture the image is not
+// built for: the task would fail at start with "exec format error".
+func (s Spec) archProblems() []string {
+	if p := ArchProblem(s.InstanceType, s.ImageArch); p != "" {
+		return []string{p}
 	}
-	return []string{fmt.Sprintf("memory: the containers need %d MiB at once (service ×%d during a rollout, plus every task), "+
-		"a %s offers about %d MiB to tasks; give the containers less memory or pick a bigger instance type",
-		need, s.serviceCopies(), s.InstanceType, avail)}
+	return nil
+}
+
+// ArchProblem says what is wrong with running an image built for
+// imageArch ("arm64", "amd64"; empty: DefaultImageArch) on the instance
+// type, or "" when it runs there (or the type is unknown, said elsewhere).
+func ArchProblem(instanceType string, imageArch []string) string {
+	if len(imageArch) == 0 {
+		imageArch = DefaultImageArch
+	}
+	for _, a := range imageArch {
+		if a != "arm64" && a != "amd64" {
+			return fmt.Sprintf("ImageArch %q: use arm64 and/or amd64", a)
+		}
+	}
+	info, ok := Instances[instanceType]
+	if !ok || slices.Contains(imageArch, info.ImageArch()) {
+		return ""
+	}
+	want := info.ImageArch()
+	return fmt.Sprintf("instance type %s is %s but the image is built for %s only: build the %s image too "+
+		"(examples/mangaalert/build-image.sh builds TAG-arm64 and TAG-amd64, and with --push one manifest list TAG of both) and list %s among the image's architectures, "+
+		"or pick an instance type of %s", instanceType, want, strings.Join(imageArch, ", "), want, want, strings.Join(imageArch, ", "))
+}
+
+func (s Spec) minRootGiB() int32 {
+	if s.ECSOptimizedAMI {
+		return ECSOptimizedRootGiB
+	}
+	return DefaultRootVolumeGiB
+}
+
+func (s Spec) amiName() string {
+	if s.ECSOptimizedAMI {
+		return "ECS-optimized AL2023 AMI"
+	}
+	return "standard AL2023 AMI"
 }
 
 // SecretARN returns the secret ARN of a valueFrom entry: the entry itself,

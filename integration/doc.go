@@ -10,10 +10,16 @@
 //  2. moto installed for python3 (or moto_server on PATH): started on a free
 //     127.0.0.1 port with MOTO_IAM_LOAD_MANAGED_POLICIES=true, stopped when
 //     the test binary exits (it watches its stdin, and dies with its parent).
-//  3. A healthy Docker engine: motoserver/moto:5.2.1 through testcontainers,
-//     or LocalStack 4.14.0 when MANGAALERT_EMULATOR=localstack (a newer tag,
+//  3. A healthy Docker engine: moto through testcontainers (LocalMotoImage,
+//     which docker-moto-image.sh builds FROM scratch out of the machine's
+//     moto with no pull, when the engine has it; else MotoImage; or
+//     MANGAALERT_MOTO_IMAGE), or LocalStack 4.14.0 when
+//     MANGAALERT_EMULATOR=localstack (a newer tag,
 //     MANGAALERT_LOCALSTACK_IMAGE, only with LOCALSTACK_AUTH_TOKEN, which is
-//     passed into the container).
+//     passed into the container). Both take one code path; the port is
+//     published on 127.0.0.1 with a local engine, and other containers reach
+//     the emulator at Emulator.BridgeEndpoint. StartMotoContainer starts
+//     one of a test's own.
 //  4. Nothing: the test is skipped with a message saying how to get one, and
 //     fails when CI=true.
 //

@@ -65,9 +65,12 @@ type Emulator struct {
 	Kind     Kind
 	Endpoint string // http://127.0.0.1:PORT
 	How      string // how it was found or started, for humans
-	services []Service
-	log      *ringLog // the emulator's own output, when the harness started it
-	stop     func() error
+	// BridgeEndpoint is where a container on Docker's default bridge
+	// reaches the emulator, when it runs as a container itself ("" else).
+	BridgeEndpoint string
+	services       []Service
+	log            *ringLog // the emulator's own output, when the harness started it
+	stop           func() error
 }
 
 // String says which emulator runs and how it was reached.

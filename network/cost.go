@@ -18,13 +18,13 @@ var (
 	// PublicIPv4Price is the charge for every public IPv4 address, attached
 	// or idle, Elastic or not: the same in every region, eu-south-1
 	// included, since 2024-02-01.
-	PublicIPv4Price = cost.Price{USD: 0.005, Unit: "hour", Source: "https://aws.amazon.com/vpc/pricing/", Date: "2024-02-01"}
+	PublicIPv4Price = cost.Price{USD: 0.005, Unit: "hour", Source: "https://aws.amazon.com/vpc/pricing/", Date: "2024-02-01", Region: cost.AllRegions}
 	// NATHourPrice is a NAT gateway's hourly charge: us-east-1's figure,
 	// unchanged since NAT gateways launched; eu-south-1's is at least as high.
-	NATHourPrice = cost.Price{USD: 0.045, Unit: "hour", Source: "https://aws.amazon.com/vpc/pricing/", Date: "2015-12-17"}
+	NATHourPrice = cost.Price{USD: 0.045, Unit: "hour", Source: "https://aws.amazon.com/vpc/pricing/", Date: "2015-12-17", Region: cost.USEast1}
 	// NATGBPrice is a NAT gateway's charge per GB processed: us-east-1's
 	// figure, as NATHourPrice.
-	NATGBPrice = cost.Price{USD: 0.045, Unit: "GB", Source: "https://aws.amazon.com/vpc/pricing/", Date: "2015-12-17"}
+	NATGBPrice = cost.Price{USD: 0.045, Unit: "GB", Source: "https://aws.amazon.com/vpc/pricing/", Date: "2015-12-17", Region: cost.USEast1}
 )
 
 // Estimate is the monthly cost of the network spec describes (with

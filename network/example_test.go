@@ -41,10 +41,10 @@ func ExampleNetwork_Plan() {
 	// note: host ingress: tcp 80, 443 from 0.0.0.0/0; ssh closed; egress open
 	// note: offline: nothing read from AWS; zone names are placeholders and the region's zone count is not checked
 	//
-	// ITEM                          QUANTITY  USD/MONTH  NOTE
-	// NAT gateway                   730 hour  32.85      us-east-1 price; eu-south-1 may be higher
-	// NAT gateway data processed    10 GB     0.45       assumes 10 GB/month; us-east-1 price
-	// NAT Elastic IP (public IPv4)  730 hour  3.65       all regions
+	// ITEM                          QUANTITY  USD/MONTH  PRICE AS OF                  NOTE
+	// NAT gateway                   730 hour  32.85      us-east-1 figure 2015-12-17  us-east-1 price; eu-south-1 may be higher
+	// NAT gateway data processed    10 GB     0.45       us-east-1 figure 2015-12-17  assumes 10 GB/month; us-east-1 price
+	// NAT Elastic IP (public IPv4)  730 hour  3.65       all regions 2024-02-01       all regions
 	// TOTAL                                   36.95
 }
 

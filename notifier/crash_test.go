@@ -187,6 +187,10 @@ func play(t *testing.T, sc scenario) outcome {
 		n.Policy = sc.policy
 		n.Concurrency = sc.concurrency
 		n.ReadConcurrency = 1
+		// Pacing on, as in production (one message a second on the
+		// simulated clock): readers wait for the rate while others send,
+		// and a fault there must lose nothing.
+		n.Rate = 1
 	}
 	_, _ = newNotifier(fs, snd, clock, opts).Run(ctx)
 	out := outcome{calls: fs.calls, sends: snd.n}
@@ -314,5 +318,87 @@ func TestCrashCleanRunIsQuiet(t *testing.T) {
 	assert.Len(t, o.mailbox, 5)
 	for _, a := range o.alerts {
 		assert.Equal(t, store.Sent, a.State, a.AlertKey.String())
+	}
+}
+
+// pacedClock is the simulated clock, except that a reader pacing for the
+// rate blocks until the run is killed, and says it is waiting: the moment
+// a kill -9 met most often, with readers queued behind the limiter.
+type pacedClock struct {
+	*notifier.FakeClock
+	waiting chan struct{}
+	dead    *atomic.Bool
+}
+
+func (c *pacedClock) SleepUntil(ctx context.Context, t time.Time) error {
+	if c.dead.Load() { // the dead process's last retries: simulated time
+		return c.FakeClock.SleepUntil(ctx, t)
+	}
+	c.waiting <- struct{}{}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestKillWhileReadersWaitForTheRate kills a paced run (one message a
+// second, three workers) while two readers wait for the rate: they held
+// no claim, so nothing of theirs is uncertain and the next run sends
+// them; only what had left is not sent again.
+func TestKillWhileReadersWaitForTheRate(t *testing.T) {
+	st := openCopy(t, crashTemplate(t))
+	dead := new(atomic.Bool)
+	clock := &pacedClock{FakeClock: notifier.NewFakeClock(crashNow), waiting: make(chan struct{}, 8), dead: dead}
+	mailbox := &recSender{}
+	fs := newFaultyStore(st)
+	fs.dead = dead
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-clock.waiting
+		<-clock.waiting
+		dead.Store(true) // kill -9: no further write reaches the store
+		cancel()
+	}()
+	opts := func(n *notifier.Notifier) { n.Concurrency, n.ReadConcurrency, n.Rate = 3, 1, 1 }
+	_, _ = newNotifier(fs, &faultySender{inner: mailbox, dead: dead}, clock, opts).Run(ctx)
+	first := len(mailbox.messages())
+	require.LessOrEqual(t, first, 1, "one reader had the token; the others waited")
+
+	var claimed []store.AlertKey
+	for _, v := range crashVols {
+		as, err := st.AlertsOfVolume(context.Background(), v.ID)
+		require.NoError(t, err)
+		for _, a := range as {
+			if a.State == store.Claimed {
+				claimed = append(claimed, a.AlertKey)
+			}
+		}
+	}
+	readers := map[string]bool{}
+	for _, k := range claimed {
+		readers[k.SubscriberID] = true
+	}
+	assert.LessOrEqual(t, len(readers), 1, "only the reader past the rate may hold claims: %v", claimed)
+
+	clock.Advance(time.Hour) // past the lease
+	_, err := newNotifier(st, mailbox, clock.FakeClock, func(n *notifier.Notifier) { n.Rate = 1 }).Run(context.Background())
+	require.NoError(t, err)
+	for _, v := range crashVols {
+		as, err := st.AlertsOfVolume(context.Background(), v.ID)
+		require.NoError(t, err)
+		for _, a := range as {
+			if a.State == store.Uncertain {
+				assert.True(t, readers[a.SubscriberID], "%s uncertain, but its reader was waiting for the rate", a.AlertKey)
+			}
+		}
+	}
+	got := map[string]int{}
+	for _, m := range mailbox.messages() {
+		got[strings.TrimSuffix(m.msg.To, "@lettori.example")]++
+	}
+	for _, r := range []string{"r1", "r2", "r3", "r4", "r5"} {
+		if readers[r] {
+			assert.LessOrEqual(t, got[r], 1, "%s: in flight at the kill, at most once", r)
+			continue
+		}
+		assert.Equal(t, 1, got[r], "%s: its mail arrives once, after the kill if it was waiting", r)
 	}
 }

@@ -15,8 +15,10 @@
 //     two reminders never go at once; none on or after the release day.
 //     When a date moves, reminders follow the new date; a kind already
 //     sent for a volume is never sent again.
-//   - Reprints, specials, box sets and other editions announce nothing;
-//     variants (OptIn) go to readers with Subscriber.Variants.
+//   - Variants, reprints and specials (OptIn, default store.OptIn) go to
+//     readers with Subscriber.Variants, the sign-up's "Avvisami anche di
+//     variant, ristampe ed edizioni speciali"; box sets and other
+//     editions (novels, artbooks, guides) announce nothing.
 //   - An announcement due together with a reminder settles it: the volume
 //     appears once, and both alerts are recorded with the same message.
 //
@@ -43,6 +45,9 @@
 // (RFC 8058 one-click), List-Id and a Message-ID derived from the alerts
 // carried. Senders: sesmail (Amazon SES v2), smtpmail (SMTP relays),
 // outbox (.eml files). A token bucket paces the sends (default 1 a second,
-// lowered to the SES account's MaxSendRate) with bounded concurrency.
+// lowered to the SES account's MaxSendRate) with bounded concurrency; a
+// reader's alerts are claimed only once the bucket lets their message go,
+// so a run killed while readers wait for the rate leaves their mail due,
+// not uncertain.
 // Package bounce turns SES bounces and complaints into suppressed readers.
 package notifier

@@ -97,9 +97,10 @@ type Notifier struct {
 	// Reminders are the days before the release a reminder is due
 	// (default 30, 7, 1).
 	Reminders []int
-	// OptIn are the editions announced only to readers with Variants set
-	// (default: Variant). First editions are announced to everyone; every
-	// other edition to nobody.
+	// OptIn are the editions announced only to readers with Variants set,
+	// the sign-up's box "Avvisami anche di variant, ristampe ed edizioni
+	// speciali" (default store.OptIn: variant, reprint, special). First
+	// editions are announced to everyone; every other edition to nobody.
 	OptIn []store.Edition
 	// AnnounceWithin bounds how long after a volume was first seen it is
 	// still announced (default 60 days): it keeps each run's reads to the
@@ -186,7 +187,7 @@ func (n *Notifier) config() (*Notifier, error) {
 		bad("Reminders %v: each must be at least 1 day", n.Reminders)
 	}
 	if c.OptIn == nil {
-		c.OptIn = []store.Edition{store.Variant}
+		c.OptIn = slices.Clone(store.OptIn)
 	}
 	if slices.Contains(c.OptIn, store.First) {
 		bad("OptIn holds %q: first editions go to every reader already", store.First)

@@ -36,7 +36,7 @@ func mailLines(st *testStore, msgs []sent) []string {
 
 // TestRules walks a reader's autumn: announcements only for volumes seen
 // after the follow, reminders 30/7/1 days before on Rome dates, a date that
-// moves, variants for those who opted in, reprints for nobody, one email
+// moves, variants for those who opted in, box sets for nobody, one email
 // per reader per run.
 func TestRules(t *testing.T) {
 	st := newTestStore(t)
@@ -51,8 +51,8 @@ func TestRules(t *testing.T) {
 	op108v.Edition, op108v.Key, op108v.Title = store.Variant, "variant-cover", "ONE PIECE n. 108 Variant"
 	op108v.ID = store.VolumeID("one-piece", store.Variant, 108, "variant-cover")
 	op100r := vol("one-piece", 100, d(2024, time.October, 29), at(2024, time.August, 21, 8))
-	op100r.Edition, op100r.Key, op100r.Title = store.Reprint, "ristampa-3", "ONE PIECE n. 100 Ristampa"
-	op100r.ID = store.VolumeID("one-piece", store.Reprint, 100, "ristampa-3")
+	op100r.Edition, op100r.Key, op100r.Title = store.BoxSet, "cofanetto-96-100", "ONE PIECE Cofanetto 96-100"
+	op100r.ID = store.VolumeID("one-piece", store.BoxSet, 100, "cofanetto-96-100")
 	dd15 := vol("dandadan", 15, store.Date{}, at(2024, time.August, 25, 8)) // no date yet
 	for _, v := range []store.Volume{op107, op108, op108v, op100r, dd15} {
 		st.putVolume(v)
@@ -86,7 +86,7 @@ func TestRules(t *testing.T) {
 	}
 
 	// 1 September: the new volumes are announced; 107 was already known
-	// when ada followed; the reprint goes to nobody; the variant to dan.
+	// when ada followed; the box set goes to nobody; the variant to dan.
 	rep := step(at(2024, time.September, 1, 9),
 		"ada: announce dandadan/15, announce one-piece/108",
 		"dan: announce one-piece/108, announce one-piece/108/variant/variant-cover")
@@ -141,7 +141,7 @@ func TestRules(t *testing.T) {
 		require.False(t, seen[a.String()])
 		seen[a.String()] = true
 		assert.NotEqual(t, "cleo", a.SubscriberID)
-		assert.NotContains(t, a.VolumeID, "reprint")
+		assert.NotContains(t, a.VolumeID, "boxset")
 		assert.Equal(t, store.Sent, a.State, a.String())
 	}
 }
@@ -200,5 +200,42 @@ func TestReminderWindows(t *testing.T) {
 			}
 			assert.Equal(t, tc.want, got)
 		})
+	}
+}
+
+// TestOptInEditions: the sign-up's box "Avvisami anche di variant,
+// ristampe ed edizioni speciali" does what it says: a reader who ticked it
+// hears of the variant, the reprint and the special edition besides the
+// first edition; one who did not, of the first edition only; box sets and
+// other products (a novel) go to nobody.
+func TestOptInEditions(t *testing.T) {
+	st := newTestStore(t)
+	clock := notifier.NewFakeClock(at(2024, time.September, 1, 9))
+	snd := &recSender{}
+	n := newNotifier(st, snd, clock)
+
+	seen := at(2024, time.August, 20, 8)
+	release := store.NewDate(2024, time.December, 20)
+	for _, e := range store.Editions {
+		v := vol("blue-lock", 21, release, seen)
+		if e != store.First {
+			v.Edition, v.Key = e, "k-"+string(e)
+			v.ID = store.VolumeID("blue-lock", e, 21, v.Key)
+		}
+		st.putVolume(v)
+	}
+	box, plain := reader("box"), reader("plain")
+	box.Variants = true
+	for _, s := range []store.Subscriber{box, plain} {
+		st.putSubscriber(s)
+		st.follow(store.Follow{SubscriberID: s.ID, SeriesID: "blue-lock", CreatedAt: at(2024, time.August, 1, 8)})
+	}
+	runOK(t, n)
+	assert.Equal(t, []string{
+		"box: announce blue-lock/21, announce blue-lock/21/reprint/k-reprint, announce blue-lock/21/special/k-special, announce blue-lock/21/variant/k-variant",
+		"plain: announce blue-lock/21",
+	}, mailLines(st, snd.messages()))
+	for _, e := range store.Editions {
+		assert.Equal(t, e.Announced(true), e == store.First || slices.Contains(store.OptIn, e), e)
 	}
 }

@@ -248,6 +248,14 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 		return nil
 	}
 
+	// Pace first, claim after: a reader waiting for the rate holds no
+	// claim, so a run killed while readers wait loses none of their mail
+	// (it was certainly not sent, and the next run finds it due). Only the
+	// messages between claim and send are in the uncertain window.
+	if err := lim.Wait(ctx); err != nil {
+		return nil // stopped while waiting for the rate: nothing taken
+	}
+
 	// Claim: after this point the alerts are ours, and every way out of
 	// this function records what became of them.
 	now := c.Clock.Now()
@@ -310,10 +318,6 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 	if err != nil {
 		c.deferMessage(ctx, runID, keys, rep)
 		return err
-	}
-	if err := lim.Wait(ctx); err != nil {
-		c.deferMessage(ctx, runID, keys, rep)
-		return nil // stopped while waiting for the rate: nothing left
 	}
 	// The send is not cut short by a stop: a message half handed over is
 	// the one thing a stop could turn into a duplicate or a loss.

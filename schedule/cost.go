@@ -12,7 +12,7 @@ import (
 // InvocationPrice is what EventBridge Scheduler charges for invocations
 // beyond FreeInvocations a month (us-east-1's price).
 var InvocationPrice = cost.Price{USD: 1.00, Unit: "million invocations",
-	Source: "https://aws.amazon.com/eventbridge/pricing/", Date: "2022-11-10"}
+	Source: "https://aws.amazon.com/eventbridge/pricing/", Date: "2022-11-10", Region: cost.USEast1}
 
 // FreeInvocations is how many Scheduler invocations a month are always
 // free, per account.

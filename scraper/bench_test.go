@@ -92,3 +92,31 @@ func BenchmarkRun200SeriesPages(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkRunSampleSites is a full run over the sample sites (and the
+// real captures when they are beside the repository), politeness off, into
+// a fresh embedded store each time; it reports, per source, the pages read
+// and the items parsed in a run. Reproduce with
+//
+//	go test -run '^$' -bench RunSampleSites -benchtime 20x ./scraper/
+func BenchmarkRunSampleSites(b *testing.B) {
+	ss := newSites(b)
+	var last scraper.Report
+	for b.Loop() {
+		b.StopTimer()
+		st := openBolt(b)
+		cfg := ss.config(st)
+		b.StartTimer()
+		rep, err := scraper.Run(context.Background(), cfg)
+		b.StopTimer()
+		require.NoError(b, err)
+		require.Empty(b, rep.Problems())
+		last = rep
+		st.Close()
+		b.StartTimer()
+	}
+	for _, s := range last.Sources {
+		b.ReportMetric(float64(s.Pages), s.Source+"-pages/run")
+		b.ReportMetric(float64(s.Items), s.Source+"-items/run")
+	}
+}

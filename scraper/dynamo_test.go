@@ -11,6 +11,7 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/integration"
 	"github.com/manga-alert-italia/mangaalert/internal/awscalls"
+	"github.com/manga-alert-italia/mangaalert/store"
 	"github.com/manga-alert-italia/mangaalert/store/dynamo"
 )
 
@@ -59,4 +60,17 @@ func TestRunTwiceDynamo(t *testing.T) {
 	assert.Equal(t, tot.Pages, tot.Fetched)
 	assert.Zero(t, tot.New+tot.Changed)
 	assert.Equal(t, before, dump(t, st))
+}
+
+// openDynamo is a fresh table on the emulator.
+func openDynamo(t *testing.T) store.Store {
+	t.Helper()
+	cfg := integration.Config(t, integration.DynamoDB)
+	client := dynamodb.NewFromConfig(cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, dynamo.EnsureTable(ctx, client, "mangaalert", func(o *dynamo.TableOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 200*time.Millisecond
+	}))
+	return dynamo.New(client, "mangaalert")
 }

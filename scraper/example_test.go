@@ -46,6 +46,6 @@ func ExampleRun() {
 			s.Source, s.Pages, s.Fetched, s.NotModified, s.New, s.Changed)
 	}
 	// Output:
-	// starcomics: pages 3, read 3, not modified 0; volumes new 7, changed 0
-	// starcomics: pages 3, read 0, not modified 3; volumes new 0, changed 0
+	// starcomics: pages 4, read 4, not modified 0; volumes new 10, changed 0
+	// starcomics: pages 4, read 0, not modified 4; volumes new 0, changed 0
 }

@@ -193,7 +193,7 @@ func TestRunZeroItems(t *testing.T) {
 	assert.ErrorIs(t, s.Errors[1], scraper.ErrNoItems)
 	var serr *fetch.StatusError
 	assert.ErrorAs(t, s.Errors[2], &serr)
-	assert.Equal(t, 3, s.Fetched, "only the calendar's weeks")
+	assert.Equal(t, 4, s.Fetched, "only the calendar's weeks and the home page")
 	assert.True(t, s.OK())
 
 	// Failed pages are not remembered: the next run reads them again.

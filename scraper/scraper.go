@@ -24,6 +24,34 @@
 // higher Rank) wins: an aggregator's listing only fills what the
 // publisher's page left empty, so the two never overwrite each other run
 // after run.
+//
+// # Editions
+//
+// Every product a page lists is one store.Volume of one edition kind, read
+// from every signal its card gives (Panini's product type, the SKU's
+// markers, the words of the title, the card's qualifiers, the URL's slug):
+//
+//   - first: the first printing of a numbered volume; the only kind that
+//     is a new volume for every reader. A plain code ("MAHER060_IT08") and
+//     an ISBN-suffixed one ("MAHER060ISBN_IT08") are the same first
+//     edition: one record keeping both codes (store.AddSKUs).
+//   - reprint: a new printing (ristampa) of a volume already out: every
+//     SKU ending in ISBNR, ISBNR2, SBNR2 (misspelt) or a bare R2/R3 after
+//     the number, and titles saying "ristampa", "nuova edizione".
+//   - variant: the same volume with another cover ("variant", an
+//     "…-anime-variant" URL on Star Comics).
+//   - special: a special, limited, deluxe or promotional printing
+//     ("edizione speciale", "limited", "promo", an ISBNC SKU): never the
+//     first edition, however it is numbered.
+//   - boxset: a box or cofanetto of several volumes.
+//   - other: what is not a volume of the manga at all: novels, artbooks,
+//     guides, fan books, samplers of the first chapters, and Panini's
+//     non-comic product types ("Libri"). It keeps the number its title
+//     prints only to tell it apart; it is never volume N of the series.
+//
+// Readers hear of first editions; those who ticked "Avvisami anche di
+// variant, ristampe ed edizioni speciali" also of store.OptIn (variant,
+// reprint, special); box sets and other products are announced to nobody.
 package scraper
 
 import (

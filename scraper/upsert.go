@@ -53,6 +53,9 @@ func (r *run) store(ctx context.Context, src source.Source, items []source.Item,
 	if err != nil {
 		return fmt.Errorf("store %d volumes: %w", len(vols), err)
 	}
+	if err := r.restorePublishers(ctx, src, vols, res); err != nil {
+		return err
+	}
 	for _, u := range res {
 		switch u.Outcome {
 		case store.Created:
@@ -155,6 +158,71 @@ func (r *run) deferToPublishers(ctx context.Context, src source.Source, vols []s
 	return nil
 }
 
+// restorePublishers undoes what a lower-ranked source's upsert overwrote
+// of a higher-ranked source's record. deferToPublishers reads a record
+// before the write, and another run (a manual scrape beside the scheduled
+// one) may store the publisher's record in between: the aggregator's
+// values would then replace the publisher's, and the records would depend
+// on which run got there first. The publisher's values are written back,
+// with the aggregator's only where the publisher's record had none.
+func (r *run) restorePublishers(ctx context.Context, src source.Source, vols []store.Volume, res []store.UpsertResult) error {
+	var fix []store.Volume
+	for i, u := range res {
+		if u.Outcome != store.Updated || r.rankOf(u.Before.SourceURL) <= src.Rank || !overwrote(u) {
+			continue
+		}
+		b := u.Before
+		fix = append(fix, fill(store.Volume{ID: b.ID, SeriesID: b.SeriesID, Number: b.Number, Edition: b.Edition,
+			Key: b.Key, Title: b.Title, Publisher: b.Publisher, ReleaseDate: b.ReleaseDate, PriceCents: b.PriceCents,
+			CoverURL: b.CoverURL, SourceURL: b.SourceURL, SKU: b.SKU}, vols[i]))
+	}
+	if len(fix) == 0 {
+		return nil
+	}
+	r.log.DebugContext(ctx, "publisher's records written back", "source", src.Name, "volumes", len(fix))
+	if _, err := r.cfg.Store.UpsertVolumes(ctx, fix, r.now()); err != nil {
+		return fmt.Errorf("restore %d volumes: %w", len(fix), err)
+	}
+	return nil
+}
+
+// overwrote reports whether an upsert replaced a value the record had
+// (rather than only filling empty fields or adding a code).
+func overwrote(u store.UpsertResult) bool {
+	b := u.Before
+	for _, f := range u.Changed {
+		switch f {
+		case store.FieldTitle:
+			if b.Title != "" {
+				return true
+			}
+		case store.FieldPublisher:
+			if b.Publisher != "" {
+				return true
+			}
+		case store.FieldReleaseDate:
+			if !b.ReleaseDate.IsZero() {
+				return true
+			}
+		case store.FieldPrice:
+			if b.PriceCents != 0 {
+				return true
+			}
+		case store.FieldCover:
+			if b.CoverURL != "" {
+				return true
+			}
+		case store.FieldSource:
+			if b.SourceURL != "" {
+				return true
+			}
+		case store.FieldEdition:
+			return true
+		}
+	}
+	return false
+}
+
 func (r *run) rankOf(u string) int {
 	p, err := url.Parse(u)
 	if err != nil {
@@ -226,9 +294,7 @@ func fillOnly(old, v store.Volume) store.Volume {
 	if old.CoverURL == "" {
 		out.CoverURL = v.CoverURL
 	}
-	if old.SKU == "" {
-		out.SKU = v.SKU
-	}
+	out.SKU = v.SKU // codes only add up (store.AddSKUs): a second code erases none
 	return out
 }
 
@@ -249,8 +315,6 @@ func fill(a, b store.Volume) store.Volume {
 	if a.CoverURL == "" {
 		a.CoverURL = b.CoverURL
 	}
-	if a.SKU == "" {
-		a.SKU = b.SKU
-	}
+	a.SKU = store.AddSKUs(a.SKU, b.SKU)
 	return a
 }

@@ -1,7 +1,9 @@
 package scraper_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -14,6 +16,7 @@ import (
 	"github.com/manga-alert-italia/mangaalert/scraper"
 	"github.com/manga-alert-italia/mangaalert/scraper/fetch"
 	"github.com/manga-alert-italia/mangaalert/scraper/sample"
+	"github.com/manga-alert-italia/mangaalert/scraper/source"
 )
 
 // fakeClock moves only when the fetcher sleeps.
@@ -69,8 +72,8 @@ func TestRunStarComicsWeeks(t *testing.T) {
 	rep := run(t, cfg)
 	s := rep.Sources[0]
 	assert.Empty(t, s.Errors)
-	assert.Equal(t, 9, s.Pages)
-	assert.Equal(t, 7, s.New, "the first week's cards")
+	assert.Equal(t, 10, s.Pages, "nine weeks and the home page")
+	assert.Equal(t, 10, s.New, "the first week's seven cards and the home page's three more")
 	require.Len(t, reqs, 9)
 	want := []string{"2024-09-09", "2024-09-16", "2024-09-23", "2024-09-30", "2024-10-07", "2024-10-14", "2024-10-21", "2024-10-28", "2024-11-04"}
 	for i, r := range reqs {
@@ -81,4 +84,24 @@ func TestRunStarComicsWeeks(t *testing.T) {
 	}
 	assert.Contains(t, s.PerPage, scraper.PageCount{URL: srv.URL + "/uscite?data=2024-09-09", Items: 7})
 	assert.Contains(t, s.PerPage, scraper.PageCount{URL: srv.URL + "/uscite?data=2024-09-16", Items: 0})
+	assert.Contains(t, s.PerPage, scraper.PageCount{URL: srv.URL + "/", Items: 4}, "the home page's two carousels")
+}
+
+// TestStarComicsHomeCarousels: the home page's "ULTIME USCITE" and
+// "PROSSIME USCITE" carousels are read card by card, with the dates,
+// prices and covers the cards give.
+func TestStarComicsHomeCarousels(t *testing.T) {
+	items, err := source.StarComics.Parse(bytes.NewReader(testdata(t, "starcomics-home-written.html")), nil)
+	require.NoError(t, err)
+	var got []string
+	for _, it := range items {
+		got = append(got, fmt.Sprintf("%s %s %s %d %t", it.VolumeID(), it.Edition, it.ReleaseDate, it.PriceCents, it.CoverURL != ""))
+	}
+	assert.Equal(t, []string{
+		"solo-leveling/18 first 2024-09-03 990 true",
+		"blue-giant-supreme/10 first 2024-08-27 750 true",
+		"one-piece/110 first 2024-10-08 490 false",
+		"blue-giant-supreme/11 first 2024-10-29 750 false",
+	}, got)
+	assert.Equal(t, "https://www.starcomics.com/", source.StarComicsHomeURL(nil))
 }

@@ -46,6 +46,11 @@
 // and roles (STACK-JOB) of stacks applied before that shape, once they
 // find their schedules run in the stack's cluster.
 //
+// A job may follow another (Job.After): it runs on that job's cron()
+// schedule an Offset later (default 30 minutes), so a notifier reads what
+// the scrape of its cycle found; the plan says so, and a rate() schedule,
+// which counts from when it was written, cannot be followed.
+//
 // # Operations
 //
 // Spec.Alerts is what the operator is told (package alerts): with an

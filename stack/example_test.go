@@ -59,5 +59,5 @@ func Example() {
 	// create ECS cluster weather
 	// create ECS service weather-web
 	// create schedule fetch
-	// about 14 USD a month
+	// about 8 USD a month
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -19,6 +20,7 @@ import (
 	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
 	"github.com/manga-alert-italia/mangaalert/resource"
+	"github.com/manga-alert-italia/mangaalert/schedule/expr"
 )
 
 func family(stack, container string) string { return stack + "-" + container }
@@ -72,12 +74,30 @@ func hostSpec(spec Spec, o Outputs) ecshost.Spec {
 	hs := ecshost.Spec{Stack: spec.Stack, SubnetIDs: o.SubnetIDs, SecurityGroupID: o.SecurityGroupID,
 		InstanceType: spec.Host.InstanceType, ElasticIP: spec.Host.ElasticIP, SessionManager: spec.Host.SessionManager,
 		LogRetentionDays: spec.Host.LogRetentionDays, RefreshAMI: spec.Host.RefreshAMI, Image: spec.Image, Environment: env, Tags: spec.Tags,
-		Service: hostContainer(spec, spec.Service, o)}
+		Service: hostContainer(spec, spec.Service, o), ImageArch: spec.Host.ImageArch, Spot: spec.Host.Spot,
+		ECSOptimizedAMI: spec.Host.ECSOptimizedAMI, TasksAtOnce: jobsAtOnce(spec)}
 	hs.Tasks = []ecshost.Container{}
 	for _, j := range spec.Jobs {
 		hs.Tasks = append(hs.Tasks, hostContainer(spec, j.Container, o))
 	}
 	return hs
+}
+
+// jobsAtOnce is how many jobs may run at the same time over the next
+// week: a rate() schedule counts from its creation, so it may meet any
+// other job; cron and at schedules are compared run by run.
+func jobsAtOnce(spec Spec) int {
+	starts := make([][]time.Time, len(spec.Jobs))
+	from := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC) // a fixed Monday: the answer must not depend on today
+	for i, j := range spec.Jobs {
+		e, err := expr.Parse(j.Schedule)
+		loc, zerr := expr.LoadZone(j.Zone)
+		if err != nil || zerr != nil || e.Kind() == expr.Rate {
+			continue // nil: may start any time
+		}
+		starts[i] = e.Times(loc, from, 7*24*60, expr.Bounds{End: from.AddDate(0, 0, 7)})
+	}
+	return ecshost.TasksAtOnce(starts, ecshost.MaxTaskRun)
 }
 
 func (s *Stack) host(o *Outputs) *ecshost.Host {

@@ -54,6 +54,7 @@ func (s *Stack) planSchedules(ctx context.Context, spec Spec, o *Outputs) (*chan
 	if err != nil {
 		return nil, fmt.Errorf("plan the schedules: %w", err)
 	}
+	p.Notes = append(p.Notes, followNotes(spec.Jobs)...)
 	return p, nil
 }
 

@@ -12,7 +12,7 @@ import (
 // Defaults of a Spec's zero fields.
 const (
 	DefaultServiceName = "serve"
-	DefaultSchedule    = "rate(6 hours)"
+	DefaultSchedule    = "cron(0 0/6 * * ? *)"
 	DefaultZone        = "Europe/Rome"
 	DefaultHostPort    = 80
 	DefaultAppPort     = 8080
@@ -114,8 +114,18 @@ type HealthCheck struct {
 type Job struct {
 	Container
 	// Schedule is an EventBridge Scheduler expression: rate(...),
-	// cron(...) or at(...). Default rate(6 hours).
+	// cron(...) or at(...). Default cron(0 0/6 * * ? *), every six hours
+	// on the hour; with After, the schedule of that job Offset later.
 	Schedule string
+	// After names the job this one follows: with Schedule "", it runs on
+	// that job's cron schedule shifted Offset later (the plan says so), so
+	// it reads what that job's run did and never starts with it. The job
+	// followed must run on cron(): a rate counts from when it was written,
+	// and nothing can start a fixed time after it (a validation error).
+	After string
+	// Offset is how long after the followed job this one starts: whole
+	// minutes below 24 hours; default DefaultOffset (30 minutes).
+	Offset time.Duration
 	// Zone reads cron and at expressions. Default Europe/Rome.
 	Zone string
 	// Description of the schedule; "" gives one naming the stack and job.
@@ -172,13 +182,21 @@ type Network struct {
 
 // Host is the one EC2 instance.
 type Host struct {
-	InstanceType     string // default t3.micro
+	InstanceType     string // default t4g.nano; one of ecshost.Instances
 	ElasticIP        bool   // one public address across instance replacements
 	SessionManager   bool   // Systems Manager may open a shell
 	LogRetentionDays int32  // of the containers' log group; default 14
 	// RefreshAMI reads the newest ECS-optimized AMI at this apply; without
 	// it the host keeps the AMI it was launched with (pinned).
 	RefreshAMI bool
+	// ImageArch are the architectures the image is built for (default
+	// arm64 and amd64); an instance of another one is refused.
+	ImageArch []string
+	// Spot runs the instance on Spot with capacity rebalancing.
+	Spot bool
+	// ECSOptimizedAMI launches the ECS-optimized AMI (30 GiB root)
+	// instead of the standard AL2023 one (8 GiB, agent installed at boot).
+	ECSOptimizedAMI bool
 }
 
 // WithDefaults returns s with its zero fields set.
@@ -191,7 +209,10 @@ func (s Spec) WithDefaults() Spec {
 	}
 	jobs := make([]Job, len(s.Jobs))
 	for i, j := range s.Jobs {
-		if j.Schedule == "" {
+		if j.After != "" && j.Offset == 0 {
+			j.Offset = DefaultOffset
+		}
+		if j.Schedule == "" && j.After == "" {
 			j.Schedule = DefaultSchedule
 		}
 		if j.Zone == "" {
@@ -199,6 +220,7 @@ func (s Spec) WithDefaults() Spec {
 		}
 		jobs[i] = j
 	}
+	followed(jobs)
 	s.Jobs = jobs
 	if s.Table != nil {
 		t := *s.Table

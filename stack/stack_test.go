@@ -109,7 +109,8 @@ func TestPlanOffline(t *testing.T) {
 	task := p.Policies["demo-task-fetch"]
 	assert.Contains(t, task.JSON(), "secretsmanager:GetSecretValue", "the job reads the secret whose ARN it is given")
 	assert.Contains(t, task.JSON(), "arn:aws:dynamodb:eu-south-1:000000000000:table/demo", "and uses the table")
-	assert.Greater(t, p.Cost.Total(), 10.0)
+	assert.Less(t, p.Cost.Total(), 10.0, "the default shape stays under 10 USD a month")
+	assert.NoError(t, p.Cost.Check(), "every price says its region and date")
 	assert.Contains(t, strings.Join(p.Notes, "\n"), "job fetch: rate(1 hour) in Europe/Rome, next Sat 2026-03-28 13:00 CET, Sat 2026-03-28 14:00 CET")
 }
 

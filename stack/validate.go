@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,7 +23,7 @@ type SpecError struct{ Problems []Problem }
 
 // Problem is one field of a Spec and what is wrong with it. Field is the
 // path of the Spec field: "Stack", "Host.InstanceType", "Table.Name",
-// "Jobs.NAME.Schedule", "Network.CIDR", "Tags".
+// "Jobs.NAME.Schedule", "Jobs.NAME.After", "Network.CIDR", "Tags".
 type Problem struct{ Field, Problem string }
 
 func (e *SpecError) Error() string {
@@ -68,6 +69,10 @@ func (s Spec) Validate() error {
 	}
 	if t := s.Host.InstanceType; t != "" && !typeRE.MatchString(t) {
 		bad("Host.InstanceType", "%q is not an EC2 instance type such as t3.micro or t4g.micro", t)
+	} else if _, err := ecshost.LookupInstance(cmp.Or(t, ecshost.DefaultInstanceType)); err != nil {
+		bad("Host.InstanceType", "%v", err)
+	} else if p := ecshost.ArchProblem(cmp.Or(t, ecshost.DefaultInstanceType), s.Host.ImageArch); p != "" {
+		bad("Host.ImageArch", "%s", p)
 	}
 	// A table named after a bad stack is reported as the stack.
 	if t := s.Table; t != nil && !tableRE.MatchString(t.Name) && (t.Name != s.Stack || stackRE.MatchString(s.Stack)) {
@@ -78,6 +83,14 @@ func (s Spec) Validate() error {
 	}
 	s.checkTags(bad)
 	for _, j := range s.Jobs {
+		if j.After != "" {
+			if err := checkFollow(s.Jobs, j); err != nil {
+				if !errors.Is(err, errLeaderInvalid) {
+					bad("Jobs."+j.Name+".After", "%v", err)
+				}
+				continue
+			}
+		}
 		zoneErr, exprErr := checkSchedule(j.Schedule, j.Zone)
 		if zoneErr != nil {
 			bad("Jobs."+j.Name+".Zone", "%v", zoneErr)

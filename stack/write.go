@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/manga-alert-italia/mangaalert/change"
 )
+
+var trailingSpace = regexp.MustCompile(`(?m)[ \t]+$`)
 
 // WritePlan prints a stack's plan for a person: a line per resource (its
 // action, kind, name, then its ID and details), how many of each action,

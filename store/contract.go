@@ -129,6 +129,8 @@ type Store interface {
 	Alerts
 	Pages
 	Blobs
+	Budgets
+	CatalogVersioner
 	// Counts summarises the store.
 	Counts(ctx context.Context) (Counts, error)
 	// Ping answers when the store can serve (for /readyz).

@@ -33,7 +33,8 @@ var (
 )
 
 // Edition is what kind of product a volume is. Only first editions are new
-// volumes; everything else is announced only to readers who opt in.
+// volumes; the OptIn editions are announced only to readers who ask for
+// them, and the rest to nobody.
 type Edition string
 
 // The editions.
@@ -48,6 +49,19 @@ const (
 
 // Editions lists every edition kind, in a stable order.
 var Editions = []Edition{First, Reprint, Variant, Special, BoxSet, Other}
+
+// OptIn are the editions a reader may ask to hear of besides first
+// editions: the sign-up's "Avvisami anche di variant, ristampe ed edizioni
+// speciali" (Subscriber.Variants). Box sets and Other (novels, artbooks,
+// guides) are announced to nobody: the box promises none of them.
+var OptIn = []Edition{Variant, Reprint, Special}
+
+// Announced reports whether a volume of edition e is told to a reader who
+// did (optIn) or did not tick the box: first editions to everyone, the
+// OptIn editions to those who asked.
+func (e Edition) Announced(optIn bool) bool {
+	return e == First || e == "" || (optIn && slices.Contains(OptIn, e))
+}
 
 // Valid reports whether e is one of Editions.
 func (e Edition) Valid() bool { return slices.Contains(Editions, e) }
@@ -79,7 +93,12 @@ type Volume struct {
 	// link another source gave, where a listing URL would overwrite it on
 	// every run and the two sources would take turns changing it.
 	SourceURL string
-	SKU       string // publisher SKU or EAN, when given
+	// SKU is the publisher's codes of the volume (SKU or EAN), when
+	// given: one, or several joined by a space in byte order when pages
+	// list the same volume under more than one (a plain "MAHER060_IT08"
+	// and an ISBN-suffixed "MAHER060ISBN_IT08" are one volume). Merge adds
+	// codes with AddSKUs and never drops one.
+	SKU       string
 	FirstSeen time.Time
 	LastSeen  time.Time // refreshed at most once per LastSeenEvery
 	// ChangedAt is when a field Merge compares last changed: set when the
@@ -143,7 +162,10 @@ func Merge(old, v Volume, now time.Time) (merged Volume, changed []string, write
 	set(FieldPublisher, &m.Publisher, v.Publisher)
 	set(FieldCover, &m.CoverURL, v.CoverURL)
 	set(FieldSource, &m.SourceURL, v.SourceURL)
-	set(FieldSKU, &m.SKU, v.SKU)
+	if skus := AddSKUs(m.SKU, v.SKU); skus != m.SKU {
+		m.SKU = skus
+		changed = append(changed, FieldSKU)
+	}
 	if v.Edition != "" && m.Edition != v.Edition {
 		m.Edition = v.Edition
 		changed = append(changed, FieldEdition)
@@ -164,6 +186,20 @@ func Merge(old, v Volume, now time.Time) (merged Volume, changed []string, write
 		m.LastSeen = now
 	}
 	return m, changed, len(changed) > 0 || stale
+}
+
+// AddSKUs is the SKU field holding the codes of a and b: every code of
+// either, once, in byte order, joined by a space. It is commutative and
+// idempotent, so two pages listing one volume under two codes give the
+// same record whichever is read first, and reading them again changes
+// nothing.
+func AddSKUs(a, b string) string {
+	codes := slices.Concat(strings.Fields(a), strings.Fields(b))
+	if len(codes) == 0 {
+		return ""
+	}
+	slices.Sort(codes)
+	return strings.Join(slices.Compact(codes), " ")
 }
 
 // Outcome is what an upsert did to one volume.
@@ -197,10 +233,12 @@ const (
 
 // Subscriber is a reader with an email address.
 type Subscriber struct {
-	ID       string // random, opaque
-	Email    string // NormalizeEmail'd
-	Status   Status
-	Variants bool // also announce variant editions
+	ID     string // random, opaque
+	Email  string // NormalizeEmail'd
+	Status Status
+	// Variants is the sign-up's box "Avvisami anche di variant, ristampe
+	// ed edizioni speciali": also announce the OptIn editions.
+	Variants bool
 	// TokenHash is the reader's feed secret, despite its name not the
 	// hash of any token: the backend sets it when the reader confirms
 	// (64 hex digits, the SHA-256 of 256 random bits) and leaves it ""

@@ -126,3 +126,27 @@ func ExampleMerge() {
 	fmt.Println(changed, write)
 	// Output: [release_date] true
 }
+
+func TestAddSKUs(t *testing.T) {
+	tests := []struct{ a, b, want string }{
+		{"", "", ""},
+		{"MAHER060_IT08", "", "MAHER060_IT08"},
+		{"", "MAHER060_IT08", "MAHER060_IT08"},
+		{"MAHER060_IT08", "MAHER060ISBN_IT08", "MAHER060ISBN_IT08 MAHER060_IT08"},
+		{"MAHER060ISBN_IT08", "MAHER060_IT08", "MAHER060ISBN_IT08 MAHER060_IT08"},
+		{"MAHER060ISBN_IT08 MAHER060_IT08", "MAHER060_IT08", "MAHER060ISBN_IT08 MAHER060_IT08"},
+		{" MAHER060_IT08 ", "MAHER060_IT08", "MAHER060_IT08"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, store.AddSKUs(tt.a, tt.b), "%q + %q", tt.a, tt.b)
+		assert.Equal(t, store.AddSKUs(tt.b, tt.a), store.AddSKUs(tt.a, tt.b), "commutative")
+	}
+}
+
+func TestAnnounced(t *testing.T) {
+	for _, e := range store.Editions {
+		assert.Equal(t, e == store.First, e.Announced(false), "%s without the box", e)
+		want := e == store.First || e == store.Variant || e == store.Reprint || e == store.Special
+		assert.Equal(t, want, e.Announced(true), "%s with the box", e)
+	}
+}

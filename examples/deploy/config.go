@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
@@ -24,7 +25,7 @@ import (
 const (
 	DefaultStack        = "mangaalert"
 	DefaultRegion       = "eu-south-1"
-	DefaultInstanceType = "t3.micro"
+	DefaultInstanceType = ecshost.DefaultInstanceType
 	DefaultSender       = SenderSES
 )
 
@@ -65,6 +66,9 @@ type Config struct {
 	SessionManager   bool              `json:"session_manager"`
 	OperatorEmail    string            `json:"operator_email"`
 	RefreshAMI       bool              `json:"refresh_ami"`
+	ImageArch        string            `json:"image_arch"` // "arm64,amd64": what the image is built for
+	Spot             bool              `json:"spot"`
+	ECSOptimizedAMI  bool              `json:"ecs_optimized_ami"`
 	Tags             map[string]string `json:"tags"`
 }
 
@@ -80,8 +84,8 @@ type SMTPConfig struct {
 // Schedules are EventBridge Scheduler expressions: rate(...), cron(...)
 // or at(...), read in Zone.
 type Schedules struct {
-	Scrape string `json:"scrape"` // default rate(6 hours)
-	Notify string `json:"notify"` // default rate(6 hours)
+	Scrape string `json:"scrape"` // default cron(0 0/6 * * ? *); a cron() one when notify follows it
+	Notify string `json:"notify"` // default "": scrape's schedule 30 minutes later (cron(30 0/6 * * ? *))
 	Zone   string `json:"zone"`   // default Europe/Rome
 }
 
@@ -147,10 +151,9 @@ func (c Config) WithDefaults() Config {
 	c.Stack = cmp.Or(c.Stack, DefaultStack)
 	c.Region = cmp.Or(c.Region, DefaultRegion)
 	c.InstanceType = cmp.Or(c.InstanceType, DefaultInstanceType)
-	c.Sender = cmp.Or(c.Sender, DefaultSender)
+	c.Sender, c.ImageArch = cmp.Or(c.Sender, DefaultSender), cmp.Or(c.ImageArch, strings.Join(ecshost.DefaultImageArch, ","))
 	c.Table = cmp.Or(c.Table, c.Stack)
 	c.Schedules.Scrape = cmp.Or(c.Schedules.Scrape, stack.DefaultSchedule)
-	c.Schedules.Notify = cmp.Or(c.Schedules.Notify, stack.DefaultSchedule)
 	c.Schedules.Zone = cmp.Or(c.Schedules.Zone, stack.DefaultZone)
 	if hostRE.MatchString(c.Domain) { // a bad domain is reported as itself, not as addresses made of it
 		c.BaseURL = cmp.Or(c.BaseURL, "https://"+c.Domain)
@@ -204,10 +207,8 @@ func (c Config) Validate(forApply bool) error {
 	if c.Sender == SenderSES && from != nil && account != nil && domainOf(from.Address) != domainOf(account.Address) {
 		bad("account_from", "%s is in another domain than from (%s): SES sends from one verified domain here", account.Address, from.Address)
 	}
-	if c.ACMEEmail != "" {
-		if a, err := mail.ParseAddress(c.ACMEEmail); err != nil || a.Name != "" {
-			bad("acme_email", "%q is not a bare mail address such as admin@example.it", c.ACMEEmail)
-		}
+	if a, err := mail.ParseAddress(c.ACMEEmail); c.ACMEEmail != "" && (err != nil || a.Name != "") {
+		bad("acme_email", "%q is not a bare mail address such as admin@example.it", c.ACMEEmail)
 	}
 	if c.Sender == SenderSMTP {
 		c.SMTP.check(bad)
@@ -236,9 +237,9 @@ func (c Config) Validate(forApply bool) error {
 // specField names the stack.Spec fields as this file does.
 var specField = map[string]string{"Stack": "stack", "Image": "image", "Host.InstanceType": "instance_type", "Table.Name": "table",
 	"Host.LogRetentionDays": "log_retention_days", "Tags": "tags", "Jobs.scrape.Zone": "schedules.zone", "Jobs.notify.Zone": "schedules.zone",
-	"Jobs.scrape.Schedule": "schedules.scrape", "Jobs.notify.Schedule": "schedules.notify", "Network.CIDR": "cidr", "Network.AZs": "azs",
+	"Jobs.scrape.Schedule": "schedules.scrape", "Jobs.notify.Schedule": "schedules.notify", "Jobs.notify.After": "schedules.scrape", "Network.CIDR": "cidr", "Network.AZs": "azs",
 	"Network.Topology": "nat", "Network.Ports": "ingress_cidrs", "Network.IngressCIDRs": "ingress_cidrs", "Network.SSHCIDRs": "ssh_cidrs",
-	"Alerts.OperatorEmail": "operator_email"}
+	"Alerts.OperatorEmail": "operator_email", "Host.ImageArch": "image_arch"}
 
 func (c Config) checkAddress(bad func(string, string, ...any), field, v string, forApply bool) *mail.Address {
 	if v == "" {

@@ -36,8 +36,11 @@ func TestValidate(t *testing.T) {
 		{name: "region", change: func(c *Config) { c.Region = "milan" }, want: []string{"region: \"milan\" is not an AWS region: did you mean"}},
 		{name: "image", change: func(c *Config) { c.Image = "Bad Image" }, want: []string{"image: \"Bad Image\" is not an image reference"}},
 		{name: "instance type", change: func(c *Config) { c.InstanceType = "micro" }, want: []string{"instance_type: \"micro\" is not an EC2 instance type"}},
-		{name: "instance type too small for the containers", change: func(c *Config) { c.InstanceType = "t3.nano" },
-			want: []string{"instance_type: the containers need"}},
+		{name: "instance type without a price", change: func(c *Config) { c.InstanceType = "t3a.xlarge" },
+			want: []string{`instance_type: instance type "t3a.xlarge" is not one this package knows the price and memory of: use one of t4g.nano, t3a.nano`}},
+		{name: "image not built for the instance", change: func(c *Config) { c.ImageArch = "amd64" },
+			want: []string{"image_arch: instance type t4g.nano is arm64 but the image is built for amd64 only: build the arm64 image too (examples/mangaalert/build-image.sh"}},
+		{name: "image built for the instance", change: func(c *Config) { c.ImageArch, c.InstanceType = "amd64", "t3.nano" }},
 		{name: "domain with scheme", change: func(c *Config) { c.Domain = "https://x.it" }, want: []string{"domain: \"https://x.it\" is not a host name"}},
 		{name: "base url scheme", change: func(c *Config) { c.BaseURL = "ftp://x.it" }, want: []string{"base_url: \"ftp://x.it\" must start with https://"}},
 		{name: "base url query", change: func(c *Config) { c.BaseURL = "https://x.it/?a=1" }, want: []string{"base_url: \"https://x.it/?a=1\" may not carry a query"}},
@@ -62,6 +65,9 @@ func TestValidate(t *testing.T) {
 			want: []string{"schedules.scrape: schedule expression \"rate(1 hours)\""}},
 		{name: "schedule cron", change: func(c *Config) { c.Schedules.Notify = "cron(0 8 * * MON *)" },
 			want: []string{"schedules.notify: schedule expression"}},
+		{name: "notify cannot follow a rate", change: func(c *Config) { c.Schedules.Scrape = "rate(6 hours)" },
+			want: []string{"schedules.scrape: cannot follow scrape 30m later: rate(6 hours) is not a cron() schedule"}},
+		{name: "notify on its own", change: func(c *Config) { c.Schedules.Scrape, c.Schedules.Notify = "rate(6 hours)", "cron(0 8 * * ? *)" }},
 		{name: "schedule zone", change: func(c *Config) { c.Schedules.Zone = "Rome" }, want: []string{"schedules.zone: time zone \"Rome\""}},
 		{name: "table", change: func(c *Config) { c.Table = "a b" }, want: []string{"table: \"a b\""}},
 		{name: "log retention", change: func(c *Config) { c.LogRetentionDays = 10 }, want: []string{"log_retention_days: 10: CloudWatch Logs accepts only"}},
@@ -113,12 +119,16 @@ func TestDefaults(t *testing.T) {
 	c := Config{Domain: "manga.example.it", Sender: SenderSMTP}.WithDefaults()
 	assert.Equal(t, "mangaalert", c.Stack)
 	assert.Equal(t, "eu-south-1", c.Region)
-	assert.Equal(t, "t3.micro", c.InstanceType)
+	assert.Equal(t, "t4g.nano", c.InstanceType)
+	assert.Equal(t, "arm64,amd64", c.ImageArch)
 	assert.Equal(t, "mangaalert", c.Table)
 	assert.Equal(t, "https://manga.example.it", c.BaseURL)
 	assert.Equal(t, "Manga Alert Italia <avvisi@manga.example.it>", c.From)
 	assert.Equal(t, "Manga Alert Italia <account@manga.example.it>", c.AccountFrom)
-	assert.Equal(t, Schedules{Scrape: "rate(6 hours)", Notify: "rate(6 hours)", Zone: "Europe/Rome"}, c.Schedules)
+	assert.Equal(t, Schedules{Scrape: "cron(0 0/6 * * ? *)", Notify: "", Zone: "Europe/Rome"}, c.Schedules)
+	jobs := c.spec("").WithDefaults().Jobs
+	assert.Equal(t, "cron(30 0/6 * * ? *)", jobs[1].Schedule, "notify follows scrape, 30 minutes later")
+	assert.Equal(t, "scrape", jobs[1].After)
 	assert.Equal(t, 587, c.SMTP.Port)
 	assert.False(t, c.NAT || c.ElasticIP, "no NAT, no Elastic IP")
 	assert.Equal(t, "mangaalert", Config{}.WithDefaults().spec("").Stack)

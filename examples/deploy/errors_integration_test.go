@@ -34,8 +34,8 @@ func TestErrorsSpeakTheOperatorsTerms(t *testing.T) {
 		code int
 		want string
 	}{
-		{"memory beyond the instance type", []string{"plan", "--offline", "--instance-type", "t3.nano"}, exitUsage,
-			"instance_type: the containers need 512 MiB at once"},
+		{"an instance type without a price", []string{"plan", "--offline", "--instance-type", "t3a.xlarge"}, exitUsage,
+			`instance_type: instance type "t3a.xlarge" is not one this package knows the price and memory of`},
 		{"operator address", []string{"plan", "--offline", "--operator-email", "ops"}, exitUsage, `operator_email: "ops" is not a plain address`},
 		{"region", []string{"plan", "--offline", "--region", "eu-sout-1"}, exitUsage, `region: "eu-sout-1" is not an AWS region: did you mean "eu-south-1"?`},
 		{"schedule", []string{"plan", "--offline", "--scrape-schedule", "rate(5)"}, exitUsage, "schedules.scrape: "},

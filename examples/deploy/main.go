@@ -80,6 +80,7 @@ var commands = []command{
 	{"status", "show what runs: the instance, the service, task definitions, the next scheduled runs, the last runs, alerts", (*app).statusCmd},
 	{"diff", "show what differs between the account and the configuration; exit 2 when something does", (*app).diffCmd},
 	{"deploy-image", "roll the backend and the jobs to a new container image", (*app).deployImageCmd},
+	{"local", "run the task definitions in the local Docker engine as ECS would; Ctrl-C stops them", (*app).localCmd},
 	{"destroy", "delete the whole stack (asks first unless --yes)", (*app).destroyCmd},
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,13 +13,15 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/cost"
+	"github.com/manga-alert-italia/mangaalert/internal/awsenv"
 	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
 func (a *app) planCmd(ctx context.Context, args []string) error {
 	var o options
-	var offline, online bool
+	var offline, online, asJSON bool
 	c, err := a.command("plan", args, false, &o, func(fs *flag.FlagSet) {
+		fs.BoolVar(&asJSON, "json", false, "print the cost model (lines, total, alternatives, notes) as JSON for scripts")
 		fs.BoolVar(&offline, "offline", false, "plan from an empty account without calling AWS, even with credentials")
 		fs.BoolVar(&online, "online", false, "read the account even with no credentials in sight (e.g. an EC2 instance role)")
 	})
@@ -33,7 +36,7 @@ func (a *app) planCmd(ctx context.Context, args []string) error {
 	switch {
 	case offline:
 		why = "--offline"
-	case online || endpoint != "" || credentialsConfigured(a.getenv):
+	case online || endpoint != "" || awsenv.CredentialsConfigured(a.getenv):
 	default:
 		why = "no AWS credentials found (environment, ~/.aws) and no --endpoint"
 	}
@@ -60,6 +63,9 @@ func (a *app) planCmd(ctx context.Context, args []string) error {
 	}
 	c.addCost(p)
 	p.Notes = append(c.planNotes(p, a.getenv(SMTPPasswordEnv) != ""), p.Notes...)
+	if asJSON {
+		return stack.WriteCostJSON(a.stdout, spec, p)
+	}
 	fmt.Fprintf(a.stdout, "Plan for stack %q in %s, account %s\n", c.Stack, c.Region, account)
 	if why != "" {
 		fmt.Fprintf(a.stdout, "offline (%s): nothing sent to AWS; the account id is a placeholder\n", why)
@@ -71,31 +77,21 @@ func (a *app) planCmd(ctx context.Context, args []string) error {
 // addCost adds what the application pays beyond the stack: the mail.
 func (c Config) addCost(p *change.Plan) {
 	if c.Sender == SenderSES {
-		p.Cost = append(p.Cost, cost.Line{Item: "SES outgoing mail", Quantity: assumedMailsK, Price: SESPrice,
-			Note: fmt.Sprintf("assumes %g thousand mails a month; %s", assumedMailsK, stack.USEast1Note)})
+		p.Cost = append(p.Cost, cost.SESMail(1)) // a thousand mails a month
 	}
 }
-
-// SESPrice is what SES bills for outgoing mail.
-var SESPrice = cost.Price{USD: 0.10, Unit: "thousand mails", Source: "https://aws.amazon.com/ses/pricing/", Date: "2011-01-25"}
-
-const assumedMailsK = 1.0 // thousand mails a month
 
 // planNotes are what the reader of a plan should know about the
 // configuration itself.
 func (c Config) planNotes(p *change.Plan, hasPassword bool) []string {
-	var out []string
-	var missing []string
-	for _, m := range []struct {
-		unset bool
-		what  string
-	}{{c.Image == "", "image (the first apply needs one)"}, {c.BaseURL == "", "base_url or domain"},
-		{c.From == "", "from (or domain)"}, {c.AccountFrom == "", "account_from (or domain)"}} {
-		if m.unset {
-			missing = append(missing, m.what)
+	var out, missing []string
+	for what, unset := range map[string]bool{"image (the first apply needs one)": c.Image == "", "base_url or domain": c.BaseURL == "",
+		"from (or domain)": c.From == "", "account_from (or domain)": c.AccountFrom == ""} {
+		if unset {
+			missing = append(missing, what)
 		}
 	}
-	if len(missing) > 0 {
+	if slices.Sort(missing); len(missing) > 0 {
 		out = append(out, "before apply, set: "+strings.Join(missing, ", "))
 	}
 	if ch, ok := p.Find("secret", c.smtpSecret()); ok && ch.Action == change.Create && !hasPassword {

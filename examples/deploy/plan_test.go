@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"log/slog"
 	"os"
@@ -95,34 +96,81 @@ func TestPlanOfflineContent(t *testing.T) {
 	assert.NotRegexp(t, `(?m)^(keep|update|delete)\s`, s, "from an empty account everything is created")
 	for _, want := range []string{
 		"no findings",
-		"the same three containers on Fargate, always on",
+		"Fargate: service always on, jobs per run",
+		"Fargate, jobs on Fargate Spot",
 		"this stack plus a NAT gateway",
 		"this stack plus an Application Load Balancer",
-		"before apply, set: image",
-		// A rate counts from now, in hours that summer time does not bend:
-		// 00:00 UTC on 29 March is still 01:00 CET.
-		"next Sat 2026-03-28 13:00 CET, Sat 2026-03-28 19:00 CET, Sun 2026-03-29 01:00 CET",
+		"before apply, set: account_from (or domain), base_url or domain, from (or domain), image",
+		// cron reads Rome's clock: after 29 March's change to summer
+		// time, 06:00 is CEST. Notify follows scrape half an hour later.
+		"job scrape: cron(0 0/6 * * ? *) in Europe/Rome, next Sat 2026-03-28 18:00 CET, Sun 2026-03-29 00:00 CET, Sun 2026-03-29 06:00 CEST",
+		"job notify: cron(30 0/6 * * ? *) in Europe/Rome, next Sat 2026-03-28 18:30 CET",
+		"job notify: starts 30m after job scrape",
+		"one Lightsail instance",
+		"memory on t4g.nano: 512 MiB - 64 kernel - 208 agent, Docker and OS = 240 MiB for tasks",
 	} {
 		assert.True(t, strings.Contains(s, want), "the plan lacks %q", want)
 	}
-	assert.Regexp(t, `(?m)^public IPv4 address\s+0.005 USD/hour\s+https://aws.amazon.com/vpc/pricing/\s+2024-02-01$`, s, "prices with source and date")
-	assert.Regexp(t, `(?m)^TOTAL\s+\d+\.\d\d$`, s, "a total")
+	assert.Regexp(t, `(?m)^public IPv4 address\s+0.005 USD/hour\s+all regions\s+2024-02-01\s+https://aws.amazon.com/vpc/pricing/$`, s, "prices with region, date and source")
+	assert.Regexp(t, `(?m)^EC2 t4g.nano on-demand\s+730 hour\s+3.07\s+us-east-1 figure 2020-09-14`, s, "a us-east-1 figure says so on its line")
+	assert.Regexp(t, `(?m)^TOTAL\s+8\.04$`, s, "the default stays at or under 10 USD")
 }
 
-// Cheaper is the point: the plan's total must stay below every
-// alternative's.
-func TestTheDesignIsTheCheapest(t *testing.T) {
-	for _, c := range []Config{{}, {Sender: SenderSMTP}, {ElasticIP: true}, {InstanceType: "t4g.micro"}} {
+// Cheaper is the point: among the shapes that run on ECS (Fargate,
+// Fargate Spot, a NAT, an ALB), the plan's total stays below every one.
+// A Lightsail instance is cheaper and the plan says so: the test holds the
+// plan to saying what it takes away (no Milan, long-lived keys, no ECS).
+func TestTheDesignIsTheCheapestECSShape(t *testing.T) {
+	for _, c := range []Config{{}, {Sender: SenderSMTP}, {ElasticIP: true}, {InstanceType: "t4g.micro"}, {Spot: true}} {
 		c = c.WithDefaults()
 		spec := c.spec("")
 		p, err := stack.New(aws.Config{Region: c.Region}, func(o *stack.Options) { o.Offline = true; o.Logger = discard() }).
 			Plan(context.Background(), spec)
 		require.NoError(t, err)
 		c.addCost(p)
+		require.NoError(t, p.Cost.Check())
 		for _, alt := range stack.Alternatives(spec, p.Cost) {
+			if strings.Contains(alt.Name, "Lightsail") {
+				assert.Less(t, alt.Total(p.Cost), p.Cost.Total(), "Lightsail is cheaper, and the table must not hide it")
+				for _, why := range []string{"not in Milan", "long-lived access keys", "no ECS"} {
+					assert.Contains(t, alt.Takes, why)
+				}
+				continue
+			}
 			assert.Greater(t, alt.Total(p.Cost), p.Cost.Total(), "%s vs %+v", alt.Name, c)
+			assert.NotEmpty(t, alt.Gives, alt.Name)
+			assert.NotEmpty(t, alt.Takes, alt.Name)
 		}
 	}
+}
+
+// The cheapest options switched on: Spot.
+func TestTheCheapestOptions(t *testing.T) {
+	a, out, _ := testApp(nil)
+	require.Equal(t, exitOK, a.run(context.Background(), []string{"plan", "--json"}))
+	var def struct {
+		TotalUSD     float64 `json:"total_usd"`
+		Alternatives []struct {
+			Name     string  `json:"name"`
+			TotalUSD float64 `json:"total_usd"`
+		} `json:"alternatives"`
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &def), out.String())
+	assert.InDelta(t, 8.04, def.TotalUSD, 0.005, "the default stack")
+	assert.Len(t, def.Alternatives, 5)
+
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "c.json"), []byte(`{"spot": true}`), 0o600))
+	a, out, _ = testApp(nil)
+	require.Equal(t, exitOK, a.run(context.Background(), []string{"plan", "--json", "--config", filepath.Join(dir, "c.json")}))
+	require.NoError(t, json.Unmarshal(out.Bytes(), &def), out.String())
+	assert.InDelta(t, 6.20, def.TotalUSD, 0.005, "Spot")
+}
+
+func TestAnUnknownInstanceTypeExits2(t *testing.T) {
+	a, _, errOut := testApp(nil)
+	assert.Equal(t, exitUsage, a.run(context.Background(), []string{"plan", "--instance-type", "t3a.xlarge"}))
+	assert.Contains(t, errOut.String(), `instance_type: instance type "t3a.xlarge" is not one this package knows the price and memory of: use one of t4g.nano`)
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -40,10 +40,7 @@ func newProgress(w io.Writer, tty bool, now func() time.Time) *progress {
 // start draws the heartbeat until stop: a spinner frame every 100 ms on a
 // terminal, else a look every second for whether a plain line is due.
 func (p *progress) start() {
-	interval := time.Second
-	if p.tty {
-		interval = 100 * time.Millisecond
-	}
+	interval := map[bool]time.Duration{false: time.Second, true: 100 * time.Millisecond}[p.tty]
 	p.stopped = make(chan struct{})
 	go func() {
 		defer close(p.stopped)

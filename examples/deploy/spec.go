@@ -77,9 +77,9 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 		}
 		serve.PortMappings = []stack.PortMapping{{ContainerPort: stack.DefaultAppPort, HostPort: 80}, {ContainerPort: 443, HostPort: 443}}
 	}
-	job := func(name, expr string, ctr stack.Container) stack.Job {
+	job := func(name, expr, after string, ctr stack.Container) stack.Job { // after: "" or, with no expr, the job this one follows
 		ctr.Name, ctr.UsesTable = name, true
-		return stack.Job{Container: ctr, Schedule: expr, Zone: c.Schedules.Zone, Description: "mangaalert " + c.Stack + ": run " + name}
+		return stack.Job{Container: ctr, Schedule: expr, After: after, Zone: c.Schedules.Zone, Description: "mangaalert " + c.Stack + ": run " + name}
 	}
 	return stack.Spec{
 		Stack:       c.Stack,
@@ -87,15 +87,15 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 		Environment: map[string]string{EnvStore: "dynamodb:" + c.Table},
 		Service:     serve,
 		Jobs: []stack.Job{
-			job("scrape", c.Schedules.Scrape, stack.Container{}),
-			job("notify", c.Schedules.Notify, stack.Container{Environment: mail, Secrets: key, SecretARNs: arns, Policy: policy,
+			job("scrape", c.Schedules.Scrape, "", stack.Container{}),
+			job("notify", c.Schedules.Notify, map[bool]string{true: "scrape"}[c.Schedules.Notify == ""], stack.Container{Environment: mail, Secrets: key, SecretARNs: arns, Policy: policy,
 				EnvironmentFrom: stack.MailEnvironment(EnvConfigSet, "")}),
 		},
 		Secrets: c.secrets(smtpPassword),
 		Table:   &stack.Table{Name: c.Table, Definition: dynamo.TableDefinition(c.Table), TTLAttribute: dynamo.TTLAttribute},
 		Network: stack.Network{CIDR: c.CIDR, AZs: c.AZs, NAT: c.NAT, IngressCIDRs: c.IngressCIDRs, SSHCIDRs: c.SSHCIDRs},
-		Host: stack.Host{InstanceType: c.InstanceType, ElasticIP: c.ElasticIP, SessionManager: c.SessionManager,
-			LogRetentionDays: c.LogRetentionDays, RefreshAMI: c.RefreshAMI},
+		Host: stack.Host{InstanceType: c.InstanceType, ElasticIP: c.ElasticIP, SessionManager: c.SessionManager, Spot: c.Spot,
+			LogRetentionDays: c.LogRetentionDays, RefreshAMI: c.RefreshAMI, ECSOptimizedAMI: c.ECSOptimizedAMI, ImageArch: strings.Split(c.ImageArch, ",")},
 		Alerts: al,
 		Tags:   c.Tags,
 	}

@@ -45,13 +45,13 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		"Runs Manga Alert Italia on this machine with no AWS account: the site on --addr,\n"+
 			"the embedded store, and a scrape followed by a notify run at once and then every\n"+
 			"--every; mail goes into DIR/outbox as .eml files. Without --live it scrapes the\n"+
-			"saved publisher pages built into the binary, served on loopback, and lives on\n"+
-			"the day they were saved (%s) so that their releases are still to come.", sample.Captured.Format(time.DateOnly)), stderr)
+			"sample publisher pages built into the binary, served on loopback, and lives on\n"+
+			"the day they describe (%s) so that their releases are still to come.", sample.Captured.Format(time.DateOnly)), stderr)
 	var f localFlags
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "serve the site on this `address`")
 	fs.StringVar(&f.data, "data", "mangaalert-local", "keep the store, the signing key and the outbox in this `directory`")
 	fs.DurationVar(&f.every, "every", 6*time.Hour, "scrape then notify this `often` (1m for a demo)")
-	fs.BoolVar(&f.live, "live", false, "scrape the publishers' real sites, on today's date (default: the saved pages, on their day)")
+	fs.BoolVar(&f.live, "live", false, "scrape the publishers' real sites, on today's date (default: the sample pages, on their day)")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	if code := parseFlags(fs, args, stdout); code >= 0 {
@@ -74,7 +74,7 @@ func runLocal(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // demoClock lives on another day than the wall clock (offset from it),
-// moving at its pace: the saved pages' calendars start on sample.Captured.
+// moving at its pace: the sample pages' calendars start on sample.Captured.
 // The zero demoClock is the wall clock.
 type demoClock struct{ offset time.Duration }
 
@@ -140,7 +140,7 @@ func local(ctx context.Context, f *localFlags, out io.Writer, log *slog.Logger) 
 
 	day := "today"
 	if !f.live {
-		day = "the saved pages' day, " + notifier.FormatDate(store.DateOf(clock.Now()))
+		day = "the sample pages' day, " + notifier.FormatDate(store.DateOf(clock.Now()))
 	}
 	fmt.Fprintf(out, "Manga Alert Italia is running at %s (ready in %d ms)\n", baseURL, time.Since(start).Milliseconds())
 	fmt.Fprintf(out, "  store and key: %s\n  mail:          %s (one .eml per message)\n  date:          %s\n",
@@ -194,7 +194,7 @@ func local(ctx context.Context, f *localFlags, out io.Writer, log *slog.Logger) 
 }
 
 // localSites starts loopback stand-ins for the publishers' sites, serving
-// the saved pages, and returns the transport that takes requests for the
+// the sample pages, and returns the transport that takes requests for the
 // real sites there (nil with live: the real sites are read). The scraper
 // keeps the real URLs, so what it stores links to the publishers and does
 // not change from one start to the next.
@@ -236,7 +236,7 @@ type hostRouter struct{ to map[string]string }
 func (h hostRouter) RoundTrip(r *http.Request) (*http.Response, error) {
 	addr, ok := h.to[r.URL.Host]
 	if !ok {
-		return nil, fmt.Errorf("local mode reads only the saved pages, not %s (use --live)", r.URL.Host)
+		return nil, fmt.Errorf("local mode reads only the sample pages, not %s (use --live)", r.URL.Host)
 	}
 	local := r.Clone(r.Context())
 	local.URL.Scheme, local.URL.Host = "http", addr
@@ -247,7 +247,7 @@ func (h hostRouter) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// localScrape is one run's configuration: the saved pages (no politeness
+// localScrape is one run's configuration: the sample pages (no politeness
 // needed on our own server), or with live the real sites, read as the
 // scrape command reads them by default.
 func localScrape(ctx context.Context, st store.Store, sites http.RoundTripper, clock demoClock, log *slog.Logger) (scraper.Config, error) {

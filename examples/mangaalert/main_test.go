@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -112,7 +113,7 @@ func TestScrapeFileTestdata(t *testing.T) {
 
 	for _, tt := range []struct{ file, source string }{
 		{"animeclick-calendario-manga-2024-09-09.html", "animeclick"},
-		{"animeclick-week-2024-12-30.json", "animeclick"},
+		{"animeclick-week-2024-12-30-written.json", "animeclick"},
 		{"panini-calendar-2024-09-09.html", "panini"},
 		{"starcomics-uscite.html", "starcomics"},
 	} {
@@ -292,4 +293,30 @@ func TestScrapeIntoStoreBroken(t *testing.T) {
 	assert.Contains(t, logs.String(), "source starcomics broken")
 	assert.Contains(t, logs.String(), "listed 7 items at its last read and none now")
 	assert.Contains(t, logs.String(), "mangaalert scrape --file PAGE --source starcomics")
+}
+
+// TestScrapeFileCards: `scrape --file` on a real Star Comics page prints
+// every card, each with its date, price and edition. The real page is a
+// series page (Solo Leveling, September 2024): no capture of the weekly
+// calendar (/uscite?data=) exists, whose cards are the same fumetto-card
+// cards; the written sample of it is printed too.
+func TestScrapeFileCards(t *testing.T) {
+	code, out, errOut := mangaalert("scrape", "--file", realPage(t, "starcomics-series-solo-leveling-2024-09.html"), "--source", "starcomics")
+	require.Equal(t, 0, code, errOut)
+	rows := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, rows, 21, "a heading and the 20 cards")
+	assert.Regexp(t, `^SERIES\s+N\.\s+EDITION\s+RELEASE\s+PRICE\s+TITLE\s+SKU$`, rows[0])
+	card := regexp.MustCompile(`^Solo Leveling\s+(\d+)\s+(first|variant)\s+(\d{4}-\d\d-\d\d)\s+9,90 €\s+SOLO LEVELING n\. \d+\s*$`)
+	editions := map[string]int{}
+	for _, r := range rows[1:] {
+		m := card.FindStringSubmatch(r)
+		require.NotNil(t, m, "a card with its number, edition, date and price: %q", r)
+		editions[m[2]]++
+	}
+	assert.Equal(t, map[string]int{"first": 19, "variant": 1}, editions)
+	assert.Contains(t, out, "Solo Leveling  19  first    2024-10-29  9,90 €  SOLO LEVELING n. 19")
+
+	code, out, errOut = mangaalert("scrape", "--file", filepath.Join(testdata, "starcomics-uscite.html"), "--source", "starcomics")
+	require.Equal(t, 0, code, errOut)
+	assert.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 8, "a heading and the written week's 7 cards")
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // TestScrapeIntoTheStore runs `scrape` as the scheduled task does, on the
-// saved pages served locally (--sites) on their day (--today): the
+// sample pages served locally (--sites) on their day (--today): the
 // calendars and a followed series go into the store; a second run finds
 // nothing new.
 func TestScrapeIntoTheStore(t *testing.T) {

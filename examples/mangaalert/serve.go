@@ -39,6 +39,10 @@ type serveFlags struct {
 	eventToken string
 	eventARN   string
 	eventFile  string
+	// The forms' mail budgets (0: the backend's default, -1: off).
+	mailsPerInbox int
+	mailsPerIP    int
+	mailsPerHour  int
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -51,6 +55,9 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.eventToken, "ses-event-secret", "", "accept SES events from EventBridge at "+hooksPath+" bearing this `token` (Authorization: Bearer); from the environment only, never on the command line")
 	fs.StringVar(&f.eventARN, "ses-event-secret-arn", "", "the Secrets Manager `secret` (name or ARN) holding the --ses-event-secret token")
 	fs.StringVar(&f.eventFile, "ses-event-secret-file", "", "a `file` holding the --ses-event-secret token")
+	fs.IntVar(&f.mailsPerInbox, "mails-per-inbox", backend.DefaultMailsPerAddress, "the forms send one inbox at most this many mails in 24 hours (+tags and Gmail's dots count as one inbox; -1: no limit)")
+	fs.IntVar(&f.mailsPerIP, "mails-per-ip", backend.DefaultMailsPerIP, "the forms send at most this many mails an hour because of one client address (an IPv6 /64; -1: no limit)")
+	fs.IntVar(&f.mailsPerHour, "mails-per-hour", backend.DefaultMailsPerHour, "the forms send at most this many mails an hour in all (-1: no limit)")
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -108,6 +115,10 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 		BaseURL: f.baseURL,
 		Logger:  log,
 		Hooks:   f.hooks(st, log),
+		// Kept in the store: every replica and restart shares them.
+		MailsPerAddress: f.mailsPerInbox,
+		MailsPerIP:      f.mailsPerIP,
+		MailsPerHour:    f.mailsPerHour,
 	})
 	if err != nil {
 		return &usageError{err.Error()}

@@ -1,10 +1,14 @@
-// Package sample holds saved publisher pages and serves them as local
+// Package sample holds sample publisher pages and serves them as local
 // stand-ins for the publishers' sites: the scraper's tests read them, and
 // `mangaalert local` scrapes them so the whole service runs offline.
 //
 // The pages are the project's own, written after the sites' markup as of
-// September 2024 (Star Comics, Panini / Planet Manga, AnimeClick); their
-// "today" is Captured.
+// September 2024 (Star Comics, Panini / Planet Manga, AnimeClick), not
+// saved from the sites: each says so in its file name ("-written") or in
+// its first line ("<!-- Written after ..."), and Saved lists the pages
+// that were saved from a site (none). Their "today" is Captured. The real
+// pages the parsers were checked on live outside the repository, in
+// ../shared/fixtures/publishers (see scraper/source).
 package sample
 
 import (
@@ -30,7 +34,28 @@ func rome() *time.Location {
 	return loc
 }
 
-// Page returns the saved page of that file name (nil when there is none).
+// Saved are the pages saved from a site as it served them, by file name,
+// with where and when: none, so far. Every other page is written, and
+// labelled so (TestEveryPageLabelled).
+var Saved = map[string]string{}
+
+// Written reports whether the page named name is labelled as written
+// after a site's markup: in its file name or its first line.
+func Written(name string) bool {
+	return strings.Contains(name, "-written.") || strings.HasPrefix(string(Page(name)), "<!-- Written after ")
+}
+
+// Names lists every page, in file name order.
+func Names() []string {
+	es, _ := pages.ReadDir("pages")
+	out := make([]string, 0, len(es))
+	for _, e := range es {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// Page returns the sample page of that file name (nil when there is none).
 func Page(name string) []byte {
 	b, err := pages.ReadFile(path.Join("pages", name))
 	if err != nil {
@@ -39,13 +64,13 @@ func Page(name string) []byte {
 	return b
 }
 
-// Site is one publisher's saved pages, by request path (or path?query as
+// Site is one publisher's sample pages, by request path (or path?query as
 // the scraper asks for it on Captured's day).
 type Site struct {
 	Source string            // the scraper's source name
 	Pages  map[string]string // request -> file name
 	Series []string          // the followed series' pages among them
-	Weeks  int               // how many weeks after this one the saved calendar covers
+	Weeks  int               // how many weeks after this one the sample calendar covers
 }
 
 // Sites returns the three sites and their pages.
@@ -58,6 +83,7 @@ func Sites() []Site {
 				"/uscite?data=2024-09-09":        "starcomics-uscite.html",
 				// The later weeks announce nothing yet.
 				"/uscite": "starcomics-uscite-empty-written.html",
+				"/":       "starcomics-home-written.html",
 			},
 			Weeks:  2,
 			Series: []string{"/titoli-fumetti/mob-psycho-100"},
@@ -77,15 +103,15 @@ func Sites() []Site {
 			Source: "animeclick",
 			Pages: map[string]string{
 				"/calendario-manga": "animeclick-calendario-manga-2024-09-09.html",
-				"/calendario-manga?day=9&month=9&paging=next-week&year=2024":  "animeclick-week-2024-12-30.json",
-				"/calendario-manga?day=16&month=9&paging=next-week&year=2024": "animeclick-week-empty.json",
+				"/calendario-manga?day=9&month=9&paging=next-week&year=2024":  "animeclick-week-2024-12-30-written.json",
+				"/calendario-manga?day=16&month=9&paging=next-week&year=2024": "animeclick-week-empty-written.json",
 			},
 			Weeks: 2,
 		},
 	}
 }
 
-// ServeHTTP answers as the site would: its saved page for the path and
+// ServeHTTP answers as the site would: its sample page for the path and
 // query (or the path alone), a robots.txt that lets the scraper in, and
 // 404 for anything else.
 func (s Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -108,6 +134,6 @@ func (s Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	}
-	// Saved pages never change: a conditional GET gets a 304.
+	// Sample pages never change: a conditional GET gets a 304.
 	http.ServeContent(w, r, name, Captured, strings.NewReader(string(body)))
 }

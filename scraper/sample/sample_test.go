@@ -63,7 +63,21 @@ func ExampleSites() {
 		fmt.Println(s.Source, len(s.Pages), "pages")
 	}
 	// Output:
-	// starcomics 3 pages
+	// starcomics 4 pages
 	// panini 3 pages
 	// animeclick 3 pages
+}
+
+// TestEveryPageLabelled: every sample page is either saved from a site
+// (Saved says where and when) or labelled as written after its markup.
+func TestEveryPageLabelled(t *testing.T) {
+	names := sample.Names()
+	require.NotEmpty(t, names)
+	for _, name := range names {
+		_, saved := sample.Saved[name]
+		assert.True(t, saved != sample.Written(name), "%s: either saved (sample.Saved) or labelled written, in its name or first line", name)
+	}
+	for name := range sample.Saved {
+		assert.Contains(t, names, name)
+	}
 }

@@ -3,12 +3,15 @@ package source_test
 import (
 	"bytes"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"golang.org/x/net/html"
 
+	"github.com/manga-alert-italia/mangaalert/scraper/sample"
 	"github.com/manga-alert-italia/mangaalert/scraper/source"
 )
 
@@ -79,6 +82,28 @@ func BenchmarkTokenizeOnly(b *testing.B) {
 		}
 		if z.Err() != io.EOF {
 			b.Fatal(z.Err())
+		}
+	}
+}
+
+// BenchmarkParseSamplePage parses each sample page with its source: the
+// parse time per page. Reproduce with
+//
+//	go test -run '^$' -bench ParseSamplePage -benchmem ./scraper/source/
+func BenchmarkParseSamplePage(b *testing.B) {
+	for _, site := range sample.Sites() {
+		src, _ := source.Lookup(site.Source)
+		for _, name := range slices.Sorted(maps.Values(site.Pages)) {
+			data := sample.Page(name)
+			b.Run(name, func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := src.Parse(bytes.NewReader(data), nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 	}
 }

@@ -86,6 +86,6 @@ func FuzzParsePanini(f *testing.F) {
 }
 
 func FuzzParseAnimeClick(f *testing.F) {
-	seed(f, "animeclick-calendario-manga-2024-09-09.html", "animeclick-week-2024-12-30.json")
+	seed(f, "animeclick-calendario-manga-2024-09-09.html", "animeclick-week-2024-12-30-written.json")
 	f.Fuzz(func(t *testing.T, page []byte) { fuzzParse(t, source.AnimeClick, page) })
 }

@@ -88,7 +88,7 @@ func TestParseTestdata(t *testing.T) {
 			{"berserk", 12, store.Reprint, "2024-09-13", 0, "Panini Comics", "", true},
 			{"takamine-rimettiti-le-mutandine", 5, store.First, "2024-09-13", 690, "Magic Press", "", true},
 		}},
-		{"animeclick-week-2024-12-30.json", source.AnimeClick, "https://www.animeclick.it/calendario-manga", []want{
+		{"animeclick-week-2024-12-30-written.json", source.AnimeClick, "https://www.animeclick.it/calendario-manga", []want{
 			{"chainsaw-man", 19, store.First, "2025-01-02", 0, "Panini Comics", "", true},
 			{"dandadan", 14, store.First, "2024-12-30", 0, "J-POP", "", true},
 		}},
@@ -216,12 +216,14 @@ func TestCalendarPages(t *testing.T) {
 	assert.Equal(t, "https://www.animeclick.it/calendario-manga?day=16&month=9&paging=next-week&year=2024", pages[2].URL)
 
 	pages = source.StarComics.Calendar(nil, thursday, 8)
-	require.Len(t, pages, 9, "this week and the next 8")
+	require.Len(t, pages, 10, "this week, the next 8 and the home page's carousels")
+	assert.Equal(t, "https://www.starcomics.com/", pages[9].URL)
 	assert.Equal(t, "https://www.starcomics.com/uscite?data=2024-09-09", pages[0].URL)
 	assert.Equal(t, "https://www.starcomics.com/uscite?data=2024-09-16", pages[1].URL)
 	assert.Equal(t, "https://www.starcomics.com/uscite?data=2024-11-04", pages[8].URL)
 	pages = source.StarComics.Calendar(mustURL(t, "http://127.0.0.1:8080"), store.NewDate(2024, time.December, 29), 1)
-	assert.Equal(t, []source.Page{{URL: "http://127.0.0.1:8080/uscite?data=2024-12-23"}, {URL: "http://127.0.0.1:8080/uscite?data=2024-12-30"}}, pages)
+	assert.Equal(t, []source.Page{{URL: "http://127.0.0.1:8080/uscite?data=2024-12-23"}, {URL: "http://127.0.0.1:8080/uscite?data=2024-12-30"},
+		{URL: "http://127.0.0.1:8080/"}}, pages)
 }
 
 func TestVolume(t *testing.T) {

@@ -12,7 +12,8 @@ import (
 	"github.com/manga-alert-italia/mangaalert/store"
 )
 
-// Star Comics cards, on series pages and the release listing alike:
+// Star Comics cards, on series pages, the weekly release listing and the
+// home page's carousels ("ULTIME USCITE", "PROSSIME USCITE") alike:
 //
 //	<div class="card fumetto-card">
 //	  <a href="/fumetto/solo-leveling-19"><img src="/img/no_cover_2021.jpg"></a>
@@ -212,17 +213,31 @@ func (p *starParser) finish() {
 	}
 }
 
-// starComicsCalendar is the release listing: one page, the coming weeks.
 // starComicsCalendar is the week of today and the weeks after it, each
 // /uscite?data=<its Monday>: the site shows the week containing the date,
-// and the Monday keeps one URL per week, so the page memory works.
+// and the Monday keeps one URL per week, so the page memory works. The
+// home page comes last: its "ULTIME USCITE" and "PROSSIME USCITE"
+// carousels are the same cards, and may reach past the weeks walked.
 func starComicsCalendar(site *url.URL, today store.Date, weeks int) []Page {
 	monday := today.AddDays(-weekday(today))
-	pages := make([]Page, 0, weeks+1)
+	pages := make([]Page, 0, weeks+2)
 	for w := 0; w <= weeks; w++ {
 		pages = append(pages, Page{URL: starComicsWeek(site, monday.AddDays(7*w))})
 	}
-	return pages
+	return append(pages, Page{URL: starComicsHome(site)})
+}
+
+// StarComicsHomeURL is the home page, whose carousels list the latest and
+// the next releases.
+func StarComicsHomeURL(site *url.URL) string {
+	if site == nil {
+		site, _ = url.Parse(StarComics.Site)
+	}
+	return starComicsHome(site)
+}
+
+func starComicsHome(site *url.URL) string {
+	return site.ResolveReference(&url.URL{Path: "/"}).String()
 }
 
 // StarComicsCalendarURL is the calendar page of the week containing day.

@@ -102,6 +102,12 @@ func TestSKUEdition(t *testing.T) {
 		"MAHER043ISBNR2":      store.Reprint,
 		"":                    store.First,
 		"9788822640981":       store.First, // an EAN
+		"MAHER060ISBN_IT08":   store.First, // the plain code's ISBN twin
+		"MCHAI001ISBNR3_IT08": store.Reprint,
+		"MAHER047R2_IT08":     store.Reprint,
+		"MAHER047R3":          store.Reprint,
+		"MJUJR002_IT08":       store.First, // the R of a series code
+		"MAHER047R_IT08":      store.First,
 	} {
 		assert.Equal(t, want, skuEdition(sku), sku)
 	}

@@ -18,6 +18,8 @@ var editionWords = map[store.Edition][]string{
 		"character-book", "ricettario", "calendario", "poster", "agenda", "diario",
 		"quaderno", "stickers", "sticker-book", "colouring", "coloring", "da-colorare",
 		"anime-book", "film-book", "making-of", "encyclopedia", "enciclopedia",
+		// A sampler gives away the first chapters: not a volume of its own.
+		"sampler", "free-sampler", "manga-sampler", "albo-omaggio",
 	},
 	store.BoxSet: {
 		"box", "box-set", "boxset", "cofanetto", "cofanetti", "starter-pack", "starter-box",
@@ -32,6 +34,9 @@ var editionWords = map[store.Edition][]string{
 		"limited", "limitata", "deluxe", "collector", "collectors", "collector-s",
 		"collector-s-edition", "ultimate-edition", "perfect-edition", "gold-edition",
 		"premium", "esclusiva", "exclusive", "con-gadget", "kanzenban",
+		// A promotional printing (a fair's, a bundle's) is never the first
+		// edition, however it is numbered.
+		"promo", "promozionale", "edizione-promozionale", "promo-edition",
 	},
 	store.Reprint: {
 		"ristampa", "reprint", "nuova-ristampa", "nuova-edizione", "new-edition",

@@ -133,6 +133,10 @@ func TestEdition(t *testing.T) {
 		{[]string{"Naruto Ristampa 5"}, store.Reprint},
 		{[]string{"ONE PIECE NEW EDITION n. 50"}, store.Reprint},
 		{[]string{"Il romanzo variant"}, store.Other},
+		{[]string{"Chainsaw Man 1 Promo"}, store.Special},
+		{[]string{"One Piece 1 Edizione promozionale"}, store.Special},
+		{[]string{"Dandadan Sampler"}, store.Other},
+		{[]string{"Jujutsu Kaisen 1 Manga Sampler"}, store.Other},
 		// Words, not substrings.
 		{[]string{"Boxer 3"}, store.First},
 		{[]string{"Variantopolis 2"}, store.First},

@@ -40,7 +40,10 @@ func (s *Store) PutSeries(ctx context.Context, sr store.Series) error {
 		if !write {
 			return nil
 		}
-		return tx.Bucket(bucketSeries).Put([]byte(sr.ID), encodeSeries(m))
+		if err := tx.Bucket(bucketSeries).Put([]byte(sr.ID), encodeSeries(m)); err != nil {
+			return err
+		}
+		return bumpCatalog(tx)
 	})
 	return wrap(err, "put series %s", sr.ID)
 }
@@ -101,8 +104,15 @@ func (s *Store) UpsertVolumes(ctx context.Context, vs []store.Volume, now time.T
 		return results, wrap(err, "upsert volumes")
 	}
 	err = s.update(ctx, func(tx *bbolt.Tx) (err error) {
-		results, writes, err = upsert(tx, in, now, true)
-		return err
+		if results, writes, err = upsert(tx, in, now, true); err != nil {
+			return err
+		}
+		for _, r := range results {
+			if r.Outcome != store.Unchanged {
+				return bumpCatalog(tx)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, wrap(err, "upsert volumes")

@@ -77,7 +77,10 @@ func (s *Store) putSeriesOnce(ctx context.Context, sr store.Series) (done bool, 
 		s.log.DebugContext(ctx, "series changed concurrently: merging again", "series", sr.ID)
 		return false, nil
 	}
-	return true, s.fail(err, "put series %s", sr.ID)
+	if err != nil {
+		return true, s.fail(err, "put series %s", sr.ID)
+	}
+	return true, s.bumpCatalog(ctx)
 }
 
 // Series returns one series.
@@ -233,6 +236,14 @@ func (s *Store) UpsertVolumes(ctx context.Context, vs []store.Volume, now time.T
 	}
 	if err := s.batchPut(ctx, puts); err != nil {
 		return nil, s.fail(err, "upsert volumes: write")
+	}
+	for _, r := range results {
+		if r.Outcome != store.Unchanged {
+			if err := s.bumpCatalog(ctx); err != nil {
+				return nil, err
+			}
+			break
+		}
 	}
 	s.log.Debug("upserted volumes", "count", len(in), "written", len(puts))
 	return results, nil

@@ -302,3 +302,42 @@ func testUpcomingVolumes(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"x/2", "x/4", "x/3", "w/8", "w/9"}, volIDs(got))
 }
+
+// testUpsertSKUs: two codes of one volume (a plain SKU and an ISBN-suffixed
+// one, from two pages) are one record with both codes, whichever page is
+// read first; reading either again writes nothing.
+func testUpsertSKUs(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	plain := vol("jujutsu-kaisen", 25, "Jujutsu Kaisen – Sorcery Fight 25", store.NewDate(2024, time.June, 6))
+	plain.SKU = "MAHER060_IT08"
+	isbn := plain
+	isbn.SKU = "MAHER060ISBN_IT08"
+	both := "MAHER060ISBN_IT08 MAHER060_IT08"
+
+	res, err := s.UpsertVolumes(ctx, []store.Volume{isbn}, t0)
+	require.NoError(t, err)
+	assert.Equal(t, store.Created, res[0].Outcome)
+	res, err = s.UpsertVolumes(ctx, []store.Volume{plain}, t0.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, store.Updated, res[0].Outcome)
+	assert.Equal(t, []string{store.FieldSKU}, res[0].Changed)
+	got, err := s.Volume(ctx, plain.ID)
+	require.NoError(t, err)
+	assert.Equal(t, both, got.SKU, "both codes kept")
+
+	res, err = s.UpsertVolumes(ctx, []store.Volume{plain, isbn}, t0.Add(2*time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, store.Unchanged, res[0].Outcome)
+	assert.Equal(t, store.Unchanged, res[1].Outcome)
+
+	// The other order, in one call, gives the same record.
+	other := plain
+	other.ID, other.Number = store.VolumeID("jujutsu-kaisen", store.First, 26, ""), 26
+	other2 := other
+	other2.SKU = "MAHER060ISBN_IT08"
+	_, err = s.UpsertVolumes(ctx, []store.Volume{other, other2}, t0)
+	require.NoError(t, err)
+	got, err = s.Volume(ctx, other.ID)
+	require.NoError(t, err)
+	assert.Equal(t, both, got.SKU)
+}
