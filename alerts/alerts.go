@@ -54,7 +54,8 @@ type Spec struct {
 	// topic, rule, alarm or budget (and Ensure removes those it made).
 	OperatorEmail string
 	// ClusterARN and Families say whose tasks the rule watches: the
-	// families (STACK-scrape, ...) of the tasks run in that cluster.
+	// families (STACK-scrape, ...) of the tasks run in that cluster. No
+	// families, no rule.
 	ClusterARN string
 	Families   []string
 	// DeadLetterQueue names the SQS queue whose depth the alarm watches;
@@ -96,8 +97,8 @@ func (s Spec) Validate() error {
 		if err != nil || a.Address != s.OperatorEmail || !strings.Contains(a.Address, "@") {
 			ps = append(ps, fmt.Sprintf("operator e-mail %q is not a plain address such as ops@example.org", s.OperatorEmail))
 		}
-		if s.ClusterARN == "" || len(s.Families) == 0 {
-			ps = append(ps, "the rule needs the cluster's ARN and the task families it watches")
+		if len(s.Families) > 0 && s.ClusterARN == "" {
+			ps = append(ps, "the rule needs the cluster's ARN of the task families it watches")
 		}
 	}
 	if s.MonthlyBudgetUSD < 0 {

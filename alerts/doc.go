@@ -44,7 +44,7 @@
 // RemoveTargets, DeleteRule, TagResource, ListTagsForResource;
 // cloudwatch:PutMetricAlarm, DescribeAlarms, DeleteAlarms,
 // ListTagsForResource; budgets:ViewBudget, ModifyBudget; ses:
-// CreateConfigurationSet, GetConfigurationSet, DescribeConfigurationSet,
-// PutConfigurationSetSuppressionOptions,
-// CreateConfigurationSetEventDestination, DeleteConfigurationSet.
+// CreateConfigurationSet, DescribeConfigurationSet, ListTagsForResource,
+// CreateConfigurationSetEventDestination, DeleteConfigurationSet; and for
+// Status, sns:ListSubscriptionsByTopic and ses:GetSendStatistics.
 package alerts

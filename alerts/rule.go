@@ -59,7 +59,7 @@ func (a *Alerts) pattern(s Spec) map[string]any {
 }
 
 func (a *Alerts) ruleSteps(ctx context.Context, s Spec) ([]engine.Step, error) {
-	name, want := RuleName(s.Stack), s.OperatorEmail != ""
+	name, want := RuleName(s.Stack), s.OperatorEmail != "" && len(s.Families) > 0
 	arn := a.arn("events", "rule/"+name)
 	var rule *eventbridge.DescribeRuleOutput
 	var tags map[string]string

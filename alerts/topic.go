@@ -218,7 +218,10 @@ func publishStatement(sid, service, topic, account, source string) map[string]an
 // to the operator topic.
 func (a *Alerts) operatorPolicy(s Spec) map[string]any {
 	topic := a.arn("sns", TopicName(s.Stack))
-	stmts := []map[string]any{publishStatement("TaskFailedRule", "events.amazonaws.com", topic, a.o.Account, a.arn("events", "rule/"+RuleName(s.Stack)))}
+	var stmts []map[string]any
+	if len(s.Families) > 0 {
+		stmts = append(stmts, publishStatement("TaskFailedRule", "events.amazonaws.com", topic, a.o.Account, a.arn("events", "rule/"+RuleName(s.Stack))))
+	}
 	if s.DeadLetterQueue != "" {
 		stmts = append(stmts, publishStatement("DeadLetterAlarm", "cloudwatch.amazonaws.com", topic, a.o.Account, a.arn("cloudwatch", "alarm:"+AlarmName(s.Stack))))
 	}

@@ -170,6 +170,7 @@ func (d *deployer) rollout(ctx context.Context, res *DeployResult) (bool, error)
 		return false, fmt.Errorf("service %q reports no primary deployment; look at it in the ECS console", name)
 	}
 	res.Deployment = aws.ToString(dep.Id)
-	d.emit(EventDeployment, res.Deployment, "%s → %s (%s)", name, td, r.st.Deployment)
+	// Counts first: a progress line may be cut at its end.
+	d.emit(EventDeployment, res.Deployment, "%s: %s (%s)", lastPart(td), counts(dep), r.st.Deployment)
 	return true, d.watch(ctx, name, td, dep)
 }

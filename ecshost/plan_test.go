@@ -116,7 +116,7 @@ func TestTheImageMustBeBuiltForTheInstance(t *testing.T) {
 	s.ImageArch = []string{"amd64"}
 	_, err := offline().Plan(context.Background(), s)
 	require.ErrorIs(t, err, ecshost.ErrInvalidSpec)
-	assert.Contains(t, err.Error(), "InstanceType t4g.nano is arm64 but the image is built for amd64 only: build the arm64 image too")
+	assert.Contains(t, err.Error(), "instance type t4g.nano is arm64 but the image is built for amd64 only: build the arm64 image too")
 	assert.Contains(t, err.Error(), "build-image.sh")
 
 	s.InstanceType = "t3.nano"

@@ -310,10 +310,10 @@ func (s Spec) memoryProblems() []string {
 	switch {
 	case b.SoftMiB > b.TasksMiB:
 		return []string{fmt.Sprintf("memory: ECS cannot place the containers: their soft limits need %d MiB at once, a %s offers about %d MiB to tasks; "+
-			"lower MemoryReservationMiB or pick a bigger InstanceType", b.SoftMiB, s.InstanceType, b.TasksMiB)}
+			"lower the containers' memory reservations or pick a bigger instance type", b.SoftMiB, s.InstanceType, b.TasksMiB)}
 	case !b1.Fits():
 		return []string{fmt.Sprintf("memory: the service (×%d during a rollout) and the largest task need %d MiB by their hard limits, "+
-			"a %s offers about %d MiB to tasks; lower MemoryMiB or pick a bigger InstanceType",
+			"a %s offers about %d MiB to tasks; lower the containers' memory limits or pick a bigger instance type",
 			b1.ServiceCopies, b1.HardMiB, s.InstanceType, b1.TasksMiB)}
 	}
 	return nil
@@ -345,7 +345,7 @@ func ArchProblem(instanceType string, imageArch []string) string {
 		return ""
 	}
 	want := info.ImageArch()
-	return fmt.Sprintf("InstanceType %s is %s but the image is built for %s only: build the %s image too "+
+	return fmt.Sprintf("instance type %s is %s but the image is built for %s only: build the %s image too "+
 		"(examples/mangaalert/build-image.sh builds TAG-arm64 and TAG-amd64, and with --push one manifest list TAG of both) and list %s among the image's architectures, "+
 		"or pick an instance type of %s", instanceType, want, strings.Join(imageArch, ", "), want, want, strings.Join(imageArch, ", "))
 }

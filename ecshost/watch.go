@@ -72,7 +72,7 @@ func (d *deployer) watch(ctx context.Context, name, td string, dep *ecstypes.Dep
 			return true, nil
 		case len(svc.Deployments) == 1 && cur.RolloutState == ecstypes.DeploymentRolloutStateCompleted,
 			len(svc.Deployments) == 1 && cur.RolloutState == "" && cur.RunningCount == cur.DesiredCount:
-			d.emit(EventDone, id, "%s runs %s: %s", name, td, counts(cur))
+			d.emit(EventDone, id, "%s: %s", lastPart(td), counts(cur))
 			return true, nil
 		}
 		return false, nil

@@ -51,6 +51,18 @@
 // the scrape of its cycle found; the plan says so, and a rate() schedule,
 // which counts from when it was written, cannot be followed.
 //
+// # Operations
+//
+// Spec.Alerts is what the operator is told (package alerts): with an
+// operator address, a topic that mails it, a rule on failed job tasks, the
+// schedules' dead-letter queue and an alarm on it, and a budget at the
+// plan's monthly cost; with MailEvents, the SES configuration set the
+// containers send through (Container.EnvironmentFrom, MailEnvironment).
+// Status shows where alerts go, the dead letters, the SES rates and, with
+// Options.Runs, each job's last runs. Diff compares the account with a
+// Spec through Plan and lists what is tagged as the stack's and planned by
+// nothing; its Write returns ErrDrift when anything differs.
+//
 // # Errors
 //
 // ErrNoImage and ErrMissingSecret come before any write; a policy too
@@ -61,8 +73,8 @@
 //
 // # Permissions
 //
-// The union of the components' (see network, secrets, ecshost and
-// schedule); for the table dynamodb:CreateTable, DescribeTable,
+// The union of the components' (see network, secrets, ecshost, schedule
+// and alerts); for the table dynamodb:CreateTable, DescribeTable,
 // UpdateTable, DeleteTable, DescribeTimeToLive, UpdateTimeToLive,
 // TagResource and ListTagsOfResource on it; plus sts:GetCallerIdentity and
 // tag:GetResources (Destroy and Status find the table by its tags).

@@ -21,12 +21,12 @@ var (
 	ErrOffline = errors.New("stack: offline: only Plan works without AWS")
 	// ErrNoImage: the first Apply needs Spec.Image, since nothing runs
 	// whose image could be kept. Nothing was written.
-	ErrNoImage = errors.New("stack: no image: the first apply needs Spec.Image")
+	ErrNoImage = errors.New("stack: no image: nothing runs yet whose image could be kept, so the first apply needs one (apply --image IMAGE)")
 	// ErrMissingSecret: a secret with neither Value nor Generate does not
 	// exist. Nothing was written.
 	ErrMissingSecret = errors.New("stack: a secret with no value does not exist")
 	// ErrNotDeployed: DeployImage found no stack to roll (apply first).
-	ErrNotDeployed = errors.New("stack: not deployed: apply first")
+	ErrNotDeployed = errors.New("stack: not deployed: nothing runs to roll to a new image; run apply --image IMAGE first")
 )
 
 // PlaceholderAccount is the account of an offline plan without

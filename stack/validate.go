@@ -190,5 +190,19 @@ func Validate(ctx context.Context, spec Spec, region string) error {
 		return err
 	}
 	_, err := New(aws.Config{Region: region}, func(o *Options) { o.Offline = true; o.Logger = discard }).Plan(ctx, spec)
+	// The host's memory check is about the instance type the Spec picks:
+	// say it as that field, for a tool that names its own fields.
+	var he *ecshost.SpecError
+	if errors.As(err, &he) {
+		var ps []Problem
+		for _, p := range he.Problems {
+			field := "Host"
+			if m, ok := strings.CutPrefix(p, "memory: "); ok {
+				field, p = "Host.InstanceType", m
+			}
+			ps = append(ps, Problem{Field: field, Problem: p})
+		}
+		return &SpecError{Problems: ps}
+	}
 	return err
 }

@@ -2,6 +2,8 @@ package stack
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -61,4 +63,17 @@ func Tally(cs []change.Change, done bool) string {
 		return fmt.Sprintf("%d created, %d updated, %d deleted", c, u, d)
 	}
 	return fmt.Sprintf("%d to create, %d to update, %d to delete, %d unchanged", c, u, d, k)
+}
+
+// Ended says how a command that changes the stack ended, for its summary
+// line: done, interrupted (Ctrl-C: what was made stays, and the next run
+// resumes), or stopped by an error.
+func Ended(err error) string {
+	switch {
+	case err == nil:
+		return "done"
+	case errors.Is(err, context.Canceled):
+		return "interrupted; what is listed above was done, the rest was not started: run the same command again and it resumes where it stopped"
+	}
+	return "stopped by an error; run it again to finish"
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/budgets"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/ses"
@@ -125,11 +126,28 @@ func TestOperatorAlertsDriftAndDestroy(t *testing.T) {
 	require.Equal(t, 2, code, "%s", out)
 	assert.Contains(t, out, "differs: update auto scaling group mangaalert-ecs-host")
 	assert.Contains(t, out, "size 1/1/3 → 1/1/1")
+	// A resource tagged as the stack's that nothing plans is listed.
+	_, err = dynamodb.NewFromConfig(ac.cfg).CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String("leftover"),
+		BillingMode:          dbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []dbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: dbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []dbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: dbtypes.KeyTypeHash}},
+		Tags:                 []dbtypes.Tag{{Key: aws.String("mangaalert:stack"), Value: aws.String("mangaalert")}}})
+	require.NoError(t, err)
+	code, out = ac.run(t, "diff", "--operator-email", op)
+	require.Equal(t, 2, code, "%s", out)
+	assert.Contains(t, out, "not in the configuration: arn:aws:dynamodb:"+integration.Region+":"+account+":table/leftover")
+	_, err = dynamodb.NewFromConfig(ac.cfg).DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String("leftover")})
+	require.NoError(t, err)
 	// Without the operator address the alerts are no longer configured:
 	// diff says they would go.
 	code, out = ac.run(t, "diff")
 	require.Equal(t, 2, code, "%s", out)
 	assert.Contains(t, out, "differs: delete SNS topic mangaalert-operator")
+
+	// deploy-image shows the service's tasks and events while it waits.
+	out = ac.mustRun(t, "deploy-image", "--operator-email", op, "ghcr.io/owner/mangaalert:1.1")
+	assert.Regexp(t, `deployment: mangaalert-serve:2: \d+ running, \d+ pending, \d+ failed of \d+`, out)
+	assert.Contains(t, out, "done: mangaalert-serve:2: 1 running, 0 pending, 0 failed of 1")
 
 	ac.mustRun(t, "destroy", "--yes", "--purge-secrets")
 	_, err = sns.NewFromConfig(ac.cfg).GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(topic)})

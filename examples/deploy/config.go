@@ -222,7 +222,7 @@ func (c Config) Validate(forApply bool) error {
 	var se *stack.SpecError
 	if err := stack.Validate(context.Background(), c.spec(""), c.Region); errors.As(err, &se) {
 		for _, p := range se.Problems {
-			bad(specField[p.Field], "%s", p.Problem)
+			bad(cmp.Or(specField[p.Field], "configuration"), "%s", p.Problem)
 		}
 	} else if err != nil && len(ps) == 0 {
 		bad("configuration", "%v", err)

@@ -39,7 +39,7 @@ func TestValidate(t *testing.T) {
 		{name: "instance type without a price", change: func(c *Config) { c.InstanceType = "t3a.xlarge" },
 			want: []string{`instance_type: instance type "t3a.xlarge" is not one this package knows the price and memory of: use one of t4g.nano, t3a.nano`}},
 		{name: "image not built for the instance", change: func(c *Config) { c.ImageArch = "amd64" },
-			want: []string{"image_arch: InstanceType t4g.nano is arm64 but the image is built for amd64 only: build the arm64 image too (examples/mangaalert/build-image.sh"}},
+			want: []string{"image_arch: instance type t4g.nano is arm64 but the image is built for amd64 only: build the arm64 image too (examples/mangaalert/build-image.sh"}},
 		{name: "secrets in Parameter Store", change: func(c *Config) { c.SecretStore = "ssm" }},
 		{name: "secrets in Parameter Store need sender ses", change: func(c *Config) {
 			c.SecretStore, c.Sender, c.SMTP = "ssm", SenderSMTP, SMTPConfig{Host: "smtp.example.it", Username: "app"}

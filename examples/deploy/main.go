@@ -53,6 +53,7 @@ type app struct {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop) // a second Ctrl-C ends the tool at once
 	a := &app{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin, getenv: os.Getenv, now: time.Now, tty: isTerminal(os.Stdout)}
 	os.Exit(a.run(ctx, os.Args[1:]))
 }
@@ -110,6 +111,9 @@ func (a *app) exit(err error) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(a.stderr, "deploy: interrupted (Ctrl-C): nothing more was sent to AWS")
+		return 130 // 128 + SIGINT, as a shell reports it
 	case errors.Is(err, stack.ErrDrift):
 		return exitUsage // what diff wrote says it all
 	case errors.As(err, &ue):

@@ -64,11 +64,7 @@ func (a *app) session(ctx context.Context, c Config, o options, opts ...func(*st
 // that wrote (0 on an apply that found everything in place).
 func (s *session) summary(cmd string, err error) {
 	s.prog.stop()
-	state := "done"
-	if err != nil {
-		state = "stopped by an error; run it again to finish"
-	}
-	fmt.Fprintf(s.a.stdout, "\n%s %s: %s in %s\n", cmd, state, stack.Tally(s.changes, true), seconds(s.a.now().Sub(s.start)))
+	fmt.Fprintf(s.a.stdout, "\n%s %s: %s in %s\n", cmd, stack.Ended(err), stack.Tally(s.changes, true), seconds(s.a.now().Sub(s.start)))
 	fmt.Fprintf(s.a.stdout, "AWS calls: %d, of which writes: %d\n", s.calls.Count(), len(s.calls.Mutating()))
 	if s.o.countCalls {
 		for _, b := range s.calls.Breakdown() {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/jobreport"
 	"github.com/manga-alert-italia/mangaalert/scraper"
+	"github.com/manga-alert-italia/mangaalert/scraper/sample"
 	"github.com/manga-alert-italia/mangaalert/store/bolt"
 )
 
@@ -44,4 +47,28 @@ func TestScrapeRunSaysWhatBroke(t *testing.T) {
 
 func scraperReport() scraper.Report {
 	return scraper.Report{Sources: []scraper.SourceReport{{Source: "planet", Pages: 3, Fetched: 2, Broken: "no items where there were 40"}}}
+}
+
+// TestScrapeKeepsItsRuns: a scrape into the store keeps its run, with a
+// line per source, where deploy status reads it.
+func TestScrapeKeepsItsRuns(t *testing.T) {
+	var sites []string
+	for _, s := range sample.Sites() {
+		srv := httptest.NewServer(s)
+		t.Cleanup(srv.Close)
+		sites = append(sites, s.Source+"="+srv.URL)
+	}
+	db := filepath.Join(t.TempDir(), "mangaalert.db")
+	code, _, logs := mangaalert("scrape", "--store", "bolt:"+db, "--sites", strings.Join(sites, ","),
+		"--today", "2024-09-09", "--delay", "1ms", "--weeks", "2")
+	require.Equal(t, exitOK, code, logs)
+	st, err := bolt.Open(db)
+	require.NoError(t, err)
+	defer st.Close()
+	runs, err := jobreport.Runs(context.Background(), st, "scrape")
+	require.NoError(t, err)
+	require.Len(t, runs, 1)
+	assert.Equal(t, jobreport.OK, runs[0].Outcome)
+	require.Len(t, runs[0].Report, len(sample.Sites()), "a line per source")
+	assert.Regexp(t, `^\S+: \d+ of \d+ pages read, \d+ items, \d+ new volumes`, runs[0].Report[0])
 }
