@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -226,9 +227,14 @@ func buildLocalImage(t *testing.T, docker *client.Client) string {
 	_, _ = rand.Read(b[:])
 	tag := "mangaalert-localtest:" + hex.EncodeToString(b[:])
 	start := time.Now()
-	out, err := exec.Command("bash", "../mangaalert/build-image.sh", tag).CombinedOutput()
+	// Only this machine's architecture: the containers run here.
+	cmd := exec.Command("bash", "../mangaalert/build-image.sh", tag)
+	cmd.Env = append(os.Environ(), "ARCHS="+runtime.GOARCH)
+	out, err := cmd.CombinedOutput()
 	t.Cleanup(func() {
-		_, _ = docker.ImageRemove(context.Background(), tag, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+		for _, name := range []string{tag, tag + "-" + runtime.GOARCH} {
+			_, _ = docker.ImageRemove(context.Background(), name, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+		}
 	})
 	require.NoError(t, err, "build-image.sh:\n%s", out)
 	t.Logf("built %s in %s", tag, time.Since(start).Round(time.Millisecond))
