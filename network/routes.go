@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/manga-alert-italia/mangaalert/internal/awserr"
 )
 
 // routeTable is what one of our route tables must say: the public one
@@ -87,6 +89,13 @@ func (r *run) defaultRoute(it *item, rt *types.RouteTable, want routeTable) {
 				in.GatewayId = aws.String(target)
 			}
 			_, err := r.api.CreateRoute(ctx, in)
+			if awserr.Is(err, "RouteAlreadyExists") {
+				// Made meanwhile, or by this very call whose answer was lost
+				// and which the SDK's retryer sent again: set it, whatever it
+				// points to now.
+				_, err = r.api.ReplaceRoute(ctx, &ec2.ReplaceRouteInput{RouteTableId: in.RouteTableId,
+					DestinationCidrBlock: in.DestinationCidrBlock, GatewayId: in.GatewayId, NatGatewayId: in.NatGatewayId})
+			}
 			return wrap(err, "create route 0.0.0.0/0 of %s %s to %s", want.comp, rtID, target)
 		})
 	case targetID == "" || routeTarget(*route) != targetID || route.State == types.RouteStateBlackhole:
