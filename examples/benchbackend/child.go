@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -25,11 +24,6 @@ import (
 // until SIGTERM or until its stdin closes (the parent died).
 func runChild(db string) error {
 	t0 := time.Now()
-	// The same soft memory limit as mangaalert serve, unless GOMEMLIMIT
-	// is set: the bench measures the server as it is deployed.
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(16 << 20)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	go func() { _, _ = io.Copy(io.Discard, os.Stdin); stop() }()

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -26,9 +25,6 @@ var serveCommand = &command{
 	summary: "serve the site, the JSON API and the feeds (the long-running ECS service)",
 	run:     runServe,
 }
-
-// serveMemoryLimit is serve's soft memory limit when GOMEMLIMIT is unset.
-const serveMemoryLimit = 16 << 20
 
 // hooksPath is where SNS delivers SES bounce and complaint events.
 const hooksPath = "/hooks/ses"
@@ -88,14 +84,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // serve runs the backend until ctx ends. ready, when not nil, receives the
 // listening address once the site answers.
 func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr string)) error {
-	// A soft memory limit unless GOMEMLIMIT says otherwise: the live heap
-	// is a few MiB, and GOGC=100 alone let the resident set grow past 30
-	// MiB under load (benchbackend: 31.8 MiB without, 24.9 MiB with 16
-	// MiB). It is soft: a heap that needs more gets it, at the cost of
-	// more frequent collections.
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(serveMemoryLimit)
-	}
 	if err := f.checkMail(); err != nil {
 		return err
 	}
