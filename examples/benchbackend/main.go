@@ -270,6 +270,10 @@ func run(ctx context.Context, p params) error {
 	}
 	fmt.Printf("  median p99: backend %s, bare %s (target: backend p99 <= 5ms)\n",
 		medianDur(backP99).Round(time.Microsecond), medianDur(bareP99).Round(time.Microsecond))
+	// TODO: the RSS target (25 MiB after 60 s) is not met: 29.8-34 MiB on a
+	// busy machine; a 16 MiB GOMEMLIMIT made the collector spiral under 256
+	// connections. Find what holds the memory (per-connection buffers, the
+	// 52 KB cached answers) with a heap profile of the child.
 	_, peak, _ := srv.rss()
 	fmt.Printf("  server RSS under load: max sampled %.1f MiB, peak (VmHWM) %.1f MiB (target <= 25 MiB)\n", maxRSS, peak)
 	fmt.Printf("  ready after start: median %s of %d cold starts (target <= 200ms)\n", medianDur(readies).Round(time.Millisecond/10), len(readies))
