@@ -66,6 +66,9 @@ func (b *Backend) takeMailBudgets(ctx context.Context, j mailJob, now time.Time)
 	budgets = append(budgets,
 		budget{"inbox_budget", "mail/inbox/" + b.emailHash(Inbox(j.email)), b.cfg.MailsPerAddress, inboxWindow},
 		budget{"global_budget", "mail/all", b.cfg.MailsPerHour, globalWindow})
+	// TODO: a budget taken is not given back when a later one (or the
+	// store write after them) fails: under heavy contention on DynamoDB an
+	// inbox can get fewer than MailsPerAddress mails in a day (never more).
 	for _, bu := range budgets {
 		if bu.limit < 0 {
 			continue

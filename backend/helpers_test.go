@@ -104,7 +104,7 @@ var (
 
 // env is a Backend on a fresh embedded store with a small catalogue.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	b      *Backend
 	st     store.Store
 	clock  *clock
@@ -125,7 +125,7 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 }
 
 // newEnv is an env on the embedded store.
-func newEnv(t *testing.T, tweak ...func(*Config)) *env {
+func newEnv(t testing.TB, tweak ...func(*Config)) *env {
 	t.Helper()
 	return newEnvOn(t, func(now func() time.Time) store.Store {
 		st, err := bolt.Open(filepath.Join(t.TempDir(), "store.db"), func(o *bolt.Options) { o.NoSync = true }, func(o *bolt.Options) { o.Now = now })
@@ -135,7 +135,7 @@ func newEnv(t *testing.T, tweak ...func(*Config)) *env {
 }
 
 // newEnvOn is an env on the store open makes, with the env's clock.
-func newEnvOn(t *testing.T, open func(now func() time.Time) store.Store, tweak ...func(*Config)) *env {
+func newEnvOn(t testing.TB, open func(now func() time.Time) store.Store, tweak ...func(*Config)) *env {
 	t.Helper()
 	clk := &clock{t: t0}
 	st := open(clk.Now)
@@ -272,7 +272,7 @@ var linkRE = regexp.MustCompile(`https://mangaalert\.test(/[a-z]+/[A-Za-z0-9_.\-
 
 // linkIn returns the path of the first link of kind ("conferma",
 // "gestisci") in a mail's text.
-func linkIn(t *testing.T, m Mail, kind string) string {
+func linkIn(t testing.TB, m Mail, kind string) string {
 	t.Helper()
 	for _, l := range linkRE.FindAllStringSubmatch(m.Text, -1) {
 		if strings.HasPrefix(l[1], "/"+kind+"/") {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Message is one email, as every Sender takes it. The same Message always
@@ -102,13 +105,33 @@ func Compose(m *Message) ([]byte, error) {
 	if strings.ContainsAny(m.Subject, "\r\n") {
 		return nil, errors.New("compose: the subject holds a line break")
 	}
+	// Everything that is declared UTF-8 must be: an encoded word decodes
+	// to anything, and "=FF" in a header or body is mojibake at best.
+	for _, f := range []struct{ what, s string }{{"subject", m.Subject}, {"from name", from.Name}, {"to name", to.Name}} {
+		if err := checkText(f.s, false); err != nil {
+			return nil, fmt.Errorf("compose: the %s %w", f.what, err)
+		}
+	}
+	for _, f := range []struct{ what, s string }{{"text part", m.Text}, {"HTML part", m.HTML}} {
+		if err := checkText(f.s, true); err != nil {
+			return nil, fmt.Errorf("compose: the %s %w", f.what, err)
+		}
+	}
 	for k, vs := range m.Header {
 		if slices.Contains(reserved, textproto.CanonicalMIMEHeaderKey(k)) {
 			return nil, fmt.Errorf("compose: header %s is written by Compose: set the Message field instead", k)
 		}
+		if !validHeaderKey(k) {
+			return nil, fmt.Errorf("compose: header name %q: want letters, digits and hyphens", k)
+		}
 		for _, v := range vs {
 			if strings.ContainsAny(v, "\r\n") {
 				return nil, fmt.Errorf("compose: header %s holds a line break", k)
+			}
+			for _, r := range v {
+				if r < ' ' && r != '\t' || r >= 0x7f {
+					return nil, fmt.Errorf("compose: header %s holds %q: extra headers are printable ASCII", k, r)
+				}
 			}
 		}
 	}
@@ -128,9 +151,12 @@ func Compose(m *Message) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("compose: reply-to %q: %w", m.ReplyTo, err)
 		}
+		if err := checkText(r.Name, false); err != nil {
+			return nil, fmt.Errorf("compose: the reply-to name %w", err)
+		}
 		hdr("Reply-To", r.String())
 	}
-	hdr("Subject", mime.QEncoding.Encode("utf-8", m.Subject))
+	hdr("Subject", encodeWords(m.Subject))
 	hdr("Date", m.Date.Format(time.RFC1123Z))
 	hdr("Message-ID", "<"+m.ID+">")
 	keys := make([]string, 0, len(m.Header))
@@ -167,6 +193,60 @@ func Compose(m *Message) ([]byte, error) {
 	}
 	b.WriteString("--" + boundary + "--\r\n")
 	return b.Bytes(), nil
+}
+
+// encodeWords is the subject as a header value. mime's encoders leave
+// plain ASCII as it is, even when it looks like an encoded word: a subject
+// "=?utf-8?q?a=0D=0AX:_y?=" would reach the reader decoded, line break
+// and all. Such a subject is encoded whole, in base64 words of at most 45
+// bytes cut at rune boundaries (each word under 75 characters).
+func encodeWords(s string) string {
+	if !strings.Contains(s, "=?") {
+		return mime.QEncoding.Encode("utf-8", s)
+	}
+	var words []string
+	for len(s) > 0 {
+		n := 0
+		for n < len(s) {
+			_, size := utf8.DecodeRuneInString(s[n:])
+			if n+size > 45 {
+				break
+			}
+			n += size
+		}
+		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
+		s = s[n:]
+	}
+	return strings.Join(words, " ")
+}
+
+// checkText refuses invalid UTF-8 and control characters (line breaks and
+// tabs aside when lines is set).
+func checkText(s string, lines bool) error {
+	if !utf8.ValidString(s) {
+		return errors.New("is not valid UTF-8")
+	}
+	for _, r := range s {
+		if lines && (r == '\n' || r == '\r' || r == '\t') {
+			continue
+		}
+		if unicode.IsControl(r) {
+			return fmt.Errorf("holds the control character %U", r)
+		}
+	}
+	return nil
+}
+
+func validHeaderKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, r := range k {
+		if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // fold writes "k: v", folding at the spaces of v so lines stay under 78

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -92,6 +94,19 @@ func closedLoop(ctx context.Context, url string, conns int, d time.Duration, max
 // sample runs every 100 ms meanwhile.
 func openLoop(ctx context.Context, url string, rate int, d time.Duration, maxReq int, sample func()) (result, error) {
 	c := newClient(256)
+	// Each connection from its own loopback address (127.0.<n>.<m>), so
+	// the server's per-client structures see many clients, as on the
+	// internet, not one.
+	var next atomic.Uint32
+	c.Transport.(*http.Transport).DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		n := next.Add(1)
+		local := &net.TCPAddr{IP: net.IPv4(127, 0, byte(1+n/250%200), byte(1+n%250))}
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil || host != "127.0.0.1" {
+			return nil, fmt.Errorf("benchbackend sends load to 127.0.0.1 only, not %s", addr)
+		}
+		return (&net.Dialer{LocalAddr: local}).DialContext(ctx, network, addr)
+	}
 	defer c.CloseIdleConnections()
 	get(ctx, c, url)
 	total := min(int(d.Seconds()*float64(rate)), maxReq)

@@ -2,13 +2,17 @@
 // loopback only:
 //
 //   - GET /api/v1/releases on the embedded store with 5,000 volumes sustains
-//     at least half the requests per second of a bare net/http handler that
-//     returns a constant body of the same size (closed loop, same load
-//     generator, same run, the two servers taking turns);
+//     at least 0.8 times the requests per second of a bare net/http handler
+//     that returns a constant body of the same size, and the home page at
+//     least 0.5 times (closed loop, same load generator, same run, the
+//     servers taking turns);
 //   - p99 latency at a fixed 1,000 requests/s (open loop: each request is
 //     sent at its scheduled time whether or not earlier ones answered, and
-//     its latency counts from that time);
-//   - resident memory of the server process under that load;
+//     its latency counts from that time), at most 5 ms, each connection
+//     from its own loopback address (127.0.x.y) so the server sees many
+//     clients;
+//   - resident memory of the server process under that load, at most
+//     25 MiB (-duration 60s for the "after 60 s");
 //   - time from starting the server process to its first 200 on /readyz.
 //
 // The servers run in a child process (this binary with -child), so the
@@ -215,12 +219,12 @@ func run(ctx context.Context, p params) error {
 
 	// Closed loop, the servers taking turns so both see the same machine.
 	fmt.Printf("closed loop: %d connections, %s per round, %d rounds each\n", p.conns, p.duration, p.rounds)
-	var bareRPS, backRPS []float64
+	var bareRPS, backRPS, homeRPS []float64
 	for r := range p.rounds {
 		for _, t := range []struct {
 			name, url string
 			out       *[]float64
-		}{{"bare   ", srv.bare + "/", &bareRPS}, {"backend", srv.backend + "/api/v1/releases", &backRPS}} {
+		}{{"bare    ", srv.bare + "/", &bareRPS}, {"releases", srv.backend + "/api/v1/releases", &backRPS}, {"home    ", srv.backend + "/", &homeRPS}} {
 			res, err := closedLoop(ctx, t.url, p.conns, p.duration, p.maxReq)
 			if err != nil {
 				return err
@@ -229,12 +233,14 @@ func run(ctx context.Context, p params) error {
 			fmt.Printf("  round %d %s %8.0f req/s  (%d requests, %d errors, p99 %s)\n", r+1, t.name, res.rps(), res.n, res.errors, res.quantile(0.99).Round(time.Microsecond))
 		}
 	}
-	var ratios []float64
+	var ratios, homeRatios []float64
 	for i := range bareRPS {
 		ratios = append(ratios, backRPS[i]/bareRPS[i])
+		homeRatios = append(homeRatios, homeRPS[i]/bareRPS[i])
 	}
-	fmt.Printf("  median: bare %.0f req/s, backend %.0f req/s; backend/bare per round %.2f, median %.2f (target >= 0.50)\n\n",
-		median(bareRPS), median(backRPS), ratios, median(ratios))
+	fmt.Printf("  median: bare %.0f req/s, releases %.0f req/s, home %.0f req/s\n", median(bareRPS), median(backRPS), median(homeRPS))
+	fmt.Printf("  releases/bare per round %.2f, median %.2f (target >= 0.80)\n", ratios, median(ratios))
+	fmt.Printf("  home/bare per round %.2f, median %.2f (target >= 0.50)\n\n", homeRatios, median(homeRatios))
 
 	// Open loop at the fixed rate, sampling the child's memory meanwhile;
 	// the bare handler at the same rate right after, as the control that
@@ -262,10 +268,14 @@ func run(ctx context.Context, p params) error {
 				res.quantile(0.99).Round(time.Microsecond), res.quantile(1).Round(time.Microsecond))
 		}
 	}
-	fmt.Printf("  median p99: backend %s, bare %s (target: backend p99 <= 20ms)\n",
+	fmt.Printf("  median p99: backend %s, bare %s (target: backend p99 <= 5ms)\n",
 		medianDur(backP99).Round(time.Microsecond), medianDur(bareP99).Round(time.Microsecond))
+	// TODO: the RSS target (25 MiB after 60 s) is not met: 29.8-34 MiB on a
+	// busy machine; a 16 MiB GOMEMLIMIT made the collector spiral under 256
+	// connections. Find what holds the memory (per-connection buffers, the
+	// 52 KB cached answers) with a heap profile of the child.
 	_, peak, _ := srv.rss()
-	fmt.Printf("  server RSS under load: max sampled %.1f MiB, peak (VmHWM) %.1f MiB (target <= 50 MiB)\n", maxRSS, peak)
+	fmt.Printf("  server RSS under load: max sampled %.1f MiB, peak (VmHWM) %.1f MiB (target <= 25 MiB)\n", maxRSS, peak)
 	fmt.Printf("  ready after start: median %s of %d cold starts (target <= 200ms)\n", medianDur(readies).Round(time.Millisecond/10), len(readies))
 
 	t := time.Now()

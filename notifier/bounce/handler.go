@@ -25,7 +25,7 @@ type Handler struct {
 	// topics by fetching their SubscribeURL; off, a confirmation request is
 	// only acknowledged and reported.
 	Confirm bool
-	// Client fetches SubscribeURLs (default http.DefaultClient).
+	// Client fetches SubscribeURLs (default: a client with a 10 s timeout).
 	Client *http.Client
 	// CheckURL vets a SubscribeURL before it is fetched (default
 	// CheckSNSURL: https on an SNS host).
@@ -61,13 +61,15 @@ func (h *Handler) HandleSNS(ctx context.Context, body []byte) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// The topic first: a message of a topic not accepted costs no
+	// certificate fetch and no RSA check, whatever it claims.
+	if len(h.Topics) > 0 && !slices.Contains(h.Topics, m.TopicArn) {
+		return Result{}, fmt.Errorf("%w: %s", ErrTopic, m.TopicArn)
+	}
 	if h.Certs != nil {
 		if err := Verify(ctx, h.Certs, m); err != nil {
 			return Result{}, err
 		}
-	}
-	if len(h.Topics) > 0 && !slices.Contains(h.Topics, m.TopicArn) {
-		return Result{}, fmt.Errorf("%w: %s", ErrTopic, m.TopicArn)
 	}
 	switch m.Type {
 	case "Notification":
@@ -97,7 +99,7 @@ func (h *Handler) confirm(ctx context.Context, subscribeURL string) error {
 	}
 	client := h.Client
 	if client == nil {
-		client = http.DefaultClient
+		client = defaultClient
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, subscribeURL, nil)
 	if err != nil {

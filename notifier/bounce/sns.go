@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 )
 
 // SNSMessage is an Amazon SNS HTTP(S) delivery.
@@ -88,6 +89,11 @@ func Verify(ctx context.Context, src CertSource, m *SNSMessage) error {
 	if err != nil {
 		return fmt.Errorf("%w: signature is not base64", ErrSignature)
 	}
+	// SNS signs with RSA keys of 1024 to 4096 bits: anything else is
+	// refused before a certificate is fetched for it.
+	if n := len(sig); n != 128 && n != 256 && n != 384 && n != 512 {
+		return fmt.Errorf("%w: a signature of %d bytes", ErrSignature, n)
+	}
 	cert, err := src.Certificate(ctx, m.SigningCertURL)
 	if err != nil {
 		return fmt.Errorf("%w: certificate: %w", ErrSignature, err)
@@ -129,8 +135,12 @@ func CheckSNSURL(raw string) error {
 
 // HTTPCertSource fetches signing certificates from SNS over HTTPS and keeps
 // them; only https URLs on SNS hosts ending in .pem are fetched.
+//
+// A fetch has a deadline (the default client's 10 s timeout), and at most
+// maxCerts certificates are kept: SNS uses a handful, and a stream of
+// forged URLs must neither hang the handler nor grow its memory.
 type HTTPCertSource struct {
-	Client *http.Client // default http.DefaultClient
+	Client *http.Client // default: a client with a 10 s timeout
 
 	mu    sync.Mutex
 	certs map[string]*x509.Certificate
@@ -152,7 +162,7 @@ func (s *HTTPCertSource) Certificate(ctx context.Context, certURL string) (*x509
 	}
 	client := s.Client
 	if client == nil {
-		client = http.DefaultClient
+		client = defaultClient
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, certURL, nil)
 	if err != nil {
@@ -179,13 +189,21 @@ func (s *HTTPCertSource) Certificate(ctx context.Context, certURL string) (*x509
 		return nil, fmt.Errorf("%s: %w", certURL, err)
 	}
 	s.mu.Lock()
-	if s.certs == nil {
+	if s.certs == nil || len(s.certs) >= maxCerts {
 		s.certs = map[string]*x509.Certificate{}
 	}
 	s.certs[certURL] = c
 	s.mu.Unlock()
 	return c, nil
 }
+
+// maxCerts bounds the certificates an HTTPCertSource keeps.
+const maxCerts = 32
+
+// defaultClient fetches certificates and SubscribeURLs: http.DefaultClient
+// has no timeout, and a fetch that never answers would hold the request
+// (and, under a fuzzer or a flood, every worker) forever.
+var defaultClient = &http.Client{Timeout: 10 * time.Second}
 
 func parseSNS(body []byte) (*SNSMessage, error) {
 	var m SNSMessage

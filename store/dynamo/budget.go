@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,7 @@ func catalogVersionKey() item { return key("META#CATALOG", "VERSION") }
 
 // budgetAttempts bounds the rounds of one TakeBudget when other processes
 // keep writing the same budget.
-const budgetAttempts = 8
+const budgetAttempts = 16
 
 // TakeBudget records one event under key if the sliding window has room
 // (see store.Budgets), with a conditional write shared by every process.
@@ -39,10 +40,15 @@ func (s *Store) TakeBudget(ctx context.Context, key, id string, limit int, windo
 	if err := check.Budget(key, id, limit, window); err != nil {
 		return false, err
 	}
-	for range budgetAttempts {
+	for i := range budgetAttempts {
 		ok, done, err := s.takeBudgetOnce(ctx, key, id, limit, window, now)
 		if done || err != nil {
 			return ok, err
+		}
+		// Another process wrote first: wait a little, more each round and
+		// at random, so contending replicas stop meeting.
+		if err := sleep(ctx, time.Duration(1+rand.IntN(5*(i+1)))*time.Millisecond); err != nil {
+			return false, err
 		}
 	}
 	return false, fmt.Errorf("take budget %s: %w", key, store.ErrConflict)
