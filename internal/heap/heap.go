@@ -11,8 +11,10 @@ import (
 )
 
 // Peak runs fn and returns the largest HeapInuse sampled meanwhile (every
-// 10 ms, and once before fn returns).
+// 10 ms, and once before fn returns). It collects first, so that garbage
+// left by earlier work is not counted as fn's.
 func Peak(fn func()) uint64 {
+	runtime.GC()
 	var peak atomic.Uint64
 	sample := func() {
 		var ms runtime.MemStats
