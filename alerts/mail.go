@@ -64,6 +64,18 @@ func (a *Alerts) configSetSteps(ctx context.Context, s Spec, set string) ([]engi
 	})
 	putDest := func(ctx context.Context) error {
 		_, err := a.c.SES.CreateConfigurationSetEventDestination(ctx, &ses.CreateConfigurationSetEventDestinationInput{ConfigurationSetName: aws.String(set), EventDestination: &dest})
+		if !awserr.Is(err, "EventDestinationAlreadyExists") {
+			return err
+		}
+		// Made by this very call, whose answer was lost and which the SDK
+		// sent again, or (on the emulator, which keeps destinations after
+		// their set is deleted) left by a set of the same name: done if it
+		// is the one wanted.
+		d, derr := a.c.SES.DescribeConfigurationSet(ctx, &ses.DescribeConfigurationSetInput{ConfigurationSetName: aws.String(set),
+			ConfigurationSetAttributeNames: []sestypes.ConfigurationSetAttribute{sestypes.ConfigurationSetAttributeEventDestinations}})
+		if derr == nil && slices.ContainsFunc(d.EventDestinations, func(e sestypes.EventDestination) bool { return sameDestination(e, dest) }) {
+			return nil
+		}
 		return err
 	}
 	destName := set + "/" + MailTopicName(s.Stack)
@@ -118,8 +130,7 @@ func (a *Alerts) configSetSteps(ctx context.Context, s Spec, set string) ([]engi
 		if aws.ToString(e.Name) != aws.ToString(dest.Name) {
 			continue
 		}
-		if e.SNSDestination != nil && aws.ToString(e.SNSDestination.TopicARN) == aws.ToString(dest.SNSDestination.TopicARN) && e.Enabled &&
-			sameReasons(e.MatchingEventTypes, mailEventTypes) {
+		if sameDestination(e, dest) {
 			return append(steps, keep(KindDestination, destName, "")), nil
 		}
 		// TODO: update a drifted destination in place
@@ -129,6 +140,14 @@ func (a *Alerts) configSetSteps(ctx context.Context, s Spec, set string) ([]engi
 			destName, aws.ToString(dest.SNSDestination.TopicARN), mailEventTypes, set)
 	}
 	return append(steps, createDest), nil
+}
+
+// sameDestination tells whether an event destination is the wanted one:
+// same name, enabled, the same topic and events.
+func sameDestination(have, want sestypes.EventDestination) bool {
+	return aws.ToString(have.Name) == aws.ToString(want.Name) && have.Enabled && have.SNSDestination != nil && want.SNSDestination != nil &&
+		aws.ToString(have.SNSDestination.TopicARN) == aws.ToString(want.SNSDestination.TopicARN) &&
+		sameReasons(have.MatchingEventTypes, want.MatchingEventTypes)
 }
 
 func sameReasons[T ~string](have, want []T) bool {
