@@ -32,6 +32,9 @@ type Backend struct {
 	mailq    *mailQueue
 	logs     *logSampler
 	stopping atomic.Bool
+	// globalWarned is when the spent global mail budget was last logged
+	// (unix nanoseconds): at most once a limitedWindow.
+	globalWarned atomic.Int64
 	// catalogVer follows the store's catalogue version for the caches.
 	catalogVer versionWatch
 

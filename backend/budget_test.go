@@ -193,8 +193,11 @@ func TestMailBudgetsPerIPAndGlobal(t *testing.T) {
 		post("[2001:db8:1:1::1]:1", fmt.Sprintf("six%d@example.it", i))
 		post("[2001:db8:1:1::2]:1", fmt.Sprintf("six-other%d@example.it", i))
 	}
+	post("192.0.2.52:1", "another@example.it") // the global budget again
 	e.drain()
 	assert.Len(t, e.mail.all(), 10+5, "10 from the first client, then the global 15")
+	assert.Equal(t, 1, strings.Count(e.logText(), "the global mail budget is spent"),
+		"the operator hears the spent global budget, once a minute however many sign-ups it holds back")
 
 	// A restart keeps the budgets.
 	b2, err := New(e.b.cfg)

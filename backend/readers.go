@@ -79,6 +79,15 @@ func (b *Backend) prepareMail(ctx context.Context, j mailJob) (Mail, bool) {
 		return Mail{}, false
 	}
 	b.cfg.Logger.Debug("backend: form mail", "email_hash", b.emailHash(j.email), "manage", j.manage, "outcome", outcome)
+	if outcome == "global_budget" {
+		// Every reader's confirmation is held back now, not one
+		// client's: the operator must hear it, once a window.
+		now, last := b.cfg.Now(), b.globalWarned.Load()
+		if now.Sub(time.Unix(0, last)) >= limitedWindow && b.globalWarned.CompareAndSwap(last, now.UnixNano()) {
+			b.cfg.Logger.Warn("backend: the global mail budget is spent: sign-up and manage-link mails are held back until it frees",
+				"mails_per_hour", b.cfg.MailsPerHour, "what_to_do", "look for a sign-up flood in the access log, or raise --mails-per-hour")
+		}
+	}
 	return m, outcome == "mail"
 }
 
