@@ -17,7 +17,10 @@ import (
 	"os/signal"
 	"syscall"
 	"text/tabwriter"
-	_ "time/tzdata" // release dates are reckoned in Europe/Rome, wherever the binary runs
+
+	// Release dates are reckoned in Europe/Rome, wherever the binary runs:
+	// that zone alone is embedded (1 KB; time/tzdata is 450 KB).
+	_ "github.com/manga-alert-italia/mangaalert/internal/tzrome"
 )
 
 // command is one subcommand.

@@ -17,11 +17,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/manga-alert-italia/mangaalert/backend"
+	"github.com/manga-alert-italia/mangaalert/internal/awslite"
 	"github.com/manga-alert-italia/mangaalert/notifier"
 	"github.com/manga-alert-italia/mangaalert/notifier/outbox"
 	"github.com/manga-alert-italia/mangaalert/notifier/sesmail"
@@ -201,7 +199,9 @@ func (s *settings) logger(w io.Writer) (*slog.Logger, error) {
 }
 
 // awsConfig reads the AWS configuration from the environment once
-// (awsFromEnv; AWS_ENDPOINT_URL points it at an emulator).
+// (awsFromEnv; AWS_ENDPOINT_URL points it at an emulator). The calls are
+// made by internal/awslite, not the SDK's service clients: those are
+// about 5 MB of the image for a handful of JSON requests.
 func (s *settings) awsConfig(context.Context) (aws.Config, error) {
 	s.awsOnce.Do(func() {
 		s.aws = awsFromEnv(os.Getenv)
@@ -218,7 +218,7 @@ func (s *settings) secretReader(ctx context.Context) (*secrets.Reader, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.reader = secrets.NewReader(secretsmanager.NewFromConfig(cfg))
+		s.reader = secrets.NewReader(awslite.NewSecretsManager(awslite.FromAWS(cfg)))
 	}
 	return s.reader, nil
 }
@@ -252,7 +252,7 @@ func (s *settings) openStore(ctx context.Context) (store.Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		return dynamo.New(dynamodb.NewFromConfig(cfg), arg, func(o *dynamo.Options) { o.Now = clock.Now }), nil
+		return dynamo.New(awslite.NewDynamoDB(awslite.FromAWS(cfg)), arg, func(o *dynamo.Options) { o.Now = clock.Now }), nil
 	}
 	return nil, usagef("--store %q: want dynamodb:TABLE or bolt:PATH", s.store)
 }
@@ -281,7 +281,7 @@ func (s *settings) openSender(ctx context.Context) (notifier.Sender, error) {
 		if err != nil {
 			return nil, err
 		}
-		return sesmail.New(sesv2.NewFromConfig(cfg), func(x *sesmail.Sender) {
+		return sesmail.New(awslite.NewSES(awslite.FromAWS(cfg)), func(x *sesmail.Sender) {
 			x.ConfigurationSet = s.sesConfigSet
 			x.NoQuota = s.sesNoQuota
 		}), nil
