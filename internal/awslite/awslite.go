@@ -306,7 +306,7 @@ func parseError(service, op string, resp *http.Response, body []byte) *APIError 
 	if i := strings.IndexByte(code, ':'); i >= 0 {
 		code = code[:i]
 	}
-	e.Code = cmp.Or(code, http.StatusText(resp.StatusCode), "UnknownError")
+	e.Code = cmp.Or(code, fmt.Sprintf("HTTP%d", resp.StatusCode)) // no code: a proxy or load balancer answered
 	e.Message = cmp.Or(doc.Message, doc.MessageU)
 	if len(e.Message) > 300 {
 		e.Message = e.Message[:300] + "..."

@@ -352,8 +352,8 @@ func assignTime(dst reflect.Value, src any) error {
 		if err != nil {
 			return fmt.Errorf("timestamp is not a number of seconds")
 		}
-		sec, frac := math.Modf(f)
-		dst.Set(reflect.ValueOf(time.Unix(int64(sec), int64(frac*1e9)).UTC()))
+		// Milliseconds, as the SDK reads them: float seconds carry no more.
+		dst.Set(reflect.ValueOf(time.UnixMilli(int64(math.Round(f * 1000))).UTC()))
 	case string:
 		t, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
