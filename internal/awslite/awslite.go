@@ -151,18 +151,32 @@ func (c *client) call(ctx context.Context, r request, typed func(*APIError, []by
 	pause := c.cfg.Backoff
 	for attempt := 1; ; attempt++ {
 		body, err := c.once(ctx, r)
-		var ae *APIError
-		if err == nil || !errors.As(err, &ae) {
-			return body, err
-		}
-		ae.Attempts = attempt
-		if !ae.retryable() || attempt >= attempts {
-			if typed != nil {
-				if te := typed(ae, body); te != nil {
-					return nil, te
-				}
+		var (
+			ae *APIError
+			te *transportError
+		)
+		switch {
+		case err == nil:
+			return body, nil
+		case errors.As(err, &te):
+			// A broken connection (an idle keep-alive closed by the other
+			// end, a reset): tried again, as the SDK's standard retryer
+			// does, unless the caller gave up.
+			if ctx.Err() != nil || attempt >= attempts {
+				return nil, err
 			}
-			return nil, ae
+		case errors.As(err, &ae):
+			ae.Attempts = attempt
+			if !ae.retryable() || attempt >= attempts {
+				if typed != nil {
+					if te := typed(ae, body); te != nil {
+						return nil, te
+					}
+				}
+				return nil, ae
+			}
+		default:
+			return nil, err
 		}
 		// Full jitter, as the SDK's standard retryer: many callers
 		// throttled at once do not come back at once.
@@ -170,7 +184,7 @@ func (c *client) call(ctx context.Context, r request, typed func(*APIError, []by
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("%s %s: stopped while backing off after %w", c.service, r.op, ae)
+			return nil, fmt.Errorf("%s %s: stopped while backing off after %w", c.service, r.op, err)
 		case <-t.C:
 		}
 		pause = min(2*pause, 5*time.Second)
@@ -204,18 +218,24 @@ func (c *client) once(ctx context.Context, r request) ([]byte, error) {
 	}
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", c.service, r.op, err)
+		return nil, &transportError{fmt.Errorf("%s %s: %w", c.service, r.op, err)}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: read the answer: %w", c.service, r.op, err)
+		return nil, &transportError{fmt.Errorf("%s %s: read the answer: %w", c.service, r.op, err)}
 	}
 	if resp.StatusCode < 300 {
 		return body, nil
 	}
 	return body, parseError(c.service, r.op, resp, body)
 }
+
+// transportError is a call that got no answer: the connection failed.
+type transportError struct{ err error }
+
+func (e *transportError) Error() string { return e.err.Error() }
+func (e *transportError) Unwrap() error { return e.err }
 
 // APIError is an error AWS answered.
 type APIError struct {

@@ -2,8 +2,10 @@ package awslite
 
 import (
 	"context"
+	"crypto/rand"
 	"net/http"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -90,6 +92,14 @@ func (d *DynamoDB) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteIt
 	return dynamoCall[dynamodb.BatchWriteItemOutput](ctx, d, "BatchWriteItem", in, optFns)
 }
 
+// TransactWriteItems fills ClientRequestToken when the caller left it
+// empty, as the SDK does: a transaction retried after a lost answer is
+// then applied once.
 func (d *DynamoDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if in != nil && in.ClientRequestToken == nil {
+		c := *in
+		c.ClientRequestToken = aws.String(rand.Text())
+		in = &c
+	}
 	return dynamoCall[dynamodb.TransactWriteItemsOutput](ctx, d, "TransactWriteItems", in, optFns)
 }

@@ -224,3 +224,33 @@ func TestNoCredentialsNoRegion(t *testing.T) {
 	assert.Contains(t, err.Error(), "no AWS region")
 	assert.False(t, errors.Is(err, context.Canceled))
 }
+
+// TestBrokenConnection: a connection closed before any answer is tried
+// again (a read here), as the SDK does; SendEmail, which sesmail asks to
+// try once, is not, so a message is never sent twice.
+func TestBrokenConnection(t *testing.T) {
+	ctx := context.Background()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close() // no answer at all
+			}
+			return
+		}
+		_, _ = io.WriteString(w, `{"Item":{"pk":{"S":"a"}}}`)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := awslite.Config{Region: "eu-south-1", Endpoint: srv.URL, Backoff: time.Millisecond,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAEXAMPLE", "secret", "")}
+	require.NoError(t, getItem(ctx, awslite.NewDynamoDB(cfg)))
+	assert.Equal(t, int32(2), n.Load())
+
+	n.Store(0)
+	sender := sesmail.New(awslite.NewSES(cfg), func(s *sesmail.Sender) { s.NoQuota = true })
+	_, err := sender.Send(ctx, &notifier.Message{From: "avvisi@mangaalert.example", To: "lettore@lettori.example", Subject: "Ciao", Text: "Esce domani."})
+	require.Error(t, err)
+	assert.False(t, notifier.NotSent(err), "the outcome is unknown, not a refusal: %v", err)
+	assert.Equal(t, int32(1), n.Load(), "SendEmail is sent once")
+}

@@ -153,6 +153,17 @@ func TestDynamoDBWire(t *testing.T) {
 		},
 		func(o *dynamodb.TransactWriteItemsOutput) { o.ResultMetadata = middleware.Metadata{} })
 
+	// No token: one is made, as the SDK makes one, and the caller's input
+	// is left as it was.
+	rec, _, lcfg := newRecorder(t, `{}`)
+	tx.ClientRequestToken = nil
+	_, err := awslite.NewDynamoDB(lcfg).TransactWriteItems(ctx, tx)
+	require.NoError(t, err)
+	var sent struct{ ClientRequestToken string }
+	require.NoError(t, json.Unmarshal(rec.last(t).body, &sent))
+	assert.NotEmpty(t, sent.ClientRequestToken)
+	assert.Nil(t, tx.ClientRequestToken)
+
 	batch := &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddb.WriteRequest{"t": {
 		{PutRequest: &ddb.PutRequest{Item: map[string]ddb.AttributeValue{"pk": s("a")}}},
 		{DeleteRequest: &ddb.DeleteRequest{Key: map[string]ddb.AttributeValue{"pk": s("b")}}}}}}
