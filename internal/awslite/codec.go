@@ -60,6 +60,9 @@ func encodeValue(b *bytes.Buffer, v reflect.Value) error {
 		if v.Type() != avType {
 			return fmt.Errorf("field of interface type %v is not supported", v.Type())
 		}
+		if v.IsNil() {
+			return fmt.Errorf("nil AttributeValue")
+		}
 		return encodeAV(b, v.Interface().(types.AttributeValue))
 	case reflect.Struct:
 		if v.Type() == timeType {
@@ -175,8 +178,6 @@ func encodeAV(b *bytes.Buffer, av types.AttributeValue) error {
 		tag, val = "L", a.Value
 	case *types.AttributeValueMemberM:
 		tag, val = "M", a.Value
-	case nil:
-		return fmt.Errorf("nil AttributeValue")
 	default:
 		return fmt.Errorf("AttributeValue %T is not supported", av)
 	}
@@ -338,7 +339,7 @@ func assign(dst reflect.Value, src any) error {
 		}
 		dst.SetFloat(f)
 	default:
-		return fmt.Errorf("Go kind %v is not supported", t.Kind())
+		return fmt.Errorf("kind %v of Go type %v is not supported", t.Kind(), t)
 	}
 	return nil
 }
