@@ -53,7 +53,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.acmeCA, "acme-directory", "", "the ACME directory `URL` (default Let's Encrypt)")
 	fs.StringVar(&f.sesTopics, "ses-event-topics", "", "accept SES bounce and complaint events from these comma-separated SNS topic `ARNs` at "+hooksPath)
 	fs.StringVar(&f.eventToken, "ses-event-secret", "", "accept SES events from EventBridge at "+hooksPath+" bearing this `token` (Authorization: Bearer); from the environment only, never on the command line")
-	fs.StringVar(&f.eventARN, "ses-event-secret-arn", "", "the Secrets Manager `secret` (name or ARN) holding the --ses-event-secret token")
+	fs.StringVar(&f.eventARN, "ses-event-secret-arn", "", "the Secrets Manager `secret` (name or ARN), or a Parameter Store parameter's ARN, holding the --ses-event-secret token")
 	fs.StringVar(&f.eventFile, "ses-event-secret-file", "", "a `file` holding the --ses-event-secret token")
 	fs.IntVar(&f.mailsPerInbox, "mails-per-inbox", backend.DefaultMailsPerAddress, "the forms send one inbox at most this many mails in 24 hours (+tags and Gmail's dots count as one inbox; -1: no limit)")
 	fs.IntVar(&f.mailsPerIP, "mails-per-ip", backend.DefaultMailsPerIP, "the forms send at most this many mails an hour because of one client address (an IPv6 /64; -1: no limit)")

@@ -176,9 +176,9 @@ func (s *settings) register(fs *flag.FlagSet, mail bool) {
 	fs.StringVar(&s.accountFrom, "account-from", "Manga Alert Italia <account@mangaalert.example>", "the sender `address` of account mail (confirmations); not the alerts' one")
 	fs.StringVar(&s.unsubscribe, "unsubscribe-mailto", "", "the `address` of the mailto List-Unsubscribe link (default: unsubscribe@ the alerts' domain)")
 	fs.StringVar(&s.baseURL, "base-url", "http://127.0.0.1:8080", "the site's public `URL`, which links in mail point to")
-	fs.StringVar(&s.signingKeyARN, "signing-key-arn", "", "the Secrets Manager `secret` (name or ARN) of the token signing key; its previous version is accepted during a rotation")
+	fs.StringVar(&s.signingKeyARN, "signing-key-arn", "", "the Secrets Manager `secret` (name or ARN; or a Parameter Store parameter's ARN, which keeps no previous version) of the token signing key; its previous version is accepted during a rotation")
 	fs.StringVar(&s.signingKeyFile, "signing-key-file", "", "a `file` holding the signing key, made on first use (for a laptop); ignored with --signing-key-arn or "+envSigningKey)
-	fs.StringVar(&s.smtpConfig, "smtp-config", "", "with --sender smtp: the Secrets Manager JSON `secret` with host, port, username, password")
+	fs.StringVar(&s.smtpConfig, "smtp-config", "", "with --sender smtp: the JSON `secret` with host, port, username, password (a Secrets Manager name or ARN, or a Parameter Store parameter's ARN)")
 	fs.BoolVar(&s.sesNoQuota, "ses-no-quota", false, "with --sender ses: pace by --rate alone, without asking SES for the account's quota (a role without ses:GetAccount, or an emulator)")
 	fs.StringVar(&s.sesConfigSet, "ses-configuration-set", "", "with --sender ses: the SES configuration `set` that publishes bounces and complaints")
 }
@@ -212,13 +212,15 @@ func (s *settings) awsConfig(context.Context) (aws.Config, error) {
 	return s.aws, s.awsErr
 }
 
+// secretReader reads secrets from Secrets Manager, or from Parameter Store
+// when the id is a parameter's ARN (the deploy tool's secret_store "ssm").
 func (s *settings) secretReader(ctx context.Context) (*secrets.Reader, error) {
 	if s.reader == nil {
 		cfg, err := s.awsConfig(ctx)
 		if err != nil {
 			return nil, err
 		}
-		s.reader = secrets.NewReader(awslite.NewSecretsManager(awslite.FromAWS(cfg)))
+		s.reader = secrets.NewReader(awslite.NewSecrets(awslite.FromAWS(cfg)))
 	}
 	return s.reader, nil
 }
@@ -287,7 +289,7 @@ func (s *settings) openSender(ctx context.Context) (notifier.Sender, error) {
 		}), nil
 	case kind == "smtp" && arg == "":
 		if s.smtpConfig == "" {
-			return nil, usagef("--sender smtp needs --smtp-config: the Secrets Manager JSON secret with host, port, username and password")
+			return nil, usagef("--sender smtp needs --smtp-config: the JSON secret (Secrets Manager, or a Parameter Store parameter's ARN) with host, port, username and password")
 		}
 		r, err := s.secretReader(ctx)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,8 @@ import (
 	dynamodbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -34,6 +37,7 @@ func TestMain(m *testing.M) { integration.Main(m) }
 var (
 	_ sesmail.API     = (*awslite.SES)(nil)
 	_ secrets.ReadAPI = (*awslite.SecretsManager)(nil)
+	_ secrets.ReadAPI = (*awslite.Secrets)(nil)
 	_ dynamo.API      = (*awslite.DynamoDB)(nil)
 )
 
@@ -173,5 +177,43 @@ func TestSecrets(t *testing.T) {
 	assert.Equal(t, 587, smtp.Port)
 
 	_, err = r.Get(ctx, "missing")
+	require.ErrorIs(t, err, secrets.ErrNotFound)
+}
+
+// TestParameterStore reads a SecureString parameter by its ARN through
+// secrets.Reader, as the binary does with secret_store "ssm": the JSON
+// SMTP account, no previous version, a missing parameter not found.
+func TestParameterStore(t *testing.T) {
+	t.Parallel()
+	cfg, lite := configs(t, false, integration.SSM, integration.SecretsManager)
+	ctx := context.Background()
+	client := ssm.NewFromConfig(cfg)
+	_, err := client.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/mangaalert/smtp"), Type: ssmtypes.ParameterTypeSecureString,
+		Value: aws.String(`{"host":"smtp.example","port":587}`)})
+	require.NoError(t, err)
+	got, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/mangaalert/smtp")})
+	require.NoError(t, err)
+	arn := aws.ToString(got.Parameter.ARN)
+	require.True(t, awslite.IsParameterARN(arn), arn)
+
+	r := secrets.NewReader(awslite.NewSecrets(lite))
+	var smtp struct {
+		Host string
+		Port int
+	}
+	require.NoError(t, r.GetJSON(ctx, arn, &smtp))
+	assert.Equal(t, "smtp.example", smtp.Host)
+	assert.Equal(t, 587, smtp.Port)
+
+	cur, prev, err := r.Keys(ctx, arn)
+	require.NoError(t, err)
+	assert.False(t, cur.IsZero())
+	assert.True(t, prev.IsZero(), "Parameter Store keeps no previous version")
+
+	_, err = r.Get(ctx, strings.Replace(arn, "/mangaalert/smtp", "/mangaalert/missing", 1))
+	require.ErrorIs(t, err, secrets.ErrNotFound)
+
+	// A Secrets Manager name still goes to Secrets Manager.
+	_, err = r.Get(ctx, "mangaalert/signing-key")
 	require.ErrorIs(t, err, secrets.ErrNotFound)
 }

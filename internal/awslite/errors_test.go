@@ -254,3 +254,45 @@ func TestBrokenConnection(t *testing.T) {
 	assert.False(t, notifier.NotSent(err), "the outcome is unknown, not a refusal: %v", err)
 	assert.Equal(t, int32(1), n.Load(), "SendEmail is sent once")
 }
+
+// TestParameterErrors: Parameter Store's answers through secrets.Reader,
+// as the binary reads a secret_store "ssm" parameter.
+func TestParameterErrors(t *testing.T) {
+	ctx := context.Background()
+	const arn = "arn:aws:ssm:eu-south-1:123456789012:parameter/mangaalert/smtp"
+	for _, tc := range []struct {
+		name     string
+		answers  []answer
+		requests int32
+		is       error
+		says     string
+	}{
+		{"not found", []answer{jsonErr(400, "ParameterNotFound", "")}, 1, secrets.ErrNotFound, "not found"},
+		{"access denied", []answer{jsonErr(400, "AccessDeniedException", "not authorized to perform ssm:GetParameter")}, 1, nil, "does not allow ssm:GetParameter"},
+		{"key not usable", []answer{jsonErr(400, "InvalidKeyId", "KMS key is disabled")}, 1, nil, "InvalidKeyId"},
+		{"throttled", []answer{jsonErr(400, "ThrottlingException", "Rate exceeded")}, 3, nil, "still throttled after 3 attempts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, cfg := scripted(t, tc.answers...)
+			_, err := secrets.NewReader(awslite.NewSecrets(cfg)).Get(ctx, arn)
+			require.Error(t, err)
+			assert.Equal(t, tc.requests, srv.n.Load(), "requests")
+			if tc.is != nil {
+				assert.ErrorIs(t, err, tc.is)
+			}
+			assert.Contains(t, err.Error(), tc.says)
+		})
+	}
+}
+
+func TestIsParameterARN(t *testing.T) {
+	for id, want := range map[string]bool{
+		"arn:aws:ssm:eu-south-1:123456789012:parameter/mangaalert/smtp":                true,
+		"arn:aws-cn:ssm:cn-north-1:123456789012:parameter/x":                           true,
+		"arn:aws:secretsmanager:eu-south-1:123456789012:secret:mangaalert/smtp-AbCdEf": false,
+		"mangaalert/smtp": false,
+		"arn:aws:ssm:eu-south-1:123456789012:document/x": false,
+	} {
+		assert.Equal(t, want, awslite.IsParameterARN(id), id)
+	}
+}
