@@ -1,15 +1,19 @@
 // Package awslite makes the few AWS calls the runtime binary needs as
 // SigV4-signed JSON requests, without the SDK's service clients: SES v2
 // SendEmail and GetAccount ([SES]), Secrets Manager GetSecretValue
-// ([SecretsManager]) and DynamoDB's item calls ([DynamoDB]). Each takes
-// and returns the SDK's own input and output types, so it satisfies the
-// consumer interface of the library package that uses it (sesmail.API,
-// secrets.ReadAPI, dynamo.API) and those packages keep their public API.
+// ([SecretsManager]), Parameter Store GetParameter ([SSM]; [Secrets] reads
+// from either store by the id's ARN) and DynamoDB's item calls
+// ([DynamoDB]). Each takes and returns the SDK's own input and output
+// types, so it satisfies the consumer interface of the library package
+// that uses it (sesmail.API, secrets.ReadAPI, dynamo.API) and those
+// packages keep their public API.
 //
-// Why: the SDK's clients for these three services are about 5 MB of a
-// 19 MB binary (schemas, serializers, endpoint rules for every operation
-// of the service); the calls the binary makes are a few JSON POSTs. The
-// image must stay under 15 MB for each architecture.
+// Why: the SDK's clients for these services are about 5 MB of a 19 MB
+// binary (schemas, serializers, endpoint rules for every operation of the
+// service); the calls the binary makes are a few JSON POSTs. The image
+// must stay under 15 MB for each architecture. The request shapes are
+// checked against the SDK's own serializers (wire_test.go) and against
+// moto (the store's whole contract suite runs on [DynamoDB]).
 //
 // What it does not do: endpoint discovery, FIPS or dual-stack endpoints,
 // partitions other than aws (the default endpoint is
@@ -23,10 +27,22 @@
 // smithy.APIError, so internal/awserr and the library packages read its
 // code as they read the SDK's; DynamoDB's ConditionalCheckFailedException
 // and TransactionCanceledException come back as the SDK's typed errors,
-// with their cancellation reasons. Throttling and 5xx answers are retried
-// (Config.MaxAttempts, or the caller's RetryMaxAttempts option); the error
-// after the last attempt says how many were made. An error never carries
-// a request or response body, so no secret reaches a log through it.
+// with their cancellation reasons. Access denied says which action the
+// role's policy lacks. Throttling and 5xx answers, and broken
+// connections, are retried as the SDK's standard retryer does
+// (Config.MaxAttempts, or the caller's RetryMaxAttempts option: sesmail
+// sends each message once); the error after the last attempt says how
+// many were made. An error never carries a request or response body, so
+// no secret reaches a log through it.
+//
+// # Permissions
+//
+// The same as the SDK clients' calls: ses:SendEmail and ses:GetAccount,
+// secretsmanager:GetSecretValue, ssm:GetParameter (plus kms:Decrypt for a
+// customer-managed key), and dynamodb:GetItem, PutItem, UpdateItem,
+// DeleteItem, Query, Scan, BatchGetItem, BatchWriteItem and
+// ConditionCheckItem (TransactWriteItems asks for its items' actions) on
+// the table and its indexes.
 package awslite
 
 import (
