@@ -167,12 +167,28 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 			return backend.Serve(gctx, tln, h, backend.WithLogger(log), backend.WithTLS(m.TLSConfig()))
 		})
 	}
+	stopped := make(chan time.Time, 1)
+	context.AfterFunc(ctx, func() { stopped <- time.Now() })
 	err = g.Wait()
-	// Confirmation mails still queued go out before the process ends.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	// The sign-ups answered and still queued are worked off and their
+	// mail sent before the process ends, within what is left of the stop
+	// timeout: a full queue takes seconds, and a job cut short is a
+	// reader who was told to expect a mail.
+	deadline := time.Now().Add(5 * time.Second)
+	select {
+	case at := <-stopped:
+		deadline = at.Add(stopBudget)
+	default:
+	}
+	sctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
 	return errors.Join(err, b.Shutdown(sctx))
 }
+
+// stopBudget is how long serve takes to stop after SIGTERM, at most: the
+// requests in flight, then the queued mail jobs. ECS kills the task 30 s
+// (its default stop timeout) after SIGTERM; 5 s are left to spare.
+const stopBudget = 25 * time.Second
 
 // hooks is the SES event endpoint when configured: the backend serves it
 // inside its middleware (access log, security headers, rate limit).
