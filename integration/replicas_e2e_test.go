@@ -161,23 +161,27 @@ func TestThreeReplicas(t *testing.T) {
 
 	// The rolling restart under a steady stream.
 	streamCtx, stopStream := context.WithCancel(ctx)
+	inflightAtStop := 0
 	stream := startStream(streamCtx, c, confirm, 4, func() int { return fleet.tally.jobsDone() - floodPosts })
+	for _, r := range live {
+		stream.waitServedBy(t, ctx, r.target, r.target.served.Load()+50) // the stream runs on all three first
+	}
 	for i := range live {
 		old := live[i]
-		lb.deregister(t, ctx, old.target) // no new request reaches it; in-flight ones finish
+		inflightAtStop += lb.deregister(t, ctx, old.target) // no new request reaches it; in-flight ones finish
 		require.NoError(t, old.stop(ctx), "replica %d stops cleanly on SIGTERM", old.n)
 		live[i] = fleet.start(ctx)
 		live[i].target = lb.register(live[i].addr)
 		lb.waitHealthy(t, ctx, live[i].target)
-		stream.waitServedBy(t, ctx, lb, live[i].target) // the new replica takes traffic before the next goes
+		stream.waitServedBy(t, ctx, live[i].target, 100) // the new replica takes its share before the next goes
 	}
 	stopStream()
 	res := stream.wait()
 	fleet.tally.waitJobs(t, ctx, floodPosts+res.signUps)
 	final := countMail(t, outbox)
 
-	t.Logf("rolling restart of 3 replicas under a steady stream: %d requests (%d sign-ups), %d failed, by status %v, per target %v; balancer errors %d",
-		res.total, res.signUps, res.failed, res.byStatus, lb.servedCounts(), lb.proxyErrors.Load())
+	t.Logf("rolling restart of 3 replicas under a steady stream: %d requests (%d sign-ups), %d failed, by status %v; %d in flight on the replicas when they were deregistered, all answered; balancer errors %d; requests per target over the whole test %v",
+		res.total, res.signUps, res.failed, res.byStatus, inflightAtStop, lb.proxyErrors.Load(), lb.servedCounts())
 	assert.Zero(t, res.failed, "failed requests: %v", res.failures)
 	assert.Zero(t, lb.proxyErrors.Load(), "the balancer reached a target every time")
 	assert.Zero(t, lb.noTarget.Load(), "there was always a healthy target")
@@ -570,11 +574,13 @@ func (b *balancer) waitHealthy(t *testing.T, ctx context.Context, tg *target) {
 
 // deregister takes tg out of service at once and returns when its
 // requests in flight have finished (an ALB's deregistration delay, which
-// ends early when the target has no request left).
-func (b *balancer) deregister(t *testing.T, ctx context.Context, tg *target) {
+// ends early when the target has no request left). It returns how many
+// were in flight.
+func (b *balancer) deregister(t *testing.T, ctx context.Context, tg *target) int {
 	t.Helper()
 	b.mu.Lock()
 	tg.state = "draining"
+	inflight := tg.inflight
 	if tg.inflight == 0 {
 		close(tg.drained)
 	}
@@ -593,6 +599,7 @@ func (b *balancer) deregister(t *testing.T, ctx context.Context, tg *target) {
 			break
 		}
 	}
+	return inflight
 }
 
 func (b *balancer) servedCounts() map[string]int {
@@ -680,9 +687,7 @@ func flood(t *testing.T, ctx context.Context, c *lbClient, posts []signUp) {
 // that send, back to back, the sign-up page, API reads, a confirmation
 // link's page and a sign-up, each from a client address of its own.
 type stream struct {
-	done chan streamResult
-
-	mu     sync.Mutex
+	done   chan streamResult
 	served chan struct{} // signalled after each answered request
 }
 
@@ -778,10 +783,10 @@ func startStream(ctx context.Context, c *lbClient, confirmPath string, workers i
 	return s
 }
 
-// waitServedBy returns once tg has answered requests of the stream.
-func (s *stream) waitServedBy(t *testing.T, ctx context.Context, lb *balancer, tg *target) {
+// waitServedBy returns once tg has answered n requests.
+func (s *stream) waitServedBy(t *testing.T, ctx context.Context, tg *target, n int64) {
 	t.Helper()
-	for tg.served.Load() < 10 {
+	for tg.served.Load() < n {
 		select {
 		case <-s.served:
 		case <-ctx.Done():
