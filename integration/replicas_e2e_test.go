@@ -53,7 +53,9 @@ const (
 //     confirmation link, sign-ups) the replicas are replaced one by one
 //     as ECS rolls a deployment (deregister, drain, SIGTERM, exit 0,
 //     start, healthy, register) with zero failed requests, and every
-//     sign-up a replica answered is worked off before it exits.
+//     sign-up a replica answered is worked off before it exits;
+//   - after a last burst of sign-ups the three are stopped at once with
+//     their mail queues full: each works its queue off and exits 0.
 //
 // The test waits on events (a replica's "serving" line, health checks
 // passing, a target drained, a process exited, the replicas' own log
@@ -187,11 +189,33 @@ func TestThreeReplicas(t *testing.T) {
 	assert.Zero(t, lb.noTarget.Load(), "there was always a healthy target")
 	assert.Positive(t, res.signUps)
 	assert.Equal(t, replicaMailsPerHour, final.total, "the budget holds through the restarts")
-	for _, r := range live {
-		require.NoError(t, r.stop(ctx))
+
+	// The last burst: 150 sign-ups answered, then every replica stopped
+	// at once, their queues full of work; each works its queue off before
+	// it exits 0.
+	posts = posts[:0]
+	for i := range 150 {
+		posts = append(posts, signUp{email: fmt.Sprintf("last%d@example.it", i), client: fmt.Sprintf("198.18.%d.%d", 4+i/200, i%200+1)})
 	}
+	flood(t, ctx, c, posts)
+	var stopping sync.WaitGroup
+	stopErrs := make([]error, len(live))
+	for i, r := range live {
+		lb.deregister(t, ctx, r.target)
+		stopping.Add(1)
+		go func() { defer stopping.Done(); stopErrs[i] = r.stop(ctx) }()
+	}
+	stopping.Wait()
+	for i, err := range stopErrs {
+		require.NoError(t, err, "replica %d stops cleanly with its queue full", live[i].n)
+	}
+	total := floodPosts + res.signUps + len(posts)
+	fleet.tally.waitJobs(t, ctx, total)
+	assert.Equal(t, replicaMailsPerHour, countMail(t, outbox).total)
 	assert.Empty(t, fleet.tally.errorLines(), "no replica logged an error")
-	t.Logf("three replicas: %d requests in all, 0 failed expected, %d failed; took %s", floodPosts+res.total, res.failed, time.Since(start).Round(100*time.Millisecond))
+	t.Logf("stopped at once after a burst of %d sign-ups: every replica exited 0, and %d sign-ups answered in all were %d mail jobs worked off",
+		len(posts), total, fleet.tally.jobsDone())
+	t.Logf("three replicas: %d requests in all, %d failed; took %s", floodPosts+res.total+len(posts), res.failed, time.Since(start).Round(100*time.Millisecond))
 }
 
 // seedCatalogue writes two series with a volume each: the sign-up form
