@@ -58,4 +58,40 @@
 // over a budget. The
 // access log has no email address and no token in it: a keyed hash
 // stands for the address.
+//
+// # Replicas
+//
+// Any number of processes can serve one store behind a load balancer
+// (TrustedProxies set to the balancer's addresses). What a replica keeps
+// in memory, and why each is safe:
+//
+//   - Mail budgets: in the store (Store.TakeBudget, a conditional write),
+//     never in memory: N replicas send what one would.
+//   - Sign-ups and confirmations: in the store; a link works on every
+//     replica. Tokens are stateless HMACs (no session, no one-time link
+//     list); what revokes one (a feed secret, an unsubscribe) is a field
+//     of the reader in the store.
+//   - Signing keys: cached for KeysTTL (and by the binary's Secrets
+//     Manager reader). After a rotation a token signed with a key this
+//     replica does not hold yet makes it read the keys afresh (FreshKeys),
+//     at most once a minute, before it calls the token bad.
+//   - Page and API caches, the series list: per replica, dropped when the
+//     store's catalogue version moves (asked at most once a second), else
+//     at most CacheTTL old. The catalogue is written by the scraper only.
+//   - Rate limits (PerIP, FormsPerIP): per replica, on purpose. They keep
+//     one client from taking a replica's CPU, and a round-robin balancer
+//     spreads a client over the replicas, so a client gets up to N times
+//     the burst; what a client can make the service send is bounded by the
+//     shared mail budgets. Sharing them would cost a store write per
+//     request.
+//   - The ACME cache: BlobCache over the store (account key, certificates
+//     and both challenge kinds' tokens). Behind a load balancer TLS ends
+//     there and ACME is off; without one, run one replica per name, or
+//     each replica renews on its own.
+//   - The mail queue: per replica. Shutdown works it off (serve gives it
+//     what is left of ECS's stop timeout); a replica killed outright loses
+//     the sign-ups it had queued and not worked off, which were answered
+//     "check your mail": the reader signs up again.
+//   - Stats, the access log's sampling: per replica, as metrics and logs
+//     are.
 package backend

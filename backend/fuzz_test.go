@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -36,7 +37,7 @@ func FuzzParseToken(f *testing.F) {
 		if again := b64.EncodeToString([]byte(p)) + "." + b64.EncodeToString(m); again != tok {
 			t.Fatalf("%q accepted, but its one spelling is %q", tok, again)
 		}
-		if _, err := verify([][]byte{key1}, tok, c.Purpose, "", t0); err != nil && err != ErrBadToken && err != ErrExpiredToken {
+		if _, err := verify([][]byte{key1}, tok, c.Purpose, "", t0); err != nil && !errors.Is(err, ErrBadToken) {
 			t.Fatalf("%q: verify says %v", tok, err)
 		}
 	})

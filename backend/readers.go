@@ -162,11 +162,7 @@ func (b *Backend) prepareManage(ctx context.Context, j mailJob) (Mail, string, e
 
 // readerOf checks a token of purpose p and loads its reader.
 func (b *Backend) readerOf(ctx context.Context, tok string, p Purpose) (store.Subscriber, claims, error) {
-	_, keys, err := b.keys.get(ctx)
-	if err != nil {
-		return store.Subscriber{}, claims{}, err
-	}
-	c, err := verify(keys, tok, p, "", b.cfg.Now())
+	c, err := b.verifyToken(ctx, tok, p, "")
 	if err != nil {
 		return store.Subscriber{}, claims{}, err
 	}
@@ -185,10 +181,6 @@ func (b *Backend) feedReader(ctx context.Context, tok string) (store.Subscriber,
 	if err != nil || c.Purpose != Feed {
 		return store.Subscriber{}, ErrBadToken
 	}
-	_, keys, err := b.keys.get(ctx)
-	if err != nil {
-		return store.Subscriber{}, err
-	}
 	s, err := b.cfg.Store.Subscriber(ctx, c.Subject)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Subscriber{}, ErrBadToken
@@ -199,7 +191,7 @@ func (b *Backend) feedReader(ctx context.Context, tok string) (store.Subscriber,
 	if s.TokenHash == "" {
 		return store.Subscriber{}, ErrBadToken
 	}
-	if _, err := verify(keys, tok, Feed, s.TokenHash, b.cfg.Now()); err != nil {
+	if _, err := b.verifyToken(ctx, tok, Feed, s.TokenHash); err != nil {
 		return store.Subscriber{}, err
 	}
 	return s, nil

@@ -133,7 +133,10 @@ func verify(keys [][]byte, tok string, want Purpose, bind string, now time.Time)
 			break
 		}
 	}
-	if !ok || c.Purpose != want {
+	if !ok {
+		return claims{}, errUnknownKey
+	}
+	if c.Purpose != want {
 		return claims{}, ErrBadToken
 	}
 	if !c.Expires.IsZero() && !now.Before(c.Expires) {
@@ -156,6 +159,7 @@ type keyring struct {
 	previous   []byte
 	fetched    time.Time
 	refreshing bool
+	forced     time.Time // the last read past the caches (refresh)
 }
 
 func (r *keyring) get(ctx context.Context) (current []byte, all [][]byte, err error) {

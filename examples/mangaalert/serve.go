@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -39,6 +40,7 @@ type serveFlags struct {
 	eventToken string
 	eventARN   string
 	eventFile  string
+	trusted    string
 	// The forms' mail budgets (0: the backend's default, -1: off).
 	mailsPerInbox int
 	mailsPerIP    int
@@ -55,6 +57,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.eventToken, "ses-event-secret", "", "accept SES events from EventBridge at "+hooksPath+" bearing this `token` (Authorization: Bearer); from the environment only, never on the command line")
 	fs.StringVar(&f.eventARN, "ses-event-secret-arn", "", "the Secrets Manager `secret` (name or ARN), or a Parameter Store parameter's ARN, holding the --ses-event-secret token")
 	fs.StringVar(&f.eventFile, "ses-event-secret-file", "", "a `file` holding the --ses-event-secret token")
+	fs.StringVar(&f.trusted, "trusted-proxies", "", "believe X-Forwarded-For from these comma-separated `addresses or CIDR prefixes` (the load balancer's subnets): the rate limits and mail budgets then count the client, not the balancer")
 	fs.IntVar(&f.mailsPerInbox, "mails-per-inbox", backend.DefaultMailsPerAddress, "the forms send one inbox at most this many mails in 24 hours (+tags and Gmail's dots count as one inbox; -1: no limit)")
 	fs.IntVar(&f.mailsPerIP, "mails-per-ip", backend.DefaultMailsPerIP, "the forms send at most this many mails an hour because of one client address (an IPv6 /64; -1: no limit)")
 	fs.IntVar(&f.mailsPerHour, "mails-per-hour", backend.DefaultMailsPerHour, "the forms send at most this many mails an hour in all (-1: no limit)")
@@ -87,6 +90,10 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 	if err := f.checkMail(); err != nil {
 		return err
 	}
+	trusted, err := parsePrefixes(f.trusted)
+	if err != nil {
+		return err
+	}
 	st, err := f.openStore(ctx)
 	if err != nil {
 		return err
@@ -115,6 +122,9 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 		BaseURL: f.baseURL,
 		Logger:  log,
 		Hooks:   f.hooks(st, log),
+		// Behind a load balancer every connection comes from it: without
+		// these, all its clients would share one address's limits.
+		TrustedProxies: trusted,
 		// Kept in the store: every replica and restart shares them.
 		MailsPerAddress: f.mailsPerInbox,
 		MailsPerIP:      f.mailsPerIP,
@@ -157,12 +167,28 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 			return backend.Serve(gctx, tln, h, backend.WithLogger(log), backend.WithTLS(m.TLSConfig()))
 		})
 	}
+	stopped := make(chan time.Time, 1)
+	context.AfterFunc(ctx, func() { stopped <- time.Now() })
 	err = g.Wait()
-	// Confirmation mails still queued go out before the process ends.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	// The sign-ups answered and still queued are worked off and their
+	// mail sent before the process ends, within what is left of the stop
+	// timeout: a full queue takes seconds, and a job cut short is a
+	// reader who was told to expect a mail.
+	deadline := time.Now().Add(5 * time.Second)
+	select {
+	case at := <-stopped:
+		deadline = at.Add(stopBudget)
+	default:
+	}
+	sctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	defer cancel()
 	return errors.Join(err, b.Shutdown(sctx))
 }
+
+// stopBudget is how long serve takes to stop after SIGTERM, at most: the
+// requests in flight, then the queued mail jobs. ECS kills the task 30 s
+// (its default stop timeout) after SIGTERM; 5 s are left to spare.
+const stopBudget = 25 * time.Second
 
 // hooks is the SES event endpoint when configured: the backend serves it
 // inside its middleware (access log, security headers, rate limit).
@@ -207,6 +233,24 @@ func (f *serveFlags) eventSecret(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// parsePrefixes reads --trusted-proxies: CIDR prefixes, or bare
+// addresses (one address each).
+func parsePrefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, p := range splitList(s) {
+		if pr, err := netip.ParsePrefix(p); err == nil {
+			out = append(out, pr.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(p)
+		if err != nil {
+			return nil, usagef("--trusted-proxies: %q is neither an address nor a CIDR prefix such as 10.0.0.0/16", p)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 func splitList(s string) []string {

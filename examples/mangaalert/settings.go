@@ -396,6 +396,14 @@ func (k secretKeys) SigningKeys(ctx context.Context) (current, previous []byte, 
 	return cur.Bytes(), previous, nil
 }
 
+// FreshSigningKeys reads the keys past the reader's cache: the backend
+// asks when a link is signed with a key it does not hold yet (another
+// replica, or the notifier, read the rotated secret first).
+func (k secretKeys) FreshSigningKeys(ctx context.Context) (current, previous []byte, err error) {
+	k.r.Forget(k.id)
+	return k.SigningKeys(ctx)
+}
+
 // accountMailer sends the backend's account mail (confirmations) through
 // the notifier's sender, from the account address.
 func accountMailer(sender notifier.Sender, from string) backend.Mailer {
