@@ -23,6 +23,7 @@ func (s *Stack) Destroy(ctx context.Context, stack string) ([]change.Change, err
 	}{
 		{"schedules", s.deleteSchedules},
 		{"host", s.deleteHost},
+		{"load balancer", s.deleteLoadBalancer},
 		{"alerts", s.deleteAlerts},
 		{"table", s.deleteTable},
 		{"secrets", s.deleteSecrets},
