@@ -107,7 +107,7 @@ func (lb *LoadBalancer) requestCertificate(ctx context.Context, n names, spec Sp
 	}
 	out, err := lb.c.ACM.RequestCertificate(ctx, &acm.RequestCertificateInput{
 		DomainName: aws.String(spec.Domain), ValidationMethod: acmtypes.ValidationMethodDns,
-		IdempotencyToken: aws.String(n.idempotency(spec.Domain)), Tags: tags,
+		IdempotencyToken: aws.String(idempotency()), Tags: tags,
 	})
 	if err != nil {
 		return "", wrap(err, "request a certificate for %s", spec.Domain)

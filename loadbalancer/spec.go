@@ -1,6 +1,8 @@
 package loadbalancer
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -142,12 +144,16 @@ type names struct{ stack string }
 func (n names) loadBalancer() string { return n.stack }
 func (n names) targetGroup() string  { return n.stack + "-tg" }
 
-// idempotency is the certificate request's token: a request resent after
-// a lost answer (within the hour ACM keeps it) returns the same
-// certificate.
-func (n names) idempotency(domain string) string {
-	t := strings.NewReplacer("-", "", ".", "", "*", "").Replace(n.stack + domain)
-	return t[:min(len(t), 32)]
+// idempotency is a certificate request's token: the SDK's retries of one
+// request carry it, so a retry after a lost answer returns the same
+// certificate. It is new for each request: ACM keeps a token an hour and
+// would answer a later request (after a Delete) with the deleted
+// certificate. A second certificate made by an apply rerun after a lost
+// answer is ours for the same domain: the next Ensure deletes it.
+func idempotency() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
 }
 
 func (n names) tags(extra map[string]string) map[string]string {

@@ -89,10 +89,10 @@ func (s *Stack) serviceCost(spec Spec) cost.Estimate {
 // costs, gives and takes away.
 type Alternative = cost.Alternative
 
-// hostShape tells the lines only the one-host shape pays (instance,
+// hostShape tells the lines only the host shape pays (instances, load balancer,
 // volume, addresses, NAT) by the page their price comes from.
 func hostShape(l cost.Line) bool {
-	for _, page := range []string{"/ec2/", "/ebs/", "/vpc/"} {
+	for _, page := range []string{"/ec2/", "/ebs/", "/vpc/", "/elasticloadbalancing/"} {
 		if strings.Contains(l.Price.Source, page) {
 			return true
 		}
