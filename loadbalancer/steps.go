@@ -222,6 +222,9 @@ func (r *run) targetGroupStep() (engine.Step, error) {
 	return r.step(c, calls), nil
 }
 
+// TODO(issue 16): awsvpc tasks register by IP, not by instance: with
+// network_mode awsvpc the target group needs TargetType ip (and the
+// service the task's port); only bridge mode is wired today.
 func (r *run) createTargetGroup(ctx context.Context) error {
 	name := r.n.targetGroup()
 	out, err := r.lb.c.ELB.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
