@@ -8,7 +8,9 @@ import (
 )
 
 // Apply makes the stack as spec says, in order network → secrets → table
-// → alerts → host → schedules, each step taking the earlier ones' outputs, and
+// → alerts → load balancer (Spec.LoadBalancer) → host → schedules, each
+// step taking the earlier ones' outputs (a load balancer the Spec no
+// longer has is deleted first, before the network closes its group), and
 // returns what it changed (State.Changes, empty when everything was in
 // place) with the outputs. It reads each component once, as it ensures
 // it; a second Apply with the same Spec makes no mutating call. What
