@@ -212,7 +212,8 @@ func instanceAlternatives(spec Spec, estimate cost.Estimate) []Alternative {
 		} else {
 			a.Lines = append(a.Lines, loadbalancer.Estimate(max(spec.Network.AZs, 2))...)
 			a.Gives = fmt.Sprintf("%d hosts behind a load balancer: one can fail or be replaced with the site up", n)
-			a.Takes = "the load balancer's hourly price and its public addresses"
+			a.Takes = "the load balancer's hourly price and its public addresses; each host holds two service tasks during a rollout " +
+				"(the plan's memory note says which instance types fit)"
 		}
 		out = append(out, a)
 	}
