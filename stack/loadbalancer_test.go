@@ -75,4 +75,3 @@ func TestPlanOfThreeInstances(t *testing.T) {
 		}
 	}
 }
-
