@@ -39,13 +39,14 @@ const FreeLogGBPerMonth = 5.0
 // type must be known (Validate says so first).
 func estimate(s Spec, logGB float64) cost.Estimate {
 	info := Instances[s.InstanceType]
-	ec2 := cost.Line{Item: "EC2 " + s.InstanceType + " on-demand", Quantity: cost.HoursPerMonth, Price: info.Price,
+	n := float64(s.groupSize()) // each instance pays its own hours, volume and address
+	ec2 := cost.Line{Item: "EC2 " + s.InstanceType + " on-demand", Quantity: n * cost.HoursPerMonth, Price: info.Price,
 		Note: fmt.Sprintf("%d MiB, %s; burstable in standard credit mode", info.MiB, info.Arch)}
 	if s.Spot {
 		p := info.Price
 		p.USD = info.Price.USD * (1 - SpotDiscount)
 		p.Source = "https://aws.amazon.com/ec2/spot/pricing/"
-		ec2 = cost.Line{Item: "EC2 " + s.InstanceType + " Spot", Quantity: cost.HoursPerMonth, Price: p,
+		ec2 = cost.Line{Item: "EC2 " + s.InstanceType + " Spot", Quantity: n * cost.HoursPerMonth, Price: p,
 			Note: fmt.Sprintf("assumes %.0f%% below on-demand (%g USD/hour); Spot prices move: may be interrupted, capacity rebalancing replaces it first",
 				SpotDiscount*100, info.Price.USD)}
 	}
@@ -62,8 +63,8 @@ func estimate(s Spec, logGB float64) cost.Estimate {
 	}
 	return cost.Estimate{
 		ec2,
-		{Item: "EBS gp3 root volume", Quantity: float64(s.RootVolumeGiB), Price: GP3Price, Note: root},
-		{Item: "public IPv4 address", Quantity: cost.HoursPerMonth, Price: PublicIPv4Price, Note: ipv4Note(s)},
+		{Item: "EBS gp3 root volume", Quantity: n * float64(s.RootVolumeGiB), Price: GP3Price, Note: root},
+		{Item: "public IPv4 address", Quantity: n * cost.HoursPerMonth, Price: PublicIPv4Price, Note: ipv4Note(s)},
 		logs,
 	}
 }

@@ -32,9 +32,9 @@ func (r *run) groupSteps(ctx context.Context) ([]engine.Step, error) {
 		}
 	}
 	if g == nil {
-		detail := "1 instance in " + subnets
+		detail := r.instances("") + " in " + subnets
 		if r.spec.Spot {
-			detail = "1 Spot instance (capacity rebalancing) in " + subnets
+			detail = r.instances("Spot ") + " (capacity rebalancing) in " + subnets
 		}
 		if !r.offline {
 			detail += ", template version " + version
@@ -64,7 +64,7 @@ func (r *run) groupSteps(ctx context.Context) ([]engine.Step, error) {
 	if err := r.refresh(ctx, g, version, newVersion, &e); err != nil {
 		return nil, err
 	}
-	return []engine.Step{e.step(kindGroup, name, "", fmt.Sprintf("1 instance in %s, template version %s", subnets, version))}, nil
+	return []engine.Step{e.step(kindGroup, name, "", fmt.Sprintf("%s in %s, template version %s", r.instances(""), subnets, version))}, nil
 }
 
 func (r *run) subnets() []string { return slices.Sorted(slices.Values(r.spec.SubnetIDs)) }
@@ -129,9 +129,9 @@ func (r *run) createGroup(ctx context.Context) error {
 	name := r.n.group()
 	_, err := r.h.c.AutoScaling.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
 		AutoScalingGroupName:             aws.String(name),
-		MinSize:                          aws.Int32(1),
-		MaxSize:                          aws.Int32(1),
-		DesiredCapacity:                  aws.Int32(1),
+		MinSize:                          aws.Int32(r.spec.groupSize()),
+		MaxSize:                          aws.Int32(r.spec.groupSize()),
+		DesiredCapacity:                  aws.Int32(r.spec.groupSize()),
 		LaunchTemplate:                   r.onDemandTemplate(),
 		MixedInstancesPolicy:             r.spotPolicy(),
 		CapacityRebalance:                aws.Bool(r.spec.Spot),
@@ -151,8 +151,8 @@ func (r *run) createGroup(ctx context.Context) error {
 // update, and reports whether the group moves to another template version.
 func (r *run) groupDrift(g *astypes.AutoScalingGroup, version string, e *edits) bool {
 	var changes []string
-	if aws.ToInt32(g.MinSize) != 1 || aws.ToInt32(g.MaxSize) != 1 || aws.ToInt32(g.DesiredCapacity) != 1 {
-		changes = append(changes, fmt.Sprintf("size %d/%d/%d → 1/1/1", aws.ToInt32(g.MinSize), aws.ToInt32(g.DesiredCapacity), aws.ToInt32(g.MaxSize)))
+	if n := r.spec.groupSize(); aws.ToInt32(g.MinSize) != n || aws.ToInt32(g.MaxSize) != n || aws.ToInt32(g.DesiredCapacity) != n {
+		changes = append(changes, fmt.Sprintf("size %d/%d/%d → %d/%d/%d", aws.ToInt32(g.MinSize), aws.ToInt32(g.DesiredCapacity), aws.ToInt32(g.MaxSize), n, n, n))
 	}
 	lt := groupTemplate(g)
 	newVersion := r.newTemplate || lt == nil ||
@@ -187,9 +187,9 @@ func (r *run) updateGroup(ctx context.Context) error {
 	name := r.n.group()
 	_, err := r.h.c.AutoScaling.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
 		AutoScalingGroupName:             aws.String(name),
-		MinSize:                          aws.Int32(1),
-		MaxSize:                          aws.Int32(1),
-		DesiredCapacity:                  aws.Int32(1),
+		MinSize:                          aws.Int32(r.spec.groupSize()),
+		MaxSize:                          aws.Int32(r.spec.groupSize()),
+		DesiredCapacity:                  aws.Int32(r.spec.groupSize()),
 		LaunchTemplate:                   r.onDemandTemplate(),
 		MixedInstancesPolicy:             r.spotPolicy(),
 		CapacityRebalance:                aws.Bool(r.spec.Spot),

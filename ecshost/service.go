@@ -21,12 +21,16 @@ type serviceSettings struct {
 	Deployment           *ecstypes.DeploymentConfiguration
 	PropagateTags        ecstypes.PropagateTags
 	EnableECSManagedTags bool
+	// LoadBalancers and HealthGrace are set behind a load balancer only,
+	// so that the hash of a one-host service stays what it was.
+	LoadBalancers []ecstypes.LoadBalancer `json:",omitempty"`
+	HealthGrace   *int32                  `json:",omitempty"`
 }
 
 func (r *run) serviceSettings() serviceSettings {
 	d := r.spec.deployment()
 	return serviceSettings{
-		DesiredCount: 1,
+		DesiredCount: r.spec.desiredCount(),
 		LaunchType:   ecstypes.LaunchTypeEc2,
 		Deployment: &ecstypes.DeploymentConfiguration{
 			MinimumHealthyPercent: aws.Int32(d.MinimumHealthyPercent),
@@ -36,6 +40,8 @@ func (r *run) serviceSettings() serviceSettings {
 		},
 		PropagateTags:        ecstypes.PropagateTagsService,
 		EnableECSManagedTags: true,
+		LoadBalancers:        r.spec.serviceLoadBalancers(),
+		HealthGrace:          r.spec.healthGrace(),
 	}
 }
 
@@ -48,7 +54,7 @@ func (r *run) serviceSteps(ctx context.Context) ([]engine.Step, error) {
 	td := r.serviceTaskDef()
 	set := r.serviceSettings()
 	hash := hashOf(set)
-	detail := fmt.Sprintf("%s, deployment %d%%/%d%%", td, r.st.Deployment.MinimumHealthyPercent, r.st.Deployment.MaximumPercent)
+	detail := fmt.Sprintf("%s, deployment %d%%/%d%%", td, r.st.Deployment.MinimumHealthyPercent, r.st.Deployment.MaximumPercent) + r.spec.scaleDetail()
 	var svc *ecstypes.Service
 	if !r.offline {
 		var err error
@@ -110,6 +116,7 @@ func (r *run) createService(ctx context.Context, set serviceSettings, hash strin
 		EnableECSManagedTags:    set.EnableECSManagedTags,
 		Tags:                    ecsTags(mergeTags(r.tags(), map[string]string{tagSpecHash: hash})),
 	}
+	in.LoadBalancers, in.HealthCheckGracePeriodSeconds = set.LoadBalancers, set.HealthGrace
 	var out *ecs.CreateServiceOutput
 	err := r.h.retryRole(ctx, "create service "+name, func(ctx context.Context) (err error) {
 		out, err = r.h.c.ECS.CreateService(ctx, in)
@@ -132,6 +139,9 @@ func serviceDrift(svc *ecstypes.Service, td string, set serviceSettings, hash st
 	if svc.DesiredCount != set.DesiredCount {
 		changes = append(changes, fmt.Sprintf("desired count %d → %d", svc.DesiredCount, set.DesiredCount))
 	}
+	if !sameLoadBalancers(svc.LoadBalancers, set.LoadBalancers) {
+		changes = append(changes, "load balancers")
+	}
 	if d := svc.DeploymentConfiguration; d != nil {
 		cb := d.DeploymentCircuitBreaker
 		if aws.ToInt32(d.MinimumHealthyPercent) != aws.ToInt32(set.Deployment.MinimumHealthyPercent) ||
@@ -147,7 +157,7 @@ func serviceDrift(svc *ecstypes.Service, td string, set serviceSettings, hash st
 }
 
 func (h *Host) updateService(ctx context.Context, n names, name, td string, set serviceSettings) error {
-	_, err := h.c.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{
+	in := &ecs.UpdateServiceInput{
 		Cluster:                 aws.String(n.cluster()),
 		Service:                 aws.String(name),
 		TaskDefinition:          aws.String(td),
@@ -155,7 +165,9 @@ func (h *Host) updateService(ctx context.Context, n names, name, td string, set 
 		DeploymentConfiguration: set.Deployment,
 		PropagateTags:           set.PropagateTags,
 		EnableECSManagedTags:    aws.Bool(set.EnableECSManagedTags),
-	})
+	}
+	in.LoadBalancers, in.HealthCheckGracePeriodSeconds = set.LoadBalancers, set.HealthGrace
+	_, err := h.c.ECS.UpdateService(ctx, in)
 	if err != nil {
 		return fmt.Errorf("update service %q: %w", name, err)
 	}

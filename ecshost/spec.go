@@ -128,6 +128,9 @@ type Spec struct {
 	// Tags are added to every resource, next to mangaalert:stack and
 	// mangaalert:component.
 	Tags map[string]string
+
+	// ScaleOut runs several instances and tasks behind a load balancer.
+	ScaleOut
 }
 
 // Container is one command of the image and its task definition.

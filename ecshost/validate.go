@@ -213,6 +213,7 @@ func (s Spec) validate() error {
 		p = append(p, c.problems(what, i == 0)...)
 	}
 	p = append(p, s.memoryProblems()...)
+	p = append(p, s.scaleOutProblems()...)
 	if len(p) > 0 {
 		return &SpecError{Problems: p}
 	}

@@ -34,10 +34,12 @@ const (
 	Events         Service = "events"
 	CloudWatch     Service = "cloudwatch"
 	Budgets        Service = "budgets"
+	ELBv2          Service = "elbv2" // Application Load Balancers
+	ACM            Service = "acm"
 )
 
 var allServices = []Service{EC2, ECS, AutoScaling, IAM, STS, SSM, Scheduler, SecretsManager, DynamoDB, SES, SESv2, Logs, SQS,
-	SNS, Events, CloudWatch, Budgets}
+	SNS, Events, CloudWatch, Budgets, ELBv2, ACM}
 
 // localStackCommunity is what LocalStack's free image offers of our
 // services (shared/EMULATOR.md): no ECS, no Auto Scaling, no SES v2.

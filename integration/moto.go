@@ -24,6 +24,9 @@ import (
 var motoEnv = []string{
 	"MOTO_IAM_LOAD_MANAGED_POLICIES=true",
 	"MOTO_ECS_SERVICE_RUNNING=1",
+	// A requested certificate is ISSUED at once (else after 60 s), as if
+	// its DNS validation record were published.
+	"MOTO_ACM_VALIDATION_WAIT=0",
 	"MOTO_EC2_LOAD_DEFAULT_AMIS=false", // each new account otherwise loads hundreds of AMIs: 80-160 ms
 }
 

@@ -186,7 +186,7 @@ func (t *teardown) steps() []engine.Step {
 				del(kindSubnet, c, id, func(ctx context.Context) error { return n.deleteSubnet(ctx, id) })
 			}
 		}
-		for _, g := range t.contents[i].groups {
+		for _, g := range hostGroupFirst(t.contents[i].groups, stack) {
 			if c := componentOf(g.Tags, stack); c != "" {
 				id := aws.ToString(g.GroupId)
 				del(kindSG, c, id, func(ctx context.Context) error { return n.deleteGroup(ctx, id) })

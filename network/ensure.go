@@ -70,7 +70,7 @@ func (r *run) steps() ([]engine.Step, error) {
 			func() ([]*item, error) { return r.routes(true) },
 		)
 	}
-	parts = append(parts, r.hostGroup, r.unwanted)
+	parts = append(parts, r.albGroup, r.hostGroup, r.albGroupRemoval, r.unwanted)
 	for _, p := range parts {
 		if err := add(p()); err != nil {
 			return nil, err
@@ -133,6 +133,9 @@ func (r *run) state() *State {
 	st := &State{
 		Stack: r.spec.Stack, VPCID: r.ids[compVPC], CIDR: r.spec.CIDR, AZs: r.stateZones(),
 		InternetGatewayID: r.ids[compIGW], HostSecurityGroupID: r.ids[compHostSG], NAT: nat,
+	}
+	if r.spec.LoadBalancer {
+		st.LoadBalancerSecurityGroupID = r.ids[compALBSG]
 	}
 	for i := range r.spec.AZs {
 		st.PublicSubnetIDs = append(st.PublicSubnetIDs, r.ids[compSubnet(false, i)])

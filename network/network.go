@@ -91,6 +91,9 @@ type State struct {
 	PrivateSubnetIDs    []string // empty for PublicOnly
 	InternetGatewayID   string
 	HostSecurityGroupID string
+	// LoadBalancerSecurityGroupID is the load balancer's group
+	// (Spec.LoadBalancer), the one source the hosts admit.
+	LoadBalancerSecurityGroupID string
 	// NAT is true when the private subnets route 0.0.0.0/0 through the NAT
 	// gateway below: awsvpc tasks on EC2 must be placed in them.
 	NAT             bool

@@ -46,6 +46,10 @@ func notes(s Spec, offline bool) []string {
 		fmt.Sprintf("network %q: %s, %d zones, %s", s.Stack, s.CIDR, s.AZs, s.Topology),
 		fmt.Sprintf("host ingress: tcp %s from %s; ssh %s; egress open", joinPorts(s.Ports), strings.Join(s.IngressCIDRs, ", "), ssh),
 	}
+	if s.LoadBalancer {
+		out[1] = fmt.Sprintf("load balancer ingress: tcp %s from %s; host ingress: tcp %d-%d from the load balancer only; ssh %s; egress open",
+			joinPorts(s.Ports), strings.Join(s.IngressCIDRs, ", "), DynamicPortFrom, DynamicPortTo, ssh)
+	}
 	if offline {
 		out = append(out, "offline: nothing read from AWS; zone names are placeholders and the region's zone count is not checked")
 	}

@@ -28,7 +28,7 @@ func (r *run) hostGroup() ([]*item, error) {
 	if g == nil {
 		it.then(r.createHostGroup)
 	}
-	addIn, delIn := diffRules(desiredIngress(r.spec), haveIn)
+	addIn, delIn := diffRules(r.hostIngress(), haveIn)
 	addOut, delOut := diffRules(openEgress, haveOut)
 	for _, c := range []struct {
 		verb    string
@@ -68,6 +68,7 @@ func (r *run) createHostGroup(ctx context.Context) error {
 
 func (r *run) authorizeIngress(ctx context.Context, rs []rule) error {
 	id := r.ids[compHostSG]
+	rs = r.resolve(rs)
 	_, err := r.api.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(id), IpPermissions: permsOf(rs)})
 	return wrap(err, "allow %d inbound rules in %s", len(rs), id)
 }

@@ -76,6 +76,10 @@ type Spec struct {
 	// SSHCIDRs, when not empty, open TCP 22 to these IPv4 blocks. Empty (the
 	// default) means no SSH at all.
 	SSHCIDRs []string
+	// LoadBalancer adds the load balancer's security group (sg/alb),
+	// open on Ports to IngressCIDRs, and closes the host's group to
+	// everything but it, on the dynamic host ports (SSHCIDRs still apply).
+	LoadBalancer bool
 }
 
 // WithDefaults returns s with its zero fields set to their defaults, and its

@@ -8,7 +8,9 @@ import (
 )
 
 // Apply makes the stack as spec says, in order network → secrets → table
-// → alerts → host → schedules, each step taking the earlier ones' outputs, and
+// → alerts → load balancer (Spec.LoadBalancer) → host → schedules, each
+// step taking the earlier ones' outputs (a load balancer the Spec no
+// longer has is deleted first, before the network closes its group), and
 // returns what it changed (State.Changes, empty when everything was in
 // place) with the outputs. It reads each component once, as it ensures
 // it; a second Apply with the same Spec makes no mutating call. What
@@ -36,10 +38,14 @@ func (s *Stack) Apply(ctx context.Context, spec Spec) (*State, error) {
 		name   string
 		ensure func(context.Context, Spec, *Outputs) ([]change.Change, error)
 	}{
+		{"load balancer removal", s.removeLoadBalancer},
 		{"network", s.ensureNetwork},
 		{"secrets", s.ensureSecrets},
 		{"table", s.ensureTable},
 		{"alerts", s.ensureAlerts},
+		{"load balancer", func(ctx context.Context, spec Spec, o *Outputs) ([]change.Change, error) {
+			return s.ensureLoadBalancer(ctx, spec, o, st)
+		}},
 		{"host", func(ctx context.Context, spec Spec, o *Outputs) ([]change.Change, error) {
 			return s.ensureHost(ctx, spec, o, st)
 		}},
@@ -70,6 +76,9 @@ func (s *Stack) preflight(ctx context.Context, spec Spec) error {
 // Advice is what the operator does next after an Apply: where the site's
 // address points, and whether the host is being replaced.
 func (st *State) Advice(siteURL string) string {
+	if st.LoadBalancer != nil {
+		return st.loadBalancerAdvice(siteURL)
+	}
 	out := fmt.Sprintf("\nThe site %s is served by the host's public address (`deploy status` shows it; it changes when the instance is replaced: elastic_ip keeps one).\n", siteURL)
 	if st.ElasticIP != "" {
 		out = fmt.Sprintf("\nThe host's address: %s (Elastic IP): point %s at it.\n", st.ElasticIP, siteURL)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/manga-alert-italia/mangaalert/alerts"
 	"github.com/manga-alert-italia/mangaalert/ecshost"
+	"github.com/manga-alert-italia/mangaalert/loadbalancer"
 	"github.com/manga-alert-italia/mangaalert/resource"
 )
 
@@ -36,6 +37,7 @@ type clients struct {
 	sqs       *sqs.Client
 	host      ecshost.Clients
 	alerts    alerts.Clients
+	lb        loadbalancer.Clients
 }
 
 func newClients(cfg aws.Config) clients {
@@ -53,6 +55,7 @@ func newClients(cfg aws.Config) clients {
 		sqs:       sqs.NewFromConfig(cfg),
 		host:      ecshost.ClientsFromConfig(cfg),
 		alerts:    alerts.ClientsFromConfig(cfg),
+		lb:        loadbalancer.ClientsFromConfig(cfg),
 	}
 }
 

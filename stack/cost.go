@@ -89,10 +89,10 @@ func (s *Stack) serviceCost(spec Spec) cost.Estimate {
 // costs, gives and takes away.
 type Alternative = cost.Alternative
 
-// hostShape tells the lines only the one-host shape pays (instance,
+// hostShape tells the lines only the host shape pays (instances, load balancer,
 // volume, addresses, NAT) by the page their price comes from.
 func hostShape(l cost.Line) bool {
-	for _, page := range []string{"/ec2/", "/ebs/", "/vpc/"} {
+	for _, page := range []string{"/ec2/", "/ebs/", "/vpc/", "/elasticloadbalancing/"} {
 		if strings.Contains(l.Price.Source, page) {
 			return true
 		}
@@ -181,16 +181,19 @@ func Alternatives(spec Spec, estimate cost.Estimate) []Alternative {
 			Lines: natEstimate(spec),
 		})
 	}
-	out = append(out, Alternative{
-		Name:  "this stack plus an Application Load Balancer",
-		Gives: "TLS at the edge (ACM), health-checked targets, several hosts",
-		Takes: "nothing for one host, which serves its own TLS for far less",
-		Lines: cost.Estimate{
-			{Item: "Application Load Balancer", Quantity: h, Price: ALBHourPrice},
-			{Item: "ALB capacity units", Quantity: albLCUs * h, Price: ALBLCUPrice, Note: fmt.Sprintf("assumes %g LCU: a quiet site", albLCUs)},
-			{Item: "ALB public IPv4", Quantity: albZones * h, Price: publicIPv4Price, Note: fmt.Sprintf("one per zone, %d zones", albZones)},
-		},
-	})
+	out = append(out, instanceAlternatives(spec, estimate)...)
+	if spec.LoadBalancer == nil {
+		out = append(out, Alternative{
+			Name:  "this stack plus an Application Load Balancer",
+			Gives: "TLS at the edge (ACM), health-checked targets, several hosts",
+			Takes: "nothing for one host, which serves its own TLS for far less",
+			Lines: cost.Estimate{
+				{Item: "Application Load Balancer", Quantity: h, Price: ALBHourPrice},
+				{Item: "ALB capacity units", Quantity: albLCUs * h, Price: ALBLCUPrice, Note: fmt.Sprintf("assumes %g LCU: a quiet site", albLCUs)},
+				{Item: "ALB public IPv4", Quantity: albZones * h, Price: publicIPv4Price, Note: fmt.Sprintf("one per zone, %d zones", albZones)},
+			},
+		})
+	}
 	lightsail := append(cost.Estimate{{Item: "Lightsail 512 MB bundle with IPv4", Quantity: 1, Price: LightsailPrice,
 		Note: "2 vCPUs, 20 GB SSD, 1 TB transfer; Docker run by hand"}}, rest...)
 	return append(out, Alternative{

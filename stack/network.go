@@ -18,6 +18,7 @@ func networkSpec(spec Spec) network.Spec {
 	if spec.Network.NAT {
 		n.Topology = network.PrivateWithNAT
 	}
+	n.LoadBalancer = spec.LoadBalancer != nil
 	return n
 }
 
@@ -50,6 +51,7 @@ func (s *Stack) planNetwork(ctx context.Context, spec Spec, o *Outputs) (*change
 	if c, ok := p.Find("security group", "sg/host"); ok && c.ID != "" {
 		o.SecurityGroupID = c.ID
 	}
+	planLoadBalancerNetwork(spec, p, o)
 	var e cost.Estimate
 	for _, l := range p.Cost {
 		if l.Quantity != 0 { // PublicOnly's zero line: the host counts its address
@@ -72,6 +74,7 @@ func (s *Stack) ensureNetwork(ctx context.Context, spec Spec, o *Outputs) ([]cha
 		return st.Changes, err
 	}
 	o.SubnetIDs, o.SecurityGroupID = st.PublicSubnetIDs, st.HostSecurityGroupID
+	o.VPCID, o.LoadBalancerSecurityGroupID = st.VPCID, st.LoadBalancerSecurityGroupID
 	return st.Changes, nil
 }
 

@@ -54,6 +54,9 @@ type Spec struct {
 	Host Host
 	// Alerts is what the operator is told; nil for nothing.
 	Alerts *Alerts
+	// LoadBalancer fronts the service on several hosts; nil for none
+	// (one host serving the site itself).
+	LoadBalancer *LoadBalancer
 	// Tags go on every resource, next to the stack's own.
 	Tags map[string]string
 }
@@ -204,6 +207,9 @@ type Host struct {
 	// ECSOptimizedAMI launches the ECS-optimized AMI (30 GiB root)
 	// instead of the standard AL2023 one (8 GiB, agent installed at boot).
 	ECSOptimizedAMI bool
+	// Instances is how many hosts run, each with one task of the service
+	// (default 1); 2 or more need a LoadBalancer.
+	Instances int32
 }
 
 // WithDefaults returns s with its zero fields set.
@@ -213,6 +219,9 @@ func (s Spec) WithDefaults() Spec {
 	}
 	if s.Service.PortMappings == nil {
 		s.Service.PortMappings = []PortMapping{{ContainerPort: DefaultAppPort, HostPort: DefaultHostPort}}
+		if s.LoadBalancer != nil { // behind it, on a dynamic host port
+			s.Service.PortMappings[0].HostPort = 0
+		}
 	}
 	jobs := make([]Job, len(s.Jobs))
 	for i, j := range s.Jobs {

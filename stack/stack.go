@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/manga-alert-italia/mangaalert/change"
+	"github.com/manga-alert-italia/mangaalert/loadbalancer"
 )
 
 // Errors a caller can test with errors.Is.
@@ -115,6 +116,9 @@ type Outputs struct {
 	Account, Region, Partition string
 	SubnetIDs                  []string
 	SecurityGroupID            string
+	// VPCID, LoadBalancerSecurityGroupID and TargetGroupARN are the
+	// load balancer's (Spec.LoadBalancer), else "".
+	VPCID, LoadBalancerSecurityGroupID, TargetGroupARN string
 	// SecretARNs by secret name; placeholders ending in -xxxxxx for
 	// secrets not yet created.
 	SecretARNs       map[string]string
@@ -139,6 +143,9 @@ type State struct {
 	ElasticIP string
 	// InstanceRefreshID is set when the host is being replaced.
 	InstanceRefreshID string
+	// LoadBalancer is what the load balancer step left (Spec.LoadBalancer),
+	// else nil.
+	LoadBalancer *loadbalancer.State
 }
 
 // accountID is the account ARNs are built in: the option, else STS's

@@ -130,6 +130,7 @@ func (s Spec) Validate() error {
 		bad("SecretStore", "%q: use %q (default) or %q", s.SecretStore, StoreSecretsManager, StoreSSM)
 	}
 	ps = append(ps, networkProblems(s)...)
+	ps = append(ps, loadBalancerProblems(s)...)
 	if len(ps) == 0 {
 		return nil
 	}

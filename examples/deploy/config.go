@@ -69,6 +69,7 @@ type Config struct {
 	ImageArch        string            `json:"image_arch"` // "arm64,amd64": what the image is built for
 	Spot             bool              `json:"spot"`
 	ECSOptimizedAMI  bool              `json:"ecs_optimized_ami"`
+	Instances        int32             `json:"instances"`
 	SecretStore      string            `json:"secret_store"` // "secretsmanager" or "ssm"
 	Tags             map[string]string `json:"tags"`
 }
@@ -210,6 +211,9 @@ func (c Config) Validate(forApply bool) error {
 	if a, err := mail.ParseAddress(c.ACMEEmail); c.ACMEEmail != "" && (err != nil || a.Name != "") {
 		bad("acme_email", "%q is not a bare mail address such as admin@example.it", c.ACMEEmail)
 	}
+	if c.Instances > 1 && c.siteHost() == "" {
+		bad("instances", "%d hosts sit behind a load balancer whose HTTPS certificate needs the site's name: set domain (or an https base_url)", c.Instances)
+	}
 	if c.Sender == SenderSMTP {
 		c.SMTP.check(bad)
 	} else if c.SMTP != (SMTPConfig{}) {
@@ -239,7 +243,8 @@ var specField = map[string]string{"Stack": "stack", "Image": "image", "Host.Inst
 	"Host.LogRetentionDays": "log_retention_days", "Tags": "tags", "Jobs.scrape.Zone": "schedules.zone", "Jobs.notify.Zone": "schedules.zone",
 	"Jobs.scrape.Schedule": "schedules.scrape", "Jobs.notify.Schedule": "schedules.notify", "Jobs.notify.After": "schedules.scrape", "Network.CIDR": "cidr", "Network.AZs": "azs",
 	"Network.Topology": "nat", "Network.Ports": "ingress_cidrs", "Network.IngressCIDRs": "ingress_cidrs", "Network.SSHCIDRs": "ssh_cidrs",
-	"Alerts.OperatorEmail": "operator_email", "Host.ImageArch": "image_arch", "SecretStore": "secret_store"}
+	"Alerts.OperatorEmail": "operator_email", "Host.ImageArch": "image_arch", "SecretStore": "secret_store",
+	"Host.Instances": "instances", "Host.ElasticIP": "elastic_ip", "LoadBalancer.Domain": "domain"}
 
 func (c Config) checkAddress(bad func(string, string, ...any), field, v string, forApply bool) *mail.Address {
 	if v == "" {

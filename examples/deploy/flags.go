@@ -83,6 +83,14 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 	boolean("eip", "keep one Elastic IP across instance replacements (config: elastic_ip)", func(c *Config, b bool) { c.ElasticIP = b })
 	boolean("refresh-ami", "read the newest ECS-optimized AMI at this apply: a new one replaces the host (config: refresh_ami)", func(c *Config, b bool) { c.RefreshAMI = b })
 	boolean("nat", "add private subnets and one NAT gateway (config: nat)", func(c *Config, b bool) { c.NAT = b })
+	fs.Func("instances", "run `N` hosts; 2 or more behind a load balancer (config: instances)", func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil {
+			return fmt.Errorf("--instances=%s: want a number such as 3", v)
+		}
+		o.overrides = append(o.overrides, func(c *Config) { c.Instances = int32(n) })
+		return nil
+	})
 
 	// The flag package calls Usage on every error: parse prints the help
 	// only when it was asked for, and errors in one line.

@@ -99,7 +99,9 @@ func (c Config) planNotes(p *change.Plan, hasPassword bool) []string {
 		d := cmp.Or(domainOf(addressOf(c.From)), "the From domain")
 		out = append(out, fmt.Sprintf("SES: verify %s in %s and ask for production access; this tool does not manage SES identities", d, c.Region))
 	}
-	if h := c.httpsHost(); h != "" {
+	if h := c.httpsHost(); h != "" && c.Instances > 1 {
+		out = append(out, fmt.Sprintf("HTTPS: the load balancer serves %s with an ACM certificate; the service serves plain HTTP behind it (no ACME)", h))
+	} else if h != "" {
 		out = append(out, fmt.Sprintf("HTTPS: the service gets its certificate for %s from Let's Encrypt (HTTP-01 on port 80) and serves 443 itself: point DNS at the host first (elastic_ip keeps its address)", h))
 	} else if c.BaseURL != "" {
 		out = append(out, "base_url is http://: the site is served without TLS on port 80")

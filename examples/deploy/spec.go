@@ -72,7 +72,7 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 	// The site serves its own TLS (no load balancer): with an https base
 	// URL the service gets certificates over ACME for its host, answering
 	// the challenge on port 80, and publishes 443 too.
-	if host := c.httpsHost(); host != "" {
+	if host := c.httpsHost(); host != "" && c.Instances < 2 {
 		serve.Environment = maps.Clone(mail)
 		serve.Environment[EnvACMEHosts] = host
 		if c.ACMEEmail != "" {
@@ -98,9 +98,11 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 		Table:   &stack.Table{Name: c.Table, Definition: dynamo.TableDefinition(c.Table), TTLAttribute: dynamo.TTLAttribute},
 		Network: stack.Network{CIDR: c.CIDR, AZs: c.AZs, NAT: c.NAT, IngressCIDRs: c.IngressCIDRs, SSHCIDRs: c.SSHCIDRs},
 		Host: stack.Host{InstanceType: c.InstanceType, ElasticIP: c.ElasticIP, SessionManager: c.SessionManager, Spot: c.Spot,
-			LogRetentionDays: c.LogRetentionDays, RefreshAMI: c.RefreshAMI, ECSOptimizedAMI: c.ECSOptimizedAMI, ImageArch: strings.Split(c.ImageArch, ",")},
-		Alerts: al,
-		Tags:   c.Tags,
+			LogRetentionDays: c.LogRetentionDays, RefreshAMI: c.RefreshAMI, ECSOptimizedAMI: c.ECSOptimizedAMI, ImageArch: strings.Split(c.ImageArch, ","),
+			Instances: c.Instances},
+		Alerts:       al,
+		Tags:         c.Tags,
+		LoadBalancer: c.loadBalancer(),
 	}
 }
 
@@ -156,4 +158,23 @@ func addressOf(s string) string {
 		return s[i+1 : j]
 	}
 	return s
+}
+
+// loadBalancer is the load balancer of 2 or more instances: TLS ends
+// there with an ACM certificate for the site's host, so the service
+// serves plain HTTP on a dynamic host port, with no ACME.
+func (c Config) loadBalancer() *stack.LoadBalancer {
+	if c.Instances < 2 {
+		return nil
+	}
+	return &stack.LoadBalancer{Domain: c.siteHost()}
+}
+
+// siteHost is the host the certificate is for: base_url's when https,
+// else domain.
+func (c Config) siteHost() string {
+	if h := c.httpsHost(); h != "" {
+		return h
+	}
+	return c.Domain
 }
