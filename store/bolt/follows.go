@@ -21,13 +21,18 @@ func (s *Store) Follow(ctx context.Context, f store.Follow) error {
 	if f.CreatedAt.IsZero() {
 		f.CreatedAt = s.now()
 	}
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	owned, err := store.CleanOwned(f.OwnedUpTo, f.Owned)
+	if err != nil {
+		return fmt.Errorf("follow %s -> %s: %w", f.SubscriberID, f.SeriesID, err)
+	}
+	f.Owned = owned
+	err = s.update(ctx, func(tx *bbolt.Tx) error {
 		follows := tx.Bucket(bucketFollows)
 		k := join(f.SubscriberID, f.SeriesID)
 		if follows.Get(k) != nil {
 			return nil
 		}
-		at := putTime(f.CreatedAt)
+		at := followValue(f)
 		if err := follows.Put(k, at); err != nil {
 			return err
 		}
@@ -115,11 +120,30 @@ func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, mk fu
 		sc := getScratch()
 		defer sc.put()
 		buf, ends, times := sc.buf, sc.ends, sc.nums
+		// Collections (rare, and small) are decoded on the way: extras
+		// stays nil while no follow has one.
+		var extras []followExtra
+		var owned []int
 		c := tx.Bucket(bucket).Cursor()
 		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
 			buf = append(buf, k[len(p):]...)
 			ends = append(ends, len(buf))
-			times = append(times, getNanos(v))
+			if len(v) < 8 {
+				return fmt.Errorf("follow %q: %w", k, errCorrupt)
+			}
+			times = append(times, getNanos(v[:8]))
+			if len(v) > 8 {
+				if extras == nil {
+					extras = make([]followExtra, len(ends)-1, len(ends)+16)
+				}
+				x, o, err := followTail(v, owned)
+				if err != nil {
+					return fmt.Errorf("follow %q: %w", k, err)
+				}
+				extras, owned = append(extras, x), o
+			} else if extras != nil {
+				extras = append(extras, followExtra{})
+			}
 		}
 		sc.buf, sc.ends, sc.nums = buf, ends, times
 		all := string(buf)
@@ -128,6 +152,13 @@ func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, mk fu
 		for i, end := range ends {
 			out[i] = mk(id, all[start:end])
 			out[i].CreatedAt = nanosTime(times[i])
+			if extras != nil {
+				x := extras[i]
+				out[i].OwnedUpTo, out[i].Reminders = x.upTo, x.reminds
+				if x.to > x.from {
+					out[i].Owned = owned[x.from:x.to:x.to]
+				}
+			}
 			start = end
 		}
 		return nil
