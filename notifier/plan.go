@@ -26,15 +26,25 @@ type due struct {
 	vol    int32 // index in plan.vols
 	kind   uint8 // index in plan.kinds
 	claim  uint8 // claimNew, claimTake, claimOwned
-	optIn  bool  // only for readers who opted in (variant editions)
+	flags  uint8 // flagOptIn, flagInherit
 	covers uint8 // bit i: kinds[i] is due too and this message settles it (its claim mode: plan.mode)
+	// dated bit i: the reminder kinds[i] went out for an earlier release
+	// date, and is due again under its re-dated kind (store.RemindFor).
+	dated uint8
 }
+
+// The flags of a due.
+const (
+	flagOptIn   uint8 = 1 << iota // only for readers who opted in (variant editions)
+	flagInherit                   // the follow chose no reminders: the reader's choice applies at send time
+)
 
 // plan is what is due in one run, per reader.
 type plan struct {
 	today store.Date
 	vols  []store.Volume
-	kinds []store.AlertKind // kinds[0] is Announce, then the reminders, ascending
+	kinds []store.AlertKind // kinds[0] is Announce, then the reminders, ascending, then store.MovedBase
+	moved uint8             // the index of store.MovedBase in kinds
 	// subs are the readers with something due, dues theirs, index finds a
 	// reader's position.
 	subs  []string
@@ -54,7 +64,21 @@ type plan struct {
 }
 
 func (p *plan) key(sub string, d due) store.AlertKey {
-	return store.AlertKey{SubscriberID: sub, VolumeID: p.vols[d.vol].ID, Kind: p.kinds[d.kind]}
+	return store.AlertKey{SubscriberID: sub, VolumeID: p.vols[d.vol].ID, Kind: p.kindAt(d, d.kind)}
+}
+
+// kindAt is the stored kind of kinds[i] for d's volume: the moved-date
+// notice carries the new date, and a re-due reminder the date it is for.
+func (p *plan) kindAt(d due, i uint8) store.AlertKind {
+	v := &p.vols[d.vol]
+	if i == p.moved {
+		return store.Moved(v.ReleaseDate)
+	}
+	if d.dated&(1<<i) != 0 {
+		days, _ := p.kinds[i].ReminderDays()
+		return store.RemindFor(days, v.ReleaseDate)
+	}
+	return p.kinds[i]
 }
 
 // dueItems counts the alerts in the plan (covered kinds included).
@@ -109,6 +133,9 @@ type candidate struct {
 	idx   int32
 	open  []uint8 // kinds open for it today
 	optIn bool
+	// moved: the release date changed lately (ChangedAt within
+	// AnnounceWithin): followers told the old date may be due a notice.
+	moved bool
 }
 
 // plan works out what is due at now. Its reads are one UpcomingVolumes, one
@@ -133,6 +160,8 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 	for _, d := range c.Reminders {
 		p.kinds = append(p.kinds, store.Reminder(d))
 	}
+	p.moved = uint8(len(p.kinds))
+	p.kinds = append(p.kinds, store.MovedBase)
 
 	announceSince := now.Add(-c.AnnounceWithin)
 	bySeries := make(map[string][]candidate)
@@ -152,7 +181,13 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 				cd.open = append(cd.open, uint8(w))
 			}
 		}
-		if len(cd.open) == 0 {
+		// A volume created or changed lately may have moved its date: its
+		// followers' alerts tell (the old date is in them). Older changes
+		// are not looked for, as old announcements are not.
+		if !v.ReleaseDate.IsZero() && !v.LastChanged().Before(announceSince) {
+			cd.moved = true
+		}
+		if len(cd.open) == 0 && !cd.moved {
 			continue
 		}
 		if _, seen := bySeries[v.SeriesID]; !seen {
@@ -311,18 +346,30 @@ func (c *Notifier) dueOfVolume(p *plan, runID string, cd candidate, follows []st
 		slices.SortStableFunc(alerts, func(a, b store.Alert) int { return strings.Compare(a.SubscriberID, b.SubscriberID) })
 	}
 	j := 0
-	for fi, f := range follows {
+	for fi := range follows {
+		f := &follows[fi]
 		out[fi] = due{kind: noKind}
+		if f.OwnsVolume(*v) {
+			continue // the reader has it: nothing to tell
+		}
 		var open [8]uint8  // claim mode per open kind
 		var isOpen [8]bool // still due to this reader
+		var dated uint8    // reminders sent for an earlier date
 		any := false
 		for _, k := range cd.open {
 			if k == 0 && v.FirstSeen.Before(f.CreatedAt) {
 				continue // back catalogue: seen before the reader followed
 			}
+			if f.Reminders.Chosen() && !f.Reminders.Wants(p.kinds[k]) {
+				continue // not among the alerts chosen for this series
+			}
 			isOpen[k] = true
 			open[k] = claimNew
 			any = true
+		}
+		if cd.moved {
+			isOpen[p.moved] = true // until the alerts below say otherwise
+			open[p.moved] = claimNew
 		}
 		for j < len(alerts) && alerts[j].SubscriberID < f.SubscriberID {
 			j++
@@ -334,7 +381,7 @@ func (c *Notifier) dueOfVolume(p *plan, runID string, cd candidate, follows []st
 			if a.State == store.Sent && !a.ReleaseDate.IsZero() && a.UpdatedAt.After(prevAt) {
 				prev, prevAt = a.ReleaseDate, a.UpdatedAt
 			}
-			ki := p.kindIndex(a.Kind)
+			ki := p.alertIndex(v, a, &dated)
 			if ki < 0 || !isOpen[ki] {
 				continue
 			}
@@ -355,18 +402,33 @@ func (c *Notifier) dueOfVolume(p *plan, runID string, cd candidate, follows []st
 				isOpen[ki] = false // sent, failed, uncertain, or in another run's hands
 			}
 		}
-		if !any {
+		// The moved-date notice is due when the latest alert sent gave
+		// another date than the volume has now, and none told the new one.
+		movedDue := isOpen[p.moved] && !prev.IsZero() && prev != v.ReleaseDate
+		isOpen[p.moved] = movedDue
+		if !any && !movedDue {
 			continue
+		}
+		flags := uint8(0)
+		if cd.optIn {
+			flags |= flagOptIn
+		}
+		if !f.Reminders.Chosen() {
+			flags |= flagInherit
 		}
 		// The announce goes first; a reminder due with it is settled by the
 		// same message.
 		found := false
-		for _, k := range cd.open {
+		kinds := cd.open
+		if movedDue {
+			kinds = append(kinds[:len(kinds):len(kinds)], p.moved)
+		}
+		for _, k := range kinds {
 			if !isOpen[k] {
 				continue
 			}
 			if !found {
-				out[fi] = due{vol: cd.idx, kind: k, claim: open[k], optIn: cd.optIn}
+				out[fi] = due{vol: cd.idx, kind: k, claim: open[k], flags: flags, dated: dated}
 				found = true
 				continue
 			}
@@ -392,6 +454,30 @@ func (p *plan) mode(k store.AlertKey) uint8 {
 	return claimNew
 }
 
+// alertIndex returns the index in kinds of what alert a settles for volume
+// v as it is now, or -1. A moved-date notice settles only the notice of
+// v's current date; a reminder sent for another date than v's settles
+// nothing, and when it is the plain kind, the reminder is due again under
+// its re-dated kind (bit set in dated). Alerts stored before ReleaseDate
+// was kept (zero) settle as before.
+func (p *plan) alertIndex(v *store.Volume, a *store.Alert, dated *uint8) int {
+	if to, ok := a.Kind.MovedTo(); ok {
+		if to == v.ReleaseDate {
+			return int(p.moved)
+		}
+		return -1
+	}
+	base := a.Kind.Base()
+	ki := p.kindIndex(base)
+	if ki <= 0 || a.ReleaseDate.IsZero() || a.ReleaseDate == v.ReleaseDate {
+		return ki
+	}
+	if base == a.Kind {
+		*dated |= 1 << ki
+	}
+	return -1
+}
+
 // kindIndex returns the index of k in kinds, or -1: a few short strings,
 // faster to scan than to hash.
 func (p *plan) kindIndex(k store.AlertKind) int {
@@ -401,4 +487,35 @@ func (p *plan) kindIndex(k store.AlertKind) int {
 		}
 	}
 	return -1
+}
+
+// chosen narrows d to the kinds the reader's choice r wants (their follow
+// of the series chose none of its own): the first wanted kind becomes the
+// message's, the others stay covered. The kinds left out are not claimed:
+// they stay due while their window lasts, and go out if the reader wants
+// them again in time. ok false: nothing of d is wanted.
+func (c *Notifier) chosen(p *plan, sub string, d due, r store.Remind) (due, bool) {
+	all := d.covers | 1<<d.kind
+	var keep uint8
+	for i := range p.kinds {
+		if all&(1<<i) != 0 && r.Wants(p.kinds[i]) {
+			keep |= 1 << i
+		}
+	}
+	if keep == 0 {
+		return d, false
+	}
+	if keep&(1<<d.kind) != 0 {
+		d.covers &= keep
+		return d, true
+	}
+	for i := range p.kinds {
+		if keep&(1<<i) != 0 {
+			d.kind = uint8(i)
+			d.covers = keep &^ (1 << i)
+			break
+		}
+	}
+	d.claim = p.mode(p.key(sub, d))
+	return d, true
 }

@@ -238,9 +238,15 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 	}
 	var want []due
 	for _, d := range items {
-		if d.optIn && !sub.Variants {
+		if d.flags&flagOptIn != 0 && !sub.Variants {
 			skip([]due{d}, "not opted in")
 			continue
+		}
+		if d.flags&flagInherit != 0 && sub.Reminders.Chosen() {
+			var ok bool
+			if d, ok = c.chosen(p, subID, d, sub.Reminders); !ok {
+				continue
+			}
 		}
 		want = append(want, d)
 	}
@@ -276,7 +282,7 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 			skip([]due{{kind: d.kind}}, "claimed by another run")
 			continue
 		}
-		e := NewEntry(k.Kind, v, p.today, c.links)
+		e := NewEntry(p.kinds[d.kind], v, p.today, c.links)
 		if pd, ok := p.prevDate[store.AlertKey{SubscriberID: subID, VolumeID: v.ID}]; ok {
 			e.PrevDate = FormatDate(pd)
 		}
@@ -286,7 +292,7 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 			if d.covers&(1<<i) == 0 {
 				continue
 			}
-			ck := store.AlertKey{SubscriberID: subID, VolumeID: v.ID, Kind: p.kinds[i]}
+			ck := store.AlertKey{SubscriberID: subID, VolumeID: v.ID, Kind: p.kindAt(d, uint8(i))}
 			ok, err := c.claim(ctx, runID, p, ck, p.mode(ck), v.ReleaseDate, now)
 			if err != nil {
 				stopErr = err
