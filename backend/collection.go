@@ -197,14 +197,14 @@ func remindChoices(r store.Remind) []remindChoice {
 // reader has of it and what to buy next.
 type collectionItem struct {
 	seriesItem
-	OwnedUpTo   string // "" for none
-	Owned       string // "3, 5"
-	Next        string // "n. 12, in fumetteria il 10 aprile 2025"
-	Own         bool   // reminders chosen for this series
-	Reminders   []remindChoice
-	FieldID     string // safe for id attributes
-	HasAll      bool   // owns every volume known
-	HasVolumes  bool
+	OwnedUpTo  string // "" for none
+	Owned      string // "3, 5"
+	Next       string // "n. 12, in fumetteria il 10 aprile 2025"
+	Own        bool   // reminders chosen for this series
+	Reminders  []remindChoice
+	FieldID    string // safe for id attributes
+	HasAll     bool   // owns every volume known
+	HasVolumes bool
 }
 
 func (b *Backend) collectionItem(ctx context.Context, it seriesItem, f store.Follow) (collectionItem, error) {
