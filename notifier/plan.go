@@ -45,11 +45,17 @@ type plan struct {
 	vols  []store.Volume
 	kinds []store.AlertKind // kinds[0] is Announce, then the reminders, ascending, then store.MovedBase
 	moved uint8             // the index of store.MovedBase in kinds
-	// subs are the readers with something due, dues theirs, index finds a
-	// reader's position.
-	subs  []string
-	dues  [][]due
-	index map[string]int32
+	// subs are the readers with something due, index finds a reader's
+	// position. A reader's dues stay where their series put them
+	// (series[i].dues), found through refs[refEnd[r-1]:refEnd[r]]: filing
+	// millions of them by reader would hold them twice at the peak.
+	subs   []string
+	index  map[string]int32
+	series []seriesDues
+	refs   []dueRef
+	refEnd []int32
+	// refCount counts each reader's refs while the series come in.
+	refCount []int32
 	// takeAt holds, for claimTake items, the ClaimedAt of the released
 	// claim: taking it over is a compare-and-swap on it.
 	takeAt map[store.AlertKey]time.Time
@@ -84,12 +90,36 @@ func (p *plan) kindAt(d due, i uint8) store.AlertKind {
 // dueItems counts the alerts in the plan (covered kinds included).
 func (p *plan) dueItems() int {
 	n := 0
-	for _, ds := range p.dues {
-		for _, d := range ds {
-			n += 1 + popcount(d.covers)
+	for si := range p.series {
+		for _, d := range p.series[si].dues {
+			if d.kind != noKind {
+				n += 1 + popcount(d.covers)
+			}
 		}
 	}
 	return n
+}
+
+// dueRef is where one of a reader's series keeps their dues.
+type dueRef struct{ series, follower int32 }
+
+// duesOf returns reader r's dues, series by series, volume by volume.
+func (p *plan) duesOf(r int32) []due {
+	start := int32(0)
+	if r > 0 {
+		start = p.refEnd[r-1]
+	}
+	var out []due
+	for _, ref := range p.refs[start:p.refEnd[r]] {
+		res := &p.series[ref.series]
+		nf := len(res.readers)
+		for ci := range res.cands {
+			if d := res.dues[ci*nf+int(ref.follower)]; d.kind != noKind {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
 }
 
 func popcount(b uint8) int {
@@ -221,10 +251,8 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 			}
 			cands := bySeries[sid]
 			// At most one due per follower and volume (kinds fold into it).
-			res := seriesDues{ids: make([]string, len(follows)), dues: make([]due, len(follows)*len(cands)), cands: len(cands)}
-			for fi := range follows {
-				res.ids[fi] = follows[fi].SubscriberID
-			}
+			nf := len(follows)
+			res := seriesDues{readers: make([]int32, nf), dues: make([]due, nf*len(cands)), cands: len(cands)}
 			alertsRead := 0
 			for ci, cd := range cands {
 				v := &vols[cd.idx]
@@ -235,8 +263,18 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 				alertsRead += len(alerts)
 				c.dueOfVolume(p, runID, cd, follows, alerts, res.dues[ci*len(follows):(ci+1)*len(follows)], &res.side)
 			}
+			for fi := range follows {
+				res.readers[fi] = -1
+				for ci := range cands {
+					if res.dues[ci*nf+fi].kind != noKind {
+						res.readers[fi] = 0
+						break
+					}
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
+			p.file(follows, res.readers)
 			p.seriesRead++
 			p.volumesRead += len(cands)
 			p.followsRead += len(follows)
@@ -253,65 +291,66 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 }
 
 // seriesDues is what one series adds to the plan: a due (or noKind) per
-// follower and candidate volume, volume-major.
+// follower and candidate volume, volume-major, and per follower the
+// reader's index in plan.subs (-1: nothing due).
 type seriesDues struct {
-	ids   []string
-	dues  []due
-	cands int
-	side  volumeDues
+	readers []int32
+	dues    []due
+	cands   int
+	side    volumeDues
 }
 
-// gather files the dues by reader, each reader's slice allocated once at
-// its size: a first pass counts, a second fills.
+// file gives the followers of a series with something due (readers[fi]
+// not -1) their reader's index, adding new readers to subs, and counts
+// their refs. The ids are copied: the follows' strings share one buffer
+// per series, which a reader's id would otherwise keep alive whole.
+func (p *plan) file(follows []store.Follow, readers []int32) {
+	for fi := range follows {
+		if readers[fi] < 0 {
+			continue
+		}
+		id := follows[fi].SubscriberID
+		r, ok := p.index[id]
+		if !ok {
+			id = strings.Clone(id)
+			r = int32(len(p.subs))
+			p.index[id] = r
+			p.subs = append(p.subs, id)
+			p.refCount = append(p.refCount, 0)
+		}
+		readers[fi] = r
+		p.refCount[r]++
+	}
+}
+
+// gather lays the refs out by reader, in series order, and merges the
+// series' side tables.
 func (p *plan) gather(results []seriesDues) {
-	pos := make([][]int32, len(results))
-	var count []int32
+	p.refEnd = make([]int32, len(p.subs))
+	total := int32(0)
+	for r, n := range p.refCount {
+		total += n
+		p.refEnd[r] = total
+	}
+	next := make([]int32, len(p.subs))
+	for r := range next {
+		next[r] = p.refEnd[r] - p.refCount[r]
+	}
+	p.refCount = nil
+	p.refs = make([]dueRef, total)
 	for si := range results {
 		res := &results[si]
 		res.side.mergeInto(p)
-		nf := len(res.ids)
-		pos[si] = make([]int32, nf)
-		for fi, id := range res.ids {
-			n := int32(0)
-			for ci := range res.cands {
-				if res.dues[ci*nf+fi].kind != noKind {
-					n++
-				}
-			}
-			if n == 0 {
-				pos[si][fi] = -1
-				continue
-			}
-			r, ok := p.index[id]
-			if !ok {
-				r = int32(len(p.subs))
-				p.index[id] = r
-				p.subs = append(p.subs, id)
-				count = append(count, 0)
-			}
-			pos[si][fi] = r
-			count[r] += n
-		}
-	}
-	p.dues = make([][]due, len(p.subs))
-	for r, n := range count {
-		p.dues[r] = make([]due, 0, n)
-	}
-	for si := range results {
-		res := &results[si]
-		nf := len(res.ids)
-		for fi, r := range pos[si] {
+		res.side = volumeDues{}
+		for fi, r := range res.readers {
 			if r < 0 {
 				continue
 			}
-			for ci := range res.cands {
-				if d := res.dues[ci*nf+fi]; d.kind != noKind {
-					p.dues[r] = append(p.dues[r], d)
-				}
-			}
+			p.refs[next[r]] = dueRef{series: int32(si), follower: int32(fi)}
+			next[r]++
 		}
-		results[si] = seriesDues{} // let it go
 	}
+	p.series = results
 }
 
 // noKind marks "nothing due" in a due.

@@ -70,9 +70,8 @@ func (c *Notifier) run(ctx context.Context, runID string, rep *Report) error {
 	}
 	rep.Readers = len(p.subs)
 	rep.Reads.Series, rep.Reads.Volumes, rep.Reads.Follows, rep.Reads.Alerts = p.seriesRead, p.volumesRead, p.followsRead, p.alertsRead
-	for r, ds := range p.dues {
-		s := p.subs[r]
-		for _, d := range ds {
+	for r, s := range p.subs {
+		for _, d := range p.duesOf(int32(r)) {
 			delete(taken, p.key(s, d))
 			rep.add(p.kinds[d.kind], func(k *KindCount) { k.Due++ })
 			for i := range p.kinds {
@@ -210,7 +209,7 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 	if ctx.Err() != nil {
 		return nil // stopping: start nothing new
 	}
-	subID, items := p.subs[r], p.dues[r]
+	subID, items := p.subs[r], p.duesOf(r)
 	skip := func(ds []due, why string) {
 		for _, d := range ds {
 			rep.add(p.kinds[d.kind], func(k *KindCount) { k.Skipped++ })
