@@ -45,6 +45,7 @@ type plan struct {
 	vols  []store.Volume
 	kinds []store.AlertKind // kinds[0] is Announce, then the reminders, ascending, then store.MovedBase
 	moved uint8             // the index of store.MovedBase in kinds
+	bits  []store.Remind    // kinds[i].RemindBits(), for the reminders chosen
 	// subs are the readers with something due, index finds a reader's
 	// position. A reader's dues stay where their series put them
 	// (series[i].dues), found through refs[refEnd[r-1]:refEnd[r]]: filing
@@ -163,6 +164,7 @@ type candidate struct {
 	idx   int32
 	open  []uint8 // kinds open for it today
 	optIn bool
+	first bool // a first edition: the one a collection owns by number
 	// moved: the release date changed lately (ChangedAt within
 	// AnnounceWithin): followers told the old date may be due a notice.
 	moved bool
@@ -192,6 +194,9 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 	}
 	p.moved = uint8(len(p.kinds))
 	p.kinds = append(p.kinds, store.MovedBase)
+	for _, k := range p.kinds {
+		p.bits = append(p.bits, k.RemindBits())
+	}
 
 	announceSince := now.Add(-c.AnnounceWithin)
 	bySeries := make(map[string][]candidate)
@@ -202,7 +207,7 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 		if !ok {
 			continue
 		}
-		cd := candidate{idx: int32(i), optIn: optIn}
+		cd := candidate{idx: int32(i), optIn: optIn, first: v.Edition == store.First || v.Edition == ""}
 		if (v.ReleaseDate.IsZero() || today.Before(v.ReleaseDate)) && !v.FirstSeen.Before(announceSince) {
 			cd.open = append(cd.open, 0)
 		}
@@ -388,7 +393,7 @@ func (c *Notifier) dueOfVolume(p *plan, runID string, cd candidate, follows []st
 	for fi := range follows {
 		f := &follows[fi]
 		out[fi] = due{kind: noKind}
-		if f.OwnsVolume(*v) {
+		if cd.first && f.Owns(v.Number) { // f.OwnsVolume, without copying v
 			continue // the reader has it: nothing to tell
 		}
 		var open [8]uint8  // claim mode per open kind
@@ -399,7 +404,7 @@ func (c *Notifier) dueOfVolume(p *plan, runID string, cd candidate, follows []st
 			if k == 0 && v.FirstSeen.Before(f.CreatedAt) {
 				continue // back catalogue: seen before the reader followed
 			}
-			if f.Reminders.Chosen() && !f.Reminders.Wants(p.kinds[k]) {
+			if !f.Reminders.WantsBits(p.bits[k]) {
 				continue // not among the alerts chosen for this series
 			}
 			isOpen[k] = true
@@ -537,7 +542,7 @@ func (c *Notifier) chosen(p *plan, sub string, d due, r store.Remind) (due, bool
 	all := d.covers | 1<<d.kind
 	var keep uint8
 	for i := range p.kinds {
-		if all&(1<<i) != 0 && r.Wants(p.kinds[i]) {
+		if all&(1<<i) != 0 && r.WantsBits(p.bits[i]) {
 			keep |= 1 << i
 		}
 	}

@@ -75,26 +75,33 @@ func (r Remind) Names() []string {
 // everything; a reminder of other days than 30, 7 or 1 (a notifier
 // configured so) is wanted by anyone who wants any reminder; a moved-date
 // notice is always wanted: it corrects what an earlier alert said.
-func (r Remind) Wants(k AlertKind) bool {
-	if !r.Chosen() {
-		return true
-	}
+func (r Remind) Wants(k AlertKind) bool { return r.WantsBits(k.RemindBits()) }
+
+// WantsBits is Wants for a kind's RemindBits, computed once: the
+// notifier asks it millions of times.
+func (r Remind) WantsBits(bits Remind) bool {
+	return !r.Chosen() || bits == 0 || r&bits != 0
+}
+
+// RemindBits are the bits of a Remind that want an alert of kind k: any
+// of them will do; none (0) means the kind is always wanted.
+func (k AlertKind) RemindBits() Remind {
 	if k == Announce {
-		return r&RemindAnnounce != 0
+		return RemindAnnounce
 	}
-	d, ok := k.ReminderDays()
+	d, ok := k.Base().ReminderDays()
 	if !ok {
-		return true
+		return 0
 	}
 	switch d {
 	case 30:
-		return r&Remind30 != 0
+		return Remind30
 	case 7:
-		return r&Remind7 != 0
+		return Remind7
 	case 1:
-		return r&Remind1 != 0
+		return Remind1
 	}
-	return r&(Remind30|Remind7|Remind1) != 0
+	return Remind30 | Remind7 | Remind1
 }
 
 // MaxOwned bounds the single volumes a follow may mark as owned, and
