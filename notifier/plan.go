@@ -238,7 +238,9 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 	results := make([]seriesDues, len(series))
 	for si, sid := range series {
 		g.Go(func() error {
-			follows, err := c.store.FollowersOf(gctx, sid)
+			buf := readBufs.Get().(*readBuf)
+			defer readBufs.Put(buf)
+			follows, err := c.followersOf(gctx, sid, buf)
 			if err != nil {
 				return fmt.Errorf("followers of %s: %w", sid, err)
 			}
@@ -261,7 +263,7 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 			alertsRead := 0
 			for ci, cd := range cands {
 				v := &vols[cd.idx]
-				alerts, err := c.store.AlertsOfVolume(gctx, v.ID)
+				alerts, err := c.alertsOfVolume(gctx, v.ID, buf)
 				if err != nil {
 					return fmt.Errorf("alerts of %s: %w", v.ID, err)
 				}
@@ -562,4 +564,46 @@ func (c *Notifier) chosen(p *plan, sub string, d due, r store.Remind) (due, bool
 	}
 	d.claim = p.mode(p.key(sub, d))
 	return d, true
+}
+
+// Appender is a Store that appends its reads to the caller's slice
+// (store/bolt): the plan reuses one slice per worker instead of
+// allocating a million follows and alerts a run. Optional: other stores
+// are read with FollowersOf and AlertsOfVolume.
+type Appender interface {
+	FollowersOfAppend(ctx context.Context, seriesID string, dst []store.Follow) ([]store.Follow, error)
+	AlertsOfVolumeAppend(ctx context.Context, volumeID string, dst []store.Alert) ([]store.Alert, error)
+}
+
+// readBuf is one worker's slices, kept between series.
+type readBuf struct {
+	follows []store.Follow
+	alerts  []store.Alert
+}
+
+var readBufs = sync.Pool{New: func() any { return new(readBuf) }}
+
+// followersOf reads a series' follows into buf when the store appends:
+// the result lives until the worker's next series.
+func (c *Notifier) followersOf(ctx context.Context, seriesID string, buf *readBuf) ([]store.Follow, error) {
+	a, ok := c.store.(Appender)
+	if !ok {
+		return c.store.FollowersOf(ctx, seriesID)
+	}
+	clear(buf.follows) // drop the last series' strings
+	fs, err := a.FollowersOfAppend(ctx, seriesID, buf.follows[:0])
+	buf.follows = fs
+	return fs, err
+}
+
+// alertsOfVolume is followersOf for a volume's alerts.
+func (c *Notifier) alertsOfVolume(ctx context.Context, volumeID string, buf *readBuf) ([]store.Alert, error) {
+	a, ok := c.store.(Appender)
+	if !ok {
+		return c.store.AlertsOfVolume(ctx, volumeID)
+	}
+	clear(buf.alerts)
+	as, err := a.AlertsOfVolumeAppend(ctx, volumeID, buf.alerts[:0])
+	buf.alerts = as
+	return as, err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -67,7 +68,7 @@ func (s *Store) Unfollow(ctx context.Context, subscriberID, seriesID string) err
 
 // FollowsOf returns a subscriber's follows, ordered by series id.
 func (s *Store) FollowsOf(ctx context.Context, subscriberID string) ([]store.Follow, error) {
-	out, err := s.scanFollows(ctx, bucketFollows, subscriberID, func(id, other string) store.Follow {
+	out, err := s.scanFollows(ctx, bucketFollows, subscriberID, nil, func(id, other string) store.Follow {
 		return store.Follow{SubscriberID: id, SeriesID: other}
 	})
 	return out, wrap(err, "follows of %s", subscriberID)
@@ -77,7 +78,14 @@ func (s *Store) FollowsOf(ctx context.Context, subscriberID string) ([]store.Fol
 // prefix scan of the followers index, whose keys and values hold the whole
 // Follow.
 func (s *Store) FollowersOf(ctx context.Context, seriesID string) ([]store.Follow, error) {
-	out, err := s.scanFollows(ctx, bucketFollowers, seriesID, func(id, other string) store.Follow {
+	return s.FollowersOfAppend(ctx, seriesID, nil)
+}
+
+// FollowersOfAppend is FollowersOf appending to dst (a caller's slice
+// reused from one series to the next: the notifier reads a million
+// follows a run).
+func (s *Store) FollowersOfAppend(ctx context.Context, seriesID string, dst []store.Follow) ([]store.Follow, error) {
+	out, err := s.scanFollows(ctx, bucketFollowers, seriesID, dst, func(id, other string) store.Follow {
 		return store.Follow{SubscriberID: other, SeriesID: id}
 	})
 	return out, wrap(err, "followers of %s", seriesID)
@@ -111,8 +119,8 @@ func (s *Store) FollowedSeries(ctx context.Context) ([]store.Series, error) {
 	return out, wrap(err, "followed series")
 }
 
-func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, mk func(id, other string) store.Follow) ([]store.Follow, error) {
-	var out []store.Follow
+func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, dst []store.Follow, mk func(id, other string) store.Follow) ([]store.Follow, error) {
+	out := dst
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		p := prefix(id)
 		// All the other ids go into one buffer, then one string: a
@@ -147,16 +155,17 @@ func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, mk fu
 		}
 		sc.buf, sc.ends, sc.nums = buf, ends, times
 		all := string(buf)
-		out = make([]store.Follow, len(ends))
+		out = slices.Grow(dst, len(ends))[:len(dst)+len(ends)]
+		res := out[len(dst):]
 		start := 0
 		for i, end := range ends {
-			out[i] = mk(id, all[start:end])
-			out[i].CreatedAt = nanosTime(times[i])
+			res[i] = mk(id, all[start:end])
+			res[i].CreatedAt = nanosTime(times[i])
 			if extras != nil {
 				x := extras[i]
-				out[i].OwnedUpTo, out[i].Reminders = x.upTo, x.reminds
+				res[i].OwnedUpTo, res[i].Reminders = x.upTo, x.reminds
 				if x.to > x.from {
-					out[i].Owned = owned[x.from:x.to:x.to]
+					res[i].Owned = owned[x.from:x.to:x.to]
 				}
 			}
 			start = end
