@@ -62,6 +62,11 @@ func TestBrowserCollection(t *testing.T) {
 		return s
 	}
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	// A post is a navigation: the page before is marked, and the next
+	// notice waited for is one on an unmarked page (the page before may
+	// show a notice too).
+	mark := chromedp.Evaluate[chromedp.Void](`document.body.dataset.before = "1"`)
+	newNotice := css(`body:not([data-before]) .notice.ok`)
 	phone := chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2))
 
 	// A confirmed reader of two series, straight into the store (the
@@ -95,8 +100,9 @@ func TestBrowserCollection(t *testing.T) {
 		chromedp.Click(css(`#rem-30-one-piece`)),
 		chromedp.Click(css(`#rem-1-one-piece`)),
 		shot("02-collection-form-phone"),
+		mark,
 		chromedp.Click(css(op+`details button[type=submit]`)),
-		chromedp.WaitVisible(css(`.notice.ok`)),
+		chromedp.WaitVisible(newNotice),
 		shot("03-collection-saved-phone"),
 	)
 	assert.Contains(t, text(`.notice.ok`), "collezione e avvisi della serie salvati")
@@ -111,12 +117,14 @@ func TestBrowserCollection(t *testing.T) {
 	// Reader-wide: no 30-day reminders.
 	do(
 		chromedp.Click(css(`#rem-30`)),
+		mark,
 		chromedp.Click(css(`section[aria-labelledby=preferenze] button`)),
-		chromedp.WaitVisible(css(`.notice.ok`)),
+		chromedp.WaitVisible(newNotice),
 		chromedp.Click(css(op+`details summary`)),
 		chromedp.WaitVisible(css(`#upto-one-piece`)),
 		shot("04-reminders-saved-phone"),
 	)
+	assert.Contains(t, text(`.notice.ok`), "Preferenze salvate")
 	got, err := e.st.Subscriber(context.Background(), s.ID)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"announce", "7", "1"}, got.Reminders.Names())
