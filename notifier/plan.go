@@ -236,10 +236,16 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.ReadConcurrency)
 	results := make([]seriesDues, len(series))
+	// One readBuf per worker, kept for the whole plan (a sync.Pool would
+	// drop them at every collection, and the plan collects often).
+	bufs := make(chan *readBuf, c.ReadConcurrency)
+	for range c.ReadConcurrency {
+		bufs <- new(readBuf)
+	}
 	for si, sid := range series {
 		g.Go(func() error {
-			buf := readBufs.Get().(*readBuf)
-			defer readBufs.Put(buf)
+			buf := <-bufs
+			defer func() { bufs <- buf }()
 			follows, err := c.followersOf(gctx, sid, buf)
 			if err != nil {
 				return fmt.Errorf("followers of %s: %w", sid, err)
@@ -590,8 +596,6 @@ type readBuf struct {
 	follows []store.Follow
 	alerts  []store.Alert
 }
-
-var readBufs = sync.Pool{New: func() any { return new(readBuf) }}
 
 // followersOf reads a series' follows into buf when the store appends:
 // the result lives until the worker's next series.

@@ -128,10 +128,10 @@ func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, dst [
 		sc := getScratch()
 		defer sc.put()
 		buf, ends, times := sc.buf, sc.ends, sc.nums
-		// Collections (rare, and small) are decoded on the way: extras
-		// stays nil while no follow has one.
-		var extras []followExtra
-		var owned []int
+		// Collections are decoded on the way: extras stays empty while
+		// no follow has one.
+		extras, owned := sc.extras[:0], sc.ints[:0]
+		hasExtra := false
 		c := tx.Bucket(bucket).Cursor()
 		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
 			buf = append(buf, k[len(p):]...)
@@ -141,19 +141,21 @@ func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, dst [
 			}
 			times = append(times, getNanos(v[:8]))
 			if len(v) > 8 {
-				if extras == nil {
-					extras = make([]followExtra, len(ends)-1, len(ends)+16)
+				if !hasExtra {
+					hasExtra = true
+					extras = append(extras, make([]followExtra, len(ends)-1)...)
 				}
 				x, o, err := followTail(v, owned)
 				if err != nil {
 					return fmt.Errorf("follow %q: %w", k, err)
 				}
 				extras, owned = append(extras, x), o
-			} else if extras != nil {
+			} else if hasExtra {
 				extras = append(extras, followExtra{})
 			}
 		}
-		sc.buf, sc.ends, sc.nums = buf, ends, times
+		sc.buf, sc.ends, sc.nums, sc.extras, sc.ints = buf, ends, times, extras, owned
+		owned = slices.Clone(owned) // what the results keep: one allocation
 		all := string(buf)
 		out = slices.Grow(dst, len(ends))[:len(dst)+len(ends)]
 		res := out[len(dst):]
@@ -161,7 +163,7 @@ func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, dst [
 		for i, end := range ends {
 			res[i] = mk(id, all[start:end])
 			res[i].CreatedAt = nanosTime(times[i])
-			if extras != nil {
+			if hasExtra {
 				x := extras[i]
 				res[i].OwnedUpTo, res[i].Reminders = x.upTo, x.reminds
 				if x.to > x.from {
