@@ -305,7 +305,7 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 
 // TODO(issue 17): planning 100,000 readers x 10 follows over 5,000
 // volumes is at 0.6-0.7 s of CPU (BenchmarkPlan), over the 0.5 s target
-// (peak heap 128-140 MB, under its 150 MB). What is left is about equal
+// (peak heap 118-125 MB, under its 150 MB). What is left is about equal
 // parts: decoding the million alerts (AlertsOfVolume: every field, where
 // the plan needs state, run, kind and dates), decoding the million
 // follows, dueOfVolume's walk over follower x volume, and the million
