@@ -41,6 +41,7 @@ func (b *Backend) apiTable() []apiRoute {
 		{"DELETE", "/me", b.apiDeleteMe},
 		{"GET", "/me/follows", b.apiFollows},
 		{"PUT", "/me/follows/{id}", b.apiFollow},
+		{"PATCH", "/me/follows/{id}", b.apiPatchFollow},
 		{"DELETE", "/me/follows/{id}", b.apiUnfollow},
 		{"POST", "/unsubscribe", b.apiUnsubscribe},
 	}
@@ -406,6 +407,7 @@ type jsonReader struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	ConfirmedAt *time.Time `json:"confirmed_at"`
 	Feeds       *jsonFeeds `json:"feeds"`
+	Reminders   []string   `json:"reminders"` // the alerts wanted of every series (see collection.go)
 }
 
 type jsonFeeds struct {
@@ -414,7 +416,8 @@ type jsonFeeds struct {
 }
 
 func (b *Backend) jsonReader(l *Links, s store.Subscriber) jsonReader {
-	j := jsonReader{Email: s.Email, Status: string(s.Status), Variants: s.Variants, CreatedAt: s.CreatedAt.UTC()}
+	j := jsonReader{Email: s.Email, Status: string(s.Status), Variants: s.Variants, CreatedAt: s.CreatedAt.UTC(),
+		Reminders: s.Reminders.Names()}
 	if !s.ConfirmedAt.IsZero() {
 		t := s.ConfirmedAt.UTC()
 		j.ConfirmedAt = &t
@@ -499,7 +502,8 @@ func (b *Backend) writeMe(w http.ResponseWriter, r *http.Request, s store.Subscr
 }
 
 type patchMe struct {
-	Variants *bool `json:"variants"`
+	Variants  *bool           `json:"variants"`
+	Reminders json.RawMessage `json:"reminders"` // null: the default, all four
 }
 
 func (b *Backend) apiPatchMe(w http.ResponseWriter, r *http.Request) {
@@ -511,12 +515,25 @@ func (b *Backend) apiPatchMe(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
-	if req.Variants != nil {
+	var reminders store.Remind
+	if req.Reminders != nil {
+		var ferr *fieldError
+		if reminders, ferr = parseReminders(req.Reminders); ferr != nil {
+			writeAPIError(w, http.StatusUnprocessableEntity, ferr.Code, ferr.Message, ferr.Field)
+			return
+		}
+	}
+	if req.Variants != nil || req.Reminders != nil {
 		var err error
 		s, err = b.updateReader(r.Context(), s.ID, func(s *store.Subscriber) bool {
-			changed := s.Variants != *req.Variants
-			s.Variants = *req.Variants
-			return changed
+			old := *s
+			if req.Variants != nil {
+				s.Variants = *req.Variants
+			}
+			if req.Reminders != nil {
+				s.Reminders = reminders
+			}
+			return s.Variants != old.Variants || s.Reminders != old.Reminders
 		})
 		if err != nil {
 			b.apiTokenFailed(w, r, err)
@@ -542,6 +559,11 @@ type jsonFollow struct {
 	SeriesID string    `json:"series_id"`
 	Title    string    `json:"title"`
 	Since    time.Time `json:"since"`
+	// The collection and reminders (collection.go).
+	OwnedUpTo int       `json:"owned_up_to"`
+	Owned     []int     `json:"owned"`
+	Reminders []string  `json:"reminders"` // null: the reader's
+	Next      *jsonNext `json:"next_volume"`
 }
 
 func (b *Backend) apiFollows(w http.ResponseWriter, r *http.Request) {
@@ -567,7 +589,12 @@ func (b *Backend) apiFollows(w http.ResponseWriter, r *http.Request) {
 		if se, ok := ix.byIDOK(f.SeriesID); ok {
 			title = se.Title
 		}
-		out.Follows = append(out.Follows, jsonFollow{SeriesID: f.SeriesID, Title: title, Since: f.CreatedAt.UTC()})
+		j := jsonFollow{SeriesID: f.SeriesID, Title: title, Since: f.CreatedAt.UTC()}
+		if err := b.collect(r.Context(), &j, f); err != nil {
+			b.internal(w, r, err)
+			return
+		}
+		out.Follows = append(out.Follows, j)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -603,7 +630,14 @@ func (b *Backend) apiFollow(w http.ResponseWriter, r *http.Request) {
 	for _, x := range fs {
 		if x.SeriesID == se.ID {
 			f.Since = x.CreatedAt.UTC()
+			if err := b.collect(r.Context(), &f, x); err != nil {
+				b.internal(w, r, err)
+				return
+			}
 		}
+	}
+	if f.Owned == nil {
+		f.Owned = []int{}
 	}
 	writeJSON(w, http.StatusOK, struct {
 		Follow jsonFollow `json:"follow"`

@@ -20,7 +20,8 @@ import (
 
 // feedVolumes gathers the volumes of what s follows that s is told about:
 // first editions, and the store.OptIn editions (variant, reprint, special)
-// only to readers who ticked the box, as the notifier does.
+// only to readers who ticked the box, as the notifier does; never those
+// the reader owns (store.Follow.OwnsVolume).
 func (b *Backend) feedVolumes(ctx context.Context, s store.Subscriber) ([]store.Volume, error) {
 	fs, err := b.cfg.Store.FollowsOf(ctx, s.ID)
 	if err != nil {
@@ -33,7 +34,9 @@ func (b *Backend) feedVolumes(ctx context.Context, s store.Subscriber) ([]store.
 			return nil, err
 		}
 		for _, v := range vs {
-			if v.Edition.Announced(s.Variants) {
+			// Volumes the reader has are not in their feeds, as they are
+			// in no alert.
+			if v.Edition.Announced(s.Variants) && !f.OwnsVolume(v) {
 				out = append(out, v)
 			}
 		}

@@ -161,6 +161,20 @@ func apiCases() []apiCase {
 		{op: "follow", name: "unknown", req: asReader("PUT", "/me/follows/naruto", nil), status: 404},
 		{op: "follow", name: "no token", req: apiReq("PUT", "/me/follows/one-piece", nil), status: 401},
 
+		{op: "patchMe", name: "reminders", req: asReader("PATCH", "/me", map[string]any{"reminders": []string{"7", "1"}}), status: 200},
+		{op: "patchMe", name: "default reminders", req: asReader("PATCH", "/me", map[string]any{"reminders": nil}), status: 200},
+		{op: "patchMe", name: "unknown reminder", req: asReader("PATCH", "/me", map[string]any{"reminders": []string{"2"}}), status: 422},
+
+		{op: "patchFollow", req: asReader("PATCH", "/me/follows/one-piece", map[string]any{"owned_up_to": 107, "owned": []int{110, 109}, "reminders": []string{"announce", "1"}}), status: 200},
+		{op: "patchFollow", name: "reminders only", req: asReader("PATCH", "/me/follows/one-piece", map[string]any{"reminders": nil}), status: 200},
+		{op: "patchFollow", name: "not followed", req: asReader("PATCH", "/me/follows/solo-leveling", map[string]any{"owned_up_to": 3}), status: 404},
+		{op: "patchFollow", name: "unknown series", req: asReader("PATCH", "/me/follows/naruto", map[string]any{"owned_up_to": 3}), status: 404},
+		{op: "patchFollow", name: "negative", req: asReader("PATCH", "/me/follows/one-piece", map[string]any{"owned_up_to": -1}), status: 422},
+		{op: "patchFollow", name: "too big", req: asReader("PATCH", "/me/follows/one-piece", map[string]any{"owned": []int{10000}}), status: 422},
+		{op: "patchFollow", name: "unknown reminder", req: asReader("PATCH", "/me/follows/one-piece", map[string]any{"reminders": []string{"14"}}), status: 422},
+		{op: "patchFollow", name: "wrong type", req: asReader("PATCH", "/me/follows/one-piece", map[string]any{"owned_up_to": "12"}), status: 400},
+		{op: "patchFollow", name: "no token", req: apiReq("PATCH", "/me/follows/one-piece", map[string]any{"owned_up_to": 3}), status: 401},
+
 		{op: "unfollow", req: asReader("DELETE", "/me/follows/one-piece", nil), status: 204},
 		{op: "unfollow", name: "no token", req: apiReq("DELETE", "/me/follows/one-piece", nil), status: 401},
 

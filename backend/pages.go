@@ -332,6 +332,7 @@ var manageNotices = map[string]string{
 	"smessa":     "Fatto: non segui più questa serie.",
 	"salvate":    "Preferenze salvate.",
 	"feed":       "Nuovi indirizzi creati: quelli vecchi non funzionano più.",
+	"collezione": "Fatto: collezione e avvisi della serie salvati.",
 }
 
 type notice struct{ Kind, Text string }
@@ -350,6 +351,10 @@ type managePage struct {
 	CalendarURL    string
 	AtomURL        string
 	UnsubscribeURL string
+	// Collection is Follows with what the reader has of each series and
+	// their reminders; Reminders the reader-wide choice (collection.go).
+	Collection []collectionItem
+	Reminders  []remindChoice
 }
 
 var statusLabels = map[store.Status]string{
@@ -413,6 +418,16 @@ func (b *Backend) renderManage(w http.ResponseWriter, r *http.Request, status in
 		d.Follows = append(d.Follows, seriesItem{ID: f.SeriesID, Title: title, URL: "/serie/" + url.PathEscape(f.SeriesID)})
 	}
 	slices.SortFunc(d.Follows, func(a, b seriesItem) int { return strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title)) })
+	d.Reminders = remindChoices(s.Reminders)
+	for _, it := range d.Follows {
+		i := slices.IndexFunc(fs, func(f store.Follow) bool { return f.SeriesID == it.ID })
+		c, err := b.collectionItem(ctx, it, fs[i])
+		if err != nil {
+			b.internal(w, r, err)
+			return
+		}
+		d.Collection = append(d.Collection, c)
+	}
 	for _, se := range ix.list {
 		if !followed[se.ID] {
 			d.Others = append(d.Others, se)
@@ -460,12 +475,30 @@ func (b *Backend) postManage(w http.ResponseWriter, r *http.Request) {
 		outcome = "smessa"
 	case "preferenze":
 		variants := r.PostForm.Get("variants") != ""
+		// The reminders' boxes are read only from a form that has them.
+		withReminders := r.PostForm.Get("reminders_form") == "1"
+		reminders, ferr := readerReminders(r.PostForm)
+		if withReminders && ferr != nil {
+			b.renderManage(w, r, http.StatusUnprocessableEntity, s, &notice{Kind: "bad", Text: ferr.Message}, "")
+			return
+		}
 		_, err = b.updateReader(ctx, s.ID, func(s *store.Subscriber) bool {
-			changed := s.Variants != variants
+			old := *s
 			s.Variants = variants
-			return changed
+			if withReminders {
+				s.Reminders = reminders
+			}
+			return s.Variants != old.Variants || s.Reminders != old.Reminders
 		})
 		outcome = "salvate"
+	case "collezione":
+		var ferr *fieldError
+		ferr, err = b.postCollection(ctx, s, r.PostForm)
+		if ferr != nil {
+			b.renderManage(w, r, http.StatusUnprocessableEntity, s, &notice{Kind: "bad", Text: ferr.Message}, "")
+			return
+		}
+		outcome = "collezione"
 	case "feed":
 		_, err = b.updateReader(ctx, s.ID, func(s *store.Subscriber) bool {
 			if s.TokenHash == "" {

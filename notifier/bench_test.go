@@ -25,14 +25,17 @@ import (
 // others over the next 120 days, all first seen yesterday), 100,000
 // readers following 10 series each (1,000,000 follows, a month old), and
 // 1,000,000 alerts already sent (every follower's announcement of each
-// series' first volume).
+// series' first volume). Collections and reminder choices (v2): one
+// follow in three owns up to the series' first or second volume, one in
+// ten marks a single volume owned, one in five chooses its reminders, and
+// one reader in seven chooses reader-wide reminders.
 const (
 	benchSeries     = 1_000
 	benchPerSeries  = 5
 	benchReaders    = 100_000
 	benchFollowsPer = 10
 	// benchVersion names the cached fixture: change it with the fixture.
-	benchVersion = "v1"
+	benchVersion = "v2"
 )
 
 var benchNow = time.Date(2025, time.March, 3, 9, 0, 0, 0, store.Rome)
@@ -100,16 +103,33 @@ func seedBench(s *bolt.Store) error {
 	followed := benchNow.AddDate(0, -1, 0)
 	for r := range benchReaders {
 		id := benchReaderID(r)
-		if err := s.CreateSubscriber(ctx, store.Subscriber{ID: id, Email: fmt.Sprintf("lettore%d@example.it", r),
-			Status: store.Active, CreatedAt: followed, UpdatedAt: followed, ConfirmedAt: followed}); err != nil {
+		sub := store.Subscriber{ID: id, Email: fmt.Sprintf("lettore%d@example.it", r),
+			Status: store.Active, CreatedAt: followed, UpdatedAt: followed, ConfirmedAt: followed}
+		if r%7 == 0 {
+			sub.Reminders = benchReminds[r%len(benchReminds)]
+		}
+		if err := s.CreateSubscriber(ctx, sub); err != nil {
 			return err
 		}
 		picked := map[int]bool{}
 		for len(picked) < benchFollowsPer {
 			picked[rng.IntN(benchSeries)] = true
 		}
+		fi := 0
 		for si := range picked {
-			if err := s.Follow(ctx, store.Follow{SubscriberID: id, SeriesID: benchSeriesID(si), CreatedAt: followed}); err != nil {
+			f := store.Follow{SubscriberID: id, SeriesID: benchSeriesID(si), CreatedAt: followed}
+			fi++
+			nth := r*benchFollowsPer + fi
+			if nth%3 == 0 {
+				f.OwnedUpTo = 1 + nth%2
+			}
+			if nth%10 == 0 {
+				f.Owned = []int{4}
+			}
+			if nth%5 == 0 {
+				f.Reminders = benchReminds[nth%len(benchReminds)]
+			}
+			if err := s.Follow(ctx, f); err != nil {
 				return err
 			}
 			k := store.AlertKey{SubscriberID: id, VolumeID: store.VolumeID(benchSeriesID(si), store.First, 1, ""), Kind: store.Announce}
@@ -123,6 +143,19 @@ func seedBench(s *bolt.Store) error {
 	}
 	return nil
 }
+
+// benchReminds are the reminder choices the fixture's readers make.
+var benchReminds = func() []store.Remind {
+	var out []store.Remind
+	for _, names := range [][]string{{"announce", "7"}, {"1"}, {"announce", "30", "7"}, {}} {
+		r, err := store.Reminds(names...)
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}()
 
 // BenchmarkPlan measures the planning step (what is due, before any send)
 // on the fixture: time per op, peak heap, and the store calls by method.

@@ -13,8 +13,21 @@
 //     dates): the reminder of d days is due while the days left are in
 //     (the next shorter reminder, d], so a missed run still sends it and
 //     two reminders never go at once; none on or after the release day.
-//     When a date moves, reminders follow the new date; a kind already
-//     sent for a volume is never sent again.
+//     When a date moves, reminders follow the new date: one already sent
+//     for the old date is due again for the new one, under its own kind
+//     (store.RemindFor, "remind-7@2025-04-10"), so each (reader, volume,
+//     kind) is still sent at most once.
+//   - Moved dates: a reader whose latest alert of a volume gave another
+//     date than the volume has now gets one notice of the new date
+//     (store.Moved, keyed by the new date: once per change), in the
+//     next email, with the old date beside it. A volume is looked at for
+//     it while created or changed within AnnounceWithin.
+//   - The reader's collection: first editions up to Follow.OwnedUpTo, and
+//     those in Follow.Owned, are never alerted (store.Follow.OwnsVolume).
+//   - Chosen reminders: a follow's store.Remind, else the reader's, else
+//     all four, says which of the announcement and the 30/7/1-day
+//     reminders go out; the kinds left out are not claimed. Moved-date
+//     notices go to everyone told the old date.
 //   - Variants, reprints and specials (OptIn, default store.OptIn) go to
 //     readers with Subscriber.Variants, the sign-up's "Avvisami anche di
 //     variant, ristampe ed edizioni speciali"; box sets and other

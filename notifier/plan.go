@@ -26,20 +26,37 @@ type due struct {
 	vol    int32 // index in plan.vols
 	kind   uint8 // index in plan.kinds
 	claim  uint8 // claimNew, claimTake, claimOwned
-	optIn  bool  // only for readers who opted in (variant editions)
+	flags  uint8 // flagOptIn, flagInherit
 	covers uint8 // bit i: kinds[i] is due too and this message settles it (its claim mode: plan.mode)
+	// dated bit i: the reminder kinds[i] went out for an earlier release
+	// date, and is due again under its re-dated kind (store.RemindFor).
+	dated uint8
 }
+
+// The flags of a due.
+const (
+	flagOptIn   uint8 = 1 << iota // only for readers who opted in (variant editions)
+	flagInherit                   // the follow chose no reminders: the reader's choice applies at send time
+)
 
 // plan is what is due in one run, per reader.
 type plan struct {
 	today store.Date
 	vols  []store.Volume
-	kinds []store.AlertKind // kinds[0] is Announce, then the reminders, ascending
-	// subs are the readers with something due, dues theirs, index finds a
-	// reader's position.
-	subs  []string
-	dues  [][]due
-	index map[string]int32
+	kinds []store.AlertKind // kinds[0] is Announce, then the reminders, ascending, then store.MovedBase
+	moved uint8             // the index of store.MovedBase in kinds
+	bits  []store.Remind    // kinds[i].RemindBits(), for the reminders chosen
+	// subs are the readers with something due, index finds a reader's
+	// position. A reader's dues stay where their series put them
+	// (series[i].dues), found through refs[refEnd[r-1]:refEnd[r]]: filing
+	// millions of them by reader would hold them twice at the peak.
+	subs   []string
+	index  map[string]int32
+	series []seriesDues
+	refs   []dueRef
+	refEnd []int32
+	// refCount counts each reader's refs while the series come in.
+	refCount []int32
 	// takeAt holds, for claimTake items, the ClaimedAt of the released
 	// claim: taking it over is a compare-and-swap on it.
 	takeAt map[store.AlertKey]time.Time
@@ -54,18 +71,56 @@ type plan struct {
 }
 
 func (p *plan) key(sub string, d due) store.AlertKey {
-	return store.AlertKey{SubscriberID: sub, VolumeID: p.vols[d.vol].ID, Kind: p.kinds[d.kind]}
+	return store.AlertKey{SubscriberID: sub, VolumeID: p.vols[d.vol].ID, Kind: p.kindAt(d, d.kind)}
+}
+
+// kindAt is the stored kind of kinds[i] for d's volume: the moved-date
+// notice carries the new date, and a re-due reminder the date it is for.
+func (p *plan) kindAt(d due, i uint8) store.AlertKind {
+	v := &p.vols[d.vol]
+	if i == p.moved {
+		return store.Moved(v.ReleaseDate)
+	}
+	if d.dated&(1<<i) != 0 {
+		days, _ := p.kinds[i].ReminderDays()
+		return store.RemindFor(days, v.ReleaseDate)
+	}
+	return p.kinds[i]
 }
 
 // dueItems counts the alerts in the plan (covered kinds included).
 func (p *plan) dueItems() int {
 	n := 0
-	for _, ds := range p.dues {
-		for _, d := range ds {
-			n += 1 + popcount(d.covers)
+	for si := range p.series {
+		for _, d := range p.series[si].dues {
+			if d.kind != noKind {
+				n += 1 + popcount(d.covers)
+			}
 		}
 	}
 	return n
+}
+
+// dueRef is where one of a reader's series keeps their dues.
+type dueRef struct{ series, follower int32 }
+
+// duesOf returns reader r's dues, series by series, volume by volume.
+func (p *plan) duesOf(r int32) []due {
+	start := int32(0)
+	if r > 0 {
+		start = p.refEnd[r-1]
+	}
+	var out []due
+	for _, ref := range p.refs[start:p.refEnd[r]] {
+		res := &p.series[ref.series]
+		nf := len(res.readers)
+		for ci := range res.cands {
+			if d := res.dues[ci*nf+int(ref.follower)]; d.kind != noKind {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
 }
 
 func popcount(b uint8) int {
@@ -109,6 +164,10 @@ type candidate struct {
 	idx   int32
 	open  []uint8 // kinds open for it today
 	optIn bool
+	first bool // a first edition: the one a collection owns by number
+	// moved: the release date changed lately (ChangedAt within
+	// AnnounceWithin): followers told the old date may be due a notice.
+	moved bool
 }
 
 // plan works out what is due at now. Its reads are one UpcomingVolumes, one
@@ -133,6 +192,11 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 	for _, d := range c.Reminders {
 		p.kinds = append(p.kinds, store.Reminder(d))
 	}
+	p.moved = uint8(len(p.kinds))
+	p.kinds = append(p.kinds, store.MovedBase)
+	for _, k := range p.kinds {
+		p.bits = append(p.bits, k.RemindBits())
+	}
 
 	announceSince := now.Add(-c.AnnounceWithin)
 	bySeries := make(map[string][]candidate)
@@ -143,7 +207,7 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 		if !ok {
 			continue
 		}
-		cd := candidate{idx: int32(i), optIn: optIn}
+		cd := candidate{idx: int32(i), optIn: optIn, first: v.Edition == store.First || v.Edition == ""}
 		if (v.ReleaseDate.IsZero() || today.Before(v.ReleaseDate)) && !v.FirstSeen.Before(announceSince) {
 			cd.open = append(cd.open, 0)
 		}
@@ -152,7 +216,13 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 				cd.open = append(cd.open, uint8(w))
 			}
 		}
-		if len(cd.open) == 0 {
+		// A volume created or changed lately may have moved its date: its
+		// followers' alerts tell (the old date is in them). Older changes
+		// are not looked for, as old announcements are not.
+		if !v.ReleaseDate.IsZero() && !v.LastChanged().Before(announceSince) {
+			cd.moved = true
+		}
+		if len(cd.open) == 0 && !cd.moved {
 			continue
 		}
 		if _, seen := bySeries[v.SeriesID]; !seen {
@@ -166,9 +236,17 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(c.ReadConcurrency)
 	results := make([]seriesDues, len(series))
+	// One readBuf per worker, kept for the whole plan (a sync.Pool would
+	// drop them at every collection, and the plan collects often).
+	bufs := make(chan *readBuf, c.ReadConcurrency)
+	for range c.ReadConcurrency {
+		bufs <- new(readBuf)
+	}
 	for si, sid := range series {
 		g.Go(func() error {
-			follows, err := c.store.FollowersOf(gctx, sid)
+			buf := <-bufs
+			defer func() { bufs <- buf }()
+			follows, err := c.followersOf(gctx, sid, buf)
 			if err != nil {
 				return fmt.Errorf("followers of %s: %w", sid, err)
 			}
@@ -186,22 +264,30 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 			}
 			cands := bySeries[sid]
 			// At most one due per follower and volume (kinds fold into it).
-			res := seriesDues{ids: make([]string, len(follows)), dues: make([]due, len(follows)*len(cands)), cands: len(cands)}
-			for fi := range follows {
-				res.ids[fi] = follows[fi].SubscriberID
-			}
+			nf := len(follows)
+			res := seriesDues{readers: make([]int32, nf), dues: make([]due, nf*len(cands)), cands: len(cands)}
 			alertsRead := 0
 			for ci, cd := range cands {
 				v := &vols[cd.idx]
-				alerts, err := c.store.AlertsOfVolume(gctx, v.ID)
+				alerts, err := c.alertsOfVolume(gctx, v.ID, buf)
 				if err != nil {
 					return fmt.Errorf("alerts of %s: %w", v.ID, err)
 				}
 				alertsRead += len(alerts)
 				c.dueOfVolume(p, runID, cd, follows, alerts, res.dues[ci*len(follows):(ci+1)*len(follows)], &res.side)
 			}
+			for fi := range follows {
+				res.readers[fi] = -1
+				for ci := range cands {
+					if res.dues[ci*nf+fi].kind != noKind {
+						res.readers[fi] = 0
+						break
+					}
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
+			p.file(follows, res.readers)
 			p.seriesRead++
 			p.volumesRead += len(cands)
 			p.followsRead += len(follows)
@@ -217,66 +303,77 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 	return p, nil
 }
 
+// TODO(issue 17): planning 100,000 readers x 10 follows over 5,000
+// volumes is at 0.6-0.7 s of CPU (BenchmarkPlan), over the 0.5 s target
+// (peak heap 118-125 MB, under its 150 MB). What is left is about equal
+// parts: decoding the million alerts (AlertsOfVolume: every field, where
+// the plan needs state, run, kind and dates), decoding the million
+// follows, dueOfVolume's walk over follower x volume, and the million
+// reader-index lookups in file. Next: a lean alerts scan in store/bolt
+// that skips MessageID and Error, and one walk per follower over all of
+// a series' candidate volumes.
+
 // seriesDues is what one series adds to the plan: a due (or noKind) per
-// follower and candidate volume, volume-major.
+// follower and candidate volume, volume-major, and per follower the
+// reader's index in plan.subs (-1: nothing due).
 type seriesDues struct {
-	ids   []string
-	dues  []due
-	cands int
-	side  volumeDues
+	readers []int32
+	dues    []due
+	cands   int
+	side    volumeDues
 }
 
-// gather files the dues by reader, each reader's slice allocated once at
-// its size: a first pass counts, a second fills.
+// file gives the followers of a series with something due (readers[fi]
+// not -1) their reader's index, adding new readers to subs, and counts
+// their refs. The ids are copied: the follows' strings share one buffer
+// per series, which a reader's id would otherwise keep alive whole.
+func (p *plan) file(follows []store.Follow, readers []int32) {
+	for fi := range follows {
+		if readers[fi] < 0 {
+			continue
+		}
+		id := follows[fi].SubscriberID
+		r, ok := p.index[id]
+		if !ok {
+			id = strings.Clone(id)
+			r = int32(len(p.subs))
+			p.index[id] = r
+			p.subs = append(p.subs, id)
+			p.refCount = append(p.refCount, 0)
+		}
+		readers[fi] = r
+		p.refCount[r]++
+	}
+}
+
+// gather lays the refs out by reader, in series order, and merges the
+// series' side tables.
 func (p *plan) gather(results []seriesDues) {
-	pos := make([][]int32, len(results))
-	var count []int32
+	p.refEnd = make([]int32, len(p.subs))
+	total := int32(0)
+	for r, n := range p.refCount {
+		total += n
+		p.refEnd[r] = total
+	}
+	next := make([]int32, len(p.subs))
+	for r := range next {
+		next[r] = p.refEnd[r] - p.refCount[r]
+	}
+	p.refCount = nil
+	p.refs = make([]dueRef, total)
 	for si := range results {
 		res := &results[si]
 		res.side.mergeInto(p)
-		nf := len(res.ids)
-		pos[si] = make([]int32, nf)
-		for fi, id := range res.ids {
-			n := int32(0)
-			for ci := range res.cands {
-				if res.dues[ci*nf+fi].kind != noKind {
-					n++
-				}
-			}
-			if n == 0 {
-				pos[si][fi] = -1
-				continue
-			}
-			r, ok := p.index[id]
-			if !ok {
-				r = int32(len(p.subs))
-				p.index[id] = r
-				p.subs = append(p.subs, id)
-				count = append(count, 0)
-			}
-			pos[si][fi] = r
-			count[r] += n
-		}
-	}
-	p.dues = make([][]due, len(p.subs))
-	for r, n := range count {
-		p.dues[r] = make([]due, 0, n)
-	}
-	for si := range results {
-		res := &results[si]
-		nf := len(res.ids)
-		for fi, r := range pos[si] {
+		res.side = volumeDues{}
+		for fi, r := range res.readers {
 			if r < 0 {
 				continue
 			}
-			for ci := range res.cands {
-				if d := res.dues[ci*nf+fi]; d.kind != noKind {
-					p.dues[r] = append(p.dues[r], d)
-				}
-			}
+			p.refs[next[r]] = dueRef{series: int32(si), follower: int32(fi)}
+			next[r]++
 		}
-		results[si] = seriesDues{} // let it go
 	}
+	p.series = results
 }
 
 // noKind marks "nothing due" in a due.
@@ -311,18 +408,30 @@ func (c *Notifier) dueOfVolume(p *plan, runID string, cd candidate, follows []st
 		slices.SortStableFunc(alerts, func(a, b store.Alert) int { return strings.Compare(a.SubscriberID, b.SubscriberID) })
 	}
 	j := 0
-	for fi, f := range follows {
+	for fi := range follows {
+		f := &follows[fi]
 		out[fi] = due{kind: noKind}
+		if cd.first && f.Owns(v.Number) { // f.OwnsVolume, without copying v
+			continue // the reader has it: nothing to tell
+		}
 		var open [8]uint8  // claim mode per open kind
 		var isOpen [8]bool // still due to this reader
+		var dated uint8    // reminders sent for an earlier date
 		any := false
 		for _, k := range cd.open {
 			if k == 0 && v.FirstSeen.Before(f.CreatedAt) {
 				continue // back catalogue: seen before the reader followed
 			}
+			if !f.Reminders.WantsBits(p.bits[k]) {
+				continue // not among the alerts chosen for this series
+			}
 			isOpen[k] = true
 			open[k] = claimNew
 			any = true
+		}
+		if cd.moved {
+			isOpen[p.moved] = true // until the alerts below say otherwise
+			open[p.moved] = claimNew
 		}
 		for j < len(alerts) && alerts[j].SubscriberID < f.SubscriberID {
 			j++
@@ -334,7 +443,7 @@ func (c *Notifier) dueOfVolume(p *plan, runID string, cd candidate, follows []st
 			if a.State == store.Sent && !a.ReleaseDate.IsZero() && a.UpdatedAt.After(prevAt) {
 				prev, prevAt = a.ReleaseDate, a.UpdatedAt
 			}
-			ki := p.kindIndex(a.Kind)
+			ki := p.alertIndex(v, a, &dated)
 			if ki < 0 || !isOpen[ki] {
 				continue
 			}
@@ -355,18 +464,33 @@ func (c *Notifier) dueOfVolume(p *plan, runID string, cd candidate, follows []st
 				isOpen[ki] = false // sent, failed, uncertain, or in another run's hands
 			}
 		}
-		if !any {
+		// The moved-date notice is due when the latest alert sent gave
+		// another date than the volume has now, and none told the new one.
+		movedDue := isOpen[p.moved] && !prev.IsZero() && prev != v.ReleaseDate
+		isOpen[p.moved] = movedDue
+		if !any && !movedDue {
 			continue
+		}
+		flags := uint8(0)
+		if cd.optIn {
+			flags |= flagOptIn
+		}
+		if !f.Reminders.Chosen() {
+			flags |= flagInherit
 		}
 		// The announce goes first; a reminder due with it is settled by the
 		// same message.
 		found := false
-		for _, k := range cd.open {
+		kinds := cd.open
+		if movedDue {
+			kinds = append(kinds[:len(kinds):len(kinds)], p.moved)
+		}
+		for _, k := range kinds {
 			if !isOpen[k] {
 				continue
 			}
 			if !found {
-				out[fi] = due{vol: cd.idx, kind: k, claim: open[k], optIn: cd.optIn}
+				out[fi] = due{vol: cd.idx, kind: k, claim: open[k], flags: flags, dated: dated}
 				found = true
 				continue
 			}
@@ -392,6 +516,30 @@ func (p *plan) mode(k store.AlertKey) uint8 {
 	return claimNew
 }
 
+// alertIndex returns the index in kinds of what alert a settles for volume
+// v as it is now, or -1. A moved-date notice settles only the notice of
+// v's current date; a reminder sent for another date than v's settles
+// nothing, and when it is the plain kind, the reminder is due again under
+// its re-dated kind (bit set in dated). Alerts stored before ReleaseDate
+// was kept (zero) settle as before.
+func (p *plan) alertIndex(v *store.Volume, a *store.Alert, dated *uint8) int {
+	if to, ok := a.Kind.MovedTo(); ok {
+		if to == v.ReleaseDate {
+			return int(p.moved)
+		}
+		return -1
+	}
+	base := a.Kind.Base()
+	ki := p.kindIndex(base)
+	if ki <= 0 || a.ReleaseDate.IsZero() || a.ReleaseDate == v.ReleaseDate {
+		return ki
+	}
+	if base == a.Kind {
+		*dated |= 1 << ki
+	}
+	return -1
+}
+
 // kindIndex returns the index of k in kinds, or -1: a few short strings,
 // faster to scan than to hash.
 func (p *plan) kindIndex(k store.AlertKind) int {
@@ -401,4 +549,75 @@ func (p *plan) kindIndex(k store.AlertKind) int {
 		}
 	}
 	return -1
+}
+
+// chosen narrows d to the kinds the reader's choice r wants (their follow
+// of the series chose none of its own): the first wanted kind becomes the
+// message's, the others stay covered. The kinds left out are not claimed:
+// they stay due while their window lasts, and go out if the reader wants
+// them again in time. ok false: nothing of d is wanted.
+func (c *Notifier) chosen(p *plan, sub string, d due, r store.Remind) (due, bool) {
+	all := d.covers | 1<<d.kind
+	var keep uint8
+	for i := range p.kinds {
+		if all&(1<<i) != 0 && r.WantsBits(p.bits[i]) {
+			keep |= 1 << i
+		}
+	}
+	if keep == 0 {
+		return d, false
+	}
+	if keep&(1<<d.kind) != 0 {
+		d.covers &= keep
+		return d, true
+	}
+	for i := range p.kinds {
+		if keep&(1<<i) != 0 {
+			d.kind = uint8(i)
+			d.covers = keep &^ (1 << i)
+			break
+		}
+	}
+	d.claim = p.mode(p.key(sub, d))
+	return d, true
+}
+
+// Appender is a Store that appends its reads to the caller's slice
+// (store/bolt): the plan reuses one slice per worker instead of
+// allocating a million follows and alerts a run. Optional: other stores
+// are read with FollowersOf and AlertsOfVolume.
+type Appender interface {
+	FollowersOfAppend(ctx context.Context, seriesID string, dst []store.Follow) ([]store.Follow, error)
+	AlertsOfVolumeAppend(ctx context.Context, volumeID string, dst []store.Alert) ([]store.Alert, error)
+}
+
+// readBuf is one worker's slices, kept between series.
+type readBuf struct {
+	follows []store.Follow
+	alerts  []store.Alert
+}
+
+// followersOf reads a series' follows into buf when the store appends:
+// the result lives until the worker's next series.
+func (c *Notifier) followersOf(ctx context.Context, seriesID string, buf *readBuf) ([]store.Follow, error) {
+	a, ok := c.store.(Appender)
+	if !ok {
+		return c.store.FollowersOf(ctx, seriesID)
+	}
+	clear(buf.follows) // drop the last series' strings
+	fs, err := a.FollowersOfAppend(ctx, seriesID, buf.follows[:0])
+	buf.follows = fs
+	return fs, err
+}
+
+// alertsOfVolume is followersOf for a volume's alerts.
+func (c *Notifier) alertsOfVolume(ctx context.Context, volumeID string, buf *readBuf) ([]store.Alert, error) {
+	a, ok := c.store.(Appender)
+	if !ok {
+		return c.store.AlertsOfVolume(ctx, volumeID)
+	}
+	clear(buf.alerts)
+	as, err := a.AlertsOfVolumeAppend(ctx, volumeID, buf.alerts[:0])
+	buf.alerts = as
+	return as, err
 }

@@ -57,6 +57,9 @@ func heading(k store.AlertKind) string {
 	if k == store.Announce {
 		return "Nuovi volumi annunciati"
 	}
+	if k == store.MovedBase {
+		return "Cambiano data di uscita"
+	}
 	d, _ := k.ReminderDays()
 	switch d {
 	case 1:
@@ -144,6 +147,9 @@ func subjectOf(ss []Section, n int) string {
 		e := ss[0].Entries[0]
 		if e.Kind == store.Announce {
 			return "Annunciato: " + e.Title
+		}
+		if e.Kind == store.MovedBase {
+			return "Nuova data di uscita: " + e.Title
 		}
 		if e.When != "" {
 			return strings.ToUpper(e.When[:1]) + e.When[1:] + " in fumetteria: " + e.Title

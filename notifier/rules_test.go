@@ -111,26 +111,31 @@ func TestRules(t *testing.T) {
 	// 4 October, the runs of the 3rd missed: the 7-day reminder still goes.
 	step(at(2024, time.October, 4, 9), "ada: remind-7 one-piece/107", "bob: remind-7 one-piece/107", "dan: remind-7 one-piece/107")
 
-	// 108 moves to 12 November: the 30-day reminder already went and is
-	// not sent again; the 7-day one follows the new date.
+	// 108 moves to 12 November: whoever was told the old date gets one
+	// notice of the new one, with the next mail; the reminders follow the
+	// new date, the 30-day one again though it went out for the old date.
 	op108.ReleaseDate, op108v.ReleaseDate = d(2024, time.November, 12), d(2024, time.November, 12)
 	st.putVolume(op108)
 	st.putVolume(op108v)
-	step(at(2024, time.October, 9, 0), "ada: remind-1 one-piece/107", "bob: remind-1 one-piece/107", "dan: remind-1 one-piece/107")
-	step(at(2024, time.October, 10, 9)) // release day: no reminder
-	step(at(2024, time.October, 13, 9)) // 30 days before the new date: already sent
-	step(at(2024, time.October, 29, 9)) // the old date: nothing
 	before := len(snd.messages())
+	step(at(2024, time.October, 9, 0),
+		"ada: moved-2024-11-12 one-piece/108, remind-1 one-piece/107",
+		"bob: moved-2024-11-12 one-piece/108, remind-1 one-piece/107",
+		"dan: moved-2024-11-12 one-piece/108, moved-2024-11-12 one-piece/108/variant/variant-cover, remind-1 one-piece/107")
+	for _, m := range snd.messages()[before:] {
+		assert.Contains(t, m.msg.Text, "Cambiano data di uscita")
+		assert.Contains(t, m.msg.Text, "12 novembre 2024")
+		assert.Contains(t, m.msg.Text, "prima era il 29 ottobre 2024")
+	}
+	step(at(2024, time.October, 9, 12)) // once per change
+	step(at(2024, time.October, 10, 9)) // release day: no reminder
+	step(at(2024, time.October, 13, 9),
+		"ada: remind-30@2024-11-12 one-piece/108", "bob: remind-30@2024-11-12 one-piece/108",
+		"dan: remind-30@2024-11-12 one-piece/108, remind-30@2024-11-12 one-piece/108/variant/variant-cover")
+	step(at(2024, time.October, 29, 9)) // the old date: nothing
 	step(at(2024, time.November, 5, 9),
 		"ada: remind-7 one-piece/108", "bob: remind-7 one-piece/108",
 		"dan: remind-7 one-piece/108, remind-7 one-piece/108/variant/variant-cover")
-	// The reminder tells the date moved.
-	for _, m := range snd.messages()[before:] {
-		assert.Contains(t, m.msg.Text, "12 novembre 2024")
-		if m.msg.To == "ada@lettori.example" {
-			assert.Contains(t, m.msg.Text, "prima era il 29 ottobre 2024")
-		}
-	}
 	step(at(2024, time.November, 11, 23), "ada: remind-1 one-piece/108", "bob: remind-1 one-piece/108",
 		"dan: remind-1 one-piece/108, remind-1 one-piece/108/variant/variant-cover")
 	step(at(2024, time.November, 12, 1)) // midnight passed in Rome: release day

@@ -70,9 +70,8 @@ func (c *Notifier) run(ctx context.Context, runID string, rep *Report) error {
 	}
 	rep.Readers = len(p.subs)
 	rep.Reads.Series, rep.Reads.Volumes, rep.Reads.Follows, rep.Reads.Alerts = p.seriesRead, p.volumesRead, p.followsRead, p.alertsRead
-	for r, ds := range p.dues {
-		s := p.subs[r]
-		for _, d := range ds {
+	for r, s := range p.subs {
+		for _, d := range p.duesOf(int32(r)) {
 			delete(taken, p.key(s, d))
 			rep.add(p.kinds[d.kind], func(k *KindCount) { k.Due++ })
 			for i := range p.kinds {
@@ -210,7 +209,7 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 	if ctx.Err() != nil {
 		return nil // stopping: start nothing new
 	}
-	subID, items := p.subs[r], p.dues[r]
+	subID, items := p.subs[r], p.duesOf(r)
 	skip := func(ds []due, why string) {
 		for _, d := range ds {
 			rep.add(p.kinds[d.kind], func(k *KindCount) { k.Skipped++ })
@@ -238,9 +237,15 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 	}
 	var want []due
 	for _, d := range items {
-		if d.optIn && !sub.Variants {
+		if d.flags&flagOptIn != 0 && !sub.Variants {
 			skip([]due{d}, "not opted in")
 			continue
+		}
+		if d.flags&flagInherit != 0 && sub.Reminders.Chosen() {
+			var ok bool
+			if d, ok = c.chosen(p, subID, d, sub.Reminders); !ok {
+				continue
+			}
 		}
 		want = append(want, d)
 	}
@@ -276,7 +281,7 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 			skip([]due{{kind: d.kind}}, "claimed by another run")
 			continue
 		}
-		e := NewEntry(k.Kind, v, p.today, c.links)
+		e := NewEntry(p.kinds[d.kind], v, p.today, c.links)
 		if pd, ok := p.prevDate[store.AlertKey{SubscriberID: subID, VolumeID: v.ID}]; ok {
 			e.PrevDate = FormatDate(pd)
 		}
@@ -286,7 +291,7 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 			if d.covers&(1<<i) == 0 {
 				continue
 			}
-			ck := store.AlertKey{SubscriberID: subID, VolumeID: v.ID, Kind: p.kinds[i]}
+			ck := store.AlertKey{SubscriberID: subID, VolumeID: v.ID, Kind: p.kindAt(d, uint8(i))}
 			ok, err := c.claim(ctx, runID, p, ck, p.mode(ck), v.ReleaseDate, now)
 			if err != nil {
 				stopErr = err

@@ -64,9 +64,14 @@ type Subscribers interface {
 
 // Follows keeps who follows what.
 type Follows interface {
-	// Follow records it; following again keeps the first CreatedAt (a zero
-	// CreatedAt means now).
+	// Follow records it; following again keeps the first CreatedAt and
+	// the collection (a zero CreatedAt means now). A new follow stores the
+	// collection and reminders f carries.
 	Follow(ctx context.Context, f Follow) error
+	// UpdateFollow replaces the reader's collection and reminders of a
+	// series they follow (OwnedUpTo, Owned, Reminders; CreatedAt stays);
+	// ErrNotFound when they do not follow it. Owned is stored CleanOwned.
+	UpdateFollow(ctx context.Context, f Follow) error
 	// Unfollow removes it; nil when absent.
 	Unfollow(ctx context.Context, subscriberID, seriesID string) error
 	// FollowsOf returns a subscriber's follows, ordered by series ID.

@@ -256,6 +256,9 @@ type Subscriber struct {
 	// ExpiresAt is when an unconfirmed sign-up is forgotten (zero once
 	// confirmed): DynamoDB's TTL, swept by the embedded store.
 	ExpiresAt time.Time
+	// Reminders are the alerts the reader wants of every series, unless a
+	// follow chooses its own (zero: all of them).
+	Reminders Remind
 }
 
 // Mailable reports whether the subscriber may be sent alerts.
@@ -272,6 +275,13 @@ type Follow struct {
 	SubscriberID string
 	SeriesID     string
 	CreatedAt    time.Time // volumes first seen before it are back catalogue
+	// The reader's collection ("Ho fino al n. N"): the first editions
+	// numbered up to OwnedUpTo (0: none), and those in Owned (sorted,
+	// once each, see CleanOwned), are had already and never alerted.
+	OwnedUpTo int
+	Owned     []int
+	// Reminders are the alerts wanted of this series (zero: the reader's).
+	Reminders Remind
 }
 
 // AlertKind is why an alert is sent: the announcement or a reminder.

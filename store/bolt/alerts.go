@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,7 +137,14 @@ func (s *Store) Alert(ctx context.Context, k store.AlertKey) (store.Alert, error
 // AlertsOfVolume returns a volume's alerts, ordered by subscriber id then
 // kind: one prefix scan of the records.
 func (s *Store) AlertsOfVolume(ctx context.Context, volumeID string) ([]store.Alert, error) {
-	var out []store.Alert
+	return s.AlertsOfVolumeAppend(ctx, volumeID, nil)
+}
+
+// AlertsOfVolumeAppend is AlertsOfVolume appending to dst (a caller's
+// slice reused from one volume to the next: the notifier reads a million
+// alerts a run).
+func (s *Store) AlertsOfVolumeAppend(ctx context.Context, volumeID string, dst []store.Alert) ([]store.Alert, error) {
+	out := dst
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		p := prefix(volumeID)
 		// One pass copies every subscriber id and record into one buffer,
@@ -154,7 +162,7 @@ func (s *Store) AlertsOfVolume(ctx context.Context, volumeID string) ([]store.Al
 		}
 		sc.buf, sc.ends = buf, ends
 		all := string(buf)
-		out = make([]store.Alert, 0, len(ends)/2)
+		out = slices.Grow(dst, len(ends)/2)
 		start := 0
 		for i := 0; i < len(ends); i += 2 {
 			key, rec := all[start:ends[i]], all[ends[i]:ends[i+1]]

@@ -270,6 +270,7 @@ func encodeSubscriber(s store.Subscriber) []byte {
 	e.time(s.UpdatedAt)
 	e.time(s.ConfirmedAt)
 	e.time(s.ExpiresAt)
+	e.int(int64(s.Reminders)) // appended later: older records end before it
 	return e.b
 }
 
@@ -284,6 +285,7 @@ func decodeSubscriber(b []byte) (store.Subscriber, error) {
 	s.UpdatedAt = d.time()
 	s.ConfirmedAt = d.time()
 	s.ExpiresAt = d.time()
+	s.Reminders = store.Remind(d.int())
 	return s, d.err
 }
 

@@ -39,7 +39,7 @@ func (s *Store) LoadForBench(follows []store.Follow, alerts []store.Alert) error
 	}
 	var fw, rv, al, as []kv
 	for _, f := range follows {
-		at := putTime(f.CreatedAt)
+		at := followValue(f)
 		fw = append(fw, kv{join(f.SubscriberID, f.SeriesID), at})
 		rv = append(rv, kv{join(f.SeriesID, f.SubscriberID), at})
 	}

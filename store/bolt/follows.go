@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -21,13 +22,18 @@ func (s *Store) Follow(ctx context.Context, f store.Follow) error {
 	if f.CreatedAt.IsZero() {
 		f.CreatedAt = s.now()
 	}
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	owned, err := store.CleanOwned(f.OwnedUpTo, f.Owned)
+	if err != nil {
+		return fmt.Errorf("follow %s -> %s: %w", f.SubscriberID, f.SeriesID, err)
+	}
+	f.Owned = owned
+	err = s.update(ctx, func(tx *bbolt.Tx) error {
 		follows := tx.Bucket(bucketFollows)
 		k := join(f.SubscriberID, f.SeriesID)
 		if follows.Get(k) != nil {
 			return nil
 		}
-		at := putTime(f.CreatedAt)
+		at := followValue(f)
 		if err := follows.Put(k, at); err != nil {
 			return err
 		}
@@ -62,7 +68,7 @@ func (s *Store) Unfollow(ctx context.Context, subscriberID, seriesID string) err
 
 // FollowsOf returns a subscriber's follows, ordered by series id.
 func (s *Store) FollowsOf(ctx context.Context, subscriberID string) ([]store.Follow, error) {
-	out, err := s.scanFollows(ctx, bucketFollows, subscriberID, func(id, other string) store.Follow {
+	out, err := s.scanFollows(ctx, bucketFollows, subscriberID, nil, func(id, other string) store.Follow {
 		return store.Follow{SubscriberID: id, SeriesID: other}
 	})
 	return out, wrap(err, "follows of %s", subscriberID)
@@ -72,7 +78,14 @@ func (s *Store) FollowsOf(ctx context.Context, subscriberID string) ([]store.Fol
 // prefix scan of the followers index, whose keys and values hold the whole
 // Follow.
 func (s *Store) FollowersOf(ctx context.Context, seriesID string) ([]store.Follow, error) {
-	out, err := s.scanFollows(ctx, bucketFollowers, seriesID, func(id, other string) store.Follow {
+	return s.FollowersOfAppend(ctx, seriesID, nil)
+}
+
+// FollowersOfAppend is FollowersOf appending to dst (a caller's slice
+// reused from one series to the next: the notifier reads a million
+// follows a run).
+func (s *Store) FollowersOfAppend(ctx context.Context, seriesID string, dst []store.Follow) ([]store.Follow, error) {
+	out, err := s.scanFollows(ctx, bucketFollowers, seriesID, dst, func(id, other string) store.Follow {
 		return store.Follow{SubscriberID: other, SeriesID: id}
 	})
 	return out, wrap(err, "followers of %s", seriesID)
@@ -106,8 +119,8 @@ func (s *Store) FollowedSeries(ctx context.Context) ([]store.Series, error) {
 	return out, wrap(err, "followed series")
 }
 
-func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, mk func(id, other string) store.Follow) ([]store.Follow, error) {
-	var out []store.Follow
+func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, dst []store.Follow, mk func(id, other string) store.Follow) ([]store.Follow, error) {
+	out := dst
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		p := prefix(id)
 		// All the other ids go into one buffer, then one string: a
@@ -115,19 +128,48 @@ func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, mk fu
 		sc := getScratch()
 		defer sc.put()
 		buf, ends, times := sc.buf, sc.ends, sc.nums
+		// Collections are decoded on the way: extras stays empty while
+		// no follow has one.
+		extras, owned := sc.extras[:0], sc.ints[:0]
+		hasExtra := false
 		c := tx.Bucket(bucket).Cursor()
 		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
 			buf = append(buf, k[len(p):]...)
 			ends = append(ends, len(buf))
-			times = append(times, getNanos(v))
+			if len(v) < 8 {
+				return fmt.Errorf("follow %q: %w", k, errCorrupt)
+			}
+			times = append(times, getNanos(v[:8]))
+			if len(v) > 8 {
+				if !hasExtra {
+					hasExtra = true
+					extras = append(extras, make([]followExtra, len(ends)-1)...)
+				}
+				x, o, err := followTail(v, owned)
+				if err != nil {
+					return fmt.Errorf("follow %q: %w", k, err)
+				}
+				extras, owned = append(extras, x), o
+			} else if hasExtra {
+				extras = append(extras, followExtra{})
+			}
 		}
-		sc.buf, sc.ends, sc.nums = buf, ends, times
+		sc.buf, sc.ends, sc.nums, sc.extras, sc.ints = buf, ends, times, extras, owned
+		owned = slices.Clone(owned) // what the results keep: one allocation
 		all := string(buf)
-		out = make([]store.Follow, len(ends))
+		out = slices.Grow(dst, len(ends))[:len(dst)+len(ends)]
+		res := out[len(dst):]
 		start := 0
 		for i, end := range ends {
-			out[i] = mk(id, all[start:end])
-			out[i].CreatedAt = nanosTime(times[i])
+			res[i] = mk(id, all[start:end])
+			res[i].CreatedAt = nanosTime(times[i])
+			if hasExtra {
+				x := extras[i]
+				res[i].OwnedUpTo, res[i].Reminders = x.upTo, x.reminds
+				if x.to > x.from {
+					res[i].Owned = owned[x.from:x.to:x.to]
+				}
+			}
 			start = end
 		}
 		return nil

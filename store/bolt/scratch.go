@@ -11,6 +11,10 @@ type scratch struct {
 	buf  []byte
 	ends []int
 	nums []int64
+	// A follows scan's collections: one per follow once any has one,
+	// and the owned numbers (copied out once at the end).
+	extras []followExtra
+	ints   []int
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -23,5 +27,6 @@ func (sc *scratch) put() {
 		return
 	}
 	sc.buf, sc.ends, sc.nums = sc.buf[:0], sc.ends[:0], sc.nums[:0]
+	sc.extras, sc.ints = sc.extras[:0], sc.ints[:0]
 	scratchPool.Put(sc)
 }

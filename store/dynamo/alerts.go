@@ -24,7 +24,12 @@ func (s *Store) Follow(ctx context.Context, f store.Follow) error {
 	if f.CreatedAt.IsZero() {
 		f.CreatedAt = s.now()
 	}
-	_, err := s.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: followItem(f),
+	owned, err := store.CleanOwned(f.OwnedUpTo, f.Owned)
+	if err != nil {
+		return fmt.Errorf("follow %s -> %s: %w", f.SubscriberID, f.SeriesID, err)
+	}
+	f.Owned = owned
+	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: followItem(f),
 		ConditionExpression: aws.String("attribute_not_exists(pk)")})
 	if conditionFailed(err) {
 		return nil

@@ -270,6 +270,7 @@ func subItem(s store.Subscriber) item {
 	setTime(it, "upd", s.UpdatedAt)
 	setTime(it, "conf", s.ConfirmedAt)
 	setExpiry(it, s.ExpiresAt)
+	setN(it, "rem", int64(s.Reminders))
 	return it
 }
 
@@ -292,7 +293,7 @@ func decodeSub(it item) (store.Subscriber, error) {
 	s := store.Subscriber{
 		ID: d.s("id"), Email: d.s("email"), Status: store.Status(d.s("st")), Variants: d.bool("var"),
 		TokenHash: d.s("tok"), CreatedAt: d.time("cre"), UpdatedAt: d.time("upd"),
-		ConfirmedAt: d.time("conf"), ExpiresAt: d.time(attrExp),
+		ConfirmedAt: d.time("conf"), ExpiresAt: d.time(attrExp), Reminders: store.Remind(d.n("rem")),
 	}
 	return s, d.err
 }
@@ -315,12 +316,14 @@ func followItem(f store.Follow) item {
 	it["sub"] = str(f.SubscriberID)
 	it["series"] = str(f.SeriesID)
 	setTime(it, "at", f.CreatedAt)
+	setFollowCollection(it, f)
 	return it
 }
 
 func decodeFollow(it item) (store.Follow, error) {
 	d := decoding{it: it}
-	f := store.Follow{SubscriberID: d.s("sub"), SeriesID: d.s("series"), CreatedAt: d.time("at")}
+	f := store.Follow{SubscriberID: d.s("sub"), SeriesID: d.s("series"), CreatedAt: d.time("at"),
+		OwnedUpTo: int(d.n("upto")), Owned: d.ints("own"), Reminders: store.Remind(d.n("rem"))}
 	return f, d.err
 }
 

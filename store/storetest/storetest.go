@@ -50,6 +50,7 @@ var tests = []struct {
 	{"ExpiredSignUps", testExpiredSignUps},
 	{"Follows", testFollows},
 	{"FollowedSeries", testFollowedSeries},
+	{"Collections", testCollections},
 	{"ClaimAlert", testClaimAlert},
 	{"ClaimAlertConcurrently", testClaimConcurrently},
 	{"ResolveAlert", testResolveAlert},

@@ -1,0 +1,47 @@
+package bolt
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/manga-alert-italia/mangaalert/store"
+)
+
+// Records written before collections and reminders were kept read as
+// none; what is written now round-trips.
+func TestCollectionCodec(t *testing.T) {
+	at := time.Date(2024, 9, 1, 10, 0, 0, 5, time.UTC)
+	old := putTime(at) // a follow's value before collections
+	x, owned, err := followTail(old, nil)
+	require.NoError(t, err)
+	assert.Equal(t, followExtra{}, x)
+	assert.Empty(t, owned)
+
+	r, err := store.Reminds("30", "1")
+	require.NoError(t, err)
+	f := store.Follow{CreatedAt: at, OwnedUpTo: 7, Owned: []int{9, 12, 300}, Reminders: r}
+	v := followValue(f)
+	assert.Equal(t, at, nanosTime(getNanos(v[:8])))
+	x, owned, err = followTail(v, []int{1})
+	require.NoError(t, err)
+	assert.Equal(t, followExtra{upTo: 7, reminds: r, from: 1, to: 4}, x)
+	assert.Equal(t, []int{1, 9, 12, 300}, owned)
+	_, _, err = followTail(v[:len(v)-1], nil)
+	require.ErrorIs(t, err, errCorrupt, "a cut value is corrupt, not shorter")
+
+	// A subscriber record that ends before Reminders (as every record did).
+	s := store.Subscriber{ID: "sub-1", Email: "a@example.it", Status: store.Active, CreatedAt: at, Reminders: r}
+	b := encodeSubscriber(s)
+	zero := s
+	zero.Reminders = 0
+	before := len(encodeSubscriber(zero)) - 1 // a zero varint is one byte
+	got, err := decodeSubscriber(b[:before])
+	require.NoError(t, err)
+	assert.Zero(t, got.Reminders)
+	got, err = decodeSubscriber(b)
+	require.NoError(t, err)
+	assert.Equal(t, r, got.Reminders)
+}
