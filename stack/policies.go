@@ -3,6 +3,7 @@ package stack
 import (
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/manga-alert-italia/mangaalert/iampolicy"
 )
@@ -22,9 +23,24 @@ func taskPolicy(c Container, o Outputs) iampolicy.Document {
 			readable = append(readable, arn)
 		}
 	}
-	if len(readable) > 0 {
+	// A secret kept in Parameter Store (secret_store ssm) is read with
+	// ssm:GetParameter, one in Secrets Manager with GetSecretValue: each
+	// ARN gets only its own service's action.
+	var inSM, inSSM iampolicy.Strings
+	for _, arn := range readable {
+		if strings.Contains(arn, ":ssm:") {
+			inSSM = append(inSSM, arn)
+		} else {
+			inSM = append(inSM, arn)
+		}
+	}
+	if len(inSM) > 0 {
 		st = append(st, iampolicy.Statement{Sid: "ReadSecrets", Effect: iampolicy.Allow,
-			Action: iampolicy.Strings{"secretsmanager:GetSecretValue"}, Resource: readable})
+			Action: iampolicy.Strings{"secretsmanager:GetSecretValue"}, Resource: inSM})
+	}
+	if len(inSSM) > 0 {
+		st = append(st, iampolicy.Statement{Sid: "ReadParameters", Effect: iampolicy.Allow,
+			Action: iampolicy.Strings{"ssm:GetParameter"}, Resource: inSSM})
 	}
 	if c.Policy != nil {
 		st = append(st, c.Policy(o)...)
