@@ -119,6 +119,7 @@ func (b *Backend) routes() http.Handler {
 	mux.HandleFunc("POST /gestisci/{token}/{action}", b.postManage)
 	mux.HandleFunc("GET /link", b.pageLink)
 	mux.HandleFunc("POST /link", b.postLink)
+	mux.HandleFunc("GET "+PrivacyPath, b.pagePrivacy) // privacy.go
 	mux.HandleFunc("GET /disiscriviti/{token}", b.pageUnsubscribe)
 	mux.HandleFunc("POST /disiscriviti/{token}", b.postUnsubscribe)
 	// Feeds.
