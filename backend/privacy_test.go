@@ -2,8 +2,10 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,16 +84,16 @@ func TestConfirmRecordsConsent(t *testing.T) {
 
 // bothStores runs fn on an env over the embedded store and one over
 // DynamoDB (the emulator), in parallel.
-func bothStores(t *testing.T, fn func(t *testing.T, e *env)) {
+func bothStores(t *testing.T, fn func(t *testing.T, e *env), tweak ...func(*Config)) {
 	t.Helper()
 	t.Run("bolt", func(t *testing.T) {
 		t.Parallel()
-		fn(t, newEnv(t))
+		fn(t, newEnv(t, tweak...))
 	})
 	t.Run("dynamodb", func(t *testing.T) {
 		t.Parallel()
 		open, _ := dynamoStore(t)
-		fn(t, newEnvOn(t, open))
+		fn(t, newEnvOn(t, open, tweak...))
 	})
 }
 
@@ -115,4 +117,55 @@ func TestMailsGreetWrapAndLinkPrivacy(t *testing.T) {
 		assert.Contains(t, m.Text, "https://mangaalert.test/privacy", name)
 		assert.Contains(t, m.HTML, `href="https://mangaalert.test/privacy"`, name)
 	}
+}
+
+// privacyAPICases are the OpenAPI test's calls of the export and of a
+// deletion that fails midway.
+func privacyAPICases() []apiCase {
+	return []apiCase{
+		{op: "exportMe", req: asReader("GET", "/me/export", nil, withHistory), status: 200},
+		{op: "exportMe", name: "no token", req: apiReq("GET", "/me/export", nil), status: 401},
+		{op: "exportMe", name: "deleted", req: asReader("GET", "/me/export", nil, deleted), status: 404},
+		{op: "deleteMe", name: "fails midway", tweak: failDeletes(1), req: asReader("DELETE", "/me", nil), status: 503},
+	}
+}
+
+// withHistory gives the reader a collection, reminders and alerts.
+func withHistory(t *testing.T, e *env, id string) {
+	ctx := context.Background()
+	r, err := store.Reminds("7", "1")
+	require.NoError(t, err)
+	require.NoError(t, e.st.UpdateFollow(ctx, store.Follow{SubscriberID: id, SeriesID: "one-piece", OwnedUpTo: 107, Owned: []int{110}, Reminders: r}))
+	k := store.AlertKey{SubscriberID: id, VolumeID: "one-piece/108", Kind: store.Announce}
+	require.NoError(t, e.st.ClaimAlert(ctx, store.Alert{AlertKey: k, RunID: "run-1", ReleaseDate: store.NewDate(2025, 3, 12), ClaimedAt: t0}))
+	require.NoError(t, e.st.ResolveAlert(ctx, k, "run-1", store.Sent, "msg-1", "", t0.Add(time.Second)))
+	k.Kind = store.Reminder(7)
+	require.NoError(t, e.st.ClaimAlert(ctx, store.Alert{AlertKey: k, RunID: "run-2", ReleaseDate: store.NewDate(2025, 3, 12), ClaimedAt: t0.Add(time.Hour)}))
+}
+
+// failingStore is the backend's store with DeleteSubscriber failing its
+// first n calls before reaching the store: a fault the stores cannot be
+// asked for (each deletes in its own order; store/dynamo's
+// TestDeleteSubscriberFailsRetryably fails it at each write).
+type failingStore struct {
+	Store
+	mu   sync.Mutex
+	left int
+}
+
+var errInjected = errors.New("injected store failure")
+
+func (f *failingStore) DeleteSubscriber(ctx context.Context, id string) error {
+	f.mu.Lock()
+	fail := f.left > 0
+	f.left--
+	f.mu.Unlock()
+	if fail {
+		return errInjected
+	}
+	return f.Store.DeleteSubscriber(ctx, id)
+}
+
+func failDeletes(n int) func(*Config) {
+	return func(c *Config) { c.Store = &failingStore{Store: c.Store, left: n} }
 }
