@@ -119,6 +119,11 @@ func (b *Backend) forgetFailed(w http.ResponseWriter, r *http.Request, err error
 		return
 	}
 	b.cfg.Logger.Error("backend: deletion incomplete, the reader may retry", "route", r.Pattern, "err", err)
-	b.fail(w, r, http.StatusServiceUnavailable, "delete_incomplete",
-		"Non siamo riusciti a cancellare tutto: non ti scriviamo più e i tuoi feed sono già disattivati, ma i dati ci sono ancora. Riprova tra poco dallo stesso link: la cancellazione riparte da dove si è fermata.")
+	const msg = "Non siamo riusciti a cancellare tutto: non ti scriviamo più e i tuoi feed sono già disattivati, ma i dati ci sono ancora. Riprova tra poco dallo stesso link: la cancellazione riparte da dove si è fermata."
+	if isAPI(r) {
+		writeAPIError(w, http.StatusServiceUnavailable, "delete_incomplete", msg, "")
+		return
+	}
+	d := errorPage{chrome: b.chrome("", true), Title: "Cancellazione non finita", Message: msg}
+	b.page(w, r, http.StatusServiceUnavailable, "error", d)
 }
