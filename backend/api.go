@@ -39,6 +39,7 @@ func (b *Backend) apiTable() []apiRoute {
 		{"GET", "/me", b.apiMe},
 		{"PATCH", "/me", b.apiPatchMe},
 		{"DELETE", "/me", b.apiDeleteMe},
+		{"GET", "/me/export", b.apiExport}, // export.go
 		{"GET", "/me/follows", b.apiFollows},
 		{"PUT", "/me/follows/{id}", b.apiFollow},
 		{"PATCH", "/me/follows/{id}", b.apiPatchFollow},
@@ -408,6 +409,9 @@ type jsonReader struct {
 	ConfirmedAt *time.Time `json:"confirmed_at"`
 	Feeds       *jsonFeeds `json:"feeds"`
 	Reminders   []string   `json:"reminders"` // the alerts wanted of every series (see collection.go)
+	// Consent (privacy.go): when, and which privacy page version.
+	ConsentAt      *time.Time `json:"consent_at"`
+	ConsentVersion *string    `json:"consent_version"`
 }
 
 type jsonFeeds struct {
@@ -425,6 +429,11 @@ func (b *Backend) jsonReader(l *Links, s store.Subscriber) jsonReader {
 	if c := l.CalendarURL(s); c != "" {
 		j.Feeds = &jsonFeeds{Calendar: c, Atom: l.AtomURL(s)}
 	}
+	if !s.ConsentAt.IsZero() {
+		t := s.ConsentAt.UTC()
+		j.ConsentAt = &t
+	}
+	j.ConsentVersion = nullString(s.ConsentVersion)
 	return j
 }
 
@@ -548,8 +557,8 @@ func (b *Backend) apiDeleteMe(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := b.cfg.Store.DeleteSubscriber(r.Context(), s.ID); err != nil {
-		b.internal(w, r, err)
+	if err := b.forget(r.Context(), s); err != nil {
+		b.forgetFailed(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

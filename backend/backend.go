@@ -117,8 +117,10 @@ func (b *Backend) routes() http.Handler {
 	mux.HandleFunc("POST /conferma/{token}", b.postConfirm)
 	mux.HandleFunc("GET /gestisci/{token}", b.pageManage)
 	mux.HandleFunc("POST /gestisci/{token}/{action}", b.postManage)
+	mux.HandleFunc("GET /gestisci/{token}/dati.json", b.pageExport) // export.go
 	mux.HandleFunc("GET /link", b.pageLink)
 	mux.HandleFunc("POST /link", b.postLink)
+	mux.HandleFunc("GET "+PrivacyPath, b.pagePrivacy) // privacy.go
 	mux.HandleFunc("GET /disiscriviti/{token}", b.pageUnsubscribe)
 	mux.HandleFunc("POST /disiscriviti/{token}", b.postUnsubscribe)
 	// Feeds.

@@ -25,6 +25,9 @@ type Store interface {
 	store.Subscribers
 	store.Follows
 	Ping(ctx context.Context) error
+
+	// The reader's alert history, for their export (export.go).
+	AlertsOfSubscriber(ctx context.Context, subscriberID string) ([]store.Alert, error)
 }
 
 // Mail is one message the backend sends: the confirmation of a sign-up or

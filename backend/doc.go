@@ -23,13 +23,27 @@
 //	GET  /iscriviti, POST          sign-up form: email and series
 //	GET  /conferma/{token}, POST   confirmation (GET shows a button)
 //	GET  /gestisci/{token}         manage page; POST .../segui, smetti,
-//	                               preferenze, feed, cancella
+//	                               preferenze, collezione, feed, cancella
+//	GET  /gestisci/{token}/dati.json  the reader's data, as a file (export.go)
+//	GET  /privacy                  what is kept, why, how long, who processes it
 //	GET  /link, POST               mail me a manage link
 //	GET  /disiscriviti/{token}     unsubscribe button; POST is RFC 8058 one-click
 //	GET  /feed/{token}/uscite.ics  iCalendar feed of the releases followed
 //	GET  /feed/{token}/annunci.atom Atom feed of the announcements
 //	GET  /healthz, /readyz         alive; the store answers
 //	     /api/v1/...               JSON API, described at /api/v1/openapi.json
+//
+// # The reader's data
+//
+// The privacy page (PrivacyVersion names its text) is linked from every
+// page's footer and every mail; confirming an address records the consent
+// (Subscriber.ConsentAt, ConsentVersion). GET /api/v1/me/export and the
+// manage page's download give everything the store holds about the
+// reader, made from the store's own types so a new field is exported
+// without being listed. Deleting (the manage page's "cancella", DELETE
+// /api/v1/me) first stops the reader (unsubscribed, feeds revoked), then
+// deletes the alert history, the follows and the record; a failure midway
+// answers 503 and a retry finishes it.
 //
 // # Tokens
 //

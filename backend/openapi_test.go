@@ -75,7 +75,7 @@ func confirmToken(t *testing.T, e *env, addr string) string {
 
 func apiCases() []apiCase {
 	long := strings.Repeat("x", 101)
-	return []apiCase{
+	return append([]apiCase{
 		{op: "getOpenAPI", req: apiReq("GET", "/openapi.json", nil), status: 200},
 
 		{op: "listSeries", name: "all", req: apiReq("GET", "/series", nil), status: 200},
@@ -185,7 +185,7 @@ func apiCases() []apiCase {
 		}, status: 200},
 		{op: "unsubscribe", name: "garbage", req: apiReq("POST", "/unsubscribe", map[string]string{"token": "x.y"}), status: 401},
 		{op: "unsubscribe", name: "bad json", req: apiReq("POST", "/unsubscribe", `[]`, "Content-Type", "application/json"), status: 400},
-	}
+	}, privacyAPICases()...) // privacy_test.go
 }
 
 type openAPIOp struct {

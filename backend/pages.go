@@ -509,12 +509,12 @@ func (b *Backend) postManage(w http.ResponseWriter, r *http.Request) {
 		})
 		outcome = "feed"
 	case "cancella":
-		if err := b.cfg.Store.DeleteSubscriber(ctx, s.ID); err != nil {
-			b.internal(w, r, err)
+		if err := b.forget(ctx, s); err != nil {
+			b.forgetFailed(w, r, err)
 			return
 		}
 		b.page(w, r, http.StatusOK, "done", donePage{chrome: b.chrome("", true), Title: "Dati cancellati",
-			Message: "Abbiamo cancellato il tuo indirizzo, le serie che seguivi e i tuoi feed. Non ti scriveremo più."})
+			Message: "Abbiamo cancellato il tuo indirizzo, le serie che seguivi, la tua collezione, lo storico degli avvisi e i tuoi feed. Non ti scriveremo più."})
 		return
 	default:
 		b.fail(w, r, http.StatusNotFound, "not_found", "Questa pagina non esiste.")

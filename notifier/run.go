@@ -425,7 +425,7 @@ func (c *Notifier) claim(ctx context.Context, runID string, p *plan, k store.Ale
 // outbox writes it once).
 func (c *Notifier) message(sub store.Subscriber, entries []Entry, keys []store.AlertKey) (*Message, error) {
 	unsub := c.links.UnsubscribeURL(sub)
-	subject, text, html, err := Render(entries, unsub, c.links.ManageURL(sub))
+	subject, text, html, err := RenderFooter(entries, Footer{UnsubscribeURL: unsub, ManageURL: c.links.ManageURL(sub), PrivacyURL: c.privacyURL()})
 	if err != nil {
 		return nil, err
 	}

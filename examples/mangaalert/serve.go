@@ -118,7 +118,7 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 		Now:     clock.Now,
 		Store:   st,
 		Keys:    keys,
-		Mailer:  accountMailer(sender, f.accountFrom),
+		Mailer:  accountMailer(sender, f.accountFrom, time.Now),
 		BaseURL: f.baseURL,
 		Logger:  log,
 		Hooks:   f.hooks(st, log),

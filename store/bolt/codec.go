@@ -271,6 +271,9 @@ func encodeSubscriber(s store.Subscriber) []byte {
 	e.time(s.ConfirmedAt)
 	e.time(s.ExpiresAt)
 	e.int(int64(s.Reminders)) // appended later: older records end before it
+	// Consent (privacy): appended later, older records end before it.
+	e.time(s.ConsentAt)
+	e.str(s.ConsentVersion)
 	return e.b
 }
 
@@ -286,6 +289,9 @@ func decodeSubscriber(b []byte) (store.Subscriber, error) {
 	s.ConfirmedAt = d.time()
 	s.ExpiresAt = d.time()
 	s.Reminders = store.Remind(d.int())
+	// Consent (privacy).
+	s.ConsentAt = d.time()
+	s.ConsentVersion = d.str()
 	return s, d.err
 }
 

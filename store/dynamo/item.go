@@ -271,6 +271,9 @@ func subItem(s store.Subscriber) item {
 	setTime(it, "conf", s.ConfirmedAt)
 	setExpiry(it, s.ExpiresAt)
 	setN(it, "rem", int64(s.Reminders))
+	// Consent (privacy).
+	setTime(it, "cat", s.ConsentAt)
+	setS(it, "cver", s.ConsentVersion)
 	return it
 }
 
@@ -294,6 +297,8 @@ func decodeSub(it item) (store.Subscriber, error) {
 		ID: d.s("id"), Email: d.s("email"), Status: store.Status(d.s("st")), Variants: d.bool("var"),
 		TokenHash: d.s("tok"), CreatedAt: d.time("cre"), UpdatedAt: d.time("upd"),
 		ConfirmedAt: d.time("conf"), ExpiresAt: d.time(attrExp), Reminders: store.Remind(d.n("rem")),
+		// Consent (privacy).
+		ConsentAt: d.time("cat"), ConsentVersion: d.s("cver"),
 	}
 	return s, d.err
 }

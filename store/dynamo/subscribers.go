@@ -162,12 +162,20 @@ func (s *Store) UpdateSubscriber(ctx context.Context, sub store.Subscriber, now 
 	return sub, nil
 }
 
-// DeleteSubscriber deletes the subscriber, its email item and its follows
-// in one transaction; a subscriber with more follows than one transaction
-// holds has the rest deleted first, in transactions of their own.
+// DeleteSubscriber deletes the subscriber's alert history, then its
+// follows, then the subscriber and its email item in one transaction; a
+// subscriber with more follows than one transaction holds has the rest
+// deleted first, in transactions of their own. The subscriber record goes
+// last: a failure midway leaves a reader who still exists, with less of
+// their data, whom a second call finishes deleting. Alerts of an id with
+// no subscriber record are deleted too (a notifier run that read the
+// reader just before the deletion may claim one after it).
 func (s *Store) DeleteSubscriber(ctx context.Context, id string) error {
 	if err := check.ID("subscriber id", id); err != nil {
 		return fmt.Errorf("delete subscriber: %w", err)
+	}
+	if err := s.deleteAlertsOf(ctx, id); err != nil {
+		return s.fail(err, "delete subscriber %s: alerts", id)
 	}
 	it, err := s.get(ctx, subKey(id))
 	if errors.Is(err, store.ErrNotFound) {

@@ -56,6 +56,7 @@ var tests = []struct {
 	{"ResolveAlert", testResolveAlert},
 	{"ReclaimAlert", testReclaimAlert},
 	{"AlertQueries", testAlertQueries},
+	{"DeleteSubscriberAlerts", testDeleteSubscriberAlerts},
 	{"Pages", testPages},
 	{"Blobs", testBlobs},
 	{"Budgets", testBudgets},
