@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
@@ -26,8 +25,6 @@ func TestBrowserPrivacy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test in -short mode")
 	}
-	browserPath := findBrowser(t)
-	shots := artifactsDir(t)
 	downloads := t.TempDir()
 	ln := listen(t)
 	base := "http://" + ln.Addr().String()
@@ -36,38 +33,8 @@ func TestBrowserPrivacy(t *testing.T) {
 	done := serve(ctx, ln, e.b)
 	defer func() { cancel(); require.NoError(t, <-done) }()
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browserPath), chromedp.Flag("headless", true),
-		chromedp.Flag("lang", "it-IT"), chromedp.Flag("disable-gpu", true))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox)
-	}
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
-	bctx, tcancel := context.WithTimeout(bctx, 2*time.Minute)
-	defer tcancel()
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			png, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(shots, "privacy-"+name+".png"), png, 0o644)
-		})
-	}
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		require.NoError(t, chromedp.Do(bctx, steps...))
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		require.NoError(t, err)
-		return s
-	}
-	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	phone := chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2))
+	tab := newBrowserTab(t, "privacy-")
+	bctx, shot, do, text := tab.ctx, tab.shot, tab.do, tab.text
 
 	// A confirmed reader with a collection and an alert history, straight
 	// into the store (the sign-up has its own browser test).
@@ -135,7 +102,7 @@ func TestBrowserPrivacy(t *testing.T) {
 	assert.Len(t, x.Follows, 1)
 	assert.Len(t, x.Alerts, 2)
 	assert.True(t, x.Feeds.Active)
-	require.NoError(t, os.WriteFile(filepath.Join(shots, "privacy-export.json"), raw, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(tab.shots, "privacy-export.json"), raw, 0o644))
 
 	// Deletion: the first attempt fails in the store and says what holds.
 	do(

@@ -2,11 +2,8 @@ package dynamo
 
 import (
 	"context"
-	"slices"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
@@ -32,27 +29,9 @@ func (s *Store) deleteAlertsOf(ctx context.Context, id string) error {
 // batchDelete deletes items by key, 25 a call, retrying what DynamoDB
 // leaves unprocessed.
 func (s *Store) batchDelete(ctx context.Context, keys []item) error {
-	for chunk := range slices.Chunk(keys, 25) {
-		reqs := make([]types.WriteRequest, len(chunk))
-		for i, k := range chunk {
-			reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
-		}
-		req := map[string][]types.WriteRequest{s.table: reqs}
-		delay := s.opts.RetryDelay
-		for {
-			res, err := s.api.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: req})
-			if err != nil {
-				return err
-			}
-			req = res.UnprocessedItems
-			if len(req[s.table]) == 0 {
-				break
-			}
-			if err := sleep(ctx, delay); err != nil {
-				return err
-			}
-			delay = min(2*delay, 2*time.Second)
-		}
+	reqs := make([]types.WriteRequest, len(keys))
+	for i, k := range keys {
+		reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
 	}
-	return nil
+	return s.batchWrite(ctx, reqs)
 }
