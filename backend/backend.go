@@ -72,6 +72,9 @@ func New(cfg Config) (*Backend, error) {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
 	b.releasesCacheControl = []string{"public, max-age=" + strconv.Itoa(int(max(cfg.CacheTTL, 0)/time.Second))}
+	if strings.TrimSpace(cfg.PrivacyContact) == "" {
+		cfg.Logger.Warn("backend: the privacy page names no data controller; set the operator's name and contact (serve --privacy-contact), as the GDPR asks")
+	}
 	b.mailq = newMailQueue(cfg.Mailer, b.prepareMail, cfg.MailTimeout, cfg.Logger, b.emailHash)
 	b.handler = b.wrap(b.routes())
 	return b, nil

@@ -167,6 +167,12 @@ type Config struct {
 	ConfirmTTL time.Duration
 	// ManageTTL is how long a link to the manage page works. Default 30 days.
 	ManageTTL time.Duration
+	// PrivacyContact names who is responsible for the readers' data (the
+	// GDPR's controller) and how to reach them, as the privacy page shows
+	// it: "Mario Rossi, privacy@example.it". The GDPR asks the page to say
+	// it; without it the page says the operator has not, and New logs a
+	// warning.
+	PrivacyContact string
 	// MailTimeout bounds one attempt to send a mail. Default 20 s.
 	MailTimeout time.Duration
 

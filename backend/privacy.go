@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/manga-alert-italia/mangaalert/store"
@@ -29,6 +30,7 @@ type privacyPage struct {
 	VersionDate string // "3 dicembre 2026"
 	ConfirmDays int    // an unconfirmed sign-up is forgotten after these days
 	ManageDays  int    // a manage link works for these days
+	Contact     string // Config.PrivacyContact: the controller, or ""
 }
 
 // pagePrivacy serves the privacy page: the same for everyone, so it is
@@ -41,6 +43,7 @@ func (b *Backend) pagePrivacy(w http.ResponseWriter, r *http.Request) {
 			VersionDate: privacyDate(),
 			ConfirmDays: max(1, int(b.cfg.ConfirmTTL.Hours()/24)),
 			ManageDays:  max(1, int(b.cfg.ManageTTL.Hours()/24)),
+			Contact:     strings.TrimSpace(b.cfg.PrivacyContact),
 		}, true
 	})
 }

@@ -35,6 +35,27 @@ func TestPrivacyPage(t *testing.T) {
 	assert.NotContains(t, body, `name="robots"`, "a public page, for search engines too")
 }
 
+// The page names the data controller the operator configured; without
+// one it says so to the reader, and the operator hears it at start.
+func TestPrivacyPageNamesTheController(t *testing.T) {
+	for _, tc := range []struct {
+		name, contact, page string
+		warned             bool
+	}{
+		{"configured", "Mario Rossi, privacy@example.it", "Il titolare del trattamento è <strong>Mario Rossi, privacy@example.it</strong>", false},
+		{"not configured", "", "non ha ancora indicato qui il proprio nome", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(c *Config) { c.PrivacyContact = tc.contact })
+			assert.Contains(t, e.get(PrivacyPath).Body.String(), tc.page)
+			e.logsMu.Lock()
+			logs := e.logs.String()
+			e.logsMu.Unlock()
+			assert.Equal(t, tc.warned, strings.Contains(logs, "--privacy-contact"), logs)
+		})
+	}
+}
+
 // Every page links the privacy page from its footer: public pages, pages
 // behind a token, and error pages.
 func TestEveryPageLinksPrivacy(t *testing.T) {

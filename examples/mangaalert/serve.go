@@ -41,6 +41,7 @@ type serveFlags struct {
 	eventARN   string
 	eventFile  string
 	trusted    string
+	contact    string
 	// The forms' mail budgets (0: the backend's default, -1: off).
 	mailsPerInbox int
 	mailsPerIP    int
@@ -58,6 +59,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.eventARN, "ses-event-secret-arn", "", "the Secrets Manager `secret` (name or ARN), or a Parameter Store parameter's ARN, holding the --ses-event-secret token")
 	fs.StringVar(&f.eventFile, "ses-event-secret-file", "", "a `file` holding the --ses-event-secret token")
 	fs.StringVar(&f.trusted, "trusted-proxies", "", "believe X-Forwarded-For from these comma-separated `addresses or CIDR prefixes` (the load balancer's subnets): the rate limits and mail budgets then count the client, not the balancer")
+	fs.StringVar(&f.contact, "privacy-contact", "", "who is responsible for the readers' data and how to reach them, shown on /privacy as the GDPR asks: `name, address` (\"Mario Rossi, privacy@example.it\")")
 	fs.IntVar(&f.mailsPerInbox, "mails-per-inbox", backend.DefaultMailsPerAddress, "the forms send one inbox at most this many mails in 24 hours (+tags and Gmail's dots count as one inbox; -1: no limit)")
 	fs.IntVar(&f.mailsPerIP, "mails-per-ip", backend.DefaultMailsPerIP, "the forms send at most this many mails an hour because of one client address (an IPv6 /64; -1: no limit)")
 	fs.IntVar(&f.mailsPerHour, "mails-per-hour", backend.DefaultMailsPerHour, "the forms send at most this many mails an hour in all (-1: no limit)")
@@ -125,6 +127,7 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 		// Behind a load balancer every connection comes from it: without
 		// these, all its clients would share one address's limits.
 		TrustedProxies: trusted,
+		PrivacyContact: f.contact,
 		// Kept in the store: every replica and restart shares them.
 		MailsPerAddress: f.mailsPerInbox,
 		MailsPerIP:      f.mailsPerIP,
