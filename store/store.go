@@ -259,6 +259,12 @@ type Subscriber struct {
 	// Reminders are the alerts the reader wants of every series, unless a
 	// follow chooses its own (zero: all of them).
 	Reminders Remind
+
+	// Telegram (issue 17, see telegram.go). TelegramChatID is the chat
+	// linked through the bot's deep link (0: none); Channels where the
+	// alerts go (zero: e-mail), see AlertChannels.
+	TelegramChatID int64
+	Channels       Channels
 }
 
 // Mailable reports whether the subscriber may be sent alerts.

@@ -271,6 +271,10 @@ func encodeSubscriber(s store.Subscriber) []byte {
 	e.time(s.ConfirmedAt)
 	e.time(s.ExpiresAt)
 	e.int(int64(s.Reminders)) // appended later: older records end before it
+	// Telegram (issue 17), appended later still: older records end
+	// before it and read as no chat, e-mail only.
+	e.int(s.TelegramChatID)
+	e.int(int64(s.Channels))
 	return e.b
 }
 
@@ -286,6 +290,9 @@ func decodeSubscriber(b []byte) (store.Subscriber, error) {
 	s.ConfirmedAt = d.time()
 	s.ExpiresAt = d.time()
 	s.Reminders = store.Remind(d.int())
+	// Telegram (issue 17).
+	s.TelegramChatID = d.int()
+	s.Channels = store.Channels(d.int())
 	return s, d.err
 }
 
