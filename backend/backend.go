@@ -73,6 +73,7 @@ func New(cfg Config) (*Backend, error) {
 	}
 	b.releasesCacheControl = []string{"public, max-age=" + strconv.Itoa(int(max(cfg.CacheTTL, 0)/time.Second))}
 	b.mailq = newMailQueue(cfg.Mailer, b.prepareMail, cfg.MailTimeout, cfg.Logger, b.emailHash)
+	b.withTelegramHook()
 	b.handler = b.wrap(b.routes())
 	return b, nil
 }

@@ -188,3 +188,18 @@ func TestSplit(t *testing.T) {
 	assert.Equal(t, []string{"breve"}, telegram.Split("breve"))
 	assert.Len(t, telegram.Split(strings.Repeat("x", telegram.MaxText+1)), 2, "a line longer than a message is cut anyway")
 }
+
+func TestCommand(t *testing.T) {
+	tests := []struct{ text, cmd, arg string }{
+		{"/start abc_DEF-1", "start", "abc_DEF-1"},
+		{"  /stop@MangaAlertBot ", "stop", ""},
+		{"/START x", "start", "x"},
+		{"ciao", "", ""},
+		{"", "", ""},
+	}
+	for _, tt := range tests {
+		cmd, arg := telegram.Command(tt.text)
+		assert.Equal(t, tt.cmd, cmd, tt.text)
+		assert.Equal(t, tt.arg, arg, tt.text)
+	}
+}
