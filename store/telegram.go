@@ -87,3 +87,13 @@ type TelegramLinks interface {
 	// UpdateSubscriber (on DynamoDB eventually: a global secondary index).
 	SubscriberByChat(ctx context.Context, chat int64) (Subscriber, error)
 }
+
+// TelegramKindPrefix starts the kind of an alert's Telegram delivery: the
+// notifier claims (subscriber, volume, "telegram/"+kind) before it sends
+// the Telegram message of an alert, so a run repeated, or an alert whose
+// e-mail is sent again, never sends it twice on Telegram. The planning
+// ignores these kinds: the alert itself is the plain kind.
+const TelegramKindPrefix = "telegram/"
+
+// TelegramKind is the kind of k's Telegram delivery.
+func TelegramKind(k AlertKind) AlertKind { return AlertKind(TelegramKindPrefix + string(k)) }
