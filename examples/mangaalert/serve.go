@@ -122,13 +122,13 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 	}
 	b, err := backend.New(backend.Config{
 		Telegram: f.telegram.backendConfig(bot, botSecret),
-		Now:     clock.Now,
-		Store:   st,
-		Keys:    keys,
-		Mailer:  accountMailer(sender, f.accountFrom),
-		BaseURL: f.baseURL,
-		Logger:  log,
-		Hooks:   f.hooks(st, log),
+		Now:      clock.Now,
+		Store:    st,
+		Keys:     keys,
+		Mailer:   accountMailer(sender, f.accountFrom),
+		BaseURL:  f.baseURL,
+		Logger:   log,
+		Hooks:    f.hooks(st, log),
 		// Behind a load balancer every connection comes from it: without
 		// these, all its clients would share one address's limits.
 		TrustedProxies: trusted,
