@@ -121,14 +121,13 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 		return err
 	}
 	b, err := backend.New(backend.Config{
-		Telegram: f.telegram.backendConfig(bot, botSecret),
-		Now:      clock.Now,
-		Store:    st,
-		Keys:     keys,
-		Mailer:   accountMailer(sender, f.accountFrom),
-		BaseURL:  f.baseURL,
-		Logger:   log,
-		Hooks:    f.hooks(st, log),
+		Now:     clock.Now,
+		Store:   st,
+		Keys:    keys,
+		Mailer:  accountMailer(sender, f.accountFrom),
+		BaseURL: f.baseURL,
+		Logger:  log,
+		Hooks:   f.hooks(st, log),
 		// Behind a load balancer every connection comes from it: without
 		// these, all its clients would share one address's limits.
 		TrustedProxies: trusted,
@@ -136,6 +135,8 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 		MailsPerAddress: f.mailsPerInbox,
 		MailsPerIP:      f.mailsPerIP,
 		MailsPerHour:    f.mailsPerHour,
+		// Telegram (issue 17): nil without --telegram-bot.
+		Telegram: f.telegram.backendConfig(bot, botSecret),
 	})
 	if err != nil {
 		return &usageError{err.Error()}
