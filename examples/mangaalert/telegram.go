@@ -16,7 +16,7 @@ import (
 )
 
 // Telegram as a second channel (issue 17). The bot's token lives in the
-// secrets store like the other secrets: --telegram-token-arn names it (the
+// secrets store like the other secrets: --telegram-bot-arn names it (the
 // deploy tool creates STACK/telegram-token and grants the tasks read on
 // it), or MANGAALERT_TELEGRAM_TOKEN carries it on a laptop. The webhook's
 // secret token is derived from the bot token, so there is one secret to
@@ -31,14 +31,14 @@ type telegramFlags struct {
 }
 
 func (t *telegramFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&t.bot, "telegram-bot", "", "send alerts on Telegram too, as this bot (its `username` without @, from @BotFather); needs --telegram-token-arn")
-	fs.StringVar(&t.tokenARN, "telegram-token-arn", "", "the Secrets Manager `secret` (name or ARN), or a Parameter Store parameter's ARN, holding the bot's token")
-	fs.StringVar(&t.token, "telegram-token", "", "the bot's `token`; from the environment only, never on the command line (a laptop; use --telegram-token-arn on AWS)")
+	fs.StringVar(&t.bot, "telegram-bot", "", "send alerts on Telegram too, as this bot (its `username` without @, from @BotFather); needs --telegram-bot-arn")
+	fs.StringVar(&t.tokenARN, "telegram-bot-arn", "", "the Secrets Manager `secret` (name or ARN), or a Parameter Store parameter's ARN, holding the bot's token")
+	fs.StringVar(&t.token, "telegram-token", "", "the bot's `token`; from the environment only, never on the command line (a laptop; use --telegram-bot-arn on AWS)")
 	fs.StringVar(&t.api, "telegram-api", telegram.DefaultBaseURL, "the Bot API's base `URL` (a local stand-in in tests)")
 }
 
 func init() {
-	envOnlyFlags["telegram-token"] = ", or give --telegram-token-arn SECRET (Secrets Manager or Parameter Store)"
+	envOnlyFlags["telegram-token"] = ", or give --telegram-bot-arn SECRET (Secrets Manager or Parameter Store)"
 }
 
 // webhookSecret derives the webhook's secret token from the bot token:
@@ -60,7 +60,7 @@ func (t *telegramFlags) client(ctx context.Context, s *settings) (*telegram.Clie
 	token := t.token
 	switch {
 	case t.tokenARN != "" && token != "":
-		return nil, "", usagef("give --telegram-token-arn or MANGAALERT_TELEGRAM_TOKEN, not both")
+		return nil, "", usagef("give --telegram-bot-arn or MANGAALERT_TELEGRAM_TOKEN, not both")
 	case t.tokenARN != "":
 		r, err := s.secretReader(ctx)
 		if err != nil {
@@ -68,11 +68,11 @@ func (t *telegramFlags) client(ctx context.Context, s *settings) (*telegram.Clie
 		}
 		v, err := r.Get(ctx, t.tokenARN)
 		if err != nil {
-			return nil, "", fmt.Errorf("--telegram-token-arn: %w", err)
+			return nil, "", fmt.Errorf("--telegram-bot-arn: %w", err)
 		}
 		token = v.Reveal()
 	case token == "":
-		return nil, "", usagef("--telegram-bot %s needs the bot's token: --telegram-token-arn SECRET, or MANGAALERT_TELEGRAM_TOKEN", t.bot)
+		return nil, "", usagef("--telegram-bot %s needs the bot's token: --telegram-bot-arn SECRET, or MANGAALERT_TELEGRAM_TOKEN", t.bot)
 	}
 	c, err := telegram.New(strings.TrimSpace(token), func(o *telegram.Options) { o.BaseURL = t.api })
 	if err != nil {

@@ -70,7 +70,7 @@ func TestTelegramFlags(t *testing.T) {
 	tf.bot = "MangaAlertBot"
 	_, _, err := tf.client(context.Background(), &settings{})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "--telegram-token-arn")
+	assert.Contains(t, err.Error(), "--telegram-bot-arn")
 
 	tf = telegramFlags{token: "123:abc"}
 	_, _, err = tf.client(context.Background(), &settings{})
