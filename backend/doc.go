@@ -23,13 +23,28 @@
 //	GET  /iscriviti, POST          sign-up form: email and series
 //	GET  /conferma/{token}, POST   confirmation (GET shows a button)
 //	GET  /gestisci/{token}         manage page; POST .../segui, smetti,
-//	                               preferenze, feed, cancella
+//	                               preferenze, collezione, feed, cancella,
+//	                               telegram, telegram-scollega, canali
+//	POST /hooks/telegram           the Telegram bot's updates (with Config.Telegram)
 //	GET  /link, POST               mail me a manage link
 //	GET  /disiscriviti/{token}     unsubscribe button; POST is RFC 8058 one-click
 //	GET  /feed/{token}/uscite.ics  iCalendar feed of the releases followed
 //	GET  /feed/{token}/annunci.atom Atom feed of the announcements
 //	GET  /healthz, /readyz         alive; the store answers
 //	     /api/v1/...               JSON API, described at /api/v1/openapi.json
+//
+// # Telegram
+//
+// With Config.Telegram set, readers may take alerts on Telegram too
+// (telegram.go): the manage page's "Collega Telegram" stores a one-time
+// token's hash (store.TelegramLinks, 30 minutes) and shows the bot's deep
+// link https://t.me/BOT?start=TOKEN; Telegram posts the reader's "/start
+// TOKEN" to /hooks/telegram, checked against the X-Telegram-Bot-Api-
+// Secret-Token header in constant time, and the chat is linked (a chat
+// is one reader: linking it elsewhere unlinks it here); "/stop" unlinks.
+// The reader chooses the channels (email, telegram or both) on the page
+// or with PATCH /api/v1/me; POST and DELETE /api/v1/me/telegram link and
+// unlink through the API.
 //
 // # Tokens
 //
