@@ -203,3 +203,32 @@ func TestCommand(t *testing.T) {
 		assert.Equal(t, tt.arg, arg, tt.text)
 	}
 }
+
+// On the wall clock, as in production: every message arrives, whatever
+// the network's jitter (the stand-in tolerates 50 ms of it, and a 429
+// beyond is waited out). It logs how many were refused; no timing is
+// asserted.
+func TestWallClockAgainstTheStandIn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes two seconds of wall time")
+	}
+	ctx := context.Background()
+	tg := integration.RunTelegram(ctx, t)
+	c, err := telegram.New(tg.Token, func(o *telegram.Options) { o.BaseURL = tg.URL })
+	require.NoError(t, err)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := range 61 {
+		wg.Go(func() {
+			_, err := c.SendMessage(ctx, int64(i), "ciao")
+			assert.NoError(t, err)
+		})
+	}
+	for range 3 {
+		_, err := c.SendMessage(ctx, 1000, "ciao")
+		require.NoError(t, err)
+	}
+	wg.Wait()
+	assert.Len(t, tg.Messages(), 64)
+	t.Logf("64 messages (61 chats, 3 to one chat) in %s, %d refused with 429", time.Since(start).Round(time.Millisecond), tg.Limited())
+}
