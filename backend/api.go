@@ -45,6 +45,9 @@ func (b *Backend) apiTable() []apiRoute {
 		{"PATCH", "/me/follows/{id}", b.apiPatchFollow},
 		{"DELETE", "/me/follows/{id}", b.apiUnfollow},
 		{"POST", "/unsubscribe", b.apiUnsubscribe},
+		// Telegram (issue 17, telegram.go).
+		{"POST", "/me/telegram", b.apiTelegramLink},
+		{"DELETE", "/me/telegram", b.apiTelegramUnlink},
 	}
 }
 
@@ -412,6 +415,10 @@ type jsonReader struct {
 	// Consent (privacy.go): when, and which privacy page version.
 	ConsentAt      *time.Time `json:"consent_at"`
 	ConsentVersion *string    `json:"consent_version"`
+	// Telegram (issue 17, telegram.go): where alerts go, and whether a
+	// chat is linked (null when Telegram is off).
+	Channels string        `json:"channels"`
+	Telegram *jsonTelegram `json:"telegram"`
 }
 
 type jsonFeeds struct {
@@ -421,7 +428,10 @@ type jsonFeeds struct {
 
 func (b *Backend) jsonReader(l *Links, s store.Subscriber) jsonReader {
 	j := jsonReader{Email: s.Email, Status: string(s.Status), Variants: s.Variants, CreatedAt: s.CreatedAt.UTC(),
-		Reminders: s.Reminders.Names()}
+		Reminders: s.Reminders.Names(), Channels: s.Channels.String()}
+	if b.cfg.Telegram != nil {
+		j.Telegram = &jsonTelegram{Linked: s.TelegramChatID != 0}
+	}
 	if !s.ConfirmedAt.IsZero() {
 		t := s.ConfirmedAt.UTC()
 		j.ConfirmedAt = &t
@@ -513,6 +523,7 @@ func (b *Backend) writeMe(w http.ResponseWriter, r *http.Request, s store.Subscr
 type patchMe struct {
 	Variants  *bool           `json:"variants"`
 	Reminders json.RawMessage `json:"reminders"` // null: the default, all four
+	Channels  json.RawMessage `json:"channels"`  // "email", "telegram" or "both" (telegram.go)
 }
 
 func (b *Backend) apiPatchMe(w http.ResponseWriter, r *http.Request) {
@@ -532,7 +543,15 @@ func (b *Backend) apiPatchMe(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if req.Variants != nil || req.Reminders != nil {
+	var channels store.Channels
+	if req.Channels != nil {
+		var ferr *fieldError
+		if channels, ferr = parseChannels(req.Channels); ferr != nil {
+			writeAPIError(w, http.StatusUnprocessableEntity, ferr.Code, ferr.Message, ferr.Field)
+			return
+		}
+	}
+	if req.Variants != nil || req.Reminders != nil || req.Channels != nil {
 		var err error
 		s, err = b.updateReader(r.Context(), s.ID, func(s *store.Subscriber) bool {
 			old := *s
@@ -542,7 +561,10 @@ func (b *Backend) apiPatchMe(w http.ResponseWriter, r *http.Request) {
 			if req.Reminders != nil {
 				s.Reminders = reminders
 			}
-			return s.Variants != old.Variants || s.Reminders != old.Reminders
+			if req.Channels != nil {
+				s.Channels = channels
+			}
+			return s.Variants != old.Variants || s.Reminders != old.Reminders || s.Channels != old.Channels
 		})
 		if err != nil {
 			b.apiTokenFailed(w, r, err)

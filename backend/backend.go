@@ -76,6 +76,7 @@ func New(cfg Config) (*Backend, error) {
 		cfg.Logger.Warn("backend: the privacy page names no data controller; set the operator's name and contact (serve --privacy-contact), as the GDPR asks")
 	}
 	b.mailq = newMailQueue(cfg.Mailer, b.prepareMail, cfg.MailTimeout, cfg.Logger, b.emailHash)
+	b.withTelegramHook()
 	b.handler = b.wrap(b.routes())
 	return b, nil
 }

@@ -24,6 +24,7 @@ type Store interface {
 	store.Budgets
 	store.Subscribers
 	store.Follows
+	store.TelegramLinks // issue 17: link tokens, chats
 	Ping(ctx context.Context) error
 
 	// The reader's alert history, for their export (export.go).
@@ -178,6 +179,11 @@ type Config struct {
 
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+
+	// Telegram turns on Telegram as a second channel (telegram.go):
+	// the manage page's "Collega Telegram", the webhook at
+	// TelegramHookPath and the channels' choice. Default nil: off.
+	Telegram *TelegramConfig
 }
 
 // Defaults.
@@ -255,6 +261,13 @@ func (c Config) withDefaults() (Config, error) {
 		if !strings.HasPrefix(path, "/hooks/") || strings.ContainsAny(path, " {}") {
 			return c, fmt.Errorf("%w: hook path %q: want an exact path under /hooks/", ErrConfig, path)
 		}
+	}
+	if c.Telegram != nil {
+		tg := *c.Telegram // the caller's value stays as given
+		if err := tg.check(c.Hooks); err != nil {
+			return c, err
+		}
+		c.Telegram = &tg
 	}
 	if c.CacheTTL == 0 {
 		c.CacheTTL = DefaultCacheTTL

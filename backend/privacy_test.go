@@ -40,7 +40,7 @@ func TestPrivacyPage(t *testing.T) {
 func TestPrivacyPageNamesTheController(t *testing.T) {
 	for _, tc := range []struct {
 		name, contact, page string
-		warned             bool
+		warned              bool
 	}{
 		{"configured", "Mario Rossi, privacy@example.it", "Il titolare del trattamento è <strong>Mario Rossi, privacy@example.it</strong>", false},
 		{"not configured", "", "non ha ancora indicato qui il proprio nome", true},

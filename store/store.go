@@ -266,6 +266,11 @@ type Subscriber struct {
 	// a pending sign-up and for records confirmed before consent was kept.
 	ConsentAt      time.Time
 	ConsentVersion string
+	// Telegram (issue 17, see telegram.go). TelegramChatID is the chat
+	// linked through the bot's deep link (0: none); Channels where the
+	// alerts go (zero: e-mail), see AlertChannels.
+	TelegramChatID int64
+	Channels       Channels
 }
 
 // Mailable reports whether the subscriber may be sent alerts.

@@ -72,6 +72,9 @@ type Config struct {
 	Instances        int32             `json:"instances"`
 	SecretStore      string            `json:"secret_store"` // "secretsmanager" or "ssm"
 	Tags             map[string]string `json:"tags"`
+	// TelegramBot (issue 17) sends alerts on Telegram too, as this bot;
+	// its token is the secret STACK/telegram-token (spec.go).
+	TelegramBot string `json:"telegram_bot"`
 }
 
 // SMTPConfig is the relay's address and account; the password is taken
@@ -213,6 +216,9 @@ func (c Config) Validate(forApply bool) error {
 	}
 	if c.Instances > 1 && c.siteHost() == "" {
 		bad("instances", "%d hosts sit behind a load balancer whose HTTPS certificate needs the site's name: set domain (or an https base_url)", c.Instances)
+	}
+	if c.TelegramBot != "" && !telegramBotRE.MatchString(c.TelegramBot) {
+		bad("telegram_bot", "%q is not a bot's username: the name @BotFather gave, without @, ending in bot (MangaAlertBot)", c.TelegramBot)
 	}
 	if c.Sender == SenderSMTP {
 		c.SMTP.check(bad)

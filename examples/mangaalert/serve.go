@@ -46,6 +46,7 @@ type serveFlags struct {
 	mailsPerInbox int
 	mailsPerIP    int
 	mailsPerHour  int
+	telegram      telegramFlags // issue 17 (telegram.go)
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -63,6 +64,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.mailsPerInbox, "mails-per-inbox", backend.DefaultMailsPerAddress, "the forms send one inbox at most this many mails in 24 hours (+tags and Gmail's dots count as one inbox; -1: no limit)")
 	fs.IntVar(&f.mailsPerIP, "mails-per-ip", backend.DefaultMailsPerIP, "the forms send at most this many mails an hour because of one client address (an IPv6 /64; -1: no limit)")
 	fs.IntVar(&f.mailsPerHour, "mails-per-hour", backend.DefaultMailsPerHour, "the forms send at most this many mails an hour in all (-1: no limit)")
+	f.telegram.register(fs)
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -116,6 +118,10 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 	if err := f.eventSecret(ctx); err != nil {
 		return err
 	}
+	bot, botSecret, err := f.telegram.client(ctx, &f.settings)
+	if err != nil {
+		return err
+	}
 	b, err := backend.New(backend.Config{
 		Now:     clock.Now,
 		Store:   st,
@@ -132,6 +138,8 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 		MailsPerAddress: f.mailsPerInbox,
 		MailsPerIP:      f.mailsPerIP,
 		MailsPerHour:    f.mailsPerHour,
+		// Telegram (issue 17): nil without --telegram-bot.
+		Telegram: f.telegram.backendConfig(bot, botSecret),
 	})
 	if err != nil {
 		return &usageError{err.Error()}
@@ -147,6 +155,9 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 		ready(ln.Addr().String())
 	}
 	g, gctx := errgroup.WithContext(ctx)
+	if bot != nil {
+		go registerWebhook(gctx, bot, f.baseURL, botSecret, log)
+	}
 	if f.acmeHosts == "" {
 		g.Go(func() error { return backend.Serve(gctx, ln, h, backend.WithLogger(log)) })
 	} else {

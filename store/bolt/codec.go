@@ -274,6 +274,10 @@ func encodeSubscriber(s store.Subscriber) []byte {
 	// Consent (privacy): appended later, older records end before it.
 	e.time(s.ConsentAt)
 	e.str(s.ConsentVersion)
+	// Telegram (issue 17), appended later still: older records end
+	// before it and read as no chat, e-mail only.
+	e.int(s.TelegramChatID)
+	e.int(int64(s.Channels))
 	return e.b
 }
 
@@ -292,6 +296,9 @@ func decodeSubscriber(b []byte) (store.Subscriber, error) {
 	// Consent (privacy).
 	s.ConsentAt = d.time()
 	s.ConsentVersion = d.str()
+	// Telegram (issue 17).
+	s.TelegramChatID = d.int()
+	s.Channels = store.Channels(d.int())
 	return s, d.err
 }
 

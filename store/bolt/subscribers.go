@@ -62,6 +62,9 @@ func putSubscriber(tx *bbolt.Tx, old, sub store.Subscriber) error {
 			}
 		}
 	}
+	if err := moveChat(tx, old, sub); err != nil {
+		return err
+	}
 	if !old.ExpiresAt.Equal(sub.ExpiresAt) {
 		exp := tx.Bucket(bucketSubExp)
 		if !old.ExpiresAt.IsZero() {
@@ -102,6 +105,9 @@ func deleteSubscriber(tx *bbolt.Tx, sub store.Subscriber) error {
 		if err := tx.Bucket(bucketSubExp).Delete(timeKey(sub.ExpiresAt, sub.ID)); err != nil {
 			return err
 		}
+	}
+	if err := moveChat(tx, sub, store.Subscriber{ID: sub.ID}); err != nil {
+		return err
 	}
 	follows, followers := tx.Bucket(bucketFollows), tx.Bucket(bucketFollowers)
 	p := prefix(sub.ID)

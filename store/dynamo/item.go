@@ -274,6 +274,13 @@ func subItem(s store.Subscriber) item {
 	// Consent (privacy).
 	setTime(it, "cat", s.ConsentAt)
 	setS(it, "cver", s.ConsentVersion)
+	// Telegram (issue 17): the linked chat, indexed on gsi2 for
+	// SubscriberByChat, and the channels.
+	if s.TelegramChatID != 0 {
+		setN(it, "tg", s.TelegramChatID)
+		it[attrGSI2PK], it[attrGSI2SK] = str(chatPK(s.TelegramChatID)), str(s.ID)
+	}
+	setN(it, "ch", int64(s.Channels))
 	return it
 }
 
@@ -299,6 +306,8 @@ func decodeSub(it item) (store.Subscriber, error) {
 		ConfirmedAt: d.time("conf"), ExpiresAt: d.time(attrExp), Reminders: store.Remind(d.n("rem")),
 		// Consent (privacy).
 		ConsentAt: d.time("cat"), ConsentVersion: d.s("cver"),
+		// Telegram (issue 17).
+		TelegramChatID: d.n("tg"), Channels: store.Channels(d.n("ch")),
 	}
 	return s, d.err
 }

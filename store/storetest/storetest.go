@@ -51,6 +51,9 @@ var tests = []struct {
 	{"Follows", testFollows},
 	{"FollowedSeries", testFollowedSeries},
 	{"Collections", testCollections},
+	// Telegram (issue 17).
+	{"Telegram", testTelegram},
+	{"LinkTokens", testLinkTokens},
 	{"ClaimAlert", testClaimAlert},
 	{"ClaimAlertConcurrently", testClaimConcurrently},
 	{"ResolveAlert", testResolveAlert},
