@@ -2,11 +2,8 @@ package backend
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -26,8 +23,6 @@ func TestBrowserTelegram(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test in -short mode")
 	}
-	browser := findBrowser(t)
-	shots := artifactsDir(t)
 	ln := listen(t)
 	base := "http://" + ln.Addr().String()
 	tg := runTelegram(t)
@@ -39,40 +34,10 @@ func TestBrowserTelegram(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, bot.SetWebhook(ctx, telegram.Webhook{URL: base + TelegramHookPath, SecretToken: testSecret}))
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.Flag("headless", true),
-		chromedp.Flag("lang", "it-IT"), chromedp.Flag("disable-gpu", true))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox)
-	}
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
-	bctx, tcancel := context.WithTimeout(bctx, 2*time.Minute)
-	defer tcancel()
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			png, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(shots, "telegram-"+name+".png"), png, 0o644)
-		})
-	}
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		require.NoError(t, chromedp.Do(bctx, steps...))
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		require.NoError(t, err)
-		return s
-	}
-	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	tab := newBrowserTab(t, "telegram-")
+	bctx, shot, do, text := tab.ctx, tab.shot, tab.do, tab.text
 	mark := chromedp.Evaluate[chromedp.Void](`document.body.dataset.before = "1"`)
 	newNotice := css(`body:not([data-before]) .notice.ok`)
-	phone := chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2))
 	section := `section[aria-labelledby=telegram] `
 
 	// A confirmed reader, straight into the store.

@@ -3,6 +3,8 @@ package telegram
 import (
 	"context"
 	"time"
+
+	"github.com/manga-alert-italia/mangaalert/internal/poll"
 )
 
 // Clock is what the Limiter and the retries read the time from and wait
@@ -21,16 +23,4 @@ type RealClock struct{}
 func (RealClock) Now() time.Time { return time.Now() }
 
 // Sleep waits d on a timer, or until ctx is done.
-func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (RealClock) Sleep(ctx context.Context, d time.Duration) error { return poll.Sleep(ctx, d) }

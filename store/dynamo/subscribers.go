@@ -89,15 +89,23 @@ func (s *Store) SubscriberByToken(ctx context.Context, hash string) (store.Subsc
 	if hash == "" {
 		return store.Subscriber{}, fmt.Errorf("subscriber by token: %w", store.ErrNotFound)
 	}
+	return s.subscriberOn(ctx, gsiEq(gsi1, "TOKEN#"+hash), "subscriber by token",
+		func(sub store.Subscriber) bool { return sub.TokenHash == hash })
+}
+
+// subscriberOn returns the first live subscriber q finds that is still
+// the one asked for (match): an index lags its table, so an item found
+// there may since have changed.
+func (s *Store) subscriberOn(ctx context.Context, q *dynamodb.QueryInput, what string, match func(store.Subscriber) bool) (store.Subscriber, error) {
 	var found *store.Subscriber
 	now := s.now()
 	errFound := errors.New("found")
-	err := s.query(ctx, gsiEq(gsi1, "TOKEN#"+hash), func(it item) error {
+	err := s.query(ctx, q, func(it item) error {
 		sub, err := decodeSub(it)
 		if err != nil {
 			return err
 		}
-		if !check.Expired(sub.ExpiresAt, now) && sub.TokenHash == hash {
+		if !check.Expired(sub.ExpiresAt, now) && match(sub) {
 			found = &sub
 			return errFound
 		}
@@ -109,7 +117,7 @@ func (s *Store) SubscriberByToken(ctx context.Context, hash string) (store.Subsc
 	if err == nil {
 		err = store.ErrNotFound
 	}
-	return store.Subscriber{}, s.fail(err, "subscriber by token")
+	return store.Subscriber{}, s.fail(err, what)
 }
 
 // UpdateSubscriber replaces the subscriber if its stored UpdatedAt is the

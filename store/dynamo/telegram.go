@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -29,27 +28,8 @@ func (s *Store) SubscriberByChat(ctx context.Context, chat int64) (store.Subscri
 	if chat == 0 {
 		return store.Subscriber{}, fmt.Errorf("subscriber by chat: %w", store.ErrNotFound)
 	}
-	var found *store.Subscriber
-	now := s.now()
-	errFound := errors.New("found")
-	err := s.query(ctx, gsiEq(gsi2, chatPK(chat)), func(it item) error {
-		sub, err := decodeSub(it)
-		if err != nil {
-			return err
-		}
-		if !check.Expired(sub.ExpiresAt, now) && sub.TelegramChatID == chat {
-			found = &sub
-			return errFound
-		}
-		return nil
-	})
-	if found != nil {
-		return *found, nil
-	}
-	if err == nil {
-		err = store.ErrNotFound
-	}
-	return store.Subscriber{}, s.fail(err, "subscriber by chat")
+	return s.subscriberOn(ctx, gsiEq(gsi2, chatPK(chat)), "subscriber by chat",
+		func(sub store.Subscriber) bool { return sub.TelegramChatID == chat })
 }
 
 // PutLinkToken writes the token's item if its key is free.
