@@ -5,10 +5,12 @@ package ecshost
 // service's capacity provider strategy. See ScaleOut's autoscaling fields.
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 )
@@ -104,4 +106,28 @@ func (s Spec) managedDetail() string {
 		d += ", placed through capacity provider " + s.CapacityProvider
 	}
 	return d
+}
+
+// unprotect lifts the scale-in protection of the group's instances before
+// the group is deleted. Under managed termination protection ECS protects
+// every instance that runs a task; AWS's force delete terminates them
+// anyway, but an emulator (moto) only scales the group to zero, which
+// leaves protected instances running and Delete waiting for them. Lifting
+// it first makes the teardown the same everywhere.
+func (d *deleter) unprotect(ctx context.Context, g *astypes.AutoScalingGroup) error {
+	var ids []string
+	for _, i := range g.Instances {
+		if aws.ToBool(i.ProtectedFromScaleIn) {
+			ids = append(ids, aws.ToString(i.InstanceId))
+		}
+	}
+	if len(ids) == 0 || g.Status != nil {
+		return nil
+	}
+	_, err := d.h.c.AutoScaling.SetInstanceProtection(ctx, &autoscaling.SetInstanceProtectionInput{
+		AutoScalingGroupName: g.AutoScalingGroupName, InstanceIds: ids, ProtectedFromScaleIn: aws.Bool(false)})
+	if err != nil {
+		return fmt.Errorf("lift the scale-in protection of %v: %w", ids, err)
+	}
+	return nil
 }

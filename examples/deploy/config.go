@@ -72,6 +72,13 @@ type Config struct {
 	Instances        int32             `json:"instances"`
 	SecretStore      string            `json:"secret_store"` // "secretsmanager" or "ssm"
 	Tags             map[string]string `json:"tags"`
+
+	// Autoscaling (scaling.go): the service between instances and
+	// max_tasks tasks; the hosts between instances and max_instances
+	// through an ECS capacity provider.
+	MaxTasks         int32 `json:"max_tasks"`
+	CapacityProvider bool  `json:"capacity_provider"`
+	MaxInstances     int32 `json:"max_instances"`
 }
 
 // SMTPConfig is the relay's address and account; the password is taken
