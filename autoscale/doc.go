@@ -55,10 +55,11 @@
 // DeleteScalingPolicy and TagResource (the tags of a registration), on
 // arn:PARTITION:application-autoscaling:REGION:ACCOUNT:scalable-target/*
 // (Application Auto Scaling names targets by random IDs; the Describe
-// calls take no resource); ecs: UpdateService on the service (the host
-// package's), cloudwatch: PutMetricAlarm, DescribeAlarms and DeleteAlarms
-// on TargetTracking-service/CLUSTER/SERVICE-* (made by the policy on the
-// caller's behalf). iam:CreateServiceLinkedRole for
+// calls take no resource); with them, as AWS checks them on the caller of
+// a registration, ecs:DescribeServices and ecs:UpdateService on the
+// service (the host package's), and for the policy cloudwatch:
+// PutMetricAlarm, DescribeAlarms and DeleteAlarms on the alarms
+// TargetTracking-service/CLUSTER/SERVICE-*. iam:CreateServiceLinkedRole for
 // ecs.application-autoscaling.amazonaws.com, once per account: AWS makes
 // AWSServiceRoleForApplicationAutoScaling_ECSService at the first
 // registration. ecs: CreateCapacityProvider, DescribeCapacityProviders,

@@ -131,3 +131,12 @@ func (d *deleter) unprotect(ctx context.Context, g *astypes.AutoScalingGroup) er
 	}
 	return nil
 }
+
+// tasksPerHost is how many of the service's tasks one host holds at most
+// outside a rollout: the most tasks (MaxCount, or DesiredCount) spread
+// over the fewest hosts (GroupSize), as ECS spreads them over the zones.
+func (s Spec) tasksPerHost() int {
+	most := max(s.MaxCount, s.desiredCount())
+	hosts := s.groupSize()
+	return int((most + hosts - 1) / hosts)
+}

@@ -38,6 +38,10 @@ type ScaleOut struct {
 	// count. Ensure and Deploy keep the count they find; DesiredCount is
 	// the count a new service starts with.
 	ManagedTasks bool
+	// MaxCount is the most tasks Application Auto Scaling may set (default
+	// DesiredCount): the memory budget counts the tasks each of GroupSize
+	// hosts may then hold.
+	MaxCount int32
 	// ManagedHosts: an ECS capacity provider with managed scaling and
 	// managed termination protection owns the group's desired capacity.
 	// Ensure keeps the capacity it finds, and the group protects new

@@ -2,6 +2,7 @@ package ecshost_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,7 +39,7 @@ func TestScaleOutProblems(t *testing.T) {
 // desired capacity is ECS's; the service names the provider.
 func TestManagedPlan(t *testing.T) {
 	spec := ecshost.Spec{Stack: "s", SubnetIDs: []string{"subnet-1"}, SecurityGroupID: "sg-1", Image: "i", InstanceType: "t4g.micro",
-		ScaleOut: ecshost.ScaleOut{DesiredCount: 2, GroupSize: 2, MaxGroupSize: 5, ManagedHosts: true, ManagedTasks: true, CapacityProvider: "s-hosts"},
+		ScaleOut: ecshost.ScaleOut{DesiredCount: 2, GroupSize: 2, MaxGroupSize: 5, ManagedHosts: true, ManagedTasks: true, MaxCount: 5, CapacityProvider: "s-hosts"},
 		Service:  ecshost.Container{PortMappings: []ecshost.PortMapping{{ContainerPort: 8080}}}}
 	p, err := ecshost.New(ecshost.Clients{}, func(o *ecshost.Options) { o.Offline, o.Region = true, "eu-south-1" }).Plan(context.Background(), spec)
 	require.NoError(t, err)
@@ -48,4 +49,7 @@ func TestManagedPlan(t *testing.T) {
 	svc, ok := p.Find("ECS service", "s-serve")
 	require.True(t, ok, "%v", p.Changes)
 	assert.Contains(t, svc.String(), "count kept as Application Auto Scaling sets it, placed through capacity provider s-hosts")
+	// Up to 5 tasks on the 2 hosts the group keeps at least: 3 on one,
+	// twice that during a rollout.
+	assert.Contains(t, strings.Join(p.Notes, "\n"), "service ×6 and")
 }

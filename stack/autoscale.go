@@ -104,7 +104,7 @@ func providerName(stack string) string { return stack + "-hosts" }
 func hostScaling(spec Spec, hs *ecshost.Spec) {
 	sc := spec.Scaling
 	hs.MaxGroupSize = spec.maxInstances()
-	hs.ManagedTasks = sc.MaxTasks > 0
+	hs.ManagedTasks, hs.MaxCount = sc.MaxTasks > 0, sc.MaxTasks
 	hs.ManagedHosts = sc.CapacityProvider
 	if sc.CapacityProvider {
 		hs.CapacityProvider = providerName(spec.Stack)
