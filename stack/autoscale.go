@@ -69,7 +69,7 @@ func scalingProblems(s Spec) []Problem {
 	case sc.MaxInstances < 0 || (sc.MaxInstances > 0 && sc.MaxInstances < n):
 		bad("Scaling.MaxInstances", "%d: use 0 (Host.Instances) or at least Host.Instances (%d)", sc.MaxInstances, n)
 	case sc.MaxInstances > n && !sc.CapacityProvider:
-		bad("Scaling.MaxInstances", "%d above Host.Instances (%d) with nothing to grow the group: turn on Scaling.CapacityProvider", sc.MaxInstances, n)
+		bad("Scaling.MaxInstances", "%d above Host.Instances (%d) with nothing to grow the group: turn on the capacity provider (Scaling.CapacityProvider)", sc.MaxInstances, n)
 	}
 	if sc.CapacityProvider {
 		for _, p := range []string{"aws", "ecs", "fargate"} {
