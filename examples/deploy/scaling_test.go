@@ -25,7 +25,9 @@ func TestValidateScaling(t *testing.T) {
 		{"fewer tasks than hosts", func(c *Config) { c.InstanceType, c.Instances, c.MaxTasks = "t4g.micro", 3, 2 }, []string{"max_tasks: 2 is below Host.Instances (3)"}},
 		{"more hosts with nothing to add them", func(c *Config) { c.InstanceType, c.Instances, c.MaxInstances = "t4g.micro", 2, 4 },
 			[]string{"max_instances: 4 above Host.Instances (2) with nothing to grow the group: turn on the capacity provider (Scaling.CapacityProvider)"}},
-		{"a maximum below the hosts", func(c *Config) { c.InstanceType, c.Instances, c.MaxInstances, c.CapacityProvider = "t4g.micro", 3, 2, true },
+		{"a maximum below the hosts", func(c *Config) {
+			c.InstanceType, c.Instances, c.MaxInstances, c.CapacityProvider = "t4g.micro", 3, 2, true
+		},
 			[]string{"max_instances: 2: use 0 (Host.Instances) or at least Host.Instances (3)"}},
 		{"a name ECS refuses for a provider", func(c *Config) { c.Stack, c.CapacityProvider = "ecsmanga", true },
 			[]string{`capacity_provider: the stack "ecsmanga" starts with "ecs"`}},
