@@ -2,6 +2,7 @@ package autoscale_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -207,5 +208,21 @@ func TestProviderNotOurs(t *testing.T) {
 	w.calls.Reset()
 	_, err = w.autoscaler().Ensure(w.ctx, w.spec())
 	require.ErrorIs(t, err, resource.ErrNotOurs)
+	assert.Empty(t, w.calls.Mutating())
+}
+
+// ECS cannot move a capacity provider to another group: Ensure says how
+// to get there, and writes nothing.
+func TestProviderOfAnotherGroup(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	as := w.autoscaler()
+	_, err := as.Ensure(w.ctx, w.spec())
+	require.NoError(t, err)
+	s := w.spec()
+	s.Hosts.GroupARN = strings.Replace(w.groupARN, "shop-ecs-host", "other-ecs-host", 1)
+	w.calls.Reset()
+	_, err = as.Ensure(w.ctx, s)
+	require.ErrorContains(t, err, "apply once without the capacity provider")
 	assert.Empty(t, w.calls.Mutating())
 }
