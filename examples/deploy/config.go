@@ -70,15 +70,11 @@ type Config struct {
 	Spot             bool              `json:"spot"`
 	ECSOptimizedAMI  bool              `json:"ecs_optimized_ami"`
 	Instances        int32             `json:"instances"`
-	SecretStore      string            `json:"secret_store"` // "secretsmanager" or "ssm"
+	MaxTasks         int32             `json:"max_tasks"`         // autoscaling (scaling.go): the service's tasks up to this
+	CapacityProvider bool              `json:"capacity_provider"` // autoscaling: an ECS capacity provider for the hosts
+	MaxInstances     int32             `json:"max_instances"`     // autoscaling: the hosts up to this
+	SecretStore      string            `json:"secret_store"`      // "secretsmanager" or "ssm"
 	Tags             map[string]string `json:"tags"`
-
-	// Autoscaling (scaling.go): the service between instances and
-	// max_tasks tasks; the hosts between instances and max_instances
-	// through an ECS capacity provider.
-	MaxTasks         int32 `json:"max_tasks"`
-	CapacityProvider bool  `json:"capacity_provider"`
-	MaxInstances     int32 `json:"max_instances"`
 }
 
 // SMTPConfig is the relay's address and account; the password is taken
