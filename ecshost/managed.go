@@ -68,6 +68,12 @@ func (s serviceSettings) createStrategy() []ecstypes.CapacityProviderStrategyIte
 // running tasks: the provider's strategy (sent each time: ECS takes the
 // same strategy as no change), or an empty one to return a service that
 // has a strategy to the EC2 launch type (as UpdateService documents).
+//
+// TODO(autoscale): the move from the EC2 launch type onto an Auto Scaling
+// group capacity provider is not in UpdateService's documented list of
+// transitions (Fargate launch type → group provider is), and moto does not
+// model either: check it on AWS; if refused, the service must be recreated
+// on the provider (delete, then Ensure) and Ensure should say so.
 func strategyUpdate(svc *ecstypes.Service, provider string) ([]ecstypes.CapacityProviderStrategyItem, bool) {
 	has := slices.ContainsFunc(svc.CapacityProviderStrategy, func(i ecstypes.CapacityProviderStrategyItem) bool {
 		return aws.ToString(i.CapacityProvider) == provider
