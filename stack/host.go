@@ -77,6 +77,7 @@ func hostSpec(spec Spec, o Outputs) ecshost.Spec {
 		Service: hostContainer(spec, spec.Service, o), ImageArch: spec.Host.ImageArch, Spot: spec.Host.Spot,
 		ECSOptimizedAMI: spec.Host.ECSOptimizedAMI, TasksAtOnce: jobsAtOnce(spec)}
 	hs.ScaleOut = ecshost.ScaleOut{DesiredCount: spec.instances(), GroupSize: spec.instances(), TargetGroupARN: o.TargetGroupARN}
+	hostScaling(spec, &hs) // autoscale.go
 	hs.Tasks = []ecshost.Container{}
 	for _, j := range spec.Jobs {
 		hs.Tasks = append(hs.Tasks, hostContainer(spec, j.Container, o))
@@ -158,7 +159,11 @@ func (s *Stack) checkImage(ctx context.Context, spec Spec) error {
 // definitions.
 func (s *Stack) ensureHost(ctx context.Context, spec Spec, o *Outputs, st *State) ([]change.Change, error) {
 	hostNames(spec, o)
-	hs, err := s.host(o).Ensure(ctx, hostSpec(spec, *o))
+	want, err := s.applyHostSpec(ctx, spec, *o) // autoscale.go
+	if err != nil {
+		return nil, err
+	}
+	hs, err := s.host(o).Ensure(ctx, want)
 	if hs == nil {
 		return nil, err
 	}

@@ -119,6 +119,9 @@ type Outputs struct {
 	// VPCID, LoadBalancerSecurityGroupID and TargetGroupARN are the
 	// load balancer's (Spec.LoadBalancer), else "".
 	VPCID, LoadBalancerSecurityGroupID, TargetGroupARN string
+	// LoadBalancerARN is the load balancer's (a placeholder before it
+	// exists): the scaling policy tracks requests through it.
+	LoadBalancerARN string
 	// SecretARNs by secret name; placeholders ending in -xxxxxx for
 	// secrets not yet created.
 	SecretARNs       map[string]string

@@ -109,5 +109,5 @@ func (c Config) planNotes(p *change.Plan, hasPassword bool) []string {
 	if c.NAT {
 		out = append(out, "nat: the host stays in the public subnets (it serves the site itself); the NAT serves awsvpc tasks you add")
 	}
-	return out
+	return append(out, c.scalingNotes()...)
 }
