@@ -3,6 +3,7 @@ package notifier
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -46,6 +47,9 @@ type plan struct {
 	kinds []store.AlertKind // kinds[0] is Announce, then the reminders, ascending, then store.MovedBase
 	moved uint8             // the index of store.MovedBase in kinds
 	bits  []store.Remind    // kinds[i].RemindBits(), for the reminders chosen
+	// want[r] has bit i set when a follow whose Reminders are r wants
+	// kinds[i]: one look-up per follow instead of one per kind and volume.
+	want [256]uint8
 	// subs are the readers with something due, index finds a reader's
 	// position. A reader's dues stay where their series put them
 	// (series[i].dues), found through refs[refEnd[r-1]:refEnd[r]]: filing
@@ -92,9 +96,9 @@ func (p *plan) kindAt(d due, i uint8) store.AlertKind {
 func (p *plan) dueItems() int {
 	n := 0
 	for si := range p.series {
-		for _, d := range p.series[si].dues {
-			if d.kind != noKind {
-				n += 1 + popcount(d.covers)
+		for _, e := range p.series[si].cells {
+			if e.kc != 0 {
+				n += 1 + popcount(e.covers)
 			}
 		}
 	}
@@ -114,9 +118,9 @@ func (p *plan) duesOf(r int32) []due {
 	for _, ref := range p.refs[start:p.refEnd[r]] {
 		res := &p.series[ref.series]
 		nf := len(res.readers)
-		for ci := range res.cands {
-			if d := res.dues[ci*nf+int(ref.follower)]; d.kind != noKind {
-				out = append(out, d)
+		for ci, vol := range res.vols {
+			if e := res.cells[ci*nf+int(ref.follower)]; e.kc != 0 {
+				out = append(out, e.due(vol))
 			}
 		}
 	}
@@ -163,6 +167,7 @@ func (c *Notifier) edition(e store.Edition) (ok, optIn bool) {
 type candidate struct {
 	idx   int32
 	open  []uint8 // kinds open for it today
+	mask  uint8   // the same kinds, bit i for kinds[i]
 	optIn bool
 	first bool // a first edition: the one a collection owns by number
 	// moved: the release date changed lately (ChangedAt within
@@ -197,6 +202,13 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 	for _, k := range p.kinds {
 		p.bits = append(p.bits, k.RemindBits())
 	}
+	for r := range p.want {
+		for i, b := range p.bits {
+			if store.Remind(r).WantsBits(b) {
+				p.want[r] |= 1 << i
+			}
+		}
+	}
 
 	announceSince := now.Add(-c.AnnounceWithin)
 	bySeries := make(map[string][]candidate)
@@ -215,6 +227,9 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 			if w := c.window(today.DaysUntil(v.ReleaseDate)); w > 0 {
 				cd.open = append(cd.open, uint8(w))
 			}
+		}
+		for _, k := range cd.open {
+			cd.mask |= 1 << k
 		}
 		// A volume created or changed lately may have moved its date: its
 		// followers' alerts tell (the old date is in them). Older changes
@@ -246,50 +261,18 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 		g.Go(func() error {
 			buf := <-bufs
 			defer func() { bufs <- buf }()
-			follows, err := c.followersOf(gctx, sid, buf)
+			follows, res, alertsRead, err := c.dueOfSeries(gctx, p, runID, sid, bySeries[sid], buf)
 			if err != nil {
-				return fmt.Errorf("followers of %s: %w", sid, err)
-			}
-			if len(follows) == 0 {
-				mu.Lock()
-				p.seriesRead++
-				mu.Unlock()
-				return nil
-			}
-			// The contract orders followers and alerts by subscriber: the
-			// join below walks both at once. Sort anyway if a store did not.
-			bySub := func(a, b store.Follow) int { return strings.Compare(a.SubscriberID, b.SubscriberID) }
-			if !slices.IsSortedFunc(follows, bySub) {
-				slices.SortFunc(follows, bySub)
-			}
-			cands := bySeries[sid]
-			// At most one due per follower and volume (kinds fold into it).
-			nf := len(follows)
-			res := seriesDues{readers: make([]int32, nf), dues: make([]due, nf*len(cands)), cands: len(cands)}
-			alertsRead := 0
-			for ci, cd := range cands {
-				v := &vols[cd.idx]
-				alerts, err := c.alertsOfVolume(gctx, v.ID, buf)
-				if err != nil {
-					return fmt.Errorf("alerts of %s: %w", v.ID, err)
-				}
-				alertsRead += len(alerts)
-				c.dueOfVolume(p, runID, cd, follows, alerts, res.dues[ci*len(follows):(ci+1)*len(follows)], &res.side)
-			}
-			for fi := range follows {
-				res.readers[fi] = -1
-				for ci := range cands {
-					if res.dues[ci*nf+fi].kind != noKind {
-						res.readers[fi] = 0
-						break
-					}
-				}
+				return err
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			p.file(follows, res.readers)
 			p.seriesRead++
-			p.volumesRead += len(cands)
+			if len(follows) == 0 {
+				return nil
+			}
+			p.file(follows, res.readers)
+			p.volumesRead += len(res.vols)
 			p.followsRead += len(follows)
 			p.alertsRead += alertsRead
 			results[si] = res
@@ -313,14 +296,31 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 // that skips MessageID and Error, and one walk per follower over all of
 // a series' candidate volumes.
 
-// seriesDues is what one series adds to the plan: a due (or noKind) per
-// follower and candidate volume, volume-major, and per follower the
-// reader's index in plan.subs (-1: nothing due).
+// seriesDues is what one series adds to the plan: a cell per follower and
+// candidate volume, volume-major, the candidates' indexes in plan.vols,
+// and per follower the reader's index in plan.subs (-1: nothing due).
 type seriesDues struct {
 	readers []int32
-	dues    []due
-	cands   int
+	cells   []cell
+	vols    []int32
 	side    volumeDues
+}
+
+// cell is a due packed in three bytes, without its volume (the series'
+// candidate says it): a plan holds one per follow and candidate volume,
+// five million in the benchmark. The zero cell is "nothing due".
+type cell struct {
+	kc     uint8 // kind+1 (bits 0-3, 0: nothing due), claim (4-5), flags (6-7)
+	covers uint8
+	dated  uint8
+}
+
+func packCell(kind, claim, flags, covers, dated uint8) cell {
+	return cell{kc: (kind + 1) | claim<<4 | flags<<6, covers: covers, dated: dated}
+}
+
+func (e cell) due(vol int32) due {
+	return due{vol: vol, kind: e.kc&15 - 1, claim: e.kc >> 4 & 3, flags: e.kc >> 6, covers: e.covers, dated: e.dated}
 }
 
 // file gives the followers of a series with something due (readers[fi]
@@ -398,111 +398,167 @@ func (l *volumeDues) mergeInto(p *plan) {
 	}
 }
 
+// dueOfSeries reads a series' followers and the alerts of its candidate
+// volumes, and works out a cell per follower and volume. The follows are
+// buf's until the worker's next series.
+func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, cands []candidate, buf *readBuf) ([]store.Follow, seriesDues, int, error) {
+	follows, err := c.followersOf(ctx, sid, buf)
+	if err != nil {
+		return nil, seriesDues{}, 0, fmt.Errorf("followers of %s: %w", sid, err)
+	}
+	if len(follows) == 0 {
+		return nil, seriesDues{}, 0, nil
+	}
+	// The contract orders followers and alerts by subscriber: the join
+	// below walks both at once. Sort anyway if a store did not.
+	bySub := func(a, b store.Follow) int { return strings.Compare(a.SubscriberID, b.SubscriberID) }
+	if !slices.IsSortedFunc(follows, bySub) {
+		slices.SortFunc(follows, bySub)
+	}
+	nf := len(follows)
+	res := seriesDues{readers: make([]int32, nf), cells: make([]cell, nf*len(cands)), vols: make([]int32, len(cands))}
+	// What a follow wants, once for all the series' volumes.
+	want := slices.Grow(buf.want[:0], nf)[:nf]
+	buf.want = want
+	for fi := range follows {
+		want[fi] = p.want[follows[fi].Reminders]
+	}
+	alertsRead := 0
+	for ci, cd := range cands {
+		res.vols[ci] = cd.idx
+		v := &p.vols[cd.idx]
+		alerts, err := c.alertsOfVolume(ctx, v.ID, buf)
+		if err != nil {
+			return nil, seriesDues{}, 0, fmt.Errorf("alerts of %s: %w", v.ID, err)
+		}
+		alertsRead += len(alerts)
+		p.dueOfVolume(runID, &cd, follows, want, alerts, res.cells[ci*nf:(ci+1)*nf], &res.side)
+	}
+	for fi := range res.readers {
+		res.readers[fi] = -1
+	}
+	for ci := range cands {
+		for fi, e := range res.cells[ci*nf : (ci+1)*nf] {
+			if e.kc != 0 {
+				res.readers[fi] = 0
+			}
+		}
+	}
+	return follows, res, alertsRead, nil
+}
+
 // dueOfVolume applies the rules to the followers of one volume's series,
 // given the alerts the volume already has (both ordered by subscriber),
-// writing one due (or noKind) per follower into out.
-func (c *Notifier) dueOfVolume(p *plan, runID string, cd candidate, follows []store.Follow, alerts []store.Alert, out []due, side *volumeDues) {
+// writing one cell per follower into out (zero: nothing due). A follower
+// with no alert of the volume, the most of them, is due the kinds open
+// and wanted; the others go through dueWithAlerts.
+func (p *plan) dueOfVolume(runID string, cd *candidate, follows []store.Follow, want []uint8, alerts []store.Alert, out []cell, side *volumeDues) {
 	v := &p.vols[cd.idx]
-	if !slices.IsSortedFunc(alerts, func(a, b store.Alert) int { return strings.Compare(a.SubscriberID, b.SubscriberID) }) {
+	bySub := func(a, b store.Alert) int { return strings.Compare(a.SubscriberID, b.SubscriberID) }
+	if !slices.IsSortedFunc(alerts, bySub) {
 		alerts = slices.Clone(alerts)
-		slices.SortStableFunc(alerts, func(a, b store.Alert) int { return strings.Compare(a.SubscriberID, b.SubscriberID) })
+		slices.SortStableFunc(alerts, bySub)
+	}
+	optIn := uint8(0)
+	if cd.optIn {
+		optIn = flagOptIn
 	}
 	j := 0
 	for fi := range follows {
 		f := &follows[fi]
-		out[fi] = due{kind: noKind}
 		if cd.first && f.Owns(v.Number) { // f.OwnsVolume, without copying v
 			continue // the reader has it: nothing to tell
 		}
-		var open [8]uint8  // claim mode per open kind
-		var isOpen [8]bool // still due to this reader
-		var dated uint8    // reminders sent for an earlier date
-		any := false
-		for _, k := range cd.open {
-			if k == 0 && v.FirstSeen.Before(f.CreatedAt) {
-				continue // back catalogue: seen before the reader followed
-			}
-			if !f.Reminders.WantsBits(p.bits[k]) {
-				continue // not among the alerts chosen for this series
-			}
-			isOpen[k] = true
-			open[k] = claimNew
-			any = true
-		}
-		if cd.moved {
-			isOpen[p.moved] = true // until the alerts below say otherwise
-			open[p.moved] = claimNew
+		flags := optIn
+		if !f.Reminders.Chosen() {
+			flags |= flagInherit
 		}
 		for j < len(alerts) && alerts[j].SubscriberID < f.SubscriberID {
 			j++
 		}
-		var prev store.Date
-		var prevAt time.Time
-		for ; j < len(alerts) && alerts[j].SubscriberID == f.SubscriberID; j++ {
-			a := &alerts[j]
-			if a.State == store.Sent && !a.ReleaseDate.IsZero() && a.UpdatedAt.After(prevAt) {
-				prev, prevAt = a.ReleaseDate, a.UpdatedAt
-			}
-			ki := p.alertIndex(v, a, &dated)
-			if ki < 0 || !isOpen[ki] {
-				continue
-			}
-			switch {
-			case a.State == store.Claimed && a.RunID == runID:
-				open[ki] = claimOwned
-				if side.owned == nil {
-					side.owned = make(map[store.AlertKey]bool)
-				}
-				side.owned[a.AlertKey] = true
-			case a.State == store.Claimed && isReleased(a.RunID):
-				open[ki] = claimTake
-				if side.takeAt == nil {
-					side.takeAt = make(map[store.AlertKey]time.Time)
-				}
-				side.takeAt[a.AlertKey] = a.ClaimedAt
-			default:
-				isOpen[ki] = false // sent, failed, uncertain, or in another run's hands
-			}
+		end := j
+		for end < len(alerts) && alerts[end].SubscriberID == f.SubscriberID {
+			end++
 		}
-		// The moved-date notice is due when the latest alert sent gave
-		// another date than the volume has now, and none told the new one.
-		movedDue := isOpen[p.moved] && !prev.IsZero() && prev != v.ReleaseDate
-		isOpen[p.moved] = movedDue
-		if !any && !movedDue {
+		if end > j {
+			out[fi] = p.dueWithAlerts(runID, cd, v, f, want[fi], flags, alerts[j:end], side)
+			j = end
 			continue
 		}
-		flags := uint8(0)
-		if cd.optIn {
-			flags |= flagOptIn
+		open := cd.mask & want[fi]
+		if open&1 != 0 && v.FirstSeen.Before(f.CreatedAt) {
+			open &^= 1 // back catalogue: seen before the reader followed
 		}
-		if !f.Reminders.Chosen() {
-			flags |= flagInherit
+		if open == 0 {
+			continue
 		}
-		// The announce goes first; a reminder due with it is settled by the
-		// same message.
-		found := false
-		kinds := cd.open
-		if movedDue {
-			kinds = append(kinds[:len(kinds):len(kinds)], p.moved)
+		// The announce goes first; a reminder due with it is settled by
+		// the same message.
+		k := uint8(bits.TrailingZeros8(open))
+		out[fi] = packCell(k, claimNew, flags, open&^(1<<k), 0)
+	}
+}
+
+// dueWithAlerts is the cell of a follower f who has alerts of v already
+// (alerts, in the store's order): they settle kinds, hand over claims, and
+// tell the date an earlier alert gave.
+func (p *plan) dueWithAlerts(runID string, cd *candidate, v *store.Volume, f *store.Follow, want, flags uint8, alerts []store.Alert, side *volumeDues) cell {
+	var claim [8]uint8     // claim mode per open kind (claimNew until an alert says)
+	open := cd.mask & want // kinds still due to this reader
+	if open&1 != 0 && v.FirstSeen.Before(f.CreatedAt) {
+		open &^= 1 // back catalogue: seen before the reader followed
+	}
+	if cd.moved {
+		open |= 1 << p.moved // until the alerts below say otherwise
+	}
+	var dated uint8 // reminders sent for an earlier date
+	var prev store.Date
+	var prevAt time.Time
+	for i := range alerts {
+		a := &alerts[i]
+		if a.State == store.Sent && !a.ReleaseDate.IsZero() && a.UpdatedAt.After(prevAt) {
+			prev, prevAt = a.ReleaseDate, a.UpdatedAt
 		}
-		for _, k := range kinds {
-			if !isOpen[k] {
-				continue
+		ki := p.alertIndex(v, a, &dated)
+		if ki < 0 || open&(1<<ki) == 0 {
+			continue
+		}
+		switch {
+		case a.State == store.Claimed && a.RunID == runID:
+			claim[ki] = claimOwned
+			if side.owned == nil {
+				side.owned = make(map[store.AlertKey]bool)
 			}
-			if !found {
-				out[fi] = due{vol: cd.idx, kind: k, claim: open[k], flags: flags, dated: dated}
-				found = true
-				continue
+			side.owned[a.AlertKey] = true
+		case a.State == store.Claimed && isReleased(a.RunID):
+			claim[ki] = claimTake
+			if side.takeAt == nil {
+				side.takeAt = make(map[store.AlertKey]time.Time)
 			}
-			out[fi].covers |= 1 << k
-		}
-		if found && !prev.IsZero() && prev != v.ReleaseDate {
-			if side.prevDate == nil {
-				side.prevDate = make(map[store.AlertKey]store.Date)
-			}
-			side.prevDate[store.AlertKey{SubscriberID: f.SubscriberID, VolumeID: v.ID}] = prev
+			side.takeAt[a.AlertKey] = a.ClaimedAt
+		default:
+			open &^= 1 << ki // sent, failed, uncertain, or in another run's hands
 		}
 	}
+	// The moved-date notice is due when the latest alert sent gave
+	// another date than the volume has now, and none told the new one.
+	told := !prev.IsZero() && prev != v.ReleaseDate
+	if !told {
+		open &^= 1 << p.moved
+	}
+	if open == 0 {
+		return cell{}
+	}
+	if told {
+		if side.prevDate == nil {
+			side.prevDate = make(map[store.AlertKey]store.Date)
+		}
+		side.prevDate[store.AlertKey{SubscriberID: f.SubscriberID, VolumeID: v.ID}] = prev
+	}
+	// The announce goes first; a reminder due with it is settled by the
+	// same message.
+	k := uint8(bits.TrailingZeros8(open))
+	return packCell(k, claim[k], flags, open&^(1<<k), dated)
 }
 
 // mode is how the claim of a covered kind is taken.
@@ -595,6 +651,7 @@ type Appender interface {
 type readBuf struct {
 	follows []store.Follow
 	alerts  []store.Alert
+	want    []uint8 // per follow of the series: plan.want of its Reminders
 }
 
 // followersOf reads a series' follows into buf when the store appends:
