@@ -50,17 +50,14 @@ type plan struct {
 	// want[r] has bit i set when a follow whose Reminders are r wants
 	// kinds[i]: one look-up per follow instead of one per kind and volume.
 	want [256]uint8
-	// subs are the readers with something due, index finds a reader's
-	// position. A reader's dues stay where their series put them
-	// (series[i].dues), found through refs[refEnd[r-1]:refEnd[r]]: filing
-	// millions of them by reader would hold them twice at the peak.
+	// subs are the readers with something due, ordered by id. A reader's
+	// dues stay where their series put them (series[i].cells), found
+	// through refs[refEnd[r-1]:refEnd[r]]: filing millions of them by
+	// reader would hold them twice at the peak.
 	subs   []string
-	index  map[string]int32
 	series []seriesDues
 	refs   []dueRef
 	refEnd []int32
-	// refCount counts each reader's refs while the series come in.
-	refCount []int32
 	// takeAt holds, for claimTake items, the ClaimedAt of the released
 	// claim: taking it over is a compare-and-swap on it.
 	takeAt map[store.AlertKey]time.Time
@@ -117,7 +114,7 @@ func (p *plan) duesOf(r int32) []due {
 	var out []due
 	for _, ref := range p.refs[start:p.refEnd[r]] {
 		res := &p.series[ref.series]
-		nf := len(res.readers)
+		nf := res.nf
 		for ci, vol := range res.vols {
 			if e := res.cells[ci*nf+int(ref.follower)]; e.kc != 0 {
 				out = append(out, e.due(vol))
@@ -189,7 +186,6 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 		today:    today,
 		vols:     vols,
 		kinds:    []store.AlertKind{store.Announce},
-		index:    make(map[string]int32),
 		takeAt:   make(map[store.AlertKey]time.Time),
 		owned:    make(map[store.AlertKey]bool),
 		prevDate: make(map[store.AlertKey]store.Date),
@@ -271,7 +267,6 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 			if len(follows) == 0 {
 				return nil
 			}
-			p.file(follows, res.readers)
 			p.volumesRead += len(res.vols)
 			p.followsRead += len(follows)
 			p.alertsRead += alertsRead
@@ -298,12 +293,27 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 
 // seriesDues is what one series adds to the plan: a cell per follower and
 // candidate volume, volume-major, the candidates' indexes in plan.vols,
-// and per follower the reader's index in plan.subs (-1: nothing due).
+// and the followers with something due, by id, for gather.
 type seriesDues struct {
-	readers []int32
-	cells   []cell
-	vols    []int32
-	side    volumeDues
+	nf    int // followers: the cells' stride
+	cells []cell
+	vols  []int32
+	// dueF are the followers with something due, ascending (so by id),
+	// and ids their ids, follower i's at ids[idEnd[i-1]:idEnd[i]]: one
+	// string for the series, not one per reader.
+	dueF  []int32
+	ids   string
+	idEnd []int32
+	side  volumeDues
+}
+
+// id is the id of dueF[i].
+func (s *seriesDues) id(i int) string {
+	start := int32(0)
+	if i > 0 {
+		start = s.idEnd[i-1]
+	}
+	return s.ids[start:s.idEnd[i]]
 }
 
 // cell is a due packed in three bytes, without its volume (the series'
@@ -323,55 +333,19 @@ func (e cell) due(vol int32) due {
 	return due{vol: vol, kind: e.kc&15 - 1, claim: e.kc >> 4 & 3, flags: e.kc >> 6, covers: e.covers, dated: e.dated}
 }
 
-// file gives the followers of a series with something due (readers[fi]
-// not -1) their reader's index, adding new readers to subs, and counts
-// their refs. The ids are copied: the follows' strings share one buffer
-// per series, which a reader's id would otherwise keep alive whole.
-func (p *plan) file(follows []store.Follow, readers []int32) {
-	for fi := range follows {
-		if readers[fi] < 0 {
-			continue
-		}
-		id := follows[fi].SubscriberID
-		r, ok := p.index[id]
-		if !ok {
-			id = strings.Clone(id)
-			r = int32(len(p.subs))
-			p.index[id] = r
-			p.subs = append(p.subs, id)
-			p.refCount = append(p.refCount, 0)
-		}
-		readers[fi] = r
-		p.refCount[r]++
-	}
-}
-
-// gather lays the refs out by reader, in series order, and merges the
-// series' side tables.
+// gather files the series' due followers by reader: the readers (subs,
+// ordered by id) and their refs, in series order; and merges the series'
+// side tables. See plan_gather.go for how.
 func (p *plan) gather(results []seriesDues) {
-	p.refEnd = make([]int32, len(p.subs))
-	total := int32(0)
-	for r, n := range p.refCount {
-		total += n
-		p.refEnd[r] = total
-	}
-	next := make([]int32, len(p.subs))
-	for r := range next {
-		next[r] = p.refEnd[r] - p.refCount[r]
-	}
-	p.refCount = nil
-	p.refs = make([]dueRef, total)
 	for si := range results {
 		res := &results[si]
 		res.side.mergeInto(p)
 		res.side = volumeDues{}
-		for fi, r := range res.readers {
-			if r < 0 {
-				continue
-			}
-			p.refs[next[r]] = dueRef{series: int32(si), follower: int32(fi)}
-			next[r]++
-		}
+	}
+	p.subs, p.refs, p.refEnd = fileByReader(results, idHash())
+	for si := range results {
+		res := &results[si]
+		res.dueF, res.ids, res.idEnd = nil, "", nil
 	}
 	p.series = results
 }
@@ -416,7 +390,7 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 		slices.SortFunc(follows, bySub)
 	}
 	nf := len(follows)
-	res := seriesDues{readers: make([]int32, nf), cells: make([]cell, nf*len(cands)), vols: make([]int32, len(cands))}
+	res := seriesDues{nf: nf, cells: make([]cell, nf*len(cands)), vols: make([]int32, len(cands))}
 	// What a follow wants, once for all the series' volumes.
 	want := slices.Grow(buf.want[:0], nf)[:nf]
 	buf.want = want
@@ -434,16 +408,35 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 		alertsRead += len(alerts)
 		p.dueOfVolume(runID, &cd, follows, want, alerts, res.cells[ci*nf:(ci+1)*nf], &res.side)
 	}
-	for fi := range res.readers {
-		res.readers[fi] = -1
-	}
+	// The followers with something due, and their ids for gather.
+	due := slices.Grow(buf.due[:0], nf)[:nf]
+	buf.due = due
+	clear(due)
 	for ci := range cands {
 		for fi, e := range res.cells[ci*nf : (ci+1)*nf] {
 			if e.kc != 0 {
-				res.readers[fi] = 0
+				due[fi] = true
 			}
 		}
 	}
+	n, size := 0, 0
+	for fi, d := range due {
+		if d {
+			n++
+			size += len(follows[fi].SubscriberID)
+		}
+	}
+	res.dueF, res.idEnd = make([]int32, 0, n), make([]int32, 0, n)
+	var ids strings.Builder
+	ids.Grow(size)
+	for fi, d := range due {
+		if d {
+			ids.WriteString(follows[fi].SubscriberID)
+			res.dueF = append(res.dueF, int32(fi))
+			res.idEnd = append(res.idEnd, int32(ids.Len()))
+		}
+	}
+	res.ids = ids.String()
 	return follows, res, alertsRead, nil
 }
 
@@ -466,7 +459,7 @@ func (p *plan) dueOfVolume(runID string, cd *candidate, follows []store.Follow, 
 	j := 0
 	for fi := range follows {
 		f := &follows[fi]
-		if cd.first && f.Owns(v.Number) { // f.OwnsVolume, without copying v
+		if cd.first && owns(f, v.Number) { // f.OwnsVolume, without copying v
 			continue // the reader has it: nothing to tell
 		}
 		flags := optIn
@@ -497,6 +490,12 @@ func (p *plan) dueOfVolume(runID string, cd *candidate, follows []store.Follow, 
 		k := uint8(bits.TrailingZeros8(open))
 		out[fi] = packCell(k, claimNew, flags, open&^(1<<k), 0)
 	}
+}
+
+// owns is f.Owns(n), without copying f for the most follows, which own
+// nothing.
+func owns(f *store.Follow, n int) bool {
+	return (f.OwnedUpTo > 0 || len(f.Owned) > 0) && f.Owns(n)
 }
 
 // dueWithAlerts is the cell of a follower f who has alerts of v already
@@ -652,6 +651,7 @@ type readBuf struct {
 	follows []store.Follow
 	alerts  []store.Alert
 	want    []uint8 // per follow of the series: plan.want of its Reminders
+	due     []bool  // per follow of the series: something is due
 }
 
 // followersOf reads a series' follows into buf when the store appends:

@@ -83,7 +83,8 @@ func randomPlanStore(rng *rand.Rand) *planStore {
 	readers := make([]string, 1+rng.IntN(25))
 	for i := range readers {
 		// Shared prefixes and lengths that differ: the joins compare ids.
-		readers[i] = fmt.Sprintf("r%s%d", strings.Repeat("x", rng.IntN(3)), i)
+		// Some longer than the reader index keeps in its slots.
+		readers[i] = fmt.Sprintf("r%s%d", strings.Repeat("x", []int{0, 1, 2, 31, 40}[rng.IntN(5)]), i)
 	}
 	reminds := []store.Remind{0, 0, 0, store.RemindChosen, store.RemindChosen | store.RemindAnnounce,
 		store.RemindChosen | store.Remind7 | store.Remind1, store.RemindChosen | store.Remind30 | store.RemindAnnounce}

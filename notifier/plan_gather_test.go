@@ -1,0 +1,59 @@
+package notifier
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestFileByReader checks the filing against a map from id to refs, with
+// hashes that never, sometimes and always collide: colliding ids must
+// still be told apart, and a reader's refs stay in series order.
+func TestFileByReader(t *testing.T) {
+	hashes := map[string]func(string) uint32{
+		"maphash":  idHash(),
+		"first":    func(id string) uint32 { return uint32(id[0]) },
+		"constant": func(string) uint32 { return 7 },
+	}
+	for name, hash := range hashes {
+		for seed := range uint64(50) {
+			rng := rand.New(rand.NewPCG(seed, 3))
+			ids := make([]string, 1+rng.IntN(40))
+			for i := range ids {
+				ids[i] = fmt.Sprintf("r%s%d", strings.Repeat("x", rng.IntN(12)), i)
+			}
+			results := make([]seriesDues, rng.IntN(8))
+			want := map[string][]dueRef{}
+			for si := range results {
+				var b strings.Builder
+				res := &results[si]
+				picked := slices.Clone(ids)
+				slices.Sort(picked)
+				for fi, id := range picked {
+					if rng.IntN(2) == 0 {
+						continue
+					}
+					b.WriteString(id)
+					res.dueF = append(res.dueF, int32(fi))
+					res.idEnd = append(res.idEnd, int32(b.Len()))
+					want[id] = append(want[id], dueRef{series: int32(si), follower: int32(fi)})
+				}
+				res.ids = b.String()
+			}
+			subs, refs, refEnd := fileByReader(results, hash)
+			got := map[string][]dueRef{}
+			start := int32(0)
+			for r, sub := range subs {
+				require.NotContains(t, got, sub, "%s seed %d: reader filed twice", name, seed)
+				got[sub] = refs[start:refEnd[r]]
+				start = refEnd[r]
+			}
+			require.Equal(t, int(start), len(refs), "%s seed %d", name, seed)
+			require.Equal(t, want, got, "%s seed %d", name, seed)
+		}
+	}
+}
