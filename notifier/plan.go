@@ -102,7 +102,8 @@ func (p *plan) dueItems() int {
 	return n
 }
 
-// dueRef is where one of a reader's series keeps their dues.
+// dueRef is where one of a reader's series keeps their dues: the
+// follower series[series].dueF[follower].
 type dueRef struct{ series, follower int32 }
 
 // duesOf returns reader r's dues, series by series, volume by volume.
@@ -115,8 +116,9 @@ func (p *plan) duesOf(r int32) []due {
 	for _, ref := range p.refs[start:p.refEnd[r]] {
 		res := &p.series[ref.series]
 		nf := res.nf
+		fi := int(res.dueF[ref.follower])
 		for ci, vol := range res.vols {
-			if e := res.cells[ci*nf+int(ref.follower)]; e.kc != 0 {
+			if e := res.cells[ci*nf+fi]; e.kc != 0 {
 				out = append(out, e.due(vol))
 			}
 		}
@@ -345,7 +347,7 @@ func (p *plan) gather(results []seriesDues) {
 	p.subs, p.refs, p.refEnd = fileByReader(results, idHash())
 	for si := range results {
 		res := &results[si]
-		res.dueF, res.ids, res.idEnd = nil, "", nil
+		res.ids, res.idEnd = "", nil
 	}
 	p.series = results
 }

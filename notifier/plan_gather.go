@@ -1,6 +1,7 @@
 package notifier
 
 import (
+	"cmp"
 	"hash/maphash"
 	"slices"
 	"strings"
@@ -8,19 +9,23 @@ import (
 
 // fileByReader turns the due followers of every series into readers and
 // refs: subs are the distinct ids (in no useful order); reader r's refs
-// are refs[refEnd[r-1]:refEnd[r]], in series order.
+// are refs[refEnd[r-1]:refEnd[r]], in series order, each naming a series
+// and a position in its dueF.
 //
 // A map from id to reader costs a million look-ups in a map of a hundred
 // thousand ids, each a cache miss or more: a fifth of the plan's time. So
-// the follows are sorted instead, by a 32-bit hash of their id, with a
-// radix sort that reads and writes memory in order; the rare ids whose
-// hashes collide with another id's are then sorted by id. A hash, not
-// the ids' first bytes: ids alike at the start (reader-0001, ...) would
-// all collide.
-// hash is the hash to sort by (a test's may collide at will).
-func fileByReader(results []seriesDues, hash func(string) uint32) (subs []string, refs []dueRef, refEnd []int32) {
+// the follows are sorted instead, by a 64-bit hash of their id, with a
+// radix sort that reads and writes memory in order, and each run of
+// equal hashes is taken for one reader. A pass in series order then
+// checks every follow's id against its reader's: should two ids ever
+// share a hash, the filing is done again with a map (fileByMap). A hash,
+// not the ids' first bytes: ids alike at the start (reader-0001, ...)
+// would all collide.
+func fileByReader(results []seriesDues, hash func(string) uint64) (subs []string, refs []dueRef, refEnd []int32) {
 	total := 0
+	offs := make([]int, len(results)) // where each series' follows start in readerOf
 	for si := range results {
+		offs[si] = total
 		total += len(results[si].dueF)
 	}
 	if total == 0 {
@@ -33,39 +38,35 @@ func fileByReader(results []seriesDues, hash func(string) uint32) (subs []string
 			ents = append(ents, idEntry{key: hash(res.id(i)), series: int32(si), i: int32(i)})
 		}
 	}
-	// Stable: for one id, the series stay in order.
-	ents = radixSort(ents, make([]idEntry, len(ents)))
-
-	idOf := func(e idEntry) string { return results[e.series].id(int(e.i)) }
-	refs = make([]dueRef, len(ents))
-	var arena []byte // the readers' ids end to end: one string for all
-	var ends []int32
+	// Stable: for one id, the series stay in order. By the low 32 bits,
+	// half the passes of the whole key; the few keys alike in those are
+	// then sorted by the whole.
+	ents = radixSort(ents, make([]idEntry, len(ents)), 32)
 	for g := 0; g < len(ents); {
-		end := g + 1
-		for end < len(ents) && ents[end].key == ents[g].key {
+		end, mixed := g+1, false
+		for end < len(ents) && uint32(ents[end].key) == uint32(ents[g].key) {
+			mixed = mixed || ents[end].key != ents[g].key
 			end++
 		}
-		group := ents[g:end]
-		first := idOf(group[0])
-		for _, e := range group[1:] {
-			if idOf(e) != first { // another id with the same hash
-				slices.SortStableFunc(group, func(a, b idEntry) int { return strings.Compare(idOf(a), idOf(b)) })
-				break
-			}
-		}
-		prev := ""
-		for k, e := range group {
-			id := idOf(e)
-			if k == 0 || id != prev {
-				arena = append(arena, id...)
-				ends = append(ends, int32(len(arena)))
-				refEnd = append(refEnd, 0)
-				prev = id
-			}
-			refs[g+k] = dueRef{series: e.series, follower: results[e.series].dueF[e.i]}
-			refEnd[len(refEnd)-1] = int32(g + k + 1)
+		if mixed {
+			slices.SortStableFunc(ents[g:end], func(a, b idEntry) int { return cmp.Compare(a.key, b.key) })
 		}
 		g = end
+	}
+
+	refs = make([]dueRef, len(ents))
+	readerOf := make([]int32, total)
+	var arena []byte // the readers' ids end to end: one string for all
+	var ends []int32
+	for k, e := range ents {
+		if k == 0 || e.key != ents[k-1].key {
+			arena = append(arena, results[e.series].id(int(e.i))...)
+			ends = append(ends, int32(len(arena)))
+			refEnd = append(refEnd, 0)
+		}
+		refs[k] = dueRef{series: e.series, follower: e.i}
+		refEnd[len(refEnd)-1] = int32(k + 1)
+		readerOf[offs[e.series]+int(e.i)] = int32(len(ends) - 1)
 	}
 	all := string(arena)
 	subs = make([]string, len(ends))
@@ -74,27 +75,61 @@ func fileByReader(results []seriesDues, hash func(string) uint32) (subs []string
 		subs[r] = all[start:end]
 		start = end
 	}
+	for si := range results {
+		res := &results[si]
+		for i := range res.dueF {
+			if res.id(i) != subs[readerOf[offs[si]+i]] {
+				return fileByMap(results) // two ids, one hash
+			}
+		}
+	}
+	return subs, refs, refEnd
+}
+
+// fileByMap is fileByReader with a map from id to reader: exact whatever
+// the ids, and slower.
+func fileByMap(results []seriesDues) (subs []string, refs []dueRef, refEnd []int32) {
+	index := map[string]int32{}
+	var byReader [][]dueRef
+	for si := range results {
+		res := &results[si]
+		for i := range res.dueF {
+			id := res.id(i)
+			r, ok := index[id]
+			if !ok {
+				r = int32(len(subs))
+				index[id] = r
+				subs = append(subs, strings.Clone(id))
+				byReader = append(byReader, nil)
+			}
+			byReader[r] = append(byReader[r], dueRef{series: int32(si), follower: int32(i)})
+		}
+	}
+	for _, rs := range byReader {
+		refs = append(refs, rs...)
+		refEnd = append(refEnd, int32(len(refs)))
+	}
 	return subs, refs, refEnd
 }
 
 // idHash returns the hash fileByReader sorts by: maphash's, seeded afresh.
-func idHash() func(string) uint32 {
+func idHash() func(string) uint64 {
 	seed := maphash.MakeSeed()
-	return func(id string) uint32 { return uint32(maphash.String(seed, id)) }
+	return func(id string) uint64 { return maphash.String(seed, id) }
 }
 
 // idEntry is one due follower to file: the hash of its id, and where it
 // is (results[series].dueF[i]).
 type idEntry struct {
-	key       uint32
+	key       uint64
 	series, i int32
 }
 
-// radixSort sorts a by key, stably, a byte at a time from the lowest,
-// using tmp (as long as a) for the passes; it returns the sorted slice,
-// a or tmp. A byte every key shares is skipped.
-func radixSort(a, tmp []idEntry) []idEntry {
-	for shift := 0; shift < 32; shift += 8 {
+// radixSort sorts a by the low bits of key, stably, a byte at a time
+// from the lowest, using tmp (as long as a) for the passes; it returns
+// the sorted slice, a or tmp. A byte every key shares is skipped.
+func radixSort(a, tmp []idEntry, bits int) []idEntry {
+	for shift := 0; shift < bits; shift += 8 {
 		var count [256]int
 		for i := range a {
 			count[byte(a[i].key>>shift)]++

@@ -14,10 +14,12 @@ import (
 // hashes that never, sometimes and always collide: colliding ids must
 // still be told apart, and a reader's refs stay in series order.
 func TestFileByReader(t *testing.T) {
-	hashes := map[string]func(string) uint32{
+	seeded := idHash()
+	hashes := map[string]func(string) uint64{
 		"maphash":  idHash(),
-		"first":    func(id string) uint32 { return uint32(id[0]) },
-		"constant": func(string) uint32 { return 7 },
+		"length":   func(id string) uint64 { return uint64(len(id)) << 40 },
+		"high":     func(id string) uint64 { return seeded(id) &^ (1<<32 - 1) }, // alike in the low 32 bits
+		"constant": func(string) uint64 { return 7 },
 	}
 	for name, hash := range hashes {
 		for seed := range uint64(50) {
@@ -40,7 +42,7 @@ func TestFileByReader(t *testing.T) {
 					b.WriteString(id)
 					res.dueF = append(res.dueF, int32(fi))
 					res.idEnd = append(res.idEnd, int32(b.Len()))
-					want[id] = append(want[id], dueRef{series: int32(si), follower: int32(fi)})
+					want[id] = append(want[id], dueRef{series: int32(si), follower: int32(len(res.dueF) - 1)})
 				}
 				res.ids = b.String()
 			}
