@@ -399,28 +399,31 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 	for fi := range follows {
 		want[fi] = p.want[follows[fi].Reminders]
 	}
+	// Every candidate's alerts at once, for one walk over the followers.
+	for len(buf.alerts) < len(cands) {
+		buf.alerts = append(buf.alerts, nil)
+	}
+	alerts := make([][]store.Alert, len(cands))
 	alertsRead := 0
+	bySubA := func(a, b store.Alert) int { return strings.Compare(a.SubscriberID, b.SubscriberID) }
 	for ci, cd := range cands {
 		res.vols[ci] = cd.idx
 		v := &p.vols[cd.idx]
-		alerts, err := c.alertsOfVolume(ctx, v.ID, buf)
+		as, err := c.alertsOfVolume(ctx, v.ID, &buf.alerts[ci])
 		if err != nil {
 			return nil, seriesDues{}, 0, fmt.Errorf("alerts of %s: %w", v.ID, err)
 		}
-		alertsRead += len(alerts)
-		p.dueOfVolume(runID, &cd, follows, want, alerts, res.cells[ci*nf:(ci+1)*nf], &res.side)
+		alertsRead += len(as)
+		if !slices.IsSortedFunc(as, bySubA) {
+			as = slices.Clone(as)
+			slices.SortStableFunc(as, bySubA)
+		}
+		alerts[ci] = as
 	}
-	// The followers with something due, and their ids for gather.
 	due := slices.Grow(buf.due[:0], nf)[:nf]
 	buf.due = due
-	clear(due)
-	for ci := range cands {
-		for fi, e := range res.cells[ci*nf : (ci+1)*nf] {
-			if e.kc != 0 {
-				due[fi] = true
-			}
-		}
-	}
+	p.dueOfFollowers(runID, cands, follows, want, alerts, res.cells, due, &res.side)
+	// The followers with something due, and their ids for gather.
 	n, size := 0, 0
 	for fi, d := range due {
 		if d {
@@ -442,62 +445,80 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 	return follows, res, alertsRead, nil
 }
 
-// dueOfVolume applies the rules to the followers of one volume's series,
-// given the alerts the volume already has (both ordered by subscriber),
-// writing one cell per follower into out (zero: nothing due). A follower
-// with no alert of the volume, the most of them, is due the kinds open
-// and wanted; the others go through dueWithAlerts.
-func (p *plan) dueOfVolume(runID string, cd *candidate, follows []store.Follow, want []uint8, alerts []store.Alert, out []cell, side *volumeDues) {
-	v := &p.vols[cd.idx]
-	bySub := func(a, b store.Alert) int { return strings.Compare(a.SubscriberID, b.SubscriberID) }
-	if !slices.IsSortedFunc(alerts, bySub) {
-		alerts = slices.Clone(alerts)
-		slices.SortStableFunc(alerts, bySub)
-	}
-	optIn := uint8(0)
-	if cd.optIn {
-		optIn = flagOptIn
-	}
-	j := 0
+// dueOfFollowers applies the rules to a series' followers and candidate
+// volumes, given the alerts each volume already has (followers and alerts
+// ordered by subscriber), one follower at a time over all the volumes:
+// cells[ci*len(follows)+fi] is follower fi's due of cands[ci] (zero:
+// nothing), due[fi] whether any is. A follower with no alert of a volume,
+// the most of them, is due the kinds open and wanted; the others go
+// through dueWithAlerts.
+func (p *plan) dueOfFollowers(runID string, cands []candidate, follows []store.Follow, want []uint8, alerts [][]store.Alert, cells []cell, due []bool, side *volumeDues) {
+	nf := len(follows)
+	next := make([]int, len(cands)) // per volume, the first alert not yet passed
 	for fi := range follows {
 		f := &follows[fi]
-		if cd.first && owns(f, v.Number) { // f.OwnsVolume, without copying v
-			continue // the reader has it: nothing to tell
-		}
-		flags := optIn
+		flags := uint8(0)
 		if !f.Reminders.Chosen() {
 			flags |= flagInherit
 		}
-		for j < len(alerts) && alerts[j].SubscriberID < f.SubscriberID {
-			j++
+		ownsAny := f.OwnedUpTo > 0 || len(f.Owned) > 0
+		any := false
+		for ci := range cands {
+			cd := &cands[ci]
+			v := &p.vols[cd.idx]
+			if cd.first && ownsAny && owns(f, v.Number) { // f.OwnsVolume, without copying v
+				continue // the reader has it: nothing to tell
+			}
+			fl := flags
+			if cd.optIn {
+				fl |= flagOptIn
+			}
+			as, j := alerts[ci], next[ci]
+			for j < len(as) && as[j].SubscriberID < f.SubscriberID {
+				j++
+			}
+			end := j
+			for end < len(as) && as[end].SubscriberID == f.SubscriberID {
+				end++
+			}
+			next[ci] = end
+			var e cell
+			if end > j {
+				e = p.dueWithAlerts(runID, cd, v, f, want[fi], fl, as[j:end], side)
+			} else {
+				open := cd.mask & want[fi]
+				if open&1 != 0 && v.FirstSeen.Before(f.CreatedAt) {
+					open &^= 1 // back catalogue: seen before the reader followed
+				}
+				if open == 0 {
+					continue
+				}
+				// The announce goes first; a reminder due with it is
+				// settled by the same message.
+				k := uint8(bits.TrailingZeros8(open))
+				e = packCell(k, claimNew, fl, open&^(1<<k), 0)
+			}
+			if e.kc != 0 {
+				cells[ci*nf+fi] = e
+				any = true
+			}
 		}
-		end := j
-		for end < len(alerts) && alerts[end].SubscriberID == f.SubscriberID {
-			end++
-		}
-		if end > j {
-			out[fi] = p.dueWithAlerts(runID, cd, v, f, want[fi], flags, alerts[j:end], side)
-			j = end
-			continue
-		}
-		open := cd.mask & want[fi]
-		if open&1 != 0 && v.FirstSeen.Before(f.CreatedAt) {
-			open &^= 1 // back catalogue: seen before the reader followed
-		}
-		if open == 0 {
-			continue
-		}
-		// The announce goes first; a reminder due with it is settled by
-		// the same message.
-		k := uint8(bits.TrailingZeros8(open))
-		out[fi] = packCell(k, claimNew, flags, open&^(1<<k), 0)
+		due[fi] = any
 	}
 }
 
-// owns is f.Owns(n), without copying f for the most follows, which own
-// nothing.
+// owns is store.Follow.Owns on a pointer: Owns takes the follow by value,
+// a copy of it per follow and volume, five million a plan.
+// TestPlanMatchesReference holds the two to the same answers.
 func owns(f *store.Follow, n int) bool {
-	return (f.OwnedUpTo > 0 || len(f.Owned) > 0) && f.Owns(n)
+	if f.OwnedUpTo > 0 && n <= f.OwnedUpTo {
+		return true
+	}
+	if len(f.Owned) == 0 {
+		return false
+	}
+	_, ok := slices.BinarySearch(f.Owned, n)
+	return ok
 }
 
 // dueWithAlerts is the cell of a follower f who has alerts of v already
@@ -651,9 +672,9 @@ type Appender interface {
 // readBuf is one worker's slices, kept between series.
 type readBuf struct {
 	follows []store.Follow
-	alerts  []store.Alert
-	want    []uint8 // per follow of the series: plan.want of its Reminders
-	due     []bool  // per follow of the series: something is due
+	alerts  [][]store.Alert // per candidate volume of the series
+	want    []uint8         // per follow of the series: plan.want of its Reminders
+	due     []bool          // per follow of the series: something is due
 }
 
 // followersOf reads a series' follows into buf when the store appends:
@@ -670,13 +691,13 @@ func (c *Notifier) followersOf(ctx context.Context, seriesID string, buf *readBu
 }
 
 // alertsOfVolume is followersOf for a volume's alerts.
-func (c *Notifier) alertsOfVolume(ctx context.Context, volumeID string, buf *readBuf) ([]store.Alert, error) {
+func (c *Notifier) alertsOfVolume(ctx context.Context, volumeID string, buf *[]store.Alert) ([]store.Alert, error) {
 	a, ok := c.store.(Appender)
 	if !ok {
 		return c.store.AlertsOfVolume(ctx, volumeID)
 	}
-	clear(buf.alerts)
-	as, err := a.AlertsOfVolumeAppend(ctx, volumeID, buf.alerts[:0])
-	buf.alerts = as
+	clear(*buf)
+	as, err := a.AlertsOfVolumeAppend(ctx, volumeID, (*buf)[:0])
+	*buf = as
 	return as, err
 }

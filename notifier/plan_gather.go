@@ -56,32 +56,39 @@ func fileByReader(results []seriesDues, hash func(string) uint64) (subs []string
 
 	refs = make([]dueRef, len(ents))
 	readerOf := make([]int32, total)
-	var arena []byte // the readers' ids end to end: one string for all
-	var ends []int32
 	for k, e := range ents {
 		if k == 0 || e.key != ents[k-1].key {
-			arena = append(arena, results[e.series].id(int(e.i))...)
-			ends = append(ends, int32(len(arena)))
 			refEnd = append(refEnd, 0)
 		}
 		refs[k] = dueRef{series: e.series, follower: e.i}
 		refEnd[len(refEnd)-1] = int32(k + 1)
-		readerOf[offs[e.series]+int(e.i)] = int32(len(ends) - 1)
+		readerOf[offs[e.series]+int(e.i)] = int32(len(refEnd) - 1)
 	}
-	all := string(arena)
-	subs = make([]string, len(ends))
-	start := int32(0)
-	for r, end := range ends {
-		subs[r] = all[start:end]
-		start = end
-	}
+	// In series order, reading the ids where they lie: a reader's first
+	// follow gives the id, the others must match it.
+	var arena []byte // the readers' ids end to end: one string for all
+	span := make([][2]int32, len(refEnd))
+	seen := make([]bool, len(refEnd))
 	for si := range results {
 		res := &results[si]
 		for i := range res.dueF {
-			if res.id(i) != subs[readerOf[offs[si]+i]] {
+			id, r := res.id(i), readerOf[offs[si]+i]
+			if !seen[r] {
+				seen[r] = true
+				span[r][0] = int32(len(arena))
+				arena = append(arena, id...)
+				span[r][1] = int32(len(arena))
+				continue
+			}
+			if string(arena[span[r][0]:span[r][1]]) != id {
 				return fileByMap(results) // two ids, one hash
 			}
 		}
+	}
+	all := string(arena)
+	subs = make([]string, len(refEnd))
+	for r, sp := range span {
+		subs[r] = all[sp[0]:sp[1]]
 	}
 	return subs, refs, refEnd
 }
