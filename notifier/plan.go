@@ -115,10 +115,9 @@ func (p *plan) duesOf(r int32) []due {
 	var out []due
 	for _, ref := range p.refs[start:p.refEnd[r]] {
 		res := &p.series[ref.series]
-		nf := res.nf
-		fi := int(res.dueF[ref.follower])
+		row := int(res.dueF[ref.follower]) * len(res.vols)
 		for ci, vol := range res.vols {
-			if e := res.cells[ci*nf+fi]; e.kc != 0 {
+			if e := res.cells[row+ci]; e.kc != 0 {
 				out = append(out, e.due(vol))
 			}
 		}
@@ -296,10 +295,9 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 // times as Unix nanoseconds.
 
 // seriesDues is what one series adds to the plan: a cell per follower and
-// candidate volume, volume-major, the candidates' indexes in plan.vols,
+// candidate volume, follower-major, the candidates' indexes in plan.vols,
 // and the followers with something due, by id, for gather.
 type seriesDues struct {
-	nf    int // followers: the cells' stride
 	cells []cell
 	vols  []int32
 	// dueF are the followers with something due, ascending (so by id),
@@ -394,7 +392,7 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 		slices.SortFunc(follows, bySub)
 	}
 	nf := len(follows)
-	res := seriesDues{nf: nf, cells: make([]cell, nf*len(cands)), vols: make([]int32, len(cands))}
+	res := seriesDues{cells: make([]cell, nf*len(cands)), vols: make([]int32, len(cands))}
 	// What a follow wants, once for all the series' volumes.
 	want := slices.Grow(buf.want[:0], nf)[:nf]
 	buf.want = want
@@ -450,13 +448,13 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 // dueOfFollowers applies the rules to a series' followers and candidate
 // volumes, given the alerts each volume already has (followers and alerts
 // ordered by subscriber), one follower at a time over all the volumes:
-// cells[ci*len(follows)+fi] is follower fi's due of cands[ci] (zero:
+// cells[fi*len(cands)+ci] is follower fi's due of cands[ci] (zero:
 // nothing), due[fi] whether any is. A follower with no alert of a volume,
 // the most of them, is due the kinds open and wanted; the others go
 // through dueWithAlerts.
 func (p *plan) dueOfFollowers(runID string, cands []candidate, follows []store.Follow, want []uint8, alerts [][]store.Alert, cells []cell, due []bool, side *volumeDues) {
-	nf := len(follows)
-	next := make([]int, len(cands)) // per volume, the first alert not yet passed
+	nc := len(cands)
+	next := make([]int, nc) // per volume, the first alert not yet passed
 	for fi := range follows {
 		f := &follows[fi]
 		flags := uint8(0)
@@ -501,7 +499,7 @@ func (p *plan) dueOfFollowers(runID string, cands []candidate, follows []store.F
 				e = packCell(k, claimNew, fl, open&^(1<<k), 0)
 			}
 			if e.kc != 0 {
-				cells[ci*nf+fi] = e
+				cells[fi*nc+ci] = e
 				any = true
 			}
 		}
