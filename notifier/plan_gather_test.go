@@ -1,6 +1,7 @@
 package notifier
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -57,5 +58,30 @@ func TestFileByReader(t *testing.T) {
 			require.Equal(t, int(start), len(refs), "%s seed %d", name, seed)
 			require.Equal(t, want, got, "%s seed %d", name, seed)
 		}
+	}
+}
+
+// TestSortLow32 holds the two-level radix sort to a stable sort by the
+// low 32 bits, keys drawn to fill the first and last buckets too.
+func TestSortLow32(t *testing.T) {
+	for seed := range uint64(30) {
+		rng := rand.New(rand.NewPCG(seed, 5))
+		a := make([]idEntry, rng.IntN(3000))
+		for i := range a {
+			k := rng.Uint64()
+			switch rng.IntN(4) {
+			case 0:
+				k |= 0xff << 24 // the last bucket
+			case 1:
+				k &^= 0xff << 24 // the first
+			case 2:
+				k &= 0xffff_0000_00ff_ff00 // few distinct keys: ties
+			}
+			a[i] = idEntry{key: k, i: int32(i)}
+		}
+		want := slices.Clone(a)
+		slices.SortStableFunc(want, func(x, y idEntry) int { return cmp.Compare(uint32(x.key), uint32(y.key)) })
+		got := sortLow32(slices.Clone(a), make([]idEntry, len(a)))
+		require.Equal(t, want, got, "seed %d", seed)
 	}
 }
