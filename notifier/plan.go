@@ -335,9 +335,9 @@ func (e cell) due(vol int32) due {
 	return due{vol: vol, kind: e.kc&15 - 1, claim: e.kc >> 4 & 3, flags: e.kc >> 6, covers: e.covers, dated: e.dated}
 }
 
-// gather files the series' due followers by reader: the readers (subs,
-// ordered by id) and their refs, in series order; and merges the series'
-// side tables. See plan_gather.go for how.
+// gather files the series' due followers by reader: the readers (subs)
+// and their refs, in series order (fileByReader); and merges the series'
+// side tables.
 func (p *plan) gather(results []seriesDues) {
 	for si := range results {
 		res := &results[si]
