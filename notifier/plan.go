@@ -601,6 +601,9 @@ func (p *plan) mode(k store.AlertKey) uint8 {
 // its re-dated kind (bit set in dated). Alerts stored before ReleaseDate
 // was kept (zero) settle as before.
 func (p *plan) alertIndex(v *store.Volume, a *store.Alert, dated *uint8) int {
+	if a.Kind == store.Announce { // the most alerts: what the rest says of it
+		return 0
+	}
 	if to, ok := a.Kind.MovedTo(); ok {
 		if to == v.ReleaseDate {
 			return int(p.moved)
