@@ -283,16 +283,18 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 }
 
 // TODO(issue 17): planning 100,000 readers x 10 follows over 5,000
-// volumes (BenchmarkPlan) went from 1.04-1.29 s of CPU to 0.73-0.92 s on
-// the same loaded machine (load average 12-22 on 2 CPUs), about a quarter
-// less; peak heap 107-119 MB (target 150). The notifier's own part is now
-// about a third of a plan (dueOfFollowers and fileByReader, a seventh
-// each); the store's decoding is close to half: the million alerts
-// (AlertsOfVolumeAppend decodes every field, where the plan needs state,
-// run, kind, release date and two times) and the million follows, and
-// bbolt's page checks under them. Next, outside this package: a lean
-// alerts scan in store/bolt that skips MessageID and Error and hands the
-// times as Unix nanoseconds.
+// volumes (BenchmarkPlan, cpu-s/op) went from 1.07-1.24 s of CPU to
+// 0.78-0.97 s, both measured side by side on a loaded machine (load
+// average 7-10 on 2 CPUs), about a fifth less; peak heap 107-122 MB
+// (target 150). The 0.5 s target is not shown here. The notifier's own
+// part is now about a third of a plan (dueOfFollowers and fileByReader,
+// a seventh each); the store's reads are close to half: the million
+// alerts (AlertsOfVolumeAppend copies and decodes every field, where the
+// plan needs state, run, kind, release date and two times) and the
+// million follows (96-byte structs), and bbolt's first touch of the
+// mmapped pages under them. Next, outside this package: a lean alerts
+// scan in store/bolt that skips MessageID and Error and copies no value
+// it does not decode.
 
 // seriesDues is what one series adds to the plan: a cell per follower and
 // candidate volume, follower-major, the candidates' indexes in plan.vols,
