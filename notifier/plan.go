@@ -456,26 +456,38 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 // through dueWithAlerts.
 func (p *plan) dueOfFollowers(runID string, cands []candidate, follows []store.Follow, want []uint8, alerts [][]store.Alert, cells []cell, due []bool, side *volumeDues) {
 	nc := len(cands)
-	next := make([]int, nc) // per volume, the first alert not yet passed
+	// What the walk needs of each volume, side by side.
+	type walk struct {
+		cd   *candidate
+		v    *store.Volume
+		as   []store.Alert
+		next int   // the first alert not yet passed
+		fl   uint8 // flagOptIn or 0
+	}
+	ws := make([]walk, nc)
+	for ci := range cands {
+		ws[ci] = walk{cd: &cands[ci], v: &p.vols[cands[ci].idx], as: alerts[ci]}
+		if cands[ci].optIn {
+			ws[ci].fl = flagOptIn
+		}
+	}
 	for fi := range follows {
 		f := &follows[fi]
+		w := want[fi]
 		flags := uint8(0)
 		if !f.Reminders.Chosen() {
 			flags |= flagInherit
 		}
 		ownsAny := f.OwnedUpTo > 0 || len(f.Owned) > 0
+		row := cells[fi*nc : fi*nc+nc]
 		any := false
-		for ci := range cands {
-			cd := &cands[ci]
-			v := &p.vols[cd.idx]
+		for ci := range ws {
+			vw := &ws[ci]
+			cd, v := vw.cd, vw.v
 			if cd.first && ownsAny && owns(f, v.Number) { // f.OwnsVolume, without copying v
 				continue // the reader has it: nothing to tell
 			}
-			fl := flags
-			if cd.optIn {
-				fl |= flagOptIn
-			}
-			as, j := alerts[ci], next[ci]
+			as, j := vw.as, vw.next
 			for j < len(as) && as[j].SubscriberID < f.SubscriberID {
 				j++
 			}
@@ -483,12 +495,12 @@ func (p *plan) dueOfFollowers(runID string, cands []candidate, follows []store.F
 			for end < len(as) && as[end].SubscriberID == f.SubscriberID {
 				end++
 			}
-			next[ci] = end
+			vw.next = end
 			var e cell
 			if end > j {
-				e = p.dueWithAlerts(runID, cd, v, f, want[fi], fl, as[j:end], side)
+				e = p.dueWithAlerts(runID, cd, v, f, w, flags|vw.fl, as[j:end], side)
 			} else {
-				open := cd.mask & want[fi]
+				open := cd.mask & w
 				if open&1 != 0 && v.FirstSeen.Before(f.CreatedAt) {
 					open &^= 1 // back catalogue: seen before the reader followed
 				}
@@ -498,10 +510,10 @@ func (p *plan) dueOfFollowers(runID string, cands []candidate, follows []store.F
 				// The announce goes first; a reminder due with it is
 				// settled by the same message.
 				k := uint8(bits.TrailingZeros8(open))
-				e = packCell(k, claimNew, fl, open&^(1<<k), 0)
+				e = packCell(k, claimNew, flags|vw.fl, open&^(1<<k), 0)
 			}
 			if e.kc != 0 {
-				cells[fi*nc+ci] = e
+				row[ci] = e
 				any = true
 			}
 		}

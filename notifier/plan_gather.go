@@ -22,11 +22,12 @@ import (
 // not the ids' first bytes: ids alike at the start (reader-0001, ...)
 // would all collide.
 func fileByReader(results []seriesDues, hash func(string) uint64) (subs []string, refs []dueRef, refEnd []int32) {
-	total := 0
+	total, idBytes := 0, 0
 	offs := make([]int, len(results)) // where each series' follows start in readerOf
 	for si := range results {
 		offs[si] = total
 		total += len(results[si].dueF)
+		idBytes += len(results[si].ids)
 	}
 	if total == 0 {
 		return nil, nil, nil
@@ -54,7 +55,14 @@ func fileByReader(results []seriesDues, hash func(string) uint64) (subs []string
 		g = end
 	}
 
+	readers := 0
+	for k := range ents {
+		if k == 0 || ents[k].key != ents[k-1].key {
+			readers++
+		}
+	}
 	refs = make([]dueRef, len(ents))
+	refEnd = make([]int32, 0, readers)
 	readerOf := make([]int32, total)
 	for k, e := range ents {
 		if k == 0 || e.key != ents[k-1].key {
@@ -65,28 +73,30 @@ func fileByReader(results []seriesDues, hash func(string) uint64) (subs []string
 		readerOf[offs[e.series]+int(e.i)] = int32(len(refEnd) - 1)
 	}
 	// In series order, reading the ids where they lie: a reader's first
-	// follow gives the id, the others must match it.
-	var arena []byte // the readers' ids end to end: one string for all
-	span := make([][2]int32, len(refEnd))
-	seen := make([]bool, len(refEnd))
+	// follow gives the id, the others must match it. The ids go end to
+	// end into one string, sized by the follows' mean id length.
+	var arena strings.Builder
+	arena.Grow(int(int64(idBytes) * int64(readers) / int64(total)))
+	span := make([][2]int32, readers)
+	seen := make([]bool, readers)
 	for si := range results {
 		res := &results[si]
 		for i := range res.dueF {
 			id, r := res.id(i), readerOf[offs[si]+i]
 			if !seen[r] {
 				seen[r] = true
-				span[r][0] = int32(len(arena))
-				arena = append(arena, id...)
-				span[r][1] = int32(len(arena))
+				span[r][0] = int32(arena.Len())
+				arena.WriteString(id)
+				span[r][1] = int32(arena.Len())
 				continue
 			}
-			if string(arena[span[r][0]:span[r][1]]) != id {
+			if arena.String()[span[r][0]:span[r][1]] != id {
 				return fileByMap(results) // two ids, one hash
 			}
 		}
 	}
-	all := string(arena)
-	subs = make([]string, len(refEnd))
+	all := arena.String()
+	subs = make([]string, readers)
 	for r, sp := range span {
 		subs[r] = all[sp[0]:sp[1]]
 	}
