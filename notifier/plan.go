@@ -283,18 +283,18 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 }
 
 // TODO(issue 17): planning 100,000 readers x 10 follows over 5,000
-// volumes (BenchmarkPlan, cpu-s/op) went from 1.07-1.24 s of CPU to
-// 0.78-0.97 s, both measured side by side on a loaded machine (load
-// average 7-10 on 2 CPUs), about a fifth less; peak heap 107-122 MB
-// (target 150). The 0.5 s target is not shown here. The notifier's own
-// part is now about a third of a plan (dueOfFollowers and fileByReader,
-// a seventh each); the store's reads are close to half: the million
-// alerts (AlertsOfVolumeAppend copies and decodes every field, where the
-// plan needs state, run, kind, release date and two times) and the
-// million follows (96-byte structs), and bbolt's first touch of the
-// mmapped pages under them. Next, outside this package: a lean alerts
-// scan in store/bolt that skips MessageID and Error and copies no value
-// it does not decode.
+// volumes (BenchmarkPlan, cpu-s/op) went from 0.99-1.18 s of CPU to
+// 0.72-0.81 s with one reader, 0.94-1.07 s to 0.87-0.88 s with eight,
+// both measured side by side on a shared machine (load average 3-4 on 2
+// CPUs); peak heap 93-118 MB (target 150). The 0.5 s target is not shown
+// here. The notifier's own part is now about a third of a plan
+// (dueOfFollowers and fileByReader, a seventh each); the store's reads
+// are close to half: the million alerts (AlertsOfVolumeAppend copies and
+// decodes every field, where the plan needs state, run, kind, release
+// date and two times) and the million follows (96-byte structs), and
+// bbolt's first touch of the mmapped pages under them. Next, outside this
+// package: a lean alerts scan in store/bolt that skips MessageID and
+// Error and copies no value it does not decode.
 
 // seriesDues is what one series adds to the plan: a cell per follower and
 // candidate volume, follower-major, the candidates' indexes in plan.vols,
