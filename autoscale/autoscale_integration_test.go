@@ -3,10 +3,12 @@ package autoscale_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
@@ -14,6 +16,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -225,4 +228,66 @@ func TestProviderOfAnotherGroup(t *testing.T) {
 	_, err = as.Ensure(w.ctx, s)
 	require.ErrorContains(t, err, "apply once without the capacity provider")
 	assert.Empty(t, w.calls.Mutating())
+}
+
+// The jobs on Fargate Spot need FARGATE and FARGATE_SPOT attached to the
+// same cluster (ecshost attaches them): the hosts' provider comes and goes
+// beside them, and a provider attached by another step during the same
+// apply (after Plan read the cluster) is kept too.
+func TestOthersProvidersStay(t *testing.T) {
+	t.Parallel()
+	fargate := []string{"FARGATE", "FARGATE_SPOT"}
+	providers := func(w *world) []string {
+		t.Helper()
+		cl, err := w.ecs.DescribeClusters(w.ctx, &ecs.DescribeClustersInput{Clusters: []string{"shop"}})
+		require.NoError(t, err)
+		return cl.Clusters[0].CapacityProviders
+	}
+	attachFargate := func(w *world) {
+		t.Helper()
+		_, err := w.ecs.PutClusterCapacityProviders(w.ctx, &ecs.PutClusterCapacityProvidersInput{Cluster: aws.String("shop"),
+			CapacityProviders: append(providers(w), fargate...), DefaultCapacityProviderStrategy: []ecstypes.CapacityProviderStrategyItem{}})
+		require.NoError(t, err)
+	}
+	for _, tc := range []struct {
+		name   string
+		before bool // attached before Plan reads the cluster, or between Plan and the write
+	}{{"attached before", true}, {"attached during the apply", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			as := w.autoscaler()
+			if tc.before {
+				attachFargate(w)
+			} else {
+				// Another step attaches them once this Ensure has read the
+				// cluster: just before it creates its provider.
+				var once sync.Once
+				cfg := w.cfg.Copy()
+				cfg.APIOptions = append(cfg.APIOptions, func(st *middleware.Stack) error {
+					return st.Initialize.Add(middleware.InitializeMiddlewareFunc("attach-fargate",
+						func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+							if awsmiddleware.GetOperationName(ctx) == "CreateCapacityProvider" {
+								once.Do(func() { attachFargate(w) })
+							}
+							return next.HandleInitialize(ctx, in)
+						}), middleware.Before)
+				})
+				as = autoscale.New(autoscale.ClientsFromConfig(cfg))
+			}
+			_, err := as.Ensure(w.ctx, w.spec())
+			require.NoError(t, err)
+			assert.ElementsMatch(t, append([]string{"shop-hosts"}, fargate...), providers(w))
+
+			w.calls.Reset()
+			_, err = as.Ensure(w.ctx, w.spec())
+			require.NoError(t, err)
+			assert.Empty(t, w.calls.Mutating(), "a second Ensure writes nothing")
+
+			off := w.spec()
+			off.Hosts = nil
+			_, err = as.Ensure(w.ctx, off)
+			require.NoError(t, err)
+			assert.ElementsMatch(t, fargate, providers(w), "only the hosts' provider leaves")
+		})
+	}
 }

@@ -109,31 +109,72 @@ func groupOf(p *ecstypes.AutoScalingGroupProvider) string {
 	return aws.ToString(p.AutoScalingGroupArn)
 }
 
-// clusterStep makes providers the cluster's capacity providers, the first
-// its default strategy (weight 1): nil detaches them all.
-func (r *run) clusterStep(providers []string) engine.Step {
+// clusterStep attaches own (nil: none) to the cluster as its capacity
+// providers from this package, the first as the default strategy. The
+// providers others attached (FARGATE and FARGATE_SPOT, for jobs on
+// Fargate) stay, and so does their default strategy when own is empty:
+// PutClusterCapacityProviders replaces the whole list, so the write reads
+// the cluster again and keeps what another step of the same apply added.
+func (r *run) clusterStep(own []string) engine.Step {
 	cluster := r.n.cluster
-	strategy := []ecstypes.CapacityProviderStrategyItem{}
-	detail := "none, default strategy none"
-	if len(providers) > 0 {
-		strategy = append(strategy, ecstypes.CapacityProviderStrategyItem{CapacityProvider: aws.String(providers[0]), Weight: 1, Base: 0})
-		detail = providers[0] + ", the default strategy"
-	}
-	if providers == nil {
-		providers = []string{}
+	detail := "none of ours, default strategy unchanged"
+	if len(own) > 0 {
+		detail = own[0] + ", the default strategy"
 	}
 	c := change.Change{Action: change.Update, Kind: kindCluster, Name: cluster, Details: []string{detail}}
 	if r.cluster != nil {
 		c.ID = aws.ToString(r.cluster.ClusterArn)
-		if slices.Equal(r.cluster.CapacityProviders, providers) && sameStrategy(r.cluster.DefaultCapacityProviderStrategy, strategy) {
+		providers, strategy := r.clusterProviders(r.cluster, own)
+		if sameSet(r.cluster.CapacityProviders, providers) && sameStrategy(r.cluster.DefaultCapacityProviderStrategy, strategy) {
 			return step(c, nil)
 		}
 	}
 	return step(c, []func(context.Context) error{func(ctx context.Context) error {
-		_, err := r.a.c.ECS.PutClusterCapacityProviders(ctx, &ecs.PutClusterCapacityProvidersInput{
+		out, err := r.a.c.ECS.DescribeClusters(ctx, &ecs.DescribeClustersInput{Clusters: []string{cluster}})
+		if err != nil {
+			return wrap(err, "describe cluster %s", cluster)
+		}
+		var now *ecstypes.Cluster
+		for i := range out.Clusters {
+			if aws.ToString(out.Clusters[i].ClusterName) == cluster {
+				now = &out.Clusters[i]
+			}
+		}
+		providers, strategy := r.clusterProviders(now, own)
+		_, err = r.a.c.ECS.PutClusterCapacityProviders(ctx, &ecs.PutClusterCapacityProvidersInput{
 			Cluster: aws.String(cluster), CapacityProviders: providers, DefaultCapacityProviderStrategy: strategy})
 		return wrap(err, "set the capacity providers of cluster %s (a service that still names one keeps it attached: update the service first)", cluster)
 	}})
+}
+
+// clusterProviders is what the cluster should have: the providers of
+// others it has, plus own; the default strategy own's first, or (without
+// own) the one it has less any entry naming our provider.
+func (r *run) clusterProviders(have *ecstypes.Cluster, own []string) ([]string, []ecstypes.CapacityProviderStrategyItem) {
+	ours := r.n.provider()
+	providers := []string{}
+	strategy := []ecstypes.CapacityProviderStrategyItem{}
+	if have != nil {
+		for _, p := range have.CapacityProviders {
+			if p != ours {
+				providers = append(providers, p)
+			}
+		}
+		for _, it := range have.DefaultCapacityProviderStrategy {
+			if aws.ToString(it.CapacityProvider) != ours {
+				strategy = append(strategy, it)
+			}
+		}
+	}
+	providers = append(providers, own...)
+	if len(own) > 0 {
+		strategy = []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String(own[0]), Weight: 1, Base: 0}}
+	}
+	return providers, strategy
+}
+
+func sameSet(a, b []string) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }
 
 func sameStrategy(a, b []ecstypes.CapacityProviderStrategyItem) bool {
