@@ -25,6 +25,8 @@ type serviceSettings struct {
 	// so that the hash of a one-host service stays what it was.
 	LoadBalancers []ecstypes.LoadBalancer `json:",omitempty"`
 	HealthGrace   *int32                  `json:",omitempty"`
+	// Network is set in awsvpc mode only (issue 16), for the same reason.
+	Network *ecstypes.NetworkConfiguration `json:",omitempty"`
 }
 
 func (r *run) serviceSettings() serviceSettings {
@@ -42,6 +44,7 @@ func (r *run) serviceSettings() serviceSettings {
 		EnableECSManagedTags: true,
 		LoadBalancers:        r.spec.serviceLoadBalancers(),
 		HealthGrace:          r.spec.healthGrace(),
+		Network:              r.spec.serviceNetwork(),
 	}
 }
 
@@ -117,6 +120,7 @@ func (r *run) createService(ctx context.Context, set serviceSettings, hash strin
 		Tags:                    ecsTags(mergeTags(r.tags(), map[string]string{tagSpecHash: hash})),
 	}
 	in.LoadBalancers, in.HealthCheckGracePeriodSeconds = set.LoadBalancers, set.HealthGrace
+	in.NetworkConfiguration = set.Network
 	var out *ecs.CreateServiceOutput
 	err := r.h.retryRole(ctx, "create service "+name, func(ctx context.Context) (err error) {
 		out, err = r.h.c.ECS.CreateService(ctx, in)
@@ -141,6 +145,9 @@ func serviceDrift(svc *ecstypes.Service, td string, set serviceSettings, hash st
 	}
 	if !sameLoadBalancers(svc.LoadBalancers, set.LoadBalancers) {
 		changes = append(changes, "load balancers")
+	}
+	if !sameNetwork(svc.NetworkConfiguration, set.Network) {
+		changes = append(changes, "network configuration")
 	}
 	if d := svc.DeploymentConfiguration; d != nil {
 		cb := d.DeploymentCircuitBreaker
@@ -167,6 +174,7 @@ func (h *Host) updateService(ctx context.Context, n names, name, td string, set 
 		EnableECSManagedTags:    aws.Bool(set.EnableECSManagedTags),
 	}
 	in.LoadBalancers, in.HealthCheckGracePeriodSeconds = set.LoadBalancers, set.HealthGrace
+	in.NetworkConfiguration = set.Network
 	_, err := h.c.ECS.UpdateService(ctx, in)
 	if err != nil {
 		return fmt.Errorf("update service %q: %w", name, err)

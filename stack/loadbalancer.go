@@ -76,6 +76,7 @@ func loadBalancerSpec(spec Spec, o Outputs) loadbalancer.Spec {
 	if lb := spec.LoadBalancer; lb != nil {
 		ls.Domain, ls.HealthCheckPath = lb.Domain, lb.HealthCheckPath
 	}
+	ls.IPTargets = spec.awsvpc() // awsvpc tasks register by their own address
 	return ls
 }
 

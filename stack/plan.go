@@ -32,6 +32,7 @@ func (s *Stack) Plan(ctx context.Context, spec Spec) (*change.Plan, error) {
 		out.Merge(p)
 	}
 	out.Cost = append(out.Cost, s.serviceCost(spec)...)
+	out.Cost = append(out.Cost, fargateJobsCost(spec)...) // issue 16: jobs on Fargate
 	if err := checkPolicies(out); err != nil {
 		return nil, err
 	}

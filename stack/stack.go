@@ -119,6 +119,10 @@ type Outputs struct {
 	// VPCID, LoadBalancerSecurityGroupID and TargetGroupARN are the
 	// load balancer's (Spec.LoadBalancer), else "".
 	VPCID, LoadBalancerSecurityGroupID, TargetGroupARN string
+	// PrivateSubnetIDs (with Network.NAT) and JobsSecurityGroupID (jobs
+	// with their own interface: awsvpc or Fargate), else empty.
+	PrivateSubnetIDs    []string
+	JobsSecurityGroupID string
 	// SecretARNs by secret name; placeholders ending in -xxxxxx for
 	// secrets not yet created.
 	SecretARNs       map[string]string

@@ -72,6 +72,9 @@ type Config struct {
 	Instances        int32             `json:"instances"`
 	SecretStore      string            `json:"secret_store"` // "secretsmanager" or "ssm"
 	Tags             map[string]string `json:"tags"`
+	// Issue 16 (awsvpc.go): "bridge" or "awsvpc"; "ec2", "fargate" or "fargate-spot".
+	NetworkMode string `json:"network_mode"`
+	JobsOn      string `json:"jobs_on"`
 }
 
 // SMTPConfig is the relay's address and account; the password is taken
@@ -214,6 +217,7 @@ func (c Config) Validate(forApply bool) error {
 	if c.Instances > 1 && c.siteHost() == "" {
 		bad("instances", "%d hosts sit behind a load balancer whose HTTPS certificate needs the site's name: set domain (or an https base_url)", c.Instances)
 	}
+	c.checkAwsvpc(bad)
 	if c.Sender == SenderSMTP {
 		c.SMTP.check(bad)
 	} else if c.SMTP != (SMTPConfig{}) {
@@ -226,6 +230,9 @@ func (c Config) Validate(forApply bool) error {
 	var se *stack.SpecError
 	if err := stack.Validate(context.Background(), c.spec(""), c.Region); errors.As(err, &se) {
 		for _, p := range se.Problems {
+			if awsvpcFields[p.Field] { // said above in this file's words
+				continue
+			}
 			bad(cmp.Or(specField[p.Field], "configuration"), "%s", p.Problem)
 		}
 	} else if err != nil && len(ps) == 0 {
