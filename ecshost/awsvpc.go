@@ -241,13 +241,14 @@ func (r *run) fargateCapacitySteps(ctx context.Context) ([]engine.Step, error) {
 	name := r.n.cluster()
 	var have []string
 	strategy := []ecstypes.CapacityProviderStrategyItem{} // the API requires the field; empty keeps none
+	exists := false
 	if !r.offline {
 		c, err := r.h.findCluster(ctx, name)
 		if err != nil {
 			return nil, err
 		}
 		if c != nil {
-			have = c.CapacityProviders
+			exists, have = true, c.CapacityProviders
 			if c.DefaultCapacityProviderStrategy != nil {
 				strategy = c.DefaultCapacityProviderStrategy
 			}
@@ -263,14 +264,18 @@ func (r *run) fargateCapacitySteps(ctx context.Context) ([]engine.Step, error) {
 	if len(missing) == 0 {
 		return []engine.Step{{Change: keepChange(kindCapacity, name, "", strings.Join(have, ", "))}}, nil
 	}
-	var e edits
-	e.add("add "+strings.Join(missing, ", "), func(ctx context.Context) error {
+	put := func(ctx context.Context) error {
 		_, err := r.h.c.ECS.PutClusterCapacityProviders(ctx, &ecs.PutClusterCapacityProvidersInput{
 			Cluster: aws.String(name), CapacityProviders: want, DefaultCapacityProviderStrategy: strategy})
 		if err != nil {
 			return fmt.Errorf("add the capacity providers %v to cluster %q: %w", missing, name, err)
 		}
 		return nil
-	})
+	}
+	if !exists { // with the cluster this apply creates
+		return []engine.Step{create(kindCapacity, name, []string{strings.Join(missing, ", ")}, put)}, nil
+	}
+	var e edits
+	e.add("add "+strings.Join(missing, ", "), put)
 	return []engine.Step{e.step(kindCapacity, name, "")}, nil
 }

@@ -194,7 +194,7 @@ func instanceAlternatives(spec Spec, estimate cost.Estimate) []Alternative {
 	balancer := func(l cost.Line) bool { return l.Price == loadbalancer.HourPrice || strings.HasPrefix(l.Item, "ALB ") }
 	var out []Alternative
 	for n := int32(1); n <= 3; n++ {
-		if n == spec.instances() {
+		if n == spec.instances() || (n == 1 && spec.awsvpc()) { // awsvpc tasks are reached through the load balancer only
 			continue
 		}
 		var lines cost.Estimate

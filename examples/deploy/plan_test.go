@@ -72,6 +72,9 @@ func TestPlanOfflineGolden(t *testing.T) {
 		{"plan-smtp-nat-eip.golden", []string{"plan", "--sender", "smtp", "--smtp-host", "smtp.example.it", "--smtp-username", "app",
 			"--nat", "--eip", "--ssh-cidr", "203.0.113.0/24", "--domain", "manga.example.it", "--image", "ghcr.io/owner/mangaalert:1.0",
 			"--notify-schedule", "cron(30 2 * * ? *)", "--stack", "manga"}, map[string]string{SMTPPasswordEnv: "hunter2"}},
+		// Issue 16: awsvpc behind the load balancer, one NAT, the jobs on Fargate Spot.
+		{"plan-awsvpc-fargate-spot.golden", []string{"plan", "--network-mode", "awsvpc", "--nat", "--instances", "2", "--jobs-on", "fargate-spot",
+			"--domain", "manga.example.it", "--image", "ghcr.io/owner/mangaalert:1.0"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
