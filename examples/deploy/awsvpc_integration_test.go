@@ -126,7 +126,9 @@ func TestAwsvpcWithNATOnTheEmulator(t *testing.T) {
 	assert.Contains(t, run("plan"), "no changes")
 	status := run("status")
 	assert.Empty(t, operations(ac.calls.Mutating()), "plan, status and diff only read")
-	assert.NotEmpty(t, status)
+	for _, want := range []string{"private subnets: ", "NAT gateway nat-", "jobs' security group sg-", "runs mangaalert-scrape:1 on EC2 (awsvpc) in 2 subnets"} {
+		assert.Contains(t, status, want)
+	}
 
 	// The jobs on Fargate Spot: both compatibilities, a Fargate size, the
 	// cluster's FARGATE_SPOT provider, still in the private subnets.
