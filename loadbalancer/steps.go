@@ -205,7 +205,7 @@ func (r *run) targetGroupStep() (engine.Step, error) {
 	}
 	arn := aws.ToString(r.tg.TargetGroupArn)
 	if aws.ToString(r.tg.VpcId) != r.spec.VPCID || r.tg.TargetType != r.spec.targetType() {
-		return engine.Step{}, fmt.Errorf("loadbalancer: %s %q is in VPC %s with %s targets, not VPC %s with %s targets (a target group cannot change its type): destroy the load balancer (instances: 1), then apply again",
+		return engine.Step{}, fmt.Errorf("loadbalancer: %s %q is in VPC %s with %s targets, not VPC %s with %s targets (a target group cannot change its type): delete the load balancer first (apply once with instances: 1 and the network mode it was made for), then apply again",
 			kindTG, name, aws.ToString(r.tg.VpcId), r.tg.TargetType, r.spec.VPCID, r.spec.targetType())
 	}
 	c := change.Change{Action: change.Keep, Kind: kindTG, Name: name, ID: arn, Details: []string{detail}}
