@@ -79,9 +79,13 @@ func tagValue(tags []ec2types.Tag, key string) string {
 	return ""
 }
 
-// placementStatus says where a schedule starts its task: "on EC2",
-// "on FARGATE_SPOT in 2 subnets, public IP".
+// placementStatus says where a schedule starts its task beyond the
+// default (EC2 in bridge mode, which says nothing): " on EC2 (awsvpc) in 2
+// subnets", " on FARGATE_SPOT (awsvpc) in 2 subnets, public IP".
 func placementStatus(e *schedtypes.EcsParameters) string {
+	if e.NetworkConfiguration == nil && len(e.CapacityProviderStrategy) == 0 && (e.LaunchType == "" || e.LaunchType == schedtypes.LaunchTypeEc2) {
+		return ""
+	}
 	on := string(e.LaunchType)
 	for _, c := range e.CapacityProviderStrategy {
 		on = aws.ToString(c.CapacityProvider)
