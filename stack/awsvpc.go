@@ -6,12 +6,17 @@ package stack
 // NAT before anything is sent.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+
 	"github.com/manga-alert-italia/mangaalert/change"
 	"github.com/manga-alert-italia/mangaalert/ecshost"
+	"github.com/manga-alert-italia/mangaalert/internal/awserr"
 	"github.com/manga-alert-italia/mangaalert/network"
 	"github.com/manga-alert-italia/mangaalert/schedule"
 )
@@ -183,4 +188,34 @@ func awsvpcNotes(spec Spec) []string {
 		n = append(n, "jobs on the hosts in awsvpc, in the private subnets; their security group admits nothing")
 	}
 	return n
+}
+
+// ErrLeaveAwsvpc: the service runs in the awsvpc network mode and the
+// Spec wants it in bridge mode. UpdateService cannot remove a service's
+// network configuration, so the service must be deleted and made again;
+// Apply refuses before its first write and says how.
+var ErrLeaveAwsvpc = errors.New("stack: the service runs in the awsvpc network mode, which ECS cannot take it out of in place")
+
+// checkLeaveAwsvpc reads the service (reads only, before Apply's first
+// write) and refuses to move it from awsvpc to bridge.
+func (s *Stack) checkLeaveAwsvpc(ctx context.Context, spec Spec) error {
+	if spec.awsvpc() {
+		return nil
+	}
+	name := family(spec.Stack, spec.Service.Name) // the service is named as its family
+	out, err := s.cl.ecs.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(spec.Stack), Services: []string{name}})
+	switch {
+	case awserr.Is(err, "ClusterNotFoundException"):
+		return nil
+	case err != nil:
+		return fmt.Errorf("describe service %s: %w", name, err)
+	}
+	for _, svc := range out.Services {
+		if aws.ToString(svc.Status) == "ACTIVE" && svc.NetworkConfiguration != nil && svc.NetworkConfiguration.AwsvpcConfiguration != nil {
+			return fmt.Errorf("%w: service %s; nothing was changed. Keep the awsvpc mode, or delete the service "+
+				"(aws ecs delete-service --cluster %s --service %s --force), wait until it is gone and apply again: "+
+				"it is made anew in bridge mode, and the site is down meanwhile", ErrLeaveAwsvpc, name, spec.Stack, name)
+		}
+	}
+	return nil
 }

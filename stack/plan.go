@@ -17,6 +17,11 @@ func (s *Stack) Plan(ctx context.Context, spec Spec) (*change.Plan, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
+	if !s.o.Offline {
+		if err := s.checkLeaveAwsvpc(ctx, spec); err != nil { // issue 16: Apply would refuse it
+			return nil, err
+		}
+	}
 	o, err := s.outputs(ctx)
 	if err != nil {
 		return nil, err

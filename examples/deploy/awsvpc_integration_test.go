@@ -150,6 +150,15 @@ func TestAwsvpcWithNATOnTheEmulator(t *testing.T) {
 	run("apply", "--jobs-on", "fargate-spot")
 	assert.Empty(t, operations(ac.calls.Mutating()), "settled on Fargate Spot")
 
+	// Back to bridge mode cannot be done in place: refused before any
+	// write, saying how.
+	ac.calls.Reset()
+	code, out := ac.run(t, "apply", "--instances", "1", "--nat", "--instance-type", "t4g.small")
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, out, "the service runs in the awsvpc network mode, which ECS cannot take it out of in place: service mangaalert-serve; nothing was changed")
+	assert.Contains(t, out, "aws ecs delete-service --cluster mangaalert --service mangaalert-serve --force")
+	assert.Empty(t, operations(ac.calls.Mutating()), "refused before any write")
+
 	run("destroy", "--yes", "--purge-secrets")
 	assertNothingLeft(t, ec, lbs)
 }
