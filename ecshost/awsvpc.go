@@ -187,11 +187,11 @@ func (s Spec) serviceNetwork() *ecstypes.NetworkConfiguration {
 // sameNetwork compares the service's network configuration with the
 // wanted one (nil: none).
 //
-// TODO(issue 16): moving an existing service between bridge and awsvpc is
-// an UpdateService with the other task definition; UpdateService cannot
-// remove a network configuration (nil keeps it), so awsvpc → bridge may
-// need the service replaced. Neither direction is checked on AWS, and
-// moto accepts anything.
+// TODO(issue 16): moving an existing service from bridge to awsvpc is an
+// UpdateService with the other task definition and a network
+// configuration, not checked on AWS (moto accepts anything). The other
+// way UpdateService cannot remove the configuration (nil keeps it):
+// package stack refuses it before any write (stack.ErrLeaveAwsvpc).
 func sameNetwork(have, want *ecstypes.NetworkConfiguration) bool {
 	key := func(n *ecstypes.NetworkConfiguration) string {
 		if n == nil || n.AwsvpcConfiguration == nil {
