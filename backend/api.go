@@ -39,11 +39,15 @@ func (b *Backend) apiTable() []apiRoute {
 		{"GET", "/me", b.apiMe},
 		{"PATCH", "/me", b.apiPatchMe},
 		{"DELETE", "/me", b.apiDeleteMe},
+		{"GET", "/me/export", b.apiExport}, // export.go
 		{"GET", "/me/follows", b.apiFollows},
 		{"PUT", "/me/follows/{id}", b.apiFollow},
 		{"PATCH", "/me/follows/{id}", b.apiPatchFollow},
 		{"DELETE", "/me/follows/{id}", b.apiUnfollow},
 		{"POST", "/unsubscribe", b.apiUnsubscribe},
+		// Telegram (issue 17, telegram.go).
+		{"POST", "/me/telegram", b.apiTelegramLink},
+		{"DELETE", "/me/telegram", b.apiTelegramUnlink},
 	}
 }
 
@@ -408,6 +412,13 @@ type jsonReader struct {
 	ConfirmedAt *time.Time `json:"confirmed_at"`
 	Feeds       *jsonFeeds `json:"feeds"`
 	Reminders   []string   `json:"reminders"` // the alerts wanted of every series (see collection.go)
+	// Consent (privacy.go): when, and which privacy page version.
+	ConsentAt      *time.Time `json:"consent_at"`
+	ConsentVersion *string    `json:"consent_version"`
+	// Telegram (issue 17, telegram.go): where alerts go, and whether a
+	// chat is linked (null when Telegram is off).
+	Channels string        `json:"channels"`
+	Telegram *jsonTelegram `json:"telegram"`
 }
 
 type jsonFeeds struct {
@@ -417,7 +428,10 @@ type jsonFeeds struct {
 
 func (b *Backend) jsonReader(l *Links, s store.Subscriber) jsonReader {
 	j := jsonReader{Email: s.Email, Status: string(s.Status), Variants: s.Variants, CreatedAt: s.CreatedAt.UTC(),
-		Reminders: s.Reminders.Names()}
+		Reminders: s.Reminders.Names(), Channels: s.Channels.String()}
+	if b.cfg.Telegram != nil {
+		j.Telegram = &jsonTelegram{Linked: s.TelegramChatID != 0}
+	}
 	if !s.ConfirmedAt.IsZero() {
 		t := s.ConfirmedAt.UTC()
 		j.ConfirmedAt = &t
@@ -425,6 +439,11 @@ func (b *Backend) jsonReader(l *Links, s store.Subscriber) jsonReader {
 	if c := l.CalendarURL(s); c != "" {
 		j.Feeds = &jsonFeeds{Calendar: c, Atom: l.AtomURL(s)}
 	}
+	if !s.ConsentAt.IsZero() {
+		t := s.ConsentAt.UTC()
+		j.ConsentAt = &t
+	}
+	j.ConsentVersion = nullString(s.ConsentVersion)
 	return j
 }
 
@@ -504,6 +523,7 @@ func (b *Backend) writeMe(w http.ResponseWriter, r *http.Request, s store.Subscr
 type patchMe struct {
 	Variants  *bool           `json:"variants"`
 	Reminders json.RawMessage `json:"reminders"` // null: the default, all four
+	Channels  json.RawMessage `json:"channels"`  // "email", "telegram" or "both" (telegram.go)
 }
 
 func (b *Backend) apiPatchMe(w http.ResponseWriter, r *http.Request) {
@@ -523,7 +543,15 @@ func (b *Backend) apiPatchMe(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if req.Variants != nil || req.Reminders != nil {
+	var channels store.Channels
+	if req.Channels != nil {
+		var ferr *fieldError
+		if channels, ferr = parseChannels(req.Channels); ferr != nil {
+			writeAPIError(w, http.StatusUnprocessableEntity, ferr.Code, ferr.Message, ferr.Field)
+			return
+		}
+	}
+	if req.Variants != nil || req.Reminders != nil || req.Channels != nil {
 		var err error
 		s, err = b.updateReader(r.Context(), s.ID, func(s *store.Subscriber) bool {
 			old := *s
@@ -533,7 +561,10 @@ func (b *Backend) apiPatchMe(w http.ResponseWriter, r *http.Request) {
 			if req.Reminders != nil {
 				s.Reminders = reminders
 			}
-			return s.Variants != old.Variants || s.Reminders != old.Reminders
+			if req.Channels != nil {
+				s.Channels = channels
+			}
+			return s.Variants != old.Variants || s.Reminders != old.Reminders || s.Channels != old.Channels
 		})
 		if err != nil {
 			b.apiTokenFailed(w, r, err)
@@ -548,8 +579,8 @@ func (b *Backend) apiDeleteMe(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := b.cfg.Store.DeleteSubscriber(r.Context(), s.ID); err != nil {
-		b.internal(w, r, err)
+	if err := b.forget(r.Context(), s); err != nil {
+		b.forgetFailed(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -72,7 +72,11 @@ func New(cfg Config) (*Backend, error) {
 		return nil, fmt.Errorf("backend: %w", err)
 	}
 	b.releasesCacheControl = []string{"public, max-age=" + strconv.Itoa(int(max(cfg.CacheTTL, 0)/time.Second))}
+	if strings.TrimSpace(cfg.PrivacyContact) == "" {
+		cfg.Logger.Warn("backend: the privacy page names no data controller; set the operator's name and contact (serve --privacy-contact), as the GDPR asks")
+	}
 	b.mailq = newMailQueue(cfg.Mailer, b.prepareMail, cfg.MailTimeout, cfg.Logger, b.emailHash)
+	b.withTelegramHook()
 	b.handler = b.wrap(b.routes())
 	return b, nil
 }
@@ -117,8 +121,10 @@ func (b *Backend) routes() http.Handler {
 	mux.HandleFunc("POST /conferma/{token}", b.postConfirm)
 	mux.HandleFunc("GET /gestisci/{token}", b.pageManage)
 	mux.HandleFunc("POST /gestisci/{token}/{action}", b.postManage)
+	mux.HandleFunc("GET /gestisci/{token}/dati.json", b.pageExport) // export.go
 	mux.HandleFunc("GET /link", b.pageLink)
 	mux.HandleFunc("POST /link", b.postLink)
+	mux.HandleFunc("GET "+PrivacyPath, b.pagePrivacy) // privacy.go
 	mux.HandleFunc("GET /disiscriviti/{token}", b.pageUnsubscribe)
 	mux.HandleFunc("POST /disiscriviti/{token}", b.postUnsubscribe)
 	// Feeds.

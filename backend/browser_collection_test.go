@@ -2,10 +2,7 @@ package backend
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -22,8 +19,6 @@ func TestBrowserCollection(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test in -short mode")
 	}
-	browser := findBrowser(t)
-	shots := artifactsDir(t)
 	ln := listen(t)
 	base := "http://" + ln.Addr().String()
 	e := newEnv(t, func(c *Config) { c.BaseURL = base })
@@ -31,43 +26,13 @@ func TestBrowserCollection(t *testing.T) {
 	done := serve(ctx, ln, e.b)
 	defer func() { cancel(); require.NoError(t, <-done) }()
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.Flag("headless", true),
-		chromedp.Flag("lang", "it-IT"), chromedp.Flag("disable-gpu", true))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox)
-	}
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
-	bctx, tcancel := context.WithTimeout(bctx, 2*time.Minute)
-	defer tcancel()
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			png, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(shots, "collection-"+name+".png"), png, 0o644)
-		})
-	}
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		require.NoError(t, chromedp.Do(bctx, steps...))
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		require.NoError(t, err)
-		return s
-	}
-	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	tab := newBrowserTab(t, "collection-")
+	shot, do, text := tab.shot, tab.do, tab.text
 	// A post is a navigation: the page before is marked, and the next
 	// notice waited for is one on an unmarked page (the page before may
 	// show a notice too).
 	mark := chromedp.Evaluate[chromedp.Void](`document.body.dataset.before = "1"`)
 	newNotice := css(`body:not([data-before]) .notice.ok`)
-	phone := chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2))
 
 	// A confirmed reader of two series, straight into the store (the
 	// sign-up has its own browser test).

@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -115,8 +114,6 @@ func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test in -short mode")
 	}
-	browser := findBrowser(t)
-	shots := artifactsDir(t)
 	mailDir := t.TempDir()
 	ob, err := outbox.New(mailDir)
 	require.NoError(t, err)
@@ -132,39 +129,8 @@ func TestBrowser(t *testing.T) {
 	done := serve(ctx, ln, e.b)
 	defer func() { cancel(); require.NoError(t, <-done) }()
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.Flag("headless", true),
-		chromedp.Flag("lang", "it-IT"), chromedp.Flag("disable-gpu", true))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox)
-	}
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
-	bctx, tcancel := context.WithTimeout(bctx, 2*time.Minute)
-	defer tcancel()
-
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			png, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
-		})
-	}
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		require.NoError(t, chromedp.Do(bctx, steps...))
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		require.NoError(t, err)
-		return s
-	}
-	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	phone := chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2))
+	tab := newBrowserTab(t, "")
+	shot, do, text := tab.shot, tab.do, tab.text
 	desktop := chromedp.EmulateViewport(1280, 900)
 	const addr = "lettrice@example.it"
 

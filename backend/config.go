@@ -24,7 +24,11 @@ type Store interface {
 	store.Budgets
 	store.Subscribers
 	store.Follows
+	store.TelegramLinks // issue 17: link tokens, chats
 	Ping(ctx context.Context) error
+
+	// The reader's alert history, for their export (export.go).
+	AlertsOfSubscriber(ctx context.Context, subscriberID string) ([]store.Alert, error)
 }
 
 // Mail is one message the backend sends: the confirmation of a sign-up or
@@ -164,11 +168,22 @@ type Config struct {
 	ConfirmTTL time.Duration
 	// ManageTTL is how long a link to the manage page works. Default 30 days.
 	ManageTTL time.Duration
+	// PrivacyContact names who is responsible for the readers' data (the
+	// GDPR's controller) and how to reach them, as the privacy page shows
+	// it: "Mario Rossi, privacy@example.it". The GDPR asks the page to say
+	// it; without it the page says the operator has not, and New logs a
+	// warning.
+	PrivacyContact string
 	// MailTimeout bounds one attempt to send a mail. Default 20 s.
 	MailTimeout time.Duration
 
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+
+	// Telegram turns on Telegram as a second channel (telegram.go):
+	// the manage page's "Collega Telegram", the webhook at
+	// TelegramHookPath and the channels' choice. Default nil: off.
+	Telegram *TelegramConfig
 }
 
 // Defaults.
@@ -246,6 +261,13 @@ func (c Config) withDefaults() (Config, error) {
 		if !strings.HasPrefix(path, "/hooks/") || strings.ContainsAny(path, " {}") {
 			return c, fmt.Errorf("%w: hook path %q: want an exact path under /hooks/", ErrConfig, path)
 		}
+	}
+	if c.Telegram != nil {
+		tg := *c.Telegram // the caller's value stays as given
+		if err := tg.check(c.Hooks); err != nil {
+			return c, err
+		}
+		c.Telegram = &tg
 	}
 	if c.CacheTTL == 0 {
 		c.CacheTTL = DefaultCacheTTL

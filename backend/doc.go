@@ -23,13 +23,42 @@
 //	GET  /iscriviti, POST          sign-up form: email and series
 //	GET  /conferma/{token}, POST   confirmation (GET shows a button)
 //	GET  /gestisci/{token}         manage page; POST .../segui, smetti,
-//	                               preferenze, feed, cancella
+//	                               preferenze, collezione, feed, cancella,
+//	                               telegram, telegram-scollega, canali
+//	GET  /gestisci/{token}/dati.json  the reader's data, as a file (export.go)
+//	GET  /privacy                  what is kept, why, how long, who processes it
+//	POST /hooks/telegram           the Telegram bot's updates (with Config.Telegram)
 //	GET  /link, POST               mail me a manage link
 //	GET  /disiscriviti/{token}     unsubscribe button; POST is RFC 8058 one-click
 //	GET  /feed/{token}/uscite.ics  iCalendar feed of the releases followed
 //	GET  /feed/{token}/annunci.atom Atom feed of the announcements
 //	GET  /healthz, /readyz         alive; the store answers
 //	     /api/v1/...               JSON API, described at /api/v1/openapi.json
+//
+// # The reader's data
+//
+// The privacy page (PrivacyVersion names its text) is linked from every
+// page's footer and every mail; confirming an address records the consent
+// (Subscriber.ConsentAt, ConsentVersion). GET /api/v1/me/export and the
+// manage page's download give everything the store holds about the
+// reader, made from the store's own types so a new field is exported
+// without being listed. Deleting (the manage page's "cancella", DELETE
+// /api/v1/me) first stops the reader (unsubscribed, feeds revoked), then
+// deletes the alert history, the follows and the record; a failure midway
+// answers 503 and a retry finishes it.
+//
+// # Telegram
+//
+// With Config.Telegram set, readers may take alerts on Telegram too
+// (telegram.go): the manage page's "Collega Telegram" stores a one-time
+// token's hash (store.TelegramLinks, 30 minutes) and shows the bot's deep
+// link https://t.me/BOT?start=TOKEN; Telegram posts the reader's "/start
+// TOKEN" to /hooks/telegram, checked against the X-Telegram-Bot-Api-
+// Secret-Token header in constant time, and the chat is linked (a chat
+// is one reader: linking it elsewhere unlinks it here); "/stop" unlinks.
+// The reader chooses the channels (email, telegram or both) on the page
+// or with PATCH /api/v1/me; POST and DELETE /api/v1/me/telegram link and
+// unlink through the API.
 //
 // # Tokens
 //

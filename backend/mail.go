@@ -11,15 +11,20 @@ import (
 // series, for a reader already confirmed) and a fresh link to the manage
 // page. Plain text first; the HTML part says the same.
 
+// The HTML part says what the text part says, "Ciao," first; long words
+// and links wrap (overflow-wrap, word-break) so a phone's mail app does
+// not scroll sideways.
 var mailHTML = template.Must(template.New("mail").Parse(`<!doctype html>
-<html lang="it"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
-<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1d1d26; max-width: 36rem;">
+<html lang="it"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{{.Subject}}</title></head>
+<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1d1d26; max-width: 36rem; overflow-wrap: anywhere; word-break: break-word;">
+<p>Ciao,</p>
 {{range .Paras}}<p>{{.}}</p>
 {{end}}<p><a href="{{.Link}}" style="display:inline-block; background:#b3123b; color:#fff; padding:10px 18px; border-radius:8px; text-decoration:none; font-weight:600;">{{.Button}}</a></p>
-<p style="font-size: 0.9em; color: #575766;">Se il pulsante non funziona, copia questo indirizzo nel browser:<br>{{.Link}}</p>
+<p style="font-size: 0.9em; color: #575766; overflow-wrap: anywhere; word-break: break-all;">Se il pulsante non funziona, copia questo indirizzo nel browser:<br>{{.Link}}</p>
 {{range .After}}<p style="font-size: 0.9em; color: #575766;">{{.}}</p>
 {{end}}<p>Manga Alert Italia</p>
-</body></html>
+{{if .Privacy}}<p style="font-size: 0.8em; color: #575766;"><a href="{{.Privacy}}" style="color: #575766;">Privacy: quali dati teniamo e perché</a></p>
+{{end}}</body></html>
 `))
 
 type mailParts struct {
@@ -28,6 +33,7 @@ type mailParts struct {
 	Link    string
 	Button  string
 	After   []string // after the link
+	Privacy string   // the privacy page, in the footer ("" for none)
 }
 
 func (p mailParts) mail(to string) (Mail, error) {
@@ -41,6 +47,9 @@ func (p mailParts) mail(to string) (Mail, error) {
 		text.WriteString(s + "\n\n")
 	}
 	text.WriteString("Manga Alert Italia\n")
+	if p.Privacy != "" {
+		text.WriteString("\n--\nPrivacy: quali dati teniamo e perché: " + p.Privacy + "\n")
+	}
 	var html bytes.Buffer
 	if err := mailHTML.Execute(&html, p); err != nil {
 		return Mail{}, fmt.Errorf("render mail: %w", err)
@@ -48,10 +57,11 @@ func (p mailParts) mail(to string) (Mail, error) {
 	return Mail{To: to, Subject: p.Subject, Text: text.String(), HTML: html.String()}, nil
 }
 
-func confirmMail(to, seriesTitle, link string, days int, active bool) (Mail, error) {
+func confirmMail(to, seriesTitle, link, privacy string, days int, active bool) (Mail, error) {
 	p := mailParts{
 		Subject: "Conferma: avvisi per " + seriesTitle,
 		Link:    link,
+		Privacy: privacy,
 		Button:  "Conferma",
 		After: []string{
 			"Se non sei stato tu, ignora questa email: senza conferma non ti scriviamo.",
@@ -68,9 +78,10 @@ func confirmMail(to, seriesTitle, link string, days int, active bool) (Mail, err
 	return p.mail(to)
 }
 
-func manageMail(to, link string, days int) (Mail, error) {
+func manageMail(to, link, privacy string, days int) (Mail, error) {
 	return mailParts{
 		Subject: "Il link per gestire le tue serie",
+		Privacy: privacy,
 		Paras:   []string{fmt.Sprintf("ecco il link per vedere e cambiare le serie che segui su Manga Alert Italia. Vale %d giorni:", days)},
 		Link:    link,
 		Button:  "Gestisci le tue serie",

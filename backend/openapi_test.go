@@ -75,7 +75,7 @@ func confirmToken(t *testing.T, e *env, addr string) string {
 
 func apiCases() []apiCase {
 	long := strings.Repeat("x", 101)
-	return []apiCase{
+	return append([]apiCase{
 		{op: "getOpenAPI", req: apiReq("GET", "/openapi.json", nil), status: 200},
 
 		{op: "listSeries", name: "all", req: apiReq("GET", "/series", nil), status: 200},
@@ -185,7 +185,17 @@ func apiCases() []apiCase {
 		}, status: 200},
 		{op: "unsubscribe", name: "garbage", req: apiReq("POST", "/unsubscribe", map[string]string{"token": "x.y"}), status: 401},
 		{op: "unsubscribe", name: "bad json", req: apiReq("POST", "/unsubscribe", `[]`, "Content-Type", "application/json"), status: 400},
-	}
+
+		// Telegram (issue 17, telegram_test.go).
+		{op: "linkTelegram", tweak: telegramOn, req: asReader("POST", "/me/telegram", nil), status: 201},
+		{op: "linkTelegram", name: "off", req: asReader("POST", "/me/telegram", nil), status: 404},
+		{op: "linkTelegram", name: "no token", tweak: telegramOn, req: apiReq("POST", "/me/telegram", nil), status: 401},
+		{op: "unlinkTelegram", tweak: telegramOn, req: asReader("DELETE", "/me/telegram", nil), status: 204},
+		{op: "unlinkTelegram", name: "no token", req: apiReq("DELETE", "/me/telegram", nil), status: 401},
+		{op: "getMe", name: "telegram on", tweak: telegramOn, req: asReader("GET", "/me", nil), status: 200},
+		{op: "patchMe", name: "channels", tweak: telegramOn, req: asReader("PATCH", "/me", map[string]any{"channels": "both"}), status: 200},
+		{op: "patchMe", name: "unknown channels", req: asReader("PATCH", "/me", map[string]any{"channels": "fax"}), status: 422},
+	}, privacyAPICases()...) // privacy_test.go
 }
 
 type openAPIOp struct {

@@ -333,6 +333,9 @@ var manageNotices = map[string]string{
 	"salvate":    "Preferenze salvate.",
 	"feed":       "Nuovi indirizzi creati: quelli vecchi non funzionano più.",
 	"collezione": "Fatto: collezione e avvisi della serie salvati.",
+	// Telegram (issue 17).
+	"telegram-scollegato": "Fatto: Telegram scollegato. Gli avvisi arrivano per email.",
+	"canali":              "Fatto: salvato dove ricevi gli avvisi.",
 }
 
 type notice struct{ Kind, Text string }
@@ -355,6 +358,8 @@ type managePage struct {
 	// their reminders; Reminders the reader-wide choice (collection.go).
 	Collection []collectionItem
 	Reminders  []remindChoice
+	// Telegram is the Telegram section (telegram.go); nil when off.
+	Telegram *telegramView
 }
 
 var statusLabels = map[store.Status]string{
@@ -419,6 +424,7 @@ func (b *Backend) renderManage(w http.ResponseWriter, r *http.Request, status in
 	}
 	slices.SortFunc(d.Follows, func(a, b seriesItem) int { return strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title)) })
 	d.Reminders = remindChoices(s.Reminders)
+	d.Telegram = b.telegramView(s)
 	for _, it := range d.Follows {
 		i := slices.IndexFunc(fs, func(f store.Follow) bool { return f.SeriesID == it.ID })
 		c, err := b.collectionItem(ctx, it, fs[i])
@@ -499,6 +505,9 @@ func (b *Backend) postManage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		outcome = "collezione"
+	case "telegram", "telegram-scollega", "canali": // telegram.go
+		b.postTelegram(w, r, s, tok)
+		return
 	case "feed":
 		_, err = b.updateReader(ctx, s.ID, func(s *store.Subscriber) bool {
 			if s.TokenHash == "" {
@@ -509,12 +518,12 @@ func (b *Backend) postManage(w http.ResponseWriter, r *http.Request) {
 		})
 		outcome = "feed"
 	case "cancella":
-		if err := b.cfg.Store.DeleteSubscriber(ctx, s.ID); err != nil {
-			b.internal(w, r, err)
+		if err := b.forget(ctx, s); err != nil {
+			b.forgetFailed(w, r, err)
 			return
 		}
 		b.page(w, r, http.StatusOK, "done", donePage{chrome: b.chrome("", true), Title: "Dati cancellati",
-			Message: "Abbiamo cancellato il tuo indirizzo, le serie che seguivi e i tuoi feed. Non ti scriveremo più."})
+			Message: "Abbiamo cancellato il tuo indirizzo, le serie che seguivi, la tua collezione, lo storico degli avvisi e i tuoi feed. Non ti scriveremo più."})
 		return
 	default:
 		b.fail(w, r, http.StatusNotFound, "not_found", "Questa pagina non esiste.")

@@ -133,7 +133,7 @@ func (b *Backend) prepareSignUp(ctx context.Context, j mailJob) (Mail, string, e
 	if err != nil {
 		return Mail{}, "", err
 	}
-	m, err := confirmMail(s.Email, j.series.Title, links.confirmURL(s, j.series.ID, b.cfg.ConfirmTTL), int(b.cfg.ConfirmTTL.Hours()/24), s.Status == store.Active)
+	m, err := confirmMail(s.Email, j.series.Title, links.confirmURL(s, j.series.ID, b.cfg.ConfirmTTL), links.PrivacyURL(), int(b.cfg.ConfirmTTL.Hours()/24), s.Status == store.Active)
 	return m, "mail", err
 }
 
@@ -156,7 +156,7 @@ func (b *Backend) prepareManage(ctx context.Context, j mailJob) (Mail, string, e
 	if err != nil {
 		return Mail{}, "", err
 	}
-	m, err := manageMail(s.Email, links.ManageURL(s), int(b.cfg.ManageTTL.Hours()/24))
+	m, err := manageMail(s.Email, links.ManageURL(s), links.PrivacyURL(), int(b.cfg.ManageTTL.Hours()/24))
 	return m, "mail", err
 }
 
@@ -250,6 +250,7 @@ func (b *Backend) activate(ctx context.Context, s store.Subscriber) (store.Subsc
 		if s.Status != store.Active {
 			s.Status = store.Active
 			s.ConfirmedAt = now
+			recordConsent(s, now) // privacy.go
 		}
 		s.ExpiresAt = time.Time{}
 		if s.TokenHash == "" {

@@ -29,6 +29,12 @@
 // x-moto-account-id header on moto, and as the access key id on LocalStack),
 // so tests run with t.Parallel and never see each other's resources.
 //
+// Besides the emulator, the harness runs the other programs tests need:
+// RunMailpit (an SMTP server), and RunTelegram, a local stand-in of the
+// Telegram Bot API (no emulator of it exists) that enforces Telegram's
+// broadcast limits with 429 and retry_after and posts updates to the
+// webhook with its secret-token header.
+//
 // The package imports no other package of this module but internal/awscalls
 // (the call recorder it shares with the deploy tool, which imports nothing
 // of the module), so every package's tests can use it.

@@ -7,7 +7,7 @@
 # (found with ldd). CI builds it in .ci/run; no registry is needed.
 #
 # Usage:
-#   integration/docker-moto-image.sh [TAG]   default mangaalert-moto:<moto version>; prints the tag and size
+#   integration/docker-moto-image.sh [TAG]   default mangaalert-moto:<moto version>-serial; prints the tag and size
 #
 # Needs docker, python3 with moto[server] installed
 # (pip install 'moto[server]==5.2.1'), ldd and tar.
@@ -16,7 +16,7 @@ set -euo pipefail
 py=$(python3 -c 'import sys; print(sys.executable)')
 py=$(readlink -f "$py")
 version=$(python3 -c 'import moto; print(moto.__version__)')
-tag=${1:-mangaalert-moto:$version}
+tag=${1:-mangaalert-moto:$version-serial}
 
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
@@ -82,8 +82,10 @@ for d in lib lib32 lib64 libx32; do
 done
 
 sort -u "$ctx/files" "$ctx/libs" | sed "s|^/||" | tar -C / --no-recursion -cf - -T - | tar -C "$root" -xf -
-# The interpreter under the name the image runs.
+# The interpreter under the name the image runs, and the harness's
+# launcher, which takes moto's requests one at a time (see the file).
 ln -s "$py" "$root/python3"
+cp "$(dirname "$0")/moto_serial.py" "$root/moto_serial.py"
 
 # One layer imported from a tar stream: no build context to copy twice,
 # which the legacy builder does (minutes for a few hundred MB on a busy
@@ -91,7 +93,7 @@ ln -s "$py" "$root/python3"
 tar -C "$root" -cf - . | docker import \
 	--change 'ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 TMPDIR=/tmp' \
 	--change 'EXPOSE 5000' \
-	--change 'ENTRYPOINT ["/python3", "-m", "moto.server", "-H", "0.0.0.0", "-p", "5000"]' \
+	--change 'ENTRYPOINT ["/python3", "/moto_serial.py", "0.0.0.0", "5000"]' \
 	--change "LABEL org.opencontainers.image.title=\"moto $version for mangaalert's tests\"" \
 	--change 'LABEL org.opencontainers.image.description="moto server built from the local python3 installation by integration/docker-moto-image.sh"' \
 	- "$tag" >/dev/null

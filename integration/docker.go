@@ -24,7 +24,7 @@ import (
 // MotoImage, which needs one.
 const (
 	MotoImage       = "motoserver/moto:5.2.1"
-	LocalMotoImage  = "mangaalert-moto:5.2.1"
+	LocalMotoImage  = "mangaalert-moto:5.2.1-serial"
 	LocalStackImage = "localstack/localstack:4.14.0"
 )
 

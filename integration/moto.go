@@ -3,6 +3,7 @@ package integration
 import (
 	"bufio"
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -30,17 +31,13 @@ var motoEnv = []string{
 	"MOTO_EC2_LOAD_DEFAULT_AMIS=false", // each new account otherwise loads hundreds of AMIs: 80-160 ms
 }
 
-// motoScript runs moto's threaded server on a port the kernel picks, prints
-// the port, and exits when its stdin closes, that is when the test binary
-// that started it exits, however it exits.
-const motoScript = `
-import sys
-from moto.server import ThreadedMotoServer
-s = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
-s.start()
-print("port", s.get_host_and_port()[1], flush=True)
-sys.stdin.read()
-`
+// motoScript runs moto's server with one request at a time (see the
+// script for why) on a port the kernel picks, prints the port, and exits
+// when its stdin closes, that is when the test binary that started it
+// exits, however it exits.
+//
+//go:embed moto_serial.py
+var motoScript string
 
 func startMoto(ctx context.Context) (*Emulator, error) {
 	log := newRingLog(2000)
@@ -54,7 +51,7 @@ func startMoto(ctx context.Context) (*Emulator, error) {
 }
 
 func startMotoPython(ctx context.Context, log *ringLog) (*Emulator, error) {
-	cmd := exec.Command("python3", "-c", motoScript)
+	cmd := exec.Command("python3", "-c", motoScript, "127.0.0.1", "0", "stdin")
 	cmd.Env = append(os.Environ(), motoEnv...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdin, err := cmd.StdinPipe()
@@ -130,7 +127,7 @@ func startMotoServer(ctx context.Context, path string, log *ringLog) (*Emulator,
 		_ = stop()
 		return nil, fmt.Errorf("moto_server on port %d: %w\n%s", port, err, log.tail(30))
 	}
-	return &Emulator{Kind: Moto, Endpoint: ep, How: "moto_server, started by the harness",
+	return &Emulator{Kind: Moto, Endpoint: ep, How: "moto_server, started by the harness; its requests are not serialised, so conditional writes can race under load (see moto_serial.py)",
 		services: allServices, log: log, stop: stop}, nil
 }
 

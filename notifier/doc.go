@@ -62,5 +62,18 @@
 // reader's alerts are claimed only once the bucket lets their message go,
 // so a run killed while readers wait for the rate leaves their mail due,
 // not uncertain.
+//
+// # Telegram
+//
+// With Notifier.Telegram set (a *telegram.Client), a reader's alerts go
+// where store.Subscriber.AlertChannels says: e-mail, Telegram (a linked
+// chat), or both; one plain-text Telegram message per reader per run,
+// within the Bot API's limits (the client's Limiter). The alert's own
+// claim still decides what is due; its Telegram delivery has a claim of
+// its own (store.TelegramKind, "telegram/announce"), so a second run, or
+// an e-mail sent again under AtLeastOnce, never sends it twice on
+// Telegram. A chat that blocked the bot (403) is unlinked, logged at
+// Error and listed in Report.Telegram.Unlinked, and a reader on Telegram
+// alone gets that run's alerts by e-mail.
 // Package bounce turns SES bounces and complaints into suppressed readers.
 package notifier

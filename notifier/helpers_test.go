@@ -29,6 +29,9 @@ func (testLinks) ManageURL(s store.Subscriber) string {
 }
 func (testLinks) SeriesURL(id string) string { return "https://mangaalert.example/serie/" + id }
 
+// PrivacyURL makes testLinks a notifier.PrivacyLinks, as the backend's are.
+func (testLinks) PrivacyURL() string { return "https://mangaalert.example/privacy" }
+
 // sent is one message a recSender accepted.
 type sent struct {
 	msg *notifier.Message

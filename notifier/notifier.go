@@ -132,6 +132,10 @@ type Notifier struct {
 	// NewRunID names a run (default: time and random).
 	NewRunID func() string
 
+	// Telegram sends the alerts of readers who chose Telegram and linked
+	// a chat (telegram.go). Default nil: every alert goes by e-mail.
+	Telegram TelegramSender
+
 	store  Store
 	sender Sender
 	links  Links

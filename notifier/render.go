@@ -50,6 +50,7 @@ type Email struct {
 	Sections       []Section
 	UnsubscribeURL string
 	ManageURL      string
+	PrivacyURL     string // the privacy page; "" leaves its line out (privacy.go)
 }
 
 // heading names a section by its kind, in Italian.
@@ -112,10 +113,16 @@ func NewEntry(k store.AlertKind, v store.Volume, today store.Date, links Links) 
 // Render builds an email's subject, text and HTML from its entries, grouped
 // by kind, most urgent first.
 func Render(entries []Entry, unsubscribeURL, manageURL string) (subject, text, html string, err error) {
+	return RenderFooter(entries, Footer{UnsubscribeURL: unsubscribeURL, ManageURL: manageURL})
+}
+
+// RenderFooter is Render with every link of the footer, the privacy
+// page's among them.
+func RenderFooter(entries []Entry, f Footer) (subject, text, html string, err error) {
 	if len(entries) == 0 {
 		return "", "", "", fmt.Errorf("render: no entries")
 	}
-	em := Email{UnsubscribeURL: unsubscribeURL, ManageURL: manageURL}
+	em := Email{UnsubscribeURL: f.UnsubscribeURL, ManageURL: f.ManageURL, PrivacyURL: f.PrivacyURL}
 	byKind := map[store.AlertKind][]Entry{}
 	var kinds []store.AlertKind
 	for _, e := range entries {

@@ -55,6 +55,8 @@ type Report struct {
 	// Reads counts the planning reads: series, volumes, follows and alerts.
 	Reads struct{ Series, Volumes, Follows, Alerts int }
 	Error string // why the run stopped early, "" when it finished
+	// Telegram counts the Telegram messages (issue 17, telegram.go).
+	Telegram TelegramCounts
 
 	mu sync.Mutex
 }
@@ -168,6 +170,13 @@ func (r *Report) LogValue() slog.Value {
 	}
 	if len(s.UncertainReaders) > 0 {
 		attrs = append(attrs, slog.Any("uncertain_readers", s.UncertainReaders))
+	}
+	r.mu.Lock()
+	tg := r.Telegram
+	r.mu.Unlock()
+	if tg.Sent+tg.Failed+tg.Deferred+tg.Uncertain > 0 {
+		attrs = append(attrs, slog.Group("telegram", "sent", tg.Sent, "failed", tg.Failed,
+			"deferred", tg.Deferred, "uncertain", tg.Uncertain, "unlinked", tg.Unlinked))
 	}
 	if r.Error != "" {
 		attrs = append(attrs, slog.String("error", r.Error))

@@ -252,13 +252,17 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 	if len(want) == 0 {
 		return nil
 	}
+	email, tg := c.channels(sub) // telegram.go
 
 	// Pace first, claim after: a reader waiting for the rate holds no
 	// claim, so a run killed while readers wait loses none of their mail
 	// (it was certainly not sent, and the next run finds it due). Only the
-	// messages between claim and send are in the uncertain window.
-	if err := lim.Wait(ctx); err != nil {
-		return nil // stopped while waiting for the rate: nothing taken
+	// messages between claim and send are in the uncertain window. (A
+	// reader on Telegram alone waits on the Telegram client's limiter.)
+	if email {
+		if err := lim.Wait(ctx); err != nil {
+			return nil // stopped while waiting for the rate: nothing taken
+		}
 	}
 
 	// Claim: after this point the alerts are ours, and every way out of
@@ -319,6 +323,26 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 		return nil
 	}
 
+	// Telegram first (telegram.go): a chat that blocked the bot turns a
+	// reader on Telegram alone back to e-mail in this very run.
+	var tgErr error
+	if tg {
+		out := c.telegramReader(ctx, runID, sub, entries, held, rep)
+		tgErr = out.err
+		if !email && !out.blocked {
+			return c.settleTelegramOnly(ctx, runID, keys, out, rep)
+		}
+		email = true
+	}
+	if err := c.mailOut(ctx, runID, sub, entries, keys, rep); err != nil {
+		return err
+	}
+	return tgErr
+}
+
+// mailOut sends the e-mail of a reader's claimed alerts and records it.
+func (c *Notifier) mailOut(ctx context.Context, runID string, sub store.Subscriber, entries []Entry, keys []store.AlertKey, rep *Report) error {
+	subID := sub.ID
 	m, err := c.message(sub, entries, keys)
 	if err != nil {
 		c.deferMessage(ctx, runID, keys, rep)
@@ -425,7 +449,7 @@ func (c *Notifier) claim(ctx context.Context, runID string, p *plan, k store.Ale
 // outbox writes it once).
 func (c *Notifier) message(sub store.Subscriber, entries []Entry, keys []store.AlertKey) (*Message, error) {
 	unsub := c.links.UnsubscribeURL(sub)
-	subject, text, html, err := Render(entries, unsub, c.links.ManageURL(sub))
+	subject, text, html, err := RenderFooter(entries, Footer{UnsubscribeURL: unsub, ManageURL: c.links.ManageURL(sub), PrivacyURL: c.privacyURL()})
 	if err != nil {
 		return nil, err
 	}

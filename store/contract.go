@@ -136,6 +136,7 @@ type Store interface {
 	Blobs
 	Budgets
 	CatalogVersioner
+	TelegramLinks // issue 17
 	// Counts summarises the store.
 	Counts(ctx context.Context) (Counts, error)
 	// Ping answers when the store can serve (for /readyz).

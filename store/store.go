@@ -259,6 +259,18 @@ type Subscriber struct {
 	// Reminders are the alerts the reader wants of every series, unless a
 	// follow chooses its own (zero: all of them).
 	Reminders Remind
+
+	// Consent (GDPR, privacy.go in the backend): when the reader
+	// confirmed the address, and which version of the privacy page
+	// (backend.PrivacyVersion) was the one linked then. Zero and "" for
+	// a pending sign-up and for records confirmed before consent was kept.
+	ConsentAt      time.Time
+	ConsentVersion string
+	// Telegram (issue 17, see telegram.go). TelegramChatID is the chat
+	// linked through the bot's deep link (0: none); Channels where the
+	// alerts go (zero: e-mail), see AlertChannels.
+	TelegramChatID int64
+	Channels       Channels
 }
 
 // Mailable reports whether the subscriber may be sent alerts.

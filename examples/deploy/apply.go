@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
@@ -29,6 +30,9 @@ func (a *app) applyCmd(ctx context.Context, args []string) error {
 	case errors.Is(err, stack.ErrNoImage):
 		return &ConfigError{Problems: []FieldProblem{{Field: "image",
 			Problem: "needed by the first apply: nothing runs yet whose image could be kept; set image (or --image)"}}}
+	case errors.Is(err, stack.ErrMissingSecret) && c.TelegramBot != "" && strings.Contains(err.Error(), c.telegramSecret()):
+		return &ConfigError{Problems: []FieldProblem{{Field: "telegram_bot",
+			Problem: fmt.Sprintf("the secret %s with the bot's token does not exist yet: store the token @BotFather gave in it (with secret_store secretsmanager: aws secretsmanager create-secret --name %s --secret-string file://token), then apply again", c.telegramSecret(), c.telegramSecret())}}}
 	case errors.Is(err, stack.ErrMissingSecret):
 		return &ConfigError{Problems: []FieldProblem{{Field: SMTPPasswordEnv,
 			Problem: fmt.Sprintf("is not set, and the SMTP secret %s does not exist yet: export the relay's password in it", c.smtpSecret())}}}

@@ -75,6 +75,9 @@ type Config struct {
 	// Issue 16 (awsvpc.go): "bridge" or "awsvpc"; "ec2", "fargate" or "fargate-spot".
 	NetworkMode string `json:"network_mode"`
 	JobsOn      string `json:"jobs_on"`
+	// TelegramBot (issue 17) sends alerts on Telegram too, as this bot;
+	// its token is the secret STACK/telegram-token (spec.go).
+	TelegramBot string `json:"telegram_bot"`
 }
 
 // SMTPConfig is the relay's address and account; the password is taken
@@ -218,6 +221,9 @@ func (c Config) Validate(forApply bool) error {
 		bad("instances", "%d hosts sit behind a load balancer whose HTTPS certificate needs the site's name: set domain (or an https base_url)", c.Instances)
 	}
 	c.checkAwsvpc(bad)
+	if c.TelegramBot != "" && !telegramBotRE.MatchString(c.TelegramBot) {
+		bad("telegram_bot", "%q is not a bot's username: the name @BotFather gave, without @, ending in bot (MangaAlertBot)", c.TelegramBot)
+	}
 	if c.Sender == SenderSMTP {
 		c.SMTP.check(bad)
 	} else if c.SMTP != (SMTPConfig{}) {

@@ -3,6 +3,7 @@ package main
 import (
 	"maps"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/manga-alert-italia/mangaalert/alerts"
@@ -32,7 +33,21 @@ const (
 	EnvACMEEmail     = "MANGAALERT_ACME_EMAIL"
 	EnvConfigSet     = "MANGAALERT_SES_CONFIGURATION_SET" // every mail goes through the stack's configuration set
 	EnvEventTopics   = "MANGAALERT_SES_EVENT_TOPICS"      // serve: the SNS topic of bounces and complaints
+	// Telegram (issue 17): the bot's name, and the ARN of the secret
+	// holding its token, which serve and notify read themselves (their
+	// task roles may read it). No "TOKEN" in the name: the task
+	// definition's check refuses a variable named like a secret.
+	EnvTelegramBot    = "MANGAALERT_TELEGRAM_BOT"
+	EnvTelegramBotARN = "MANGAALERT_TELEGRAM_BOT_ARN"
 )
+
+// telegramBotRE is a bot's username as @BotFather allows it.
+var telegramBotRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{3,30}[Bb][Oo][Tt]$`)
+
+// telegramSecret holds the bot's token. The deploy tool refers to it and
+// never writes it: the token comes from @BotFather, and the operator
+// stores it once (apply says how when it is missing).
+func (c Config) telegramSecret() string { return c.Stack + "/telegram-token" }
 
 func (c Config) signingKey() string { return c.Stack + "/signing-key" }
 func (c Config) smtpSecret() string { return c.Stack + "/smtp" }
@@ -54,6 +69,10 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 	}
 	if c.Sender == SenderSMTP {
 		arns[EnvSMTPConfigARN] = c.smtpSecret()
+	}
+	if c.TelegramBot != "" { // serve and notify both
+		mail[EnvTelegramBot] = c.TelegramBot
+		arns[EnvTelegramBotARN] = c.telegramSecret()
 	}
 	key := map[string]string{EnvSigningKey: c.signingKey()}
 	var policy func(stack.Outputs) []iampolicy.Statement
@@ -113,6 +132,10 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 func (c Config) secrets(smtpPassword string) []stack.Secret {
 	out := []stack.Secret{{Name: c.signingKey(), Generate: secrets.RandomBytes(32),
 		Description: "HMAC key signing the readers' links and tokens (mangaalert " + c.Stack + ")"}}
+	if c.TelegramBot != "" { // must exist: see telegramSecret
+		out = append(out, stack.Secret{Name: c.telegramSecret(),
+			Description: "Telegram bot token of @" + c.TelegramBot + " (mangaalert " + c.Stack + ")"})
+	}
 	if c.Sender != SenderSMTP {
 		return out
 	}

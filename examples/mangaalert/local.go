@@ -123,7 +123,7 @@ func local(ctx context.Context, f *localFlags, out io.Writer, log *slog.Logger) 
 	baseURL := "http://" + ln.Addr().String()
 	b, err := backend.New(backend.Config{
 		Store: st, Keys: keys, BaseURL: baseURL, Now: clock.Now, Logger: log,
-		Mailer: accountMailer(box, localAccountFrom),
+		Mailer: accountMailer(box, localAccountFrom, clock.Now),
 	})
 	if err != nil {
 		ln.Close()

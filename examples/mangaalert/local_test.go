@@ -19,6 +19,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/manga-alert-italia/mangaalert/scraper/sample"
 )
 
 // syncBuffer is an io.Writer two goroutines may share, which tells who
@@ -180,6 +182,25 @@ func TestLocalRunsTheWholeService(t *testing.T) {
 		}
 		return alert != nil
 	})
+	// Every mail, the backend's and the notifier's, is dated on the sample
+	// pages' day, and the outbox's names sort as the mails were sent.
+	names, _ := filepath.Glob(filepath.Join(data, "outbox", "[0-9]*.eml"))
+	require.GreaterOrEqual(t, len(names), 2)
+	var prev time.Time
+	for i, f := range names {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		m, err := mail.ReadMessage(bytes.NewReader(b))
+		require.NoError(t, err)
+		d, err := m.Header.Date()
+		require.NoError(t, err)
+		assert.WithinDuration(t, sample.Captured, d, 12*time.Hour, "%s is dated %s: the simulated day is %s", filepath.Base(f), d, sample.Captured)
+		assert.False(t, d.Before(prev), "%s sorts after a later mail", filepath.Base(f))
+		prev = d
+		if i == 0 {
+			assert.Contains(t, m.Header.Get("From"), "account@", "the confirmation comes first")
+		}
+	}
 	assert.Equal(t, "List-Unsubscribe=One-Click", alert.Header.Get("List-Unsubscribe-Post"))
 	assert.Contains(t, alert.Header.Get("List-Unsubscribe"), site+"/")
 	assert.Contains(t, alert.Header.Get("List-Unsubscribe"), "mailto:unsubscribe@mangaalert.localhost")

@@ -23,12 +23,14 @@ type notifyFlags struct {
 	settings
 	rate        float64
 	atLeastOnce bool
+	telegram    telegramFlags // issue 17 (telegram.go)
 }
 
 func (f *notifyFlags) register(fs *flag.FlagSet) {
 	f.settings.register(fs, true)
 	fs.Float64Var(&f.rate, "rate", notifier.DefaultRate, "messages a `second` at most (SES lowers it to the account's quota)")
 	fs.BoolVar(&f.atLeastOnce, "at-least-once", false, "resend alerts a dead run claimed and may not have sent (default: mark them uncertain, never resend)")
+	f.telegram.register(fs)
 }
 
 func runNotify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -120,7 +122,14 @@ func notify(ctx context.Context, f *notifyFlags, log *slog.Logger) (rep *notifie
 	if err != nil {
 		return nil, &usageError{err.Error()}
 	}
+	bot, _, err := f.telegram.client(ctx, &f.settings)
+	if err != nil {
+		return nil, err
+	}
 	n := notifier.New(st, sender, links, func(n *notifier.Notifier) {
+		if bot != nil {
+			n.Telegram = bot
+		}
 		n.From = f.from
 		n.AccountFrom = f.accountFrom
 		n.UnsubscribeMailto = f.unsubscribe

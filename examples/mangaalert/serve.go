@@ -41,10 +41,12 @@ type serveFlags struct {
 	eventARN   string
 	eventFile  string
 	trusted    string
+	contact    string
 	// The forms' mail budgets (0: the backend's default, -1: off).
 	mailsPerInbox int
 	mailsPerIP    int
 	mailsPerHour  int
+	telegram      telegramFlags // issue 17 (telegram.go)
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -58,9 +60,11 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.eventARN, "ses-event-secret-arn", "", "the Secrets Manager `secret` (name or ARN), or a Parameter Store parameter's ARN, holding the --ses-event-secret token")
 	fs.StringVar(&f.eventFile, "ses-event-secret-file", "", "a `file` holding the --ses-event-secret token")
 	fs.StringVar(&f.trusted, "trusted-proxies", "", "believe X-Forwarded-For from these comma-separated `addresses or CIDR prefixes` (the load balancer's subnets): the rate limits and mail budgets then count the client, not the balancer")
+	fs.StringVar(&f.contact, "privacy-contact", "", "who is responsible for the readers' data and how to reach them, shown on /privacy as the GDPR asks: `name, address` (\"Mario Rossi, privacy@example.it\")")
 	fs.IntVar(&f.mailsPerInbox, "mails-per-inbox", backend.DefaultMailsPerAddress, "the forms send one inbox at most this many mails in 24 hours (+tags and Gmail's dots count as one inbox; -1: no limit)")
 	fs.IntVar(&f.mailsPerIP, "mails-per-ip", backend.DefaultMailsPerIP, "the forms send at most this many mails an hour because of one client address (an IPv6 /64; -1: no limit)")
 	fs.IntVar(&f.mailsPerHour, "mails-per-hour", backend.DefaultMailsPerHour, "the forms send at most this many mails an hour in all (-1: no limit)")
+	f.telegram.register(fs)
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -114,21 +118,28 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 	if err := f.eventSecret(ctx); err != nil {
 		return err
 	}
+	bot, botSecret, err := f.telegram.client(ctx, &f.settings)
+	if err != nil {
+		return err
+	}
 	b, err := backend.New(backend.Config{
 		Now:     clock.Now,
 		Store:   st,
 		Keys:    keys,
-		Mailer:  accountMailer(sender, f.accountFrom),
+		Mailer:  accountMailer(sender, f.accountFrom, time.Now),
 		BaseURL: f.baseURL,
 		Logger:  log,
 		Hooks:   f.hooks(st, log),
 		// Behind a load balancer every connection comes from it: without
 		// these, all its clients would share one address's limits.
 		TrustedProxies: trusted,
+		PrivacyContact: f.contact,
 		// Kept in the store: every replica and restart shares them.
 		MailsPerAddress: f.mailsPerInbox,
 		MailsPerIP:      f.mailsPerIP,
 		MailsPerHour:    f.mailsPerHour,
+		// Telegram (issue 17): nil without --telegram-bot.
+		Telegram: f.telegram.backendConfig(bot, botSecret),
 	})
 	if err != nil {
 		return &usageError{err.Error()}
@@ -144,6 +155,9 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 		ready(ln.Addr().String())
 	}
 	g, gctx := errgroup.WithContext(ctx)
+	if bot != nil {
+		go registerWebhook(gctx, bot, f.baseURL, botSecret, log)
+	}
 	if f.acmeHosts == "" {
 		g.Go(func() error { return backend.Serve(gctx, ln, h, backend.WithLogger(log)) })
 	} else {

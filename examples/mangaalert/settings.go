@@ -405,10 +405,13 @@ func (k secretKeys) FreshSigningKeys(ctx context.Context) (current, previous []b
 }
 
 // accountMailer sends the backend's account mail (confirmations) through
-// the notifier's sender, from the account address.
-func accountMailer(sender notifier.Sender, from string) backend.Mailer {
+// the notifier's sender, from the account address, dated by now: the
+// clock the notifier dates its alerts by, so that in `local` (which lives
+// on the sample pages' day) every mail carries the same simulated time,
+// and the outbox's files sort as they were sent.
+func accountMailer(sender notifier.Sender, from string, now func() time.Time) backend.Mailer {
 	return backend.MailerFunc(func(ctx context.Context, m backend.Mail) error {
-		_, err := sender.Send(ctx, &notifier.Message{From: from, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+		_, err := sender.Send(ctx, &notifier.Message{From: from, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Date: now()})
 		return err
 	})
 }

@@ -1,6 +1,7 @@
 // Package outbox is the local Sender: each message becomes one .eml file in
-// a directory, written atomically, named after its Message-ID so that
-// sending the same message again writes nothing new.
+// a directory, written atomically, named after its Date (first, so a
+// listing sorts by time) and its Message-ID, so that sending the same
+// message again writes nothing new.
 package outbox
 
 import (
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/manga-alert-italia/mangaalert/notifier"
 )
@@ -55,6 +57,12 @@ func (o *Outbox) Send(ctx context.Context, m *notifier.Message) (string, error) 
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("outbox: %w: %w", notifier.ErrStopped, err)
 	}
+	// The same message sent again with another Date (a run resumed after
+	// a crash builds it anew) has a file of another time: find it by the
+	// name's Message-ID part.
+	if same, err := filepath.Glob(filepath.Join(o.Dir, "*-"+idPart(m)+".eml")); err == nil && len(same) > 0 {
+		return filepath.Base(same[0]), nil
+	}
 	if err := writeAtomic(o.Dir, path, raw); err != nil {
 		// Nothing was renamed into place: the message is not in the outbox.
 		return "", fmt.Errorf("outbox: %w: %w", notifier.ErrStopped, err)
@@ -62,9 +70,25 @@ func (o *Outbox) Send(ctx context.Context, m *notifier.Message) (string, error) 
 	return name, nil
 }
 
-// FileName is the outbox file of m: the recipient's mailbox (for people
-// looking at the directory) and a hash of the Message-ID.
+// FileName is the outbox file of m: its Date in UTC to the millisecond
+// ("20240909T093000.000Z", so that names sort by time), the recipient's
+// mailbox (for people looking at the directory) and a hash of the
+// Message-ID. A message without a Date is named at the time of the call
+// (Compose, which Send calls first, fills the Date in).
 func FileName(m *notifier.Message) string {
+	at := m.Date
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return at.UTC().Format(TimeLayout) + "-" + idPart(m) + ".eml"
+}
+
+// TimeLayout is the time at the start of an outbox file's name: fixed
+// width, so byte order is time order.
+const TimeLayout = "20060102T150405.000Z"
+
+// idPart is the name's part after the time: mailbox and Message-ID hash.
+func idPart(m *notifier.Message) string {
 	sum := sha256.Sum256([]byte(m.ID))
 	local := m.To
 	if _, to, err := m.Addresses(); err == nil {
@@ -80,7 +104,7 @@ func FileName(m *notifier.Message) string {
 	if len(local) > 64 {
 		local = local[:64]
 	}
-	return local + "-" + hex.EncodeToString(sum[:10]) + ".eml"
+	return local + "-" + hex.EncodeToString(sum[:10])
 }
 
 func writeAtomic(dir, path string, b []byte) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,7 +49,36 @@ func TestOutbox(t *testing.T) {
 	want, err := notifier.Compose(message("a@example.it"))
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(raw))
-	assert.Regexp(t, `^lettore@example\.it-[0-9a-f]{20}\.eml$`, id1)
+	assert.Regexp(t, `^20241001T090000\.000Z-lettore@example\.it-[0-9a-f]{20}\.eml$`, id1)
+}
+
+// Files sort by the messages' Date, whatever order they were sent in, and
+// the same message sent again with another Date (built anew after a
+// crash) is still written once.
+func TestOutboxSortsByTime(t *testing.T) {
+	o, err := outbox.New(t.TempDir())
+	require.NoError(t, err)
+	ctx := context.Background()
+	at := func(m *notifier.Message, d time.Time) *notifier.Message { m.Date = d; return m }
+	base := time.Date(2024, 9, 9, 10, 0, 0, 0, time.UTC)
+	late, err := o.Send(ctx, at(message("z@example.it"), base.Add(25*time.Hour)))
+	require.NoError(t, err)
+	early, err := o.Send(ctx, at(message("y@example.it"), base))
+	require.NoError(t, err)
+	mid, err := o.Send(ctx, at(message("x@example.it"), base.Add(90*time.Second).In(time.FixedZone("CEST", 2*3600))))
+	require.NoError(t, err)
+	again, err := o.Send(ctx, at(message("y@example.it"), base.Add(time.Hour)))
+	require.NoError(t, err)
+	assert.Equal(t, early, again, "the same Message-ID, another Date: the file already there")
+
+	entries, err := os.ReadDir(o.Dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.Equal(t, []string{early, mid, late}, names, "ReadDir sorts by name: by time")
+	assert.True(t, strings.HasPrefix(mid, "20240909T100130.000Z-"), mid)
 }
 
 func TestOutboxErrors(t *testing.T) {
@@ -94,7 +124,7 @@ func Example() {
 	entries, _ := os.ReadDir(dir)
 	fmt.Println(len(entries), "file")
 	// Output:
-	// lettore@example.it-fd3189437a08b4eb8008.eml <nil>
-	// lettore@example.it-fd3189437a08b4eb8008.eml <nil>
+	// 20241028T090000.000Z-lettore@example.it-fd3189437a08b4eb8008.eml <nil>
+	// 20241028T090000.000Z-lettore@example.it-fd3189437a08b4eb8008.eml <nil>
 	// 1 file
 }

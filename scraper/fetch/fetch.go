@@ -31,6 +31,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/manga-alert-italia/mangaalert/internal/poll"
 	"github.com/manga-alert-italia/mangaalert/scraper/source"
 	"github.com/manga-alert-italia/mangaalert/store"
 )
@@ -58,19 +59,7 @@ type RealClock struct{}
 func (RealClock) Now() time.Time { return time.Now() }
 
 // Sleep waits d, or until ctx is done.
-func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func (RealClock) Sleep(ctx context.Context, d time.Duration) error { return poll.Sleep(ctx, d) }
 
 // Fetcher gets pages. Zero fields mean the documented defaults; build it
 // with New. It is safe for concurrent use; requests to one host wait for

@@ -271,6 +271,13 @@ func encodeSubscriber(s store.Subscriber) []byte {
 	e.time(s.ConfirmedAt)
 	e.time(s.ExpiresAt)
 	e.int(int64(s.Reminders)) // appended later: older records end before it
+	// Consent (privacy): appended later, older records end before it.
+	e.time(s.ConsentAt)
+	e.str(s.ConsentVersion)
+	// Telegram (issue 17), appended later still: older records end
+	// before it and read as no chat, e-mail only.
+	e.int(s.TelegramChatID)
+	e.int(int64(s.Channels))
 	return e.b
 }
 
@@ -286,6 +293,12 @@ func decodeSubscriber(b []byte) (store.Subscriber, error) {
 	s.ConfirmedAt = d.time()
 	s.ExpiresAt = d.time()
 	s.Reminders = store.Remind(d.int())
+	// Consent (privacy).
+	s.ConsentAt = d.time()
+	s.ConsentVersion = d.str()
+	// Telegram (issue 17).
+	s.TelegramChatID = d.int()
+	s.Channels = store.Channels(d.int())
 	return s, d.err
 }
 

@@ -33,13 +33,17 @@ var (
 	bucketAlertSub   = []byte("alerts_by_subscriber") // subscriber id 0 volume id 0 kind -> ""
 	bucketAlertClaim = []byte("alerts_claimed")       // claimed(8) alert key -> "" while Claimed
 
+	// Telegram (issue 17).
+	bucketSubChat = []byte("subscribers_by_chat") // chat id (decimal) 0 subscriber id -> ""
+	bucketTgLinks = []byte("telegram_links")      // token hash -> link token
+
 	bucketPages = []byte("pages") // url -> page
 	bucketBlobs = []byte("blobs") // key -> bytes
 
 	allBuckets = [][]byte{bucketSeries, bucketVolumes, bucketVolDate, bucketVolSer,
 		bucketSubs, bucketSubEmail, bucketSubToken, bucketSubExp,
 		bucketFollows, bucketFollowers, bucketAlerts, bucketAlertSub, bucketAlertClaim,
-		bucketPages, bucketBlobs}
+		bucketPages, bucketBlobs, bucketSubChat, bucketTgLinks}
 )
 
 const sep = 0

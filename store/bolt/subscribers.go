@@ -62,6 +62,9 @@ func putSubscriber(tx *bbolt.Tx, old, sub store.Subscriber) error {
 			}
 		}
 	}
+	if err := moveChat(tx, old, sub); err != nil {
+		return err
+	}
 	if !old.ExpiresAt.Equal(sub.ExpiresAt) {
 		exp := tx.Bucket(bucketSubExp)
 		if !old.ExpiresAt.IsZero() {
@@ -78,8 +81,12 @@ func putSubscriber(tx *bbolt.Tx, old, sub store.Subscriber) error {
 	return nil
 }
 
-// deleteSubscriber removes a subscriber, its index entries and its follows.
+// deleteSubscriber removes a subscriber, its index entries, its follows
+// and its alerts, in the caller's transaction: all of it goes or none.
 func deleteSubscriber(tx *bbolt.Tx, sub store.Subscriber) error {
+	if err := deleteAlertsOf(tx, sub.ID); err != nil {
+		return err
+	}
 	if err := tx.Bucket(bucketSubs).Delete([]byte(sub.ID)); err != nil {
 		return err
 	}
@@ -98,6 +105,9 @@ func deleteSubscriber(tx *bbolt.Tx, sub store.Subscriber) error {
 		if err := tx.Bucket(bucketSubExp).Delete(timeKey(sub.ExpiresAt, sub.ID)); err != nil {
 			return err
 		}
+	}
+	if err := moveChat(tx, sub, store.Subscriber{ID: sub.ID}); err != nil {
+		return err
 	}
 	follows, followers := tx.Bucket(bucketFollows), tx.Bucket(bucketFollowers)
 	p := prefix(sub.ID)
@@ -237,13 +247,16 @@ func (s *Store) UpdateSubscriber(ctx context.Context, sub store.Subscriber, now 
 	return out, wrap(err, "update subscriber %s", sub.ID)
 }
 
-// DeleteSubscriber forgets a subscriber, its email, token and follows; nil
-// when absent. Its alerts stay: they are the record of what was sent.
+// DeleteSubscriber forgets a subscriber, its email, token, follows and
+// alert history, in one transaction; nil when absent. Alerts a subscriber
+// with no record still has (claimed by a notifier run that read the
+// reader just before they were deleted) go as well, so a second call
+// cleans what a race left.
 func (s *Store) DeleteSubscriber(ctx context.Context, id string) error {
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
 		sub, err := getSubscriber(tx, id)
 		if errors.Is(err, errMissing) {
-			return nil
+			return deleteAlertsOf(tx, id)
 		}
 		if err != nil {
 			return err
@@ -251,4 +264,39 @@ func (s *Store) DeleteSubscriber(ctx context.Context, id string) error {
 		return deleteSubscriber(tx, sub)
 	})
 	return wrap(err, "delete subscriber %s", id)
+}
+
+// deleteAlertsOf removes every alert of a subscriber, with its index
+// entries (by subscriber, and the claimed index while Claimed).
+func deleteAlertsOf(tx *bbolt.Tx, id string) error {
+	p := prefix(id)
+	var keys []store.AlertKey
+	c := tx.Bucket(bucketAlertSub).Cursor()
+	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+		parts, ok := split(k, 3)
+		if !ok {
+			return fmt.Errorf("alert index key %q: %w", k, errCorrupt)
+		}
+		keys = append(keys, store.AlertKey{SubscriberID: parts[0], VolumeID: parts[1], Kind: store.AlertKind(parts[2])})
+	}
+	alerts, bySub, claims := tx.Bucket(bucketAlerts), tx.Bucket(bucketAlertSub), tx.Bucket(bucketAlertClaim)
+	for _, k := range keys {
+		a, err := getAlert(tx, k)
+		switch {
+		case errors.Is(err, errMissing): // an index entry alone: drop it below
+		case err != nil:
+			return fmt.Errorf("alert %s: %w", k, err)
+		case a.State == store.Claimed:
+			if err := claims.Delete(claimKey(a)); err != nil {
+				return err
+			}
+		}
+		if err := alerts.Delete(alertKey(k)); err != nil {
+			return err
+		}
+		if err := bySub.Delete(subAlertKey(k)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

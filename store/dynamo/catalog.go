@@ -290,12 +290,18 @@ func (s *Store) batchGet(ctx context.Context, keys []item) ([]item, error) {
 // batchPut writes items, 25 a call, retrying what DynamoDB leaves
 // unprocessed.
 func (s *Store) batchPut(ctx context.Context, items []item) error {
-	for chunk := range slices.Chunk(items, 25) {
-		reqs := make([]types.WriteRequest, len(chunk))
-		for i, it := range chunk {
-			reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: it}}
-		}
-		req := map[string][]types.WriteRequest{s.table: reqs}
+	reqs := make([]types.WriteRequest, len(items))
+	for i, it := range items {
+		reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: it}}
+	}
+	return s.batchWrite(ctx, reqs)
+}
+
+// batchWrite sends write requests, 25 a call (BatchWriteItem's limit),
+// and sends again what DynamoDB leaves unprocessed, backing off.
+func (s *Store) batchWrite(ctx context.Context, writes []types.WriteRequest) error {
+	for chunk := range slices.Chunk(writes, 25) {
+		req := map[string][]types.WriteRequest{s.table: chunk}
 		delay := s.opts.RetryDelay
 		for {
 			res, err := s.api.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: req})

@@ -90,6 +90,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/manga-alert-italia/mangaalert/internal/awserr"
+	"github.com/manga-alert-italia/mangaalert/internal/poll"
 	"github.com/manga-alert-italia/mangaalert/store"
 )
 
@@ -258,13 +259,4 @@ func (s *Store) get(ctx context.Context, k item) (item, error) {
 }
 
 // sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+func sleep(ctx context.Context, d time.Duration) error { return poll.Sleep(ctx, d) }

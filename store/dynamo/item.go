@@ -271,6 +271,16 @@ func subItem(s store.Subscriber) item {
 	setTime(it, "conf", s.ConfirmedAt)
 	setExpiry(it, s.ExpiresAt)
 	setN(it, "rem", int64(s.Reminders))
+	// Consent (privacy).
+	setTime(it, "cat", s.ConsentAt)
+	setS(it, "cver", s.ConsentVersion)
+	// Telegram (issue 17): the linked chat, indexed on gsi2 for
+	// SubscriberByChat, and the channels.
+	if s.TelegramChatID != 0 {
+		setN(it, "tg", s.TelegramChatID)
+		it[attrGSI2PK], it[attrGSI2SK] = str(chatPK(s.TelegramChatID)), str(s.ID)
+	}
+	setN(it, "ch", int64(s.Channels))
 	return it
 }
 
@@ -294,6 +304,10 @@ func decodeSub(it item) (store.Subscriber, error) {
 		ID: d.s("id"), Email: d.s("email"), Status: store.Status(d.s("st")), Variants: d.bool("var"),
 		TokenHash: d.s("tok"), CreatedAt: d.time("cre"), UpdatedAt: d.time("upd"),
 		ConfirmedAt: d.time("conf"), ExpiresAt: d.time(attrExp), Reminders: store.Remind(d.n("rem")),
+		// Consent (privacy).
+		ConsentAt: d.time("cat"), ConsentVersion: d.s("cver"),
+		// Telegram (issue 17).
+		TelegramChatID: d.n("tg"), Channels: store.Channels(d.n("ch")),
 	}
 	return s, d.err
 }

@@ -89,15 +89,23 @@ func (s *Store) SubscriberByToken(ctx context.Context, hash string) (store.Subsc
 	if hash == "" {
 		return store.Subscriber{}, fmt.Errorf("subscriber by token: %w", store.ErrNotFound)
 	}
+	return s.subscriberOn(ctx, gsiEq(gsi1, "TOKEN#"+hash), "subscriber by token",
+		func(sub store.Subscriber) bool { return sub.TokenHash == hash })
+}
+
+// subscriberOn returns the first live subscriber q finds that is still
+// the one asked for (match): an index lags its table, so an item found
+// there may since have changed.
+func (s *Store) subscriberOn(ctx context.Context, q *dynamodb.QueryInput, what string, match func(store.Subscriber) bool) (store.Subscriber, error) {
 	var found *store.Subscriber
 	now := s.now()
 	errFound := errors.New("found")
-	err := s.query(ctx, gsiEq(gsi1, "TOKEN#"+hash), func(it item) error {
+	err := s.query(ctx, q, func(it item) error {
 		sub, err := decodeSub(it)
 		if err != nil {
 			return err
 		}
-		if !check.Expired(sub.ExpiresAt, now) && sub.TokenHash == hash {
+		if !check.Expired(sub.ExpiresAt, now) && match(sub) {
 			found = &sub
 			return errFound
 		}
@@ -109,7 +117,7 @@ func (s *Store) SubscriberByToken(ctx context.Context, hash string) (store.Subsc
 	if err == nil {
 		err = store.ErrNotFound
 	}
-	return store.Subscriber{}, s.fail(err, "subscriber by token")
+	return store.Subscriber{}, s.fail(err, what)
 }
 
 // UpdateSubscriber replaces the subscriber if its stored UpdatedAt is the
@@ -162,12 +170,20 @@ func (s *Store) UpdateSubscriber(ctx context.Context, sub store.Subscriber, now 
 	return sub, nil
 }
 
-// DeleteSubscriber deletes the subscriber, its email item and its follows
-// in one transaction; a subscriber with more follows than one transaction
-// holds has the rest deleted first, in transactions of their own.
+// DeleteSubscriber deletes the subscriber's alert history, then its
+// follows, then the subscriber and its email item in one transaction; a
+// subscriber with more follows than one transaction holds has the rest
+// deleted first, in transactions of their own. The subscriber record goes
+// last: a failure midway leaves a reader who still exists, with less of
+// their data, whom a second call finishes deleting. Alerts of an id with
+// no subscriber record are deleted too (a notifier run that read the
+// reader just before the deletion may claim one after it).
 func (s *Store) DeleteSubscriber(ctx context.Context, id string) error {
 	if err := check.ID("subscriber id", id); err != nil {
 		return fmt.Errorf("delete subscriber: %w", err)
+	}
+	if err := s.deleteAlertsOf(ctx, id); err != nil {
+		return s.fail(err, "delete subscriber %s: alerts", id)
 	}
 	it, err := s.get(ctx, subKey(id))
 	if errors.Is(err, store.ErrNotFound) {

@@ -13,6 +13,6 @@ func ExampleNames() {
 	fmt.Println(len(names), "subtests, from", names[0], "to", names[len(names)-1])
 	fmt.Println(strings.Join(names[13:16], ", "))
 	// Output:
-	// 30 subtests, from Series to Errors
+	// 33 subtests, from Series to Errors
 	// ExpiredSignUps, Follows, FollowedSeries
 }

@@ -17,6 +17,7 @@ func testSubscribers(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	sub := subscriber("sub-1", "  Lettore@Example.IT ")
 	sub.Variants = true
+	sub.ConsentAt, sub.ConsentVersion = t0, "2026-12-03" // consent round-trips
 	require.NoError(t, s.CreateSubscriber(ctx, sub))
 	want := sub
 	want.Email = "lettore@example.it"
@@ -193,6 +194,44 @@ func testDeleteSubscriber(t *testing.T, s store.Store) {
 
 	require.NoError(t, s.DeleteSubscriber(ctx, "sub-1"), "absent: nil")
 	require.NoError(t, s.CreateSubscriber(ctx, subscriber("sub-3", "reader@example.it")), "the email is free again")
+}
+
+// testDeleteSubscriberAlerts: deleting a reader deletes their alert
+// history too (the GDPR's erasure), in every state and every index, and
+// leaves other readers' alerts alone. Alerts of an id with no subscriber
+// (claimed by a notifier run racing the deletion) go with a second call.
+func testDeleteSubscriberAlerts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	require.NoError(t, s.CreateSubscriber(ctx, subscriber("sub-1", "reader@example.it")))
+	require.NoError(t, s.CreateSubscriber(ctx, subscriber("sub-2", "other@example.it")))
+	sent := key("sub-1", "berserk/42", store.Announce)
+	claimed := key("sub-1", "berserk/42", store.Reminder(7))
+	others := key("sub-2", "berserk/42", store.Announce)
+	for _, k := range []store.AlertKey{sent, claimed, others} {
+		require.NoError(t, s.ClaimAlert(ctx, claim(k, "run-1", t0)))
+	}
+	require.NoError(t, s.ResolveAlert(ctx, sent, "run-1", store.Sent, "msg-1", "", t0.Add(time.Second)))
+
+	require.NoError(t, s.DeleteSubscriber(ctx, "sub-1"))
+	for _, k := range []store.AlertKey{sent, claimed} {
+		_, err := s.Alert(ctx, k)
+		require.ErrorIs(t, err, store.ErrNotFound, k.String())
+	}
+	as, err := s.AlertsOfSubscriber(ctx, "sub-1")
+	require.NoError(t, err)
+	assert.Empty(t, as)
+	as, err = s.AlertsOfVolume(ctx, "berserk/42")
+	require.NoError(t, err)
+	assert.Equal(t, []string{others.String()}, ids(as, func(a store.Alert) string { return a.AlertKey.String() }), "the other reader's alert stays")
+	stale, err := s.StaleClaims(ctx, t0.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, []string{others.String()}, ids(stale, func(a store.Alert) string { return a.AlertKey.String() }), "no claim of a deleted reader is left to resolve")
+
+	orphan := key("sub-1", "berserk/43", store.Announce)
+	require.NoError(t, s.ClaimAlert(ctx, claim(orphan, "run-2", t0)), "a run that read the reader before the deletion")
+	require.NoError(t, s.DeleteSubscriber(ctx, "sub-1"))
+	_, err = s.Alert(ctx, orphan)
+	require.ErrorIs(t, err, store.ErrNotFound, "deleting again deletes what a racing run left")
 }
 
 func testExpiredSignUps(t *testing.T, s store.Store) {

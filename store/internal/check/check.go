@@ -89,6 +89,9 @@ func Subscriber(s store.Subscriber) (store.Subscriber, error) {
 	if !slices.Contains(Statuses, s.Status) {
 		return s, fmt.Errorf("subscriber %s: unknown status %q (want one of %v)", s.ID, s.Status, Statuses)
 	}
+	if !s.Channels.Valid() {
+		return s, fmt.Errorf("subscriber %s: unknown channels %d (want store.ChannelEmail, ChannelTelegram or both)", s.ID, s.Channels)
+	}
 	return s, nil
 }
 
