@@ -87,7 +87,7 @@ func (s Spec) hostTasks() []Container {
 var networkInterfaces = map[string]int{
 	"t4g.nano": 2, "t4g.micro": 2, "t4g.small": 3, "t4g.medium": 3,
 	"t3.nano": 2, "t3.micro": 2, "t3.small": 3, "t3.medium": 3,
-	"t3a.nano": 2, "t3a.micro": 2, "t3a.small": 3, "t3a.medium": 3,
+	"t3a.nano": 2, "t3a.micro": 2, "t3a.small": 2, "t3a.medium": 3,
 }
 
 // awsvpcTasksPerHost is how many awsvpc tasks one instance can run at once
