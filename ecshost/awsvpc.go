@@ -90,6 +90,11 @@ var networkInterfaces = map[string]int{
 	"t3a.nano": 2, "t3a.micro": 2, "t3a.small": 2, "t3a.medium": 3,
 }
 
+// NetworkInterfaces is how many network interfaces an instance type
+// takes (0 when unknown): one is the host's, each awsvpc task on it takes
+// another.
+func NetworkInterfaces(instanceType string) int { return networkInterfaces[instanceType] }
+
 // awsvpcTasksPerHost is how many awsvpc tasks one instance can run at once
 // (0 when the type is unknown).
 func (s Spec) awsvpcTasksPerHost() int { return max(networkInterfaces[s.InstanceType]-1, 0) }

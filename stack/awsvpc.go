@@ -6,6 +6,7 @@ package stack
 // NAT before anything is sent.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -84,6 +85,11 @@ func awsvpcProblems(s Spec) []Problem {
 		bad("Network.NAT", "network mode awsvpc on EC2 needs the NAT: %v; set Network.NAT (one NAT gateway, private subnets)", err)
 	} else if err != nil {
 		bad("Network.Mode", "%v", err)
+	}
+	it := cmp.Or(s.Host.InstanceType, ecshost.DefaultInstanceType)
+	if n := ecshost.NetworkInterfaces(it); !s.jobsOnFargate() && len(s.Jobs) > 0 && n > 0 && n < 3 {
+		bad("Network.Mode", "awsvpc with the jobs on the hosts: a %s takes %d network interfaces, the host's and the service task's, so no job could start; "+
+			"run the jobs on Fargate (JobsOn %q) or pick an instance type with 3 (t4g.small)", it, n, JobsOnFargate)
 	}
 	if s.LoadBalancer == nil {
 		bad("Network.Mode", "awsvpc puts the service's tasks in the private subnets, where nothing from the internet reaches them but a load balancer: "+

@@ -5,6 +5,9 @@ package main
 // anything is sent to AWS.
 
 import (
+	"cmp"
+
+	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/stack"
 )
 
@@ -31,6 +34,11 @@ func (c Config) checkAwsvpc(bad func(string, string, ...any)) {
 			bad("nat", "network_mode \"awsvpc\" puts the tasks in private subnets, and on EC2 an awsvpc task never gets a public address: "+
 				"without a NAT route they could not pull the image, send mail or fetch pages. Set \"nat\": true (flag --nat: one NAT gateway, "+
 				"about 37 USD a month, see plan), or keep network_mode \"bridge\"")
+		}
+		if n := ecshost.NetworkInterfaces(c.InstanceType); (c.JobsOn == "" || c.JobsOn == stack.JobsOnEC2) && n > 0 && n < 3 {
+			bad("jobs_on", "%q with network_mode \"awsvpc\": a %s has %d network interfaces, the host's and the site task's, so scrape and notify "+
+				"could never start on it; set jobs_on \"fargate\" (--jobs-on fargate, a fraction of a cent a run) or instance_type \"t4g.small\"",
+				cmp.Or(c.JobsOn, stack.JobsOnEC2), c.InstanceType, n)
 		}
 		if c.Instances < 2 {
 			bad("network_mode", "\"awsvpc\" puts the site's tasks in private subnets, which only a load balancer reaches: set instances to 2 or more "+

@@ -45,7 +45,12 @@ func TestAwsvpcWithoutNATIsRefusedBeforeAnything(t *testing.T) {
 		assert.Empty(t, operations(ac.calls.Mutating()), "%s: no write", name)
 		assert.Empty(t, ac.calls.All(), "%s: no call at all", name)
 	}
-	code, out := ac.run(t, "apply", "--network-mode", "awsvpc", "--nat")
+	code, out := ac.run(t, "apply", "--network-mode", "awsvpc", "--nat", "--instances", "2")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, out, `jobs_on: "ec2" with network_mode "awsvpc": a t4g.nano has 2 network interfaces`)
+	assert.Contains(t, out, `set jobs_on "fargate"`)
+	assert.Empty(t, ac.calls.All())
+	code, out = ac.run(t, "apply", "--network-mode", "awsvpc", "--nat", "--jobs-on", "fargate")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, out, "network_mode: \"awsvpc\" puts the site's tasks in private subnets, which only a load balancer reaches: set instances to 2 or more")
 	assert.Empty(t, ac.calls.All())
