@@ -25,7 +25,9 @@ func TestAwsvpcProblems(t *testing.T) {
 		{"unknown place for the jobs", func(s *stack.Spec) { s.JobsOn = "lambda" }, "JobsOn", `"lambda"`},
 		{"awsvpc without the NAT", func(s *stack.Spec) { s.Network.Mode, s.LoadBalancer, s.Host.Instances = "awsvpc", lb, 2 },
 			"Network.NAT", "get no public IP and need a NAT route"},
-		{"awsvpc with the jobs on a nano", func(s *stack.Spec) { s.Network.Mode, s.Network.NAT, s.LoadBalancer, s.Host.Instances = "awsvpc", true, lb, 2 },
+		{"awsvpc with the jobs on a nano", func(s *stack.Spec) {
+			s.Network.Mode, s.Network.NAT, s.LoadBalancer, s.Host.Instances = "awsvpc", true, lb, 2
+		},
 			"Network.Mode", "a t4g.nano takes 2 network interfaces, the host's and the service task's, so no job could start"},
 		{"awsvpc without the load balancer", func(s *stack.Spec) { s.Network.Mode, s.Network.NAT = "awsvpc", true },
 			"Network.Mode", "nothing from the internet reaches them but a load balancer"},
