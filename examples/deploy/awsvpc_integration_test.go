@@ -155,6 +155,10 @@ func TestAwsvpcWithNATOnTheEmulator(t *testing.T) {
 	run("apply", "--jobs-on", "fargate-spot")
 	assert.Empty(t, operations(ac.calls.Mutating()), "settled on Fargate Spot")
 
+	// deploy-image is not run here: with instances 2 it waits for two
+	// running tasks, and the harness's moto reports one
+	// (MOTO_ECS_SERVICE_RUNNING=1). TestJobsOnFargateWithoutNAT runs it.
+
 	// Back to bridge mode cannot be done in place: refused before any
 	// write, saying how.
 	ac.calls.Reset()
@@ -202,6 +206,15 @@ func TestJobsOnFargateWithoutNAT(t *testing.T) {
 	ac.calls.Reset()
 	run("apply")
 	assert.Empty(t, operations(ac.calls.Mutating()), "a second apply writes nothing")
+
+	// A new image: the schedules keep their placement, read back from
+	// what the network holds (deploy-image writes no network).
+	ac.mustRun(t, "deploy-image", "--jobs-on", "fargate", "ghcr.io/owner/mangaalert:1.1")
+	e = ecsTarget(t, sch, "notify")
+	assert.Equal(t, schedtypes.LaunchTypeFargate, e.LaunchType)
+	assert.ElementsMatch(t, public, e.NetworkConfiguration.AwsvpcConfiguration.Subnets)
+	assert.Equal(t, []string{aws.ToString(jobsGroup.GroupId)}, e.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups)
+	assert.Equal(t, "ghcr.io/owner/mangaalert:1.1", aws.ToString(taskDefinition(t, svc, aws.ToString(e.TaskDefinitionArn)).ContainerDefinitions[0].Image))
 
 	// Back on the hosts: the jobs' group goes, the schedules lose their
 	// network configuration.
