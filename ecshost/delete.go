@@ -195,6 +195,9 @@ func (d *deleter) group(ctx context.Context) error {
 	for _, i := range g.Instances {
 		instances = append(instances, aws.ToString(i.InstanceId))
 	}
+	if err := d.unprotect(ctx, g); err != nil { // managed.go
+		return err
+	}
 	if g.Status == nil {
 		_, err := h.c.AutoScaling.DeleteAutoScalingGroup(ctx, &autoscaling.DeleteAutoScalingGroupInput{
 			AutoScalingGroupName: g.AutoScalingGroupName, ForceDelete: aws.Bool(true),

@@ -158,7 +158,7 @@ func (d *deployer) rollout(ctx context.Context, res *DeployResult) (bool, error)
 			Cluster:                 aws.String(r.n.cluster()),
 			Service:                 aws.String(name),
 			TaskDefinition:          aws.String(td),
-			DesiredCount:            aws.Int32(r.spec.desiredCount()), // the target group is left as it is
+			DesiredCount:            r.serviceSettings().updateCount(), // the target group is left as it is; a scaled count is kept
 			DeploymentConfiguration: r.serviceSettings().Deployment,
 		})
 		if err != nil {

@@ -35,7 +35,7 @@ func (s Spec) serviceCopies() int {
 	if s.staticHostPort() != 0 {
 		return 1
 	}
-	return 2
+	return 2 * s.tasksPerHost() // managed.go
 }
 
 // deployment chooses the percentages from the port mappings: on one host a

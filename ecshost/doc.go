@@ -76,7 +76,8 @@
 // Ensure and Delete call, on the stack's own resources: ECS (clusters,
 // services, task definitions, tasks and container instances of the
 // cluster), EC2 (launch templates, Elastic IPs, DescribeInstances),
-// Auto Scaling (the group and its instance refreshes), IAM (roles under
+// Auto Scaling (the group, its instance refreshes, and with ManagedHosts
+// SetInstanceProtection before Delete), IAM (roles under
 // the path /mangaalert/<stack>/, their policies, the instance profile,
 // iam:PassRole on the execution, task and instance roles), CloudWatch Logs
 // (the log group), SSM GetParameter on the public AMI parameter, and STS

@@ -14,10 +14,12 @@ import (
 	"github.com/manga-alert-italia/mangaalert/internal/engine"
 )
 
-// groupSteps ensures the Auto Scaling group of one: min = max = desired =
-// 1, EC2 health checks so a failed instance is replaced, tags propagated
-// to the instance, no scale-in protection and no capacity provider
-// (managed termination protection makes teardown hang). When instances run
+// groupSteps ensures the Auto Scaling group: min = max = desired =
+// GroupSize (with ManagedHosts, max MaxGroupSize and the desired capacity
+// ECS's), EC2 health checks so a failed instance is replaced, tags
+// propagated to the instance, scale-in protection only with ManagedHosts
+// (Delete force-deletes the group, so protected instances never hold up a
+// teardown). When instances run
 // an older template version, it starts an instance refresh that launches
 // the new instance before terminating the old one.
 func (r *run) groupSteps(ctx context.Context) ([]engine.Step, error) {
@@ -130,7 +132,7 @@ func (r *run) createGroup(ctx context.Context) error {
 	_, err := r.h.c.AutoScaling.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
 		AutoScalingGroupName:             aws.String(name),
 		MinSize:                          aws.Int32(r.spec.groupSize()),
-		MaxSize:                          aws.Int32(r.spec.groupSize()),
+		MaxSize:                          aws.Int32(r.spec.maxGroupSize()),
 		DesiredCapacity:                  aws.Int32(r.spec.groupSize()),
 		LaunchTemplate:                   r.onDemandTemplate(),
 		MixedInstancesPolicy:             r.spotPolicy(),
@@ -138,7 +140,7 @@ func (r *run) createGroup(ctx context.Context) error {
 		VPCZoneIdentifier:                aws.String(strings.Join(r.subnets(), ",")),
 		HealthCheckType:                  aws.String("EC2"),
 		HealthCheckGracePeriod:           aws.Int32(r.grace()),
-		NewInstancesProtectedFromScaleIn: aws.Bool(false),
+		NewInstancesProtectedFromScaleIn: aws.Bool(r.spec.ManagedHosts),
 		Tags:                             asTags(name, r.tags()),
 	})
 	if err != nil {
@@ -151,8 +153,8 @@ func (r *run) createGroup(ctx context.Context) error {
 // update, and reports whether the group moves to another template version.
 func (r *run) groupDrift(g *astypes.AutoScalingGroup, version string, e *edits) bool {
 	var changes []string
-	if n := r.spec.groupSize(); aws.ToInt32(g.MinSize) != n || aws.ToInt32(g.MaxSize) != n || aws.ToInt32(g.DesiredCapacity) != n {
-		changes = append(changes, fmt.Sprintf("size %d/%d/%d → %d/%d/%d", aws.ToInt32(g.MinSize), aws.ToInt32(g.DesiredCapacity), aws.ToInt32(g.MaxSize), n, n, n))
+	if d := r.sizeDrift(g); d != "" {
+		changes = append(changes, d)
 	}
 	lt := groupTemplate(g)
 	newVersion := r.newTemplate || lt == nil ||
@@ -170,8 +172,8 @@ func (r *run) groupDrift(g *astypes.AutoScalingGroup, version string, e *edits) 
 	if aws.ToString(g.HealthCheckType) != "EC2" || aws.ToInt32(g.HealthCheckGracePeriod) != r.grace() {
 		changes = append(changes, fmt.Sprintf("EC2 health checks, grace %ds", r.grace()))
 	}
-	if aws.ToBool(g.NewInstancesProtectedFromScaleIn) {
-		changes = append(changes, "no scale-in protection")
+	if aws.ToBool(g.NewInstancesProtectedFromScaleIn) != r.spec.ManagedHosts {
+		changes = append(changes, map[bool]string{true: "new instances protected from scale-in", false: "no scale-in protection"}[r.spec.ManagedHosts])
 	}
 	for i, c := range changes {
 		var call func(context.Context) error
@@ -188,15 +190,15 @@ func (r *run) updateGroup(ctx context.Context) error {
 	_, err := r.h.c.AutoScaling.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
 		AutoScalingGroupName:             aws.String(name),
 		MinSize:                          aws.Int32(r.spec.groupSize()),
-		MaxSize:                          aws.Int32(r.spec.groupSize()),
-		DesiredCapacity:                  aws.Int32(r.spec.groupSize()),
+		MaxSize:                          aws.Int32(r.spec.maxGroupSize()),
+		DesiredCapacity:                  r.spec.groupDesired(),
 		LaunchTemplate:                   r.onDemandTemplate(),
 		MixedInstancesPolicy:             r.spotPolicy(),
 		CapacityRebalance:                aws.Bool(r.spec.Spot),
 		VPCZoneIdentifier:                aws.String(strings.Join(r.subnets(), ",")),
 		HealthCheckType:                  aws.String("EC2"),
 		HealthCheckGracePeriod:           aws.Int32(r.grace()),
-		NewInstancesProtectedFromScaleIn: aws.Bool(false),
+		NewInstancesProtectedFromScaleIn: aws.Bool(r.spec.ManagedHosts),
 	})
 	if err != nil {
 		return fmt.Errorf("update auto scaling group %q: %w", name, err)

@@ -81,7 +81,7 @@ type Budget struct {
 	KernelMiB     int32 // kept by the kernel
 	ReservedMiB   int32 // ECS_RESERVED_MEMORY: agent, Docker, the OS
 	TasksMiB      int32 // offered to tasks
-	ServiceCopies int   // 2 during a 100%/200% rollout, else 1
+	ServiceCopies int   // the service's tasks on one host at once: twice its share during a 100%/200% rollout, else 1
 	TasksAtOnce   int   // scheduled tasks that may run at once
 	HardMiB       int32 // hard limits of what may run at once
 	SoftMiB       int32 // soft limits (reservations) of the same

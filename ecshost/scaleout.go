@@ -26,6 +26,34 @@ type ScaleOut struct {
 	// TargetContainerPort is the container port the target group reaches
 	// (default the service's first container port).
 	TargetContainerPort int32
+
+	// Autoscaling (package autoscale makes the scalable target and the
+	// capacity provider; these say how the host lives with them).
+	//
+	// MaxGroupSize is the group's maximum (default GroupSize, which stays
+	// its minimum and first desired capacity); above GroupSize only with
+	// ManagedHosts: nothing else grows the group.
+	MaxGroupSize int32
+	// ManagedTasks: Application Auto Scaling owns the service's desired
+	// count. Ensure and Deploy keep the count they find; DesiredCount is
+	// the count a new service starts with.
+	ManagedTasks bool
+	// MaxCount is the most tasks Application Auto Scaling may set (default
+	// DesiredCount): the memory budget counts the tasks each of GroupSize
+	// hosts may then hold.
+	MaxCount int32
+	// ManagedHosts: an ECS capacity provider with managed scaling and
+	// managed termination protection owns the group's desired capacity.
+	// Ensure keeps the capacity it finds, and the group protects new
+	// instances from scale-in, as managed termination protection requires
+	// (ECS lifts the protection of an instance once none of the service's
+	// tasks runs there).
+	ManagedHosts bool
+	// CapacityProvider is the provider the service places its tasks
+	// through (weight 1) instead of the EC2 launch type; "" for the
+	// launch type. A change moves the running service with a new
+	// deployment.
+	CapacityProvider string
 }
 
 // ServiceHealthGrace is how long the service ignores the target group's
@@ -78,6 +106,7 @@ func (s Spec) scaleOutProblems() []string {
 		p = append(p, fmt.Sprintf("DesiredCount %d with static host port %d: two tasks on one instance cannot both bind it; publish the service on HostPort 0 (dynamic) behind a load balancer",
 			s.desiredCount(), port))
 	}
+	p = append(p, s.managedProblems()...)
 	if s.ElasticIP && s.groupSize() > 1 {
 		p = append(p, fmt.Sprintf("ElasticIP with GroupSize %d: the address follows one instance; the load balancer is the stable address of several", s.groupSize()))
 	}
@@ -102,17 +131,21 @@ func sameLoadBalancers(have, want []ecstypes.LoadBalancer) bool {
 // scaleDetail adds the tasks and target group to the service's plan line.
 func (s Spec) scaleDetail() string {
 	if s.desiredCount() == 1 && s.TargetGroupARN == "" {
-		return ""
+		return s.managedDetail()
 	}
 	d := fmt.Sprintf(", %d tasks", s.desiredCount())
 	if s.TargetGroupARN != "" {
 		d += fmt.Sprintf(", registered in target group %s (container port %d)", s.TargetGroupARN, s.targetPort())
 	}
+	d += s.managedDetail()
 	return d
 }
 
 // instances says the group's size: "1 instance", "3 Spot instances".
 func (r *run) instances(kind string) string {
+	if hi := r.spec.maxGroupSize(); hi > r.spec.groupSize() {
+		return fmt.Sprintf("%d to %d %sinstances (capacity provider)", r.spec.groupSize(), hi, kind)
+	}
 	if n := r.spec.groupSize(); n != 1 {
 		return fmt.Sprintf("%d %sinstances", n, kind)
 	}

@@ -27,6 +27,17 @@ type serviceSettings struct {
 	HealthGrace   *int32                  `json:",omitempty"`
 	// Network is set in awsvpc mode only (issue 16), for the same reason.
 	Network *ecstypes.NetworkConfiguration `json:",omitempty"`
+	// CapacityProvider is set with a capacity provider only (managed.go),
+	// for the same reason.
+	CapacityProvider string `json:",omitempty"`
+	// managed: the desired count is Application Auto Scaling's, kept as
+	// found (not hashed: the hash is of what Ensure writes).
+	managed bool
+	// strategy is what an update sends as the capacity provider strategy:
+	// nil leaves it, empty returns to the launch type; force starts a new
+	// deployment to move the tasks.
+	strategy []ecstypes.CapacityProviderStrategyItem
+	force    bool
 }
 
 func (r *run) serviceSettings() serviceSettings {
@@ -45,6 +56,8 @@ func (r *run) serviceSettings() serviceSettings {
 		LoadBalancers:        r.spec.serviceLoadBalancers(),
 		HealthGrace:          r.spec.healthGrace(),
 		Network:              r.spec.serviceNetwork(),
+		CapacityProvider:     r.spec.CapacityProvider,
+		managed:              r.spec.ManagedTasks,
 	}
 }
 
@@ -75,6 +88,7 @@ func (r *run) serviceSteps(ctx context.Context) ([]engine.Step, error) {
 	if !r.n.ours(have) {
 		return nil, notOurs("service", name)
 	}
+	set.strategy, set.force = strategyUpdate(svc, set.CapacityProvider)
 	var e edits
 	for i, c := range serviceDrift(svc, td, set, hash, have) {
 		var call func(context.Context) error
@@ -107,20 +121,24 @@ func (r *run) serviceTaskDef() string { return r.st.TaskDefinitions[r.spec.Servi
 func (r *run) createService(ctx context.Context, set serviceSettings, hash string) error {
 	name := r.n.service(r.spec.Service.Name)
 	in := &ecs.CreateServiceInput{
-		Cluster:                 aws.String(r.n.cluster()),
-		ServiceName:             aws.String(name),
-		TaskDefinition:          aws.String(r.serviceTaskDef()),
-		DesiredCount:            aws.Int32(set.DesiredCount),
-		LaunchType:              set.LaunchType,
-		DeploymentConfiguration: set.Deployment,
-		DeploymentController:    &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeEcs},
-		SchedulingStrategy:      ecstypes.SchedulingStrategyReplica,
-		PropagateTags:           set.PropagateTags,
-		EnableECSManagedTags:    set.EnableECSManagedTags,
-		Tags:                    ecsTags(mergeTags(r.tags(), map[string]string{tagSpecHash: hash})),
+		Cluster:                  aws.String(r.n.cluster()),
+		ServiceName:              aws.String(name),
+		TaskDefinition:           aws.String(r.serviceTaskDef()),
+		DesiredCount:             aws.Int32(set.DesiredCount),
+		LaunchType:               set.LaunchType,
+		CapacityProviderStrategy: set.createStrategy(),
+		DeploymentConfiguration:  set.Deployment,
+		DeploymentController:     &ecstypes.DeploymentController{Type: ecstypes.DeploymentControllerTypeEcs},
+		SchedulingStrategy:       ecstypes.SchedulingStrategyReplica,
+		PropagateTags:            set.PropagateTags,
+		EnableECSManagedTags:     set.EnableECSManagedTags,
+		Tags:                     ecsTags(mergeTags(r.tags(), map[string]string{tagSpecHash: hash})),
 	}
 	in.LoadBalancers, in.HealthCheckGracePeriodSeconds = set.LoadBalancers, set.HealthGrace
 	in.NetworkConfiguration = set.Network
+	if in.CapacityProviderStrategy != nil {
+		in.LaunchType = "" // one or the other
+	}
 	var out *ecs.CreateServiceOutput
 	err := r.h.retryRole(ctx, "create service "+name, func(ctx context.Context) (err error) {
 		out, err = r.h.c.ECS.CreateService(ctx, in)
@@ -140,7 +158,7 @@ func serviceDrift(svc *ecstypes.Service, td string, set serviceSettings, hash st
 	if aws.ToString(svc.TaskDefinition) != td {
 		changes = append(changes, "task definition "+aws.ToString(svc.TaskDefinition)+" → "+td)
 	}
-	if svc.DesiredCount != set.DesiredCount {
+	if !set.managed && svc.DesiredCount != set.DesiredCount {
 		changes = append(changes, fmt.Sprintf("desired count %d → %d", svc.DesiredCount, set.DesiredCount))
 	}
 	if !sameLoadBalancers(svc.LoadBalancers, set.LoadBalancers) {
@@ -168,13 +186,14 @@ func (h *Host) updateService(ctx context.Context, n names, name, td string, set 
 		Cluster:                 aws.String(n.cluster()),
 		Service:                 aws.String(name),
 		TaskDefinition:          aws.String(td),
-		DesiredCount:            aws.Int32(set.DesiredCount),
+		DesiredCount:            set.updateCount(),
 		DeploymentConfiguration: set.Deployment,
 		PropagateTags:           set.PropagateTags,
 		EnableECSManagedTags:    aws.Bool(set.EnableECSManagedTags),
 	}
 	in.LoadBalancers, in.HealthCheckGracePeriodSeconds = set.LoadBalancers, set.HealthGrace
 	in.NetworkConfiguration = set.Network
+	in.CapacityProviderStrategy, in.ForceNewDeployment = set.strategy, set.force
 	_, err := h.c.ECS.UpdateService(ctx, in)
 	if err != nil {
 		return fmt.Errorf("update service %q: %w", name, err)

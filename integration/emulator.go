@@ -36,10 +36,13 @@ const (
 	Budgets        Service = "budgets"
 	ELBv2          Service = "elbv2" // Application Load Balancers
 	ACM            Service = "acm"
+	// AppAutoScaling is Application Auto Scaling (scalable targets and
+	// target-tracking policies of ECS services).
+	AppAutoScaling Service = "application-autoscaling"
 )
 
 var allServices = []Service{EC2, ECS, AutoScaling, IAM, STS, SSM, Scheduler, SecretsManager, DynamoDB, SES, SESv2, Logs, SQS,
-	SNS, Events, CloudWatch, Budgets, ELBv2, ACM}
+	SNS, Events, CloudWatch, Budgets, ELBv2, ACM, AppAutoScaling}
 
 // localStackCommunity is what LocalStack's free image offers of our
 // services (shared/EMULATOR.md): no ECS, no Auto Scaling, no SES v2.

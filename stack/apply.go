@@ -8,7 +8,7 @@ import (
 )
 
 // Apply makes the stack as spec says, in order network → secrets → table
-// → alerts → load balancer (Spec.LoadBalancer) → host → schedules, each
+// → alerts → load balancer (Spec.LoadBalancer) → host → autoscale → schedules, each
 // step taking the earlier ones' outputs (a load balancer the Spec no
 // longer has is deleted first, before the network closes its group), and
 // returns what it changed (State.Changes, empty when everything was in
@@ -48,6 +48,9 @@ func (s *Stack) Apply(ctx context.Context, spec Spec) (*State, error) {
 		}},
 		{"host", func(ctx context.Context, spec Spec, o *Outputs) ([]change.Change, error) {
 			return s.ensureHost(ctx, spec, o, st)
+		}},
+		{"autoscale", func(ctx context.Context, spec Spec, o *Outputs) ([]change.Change, error) {
+			return s.ensureAutoscale(ctx, spec, o, st)
 		}},
 		{"schedules", s.ensureSchedules},
 	}

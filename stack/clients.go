@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/manga-alert-italia/mangaalert/alerts"
+	"github.com/manga-alert-italia/mangaalert/autoscale"
 	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/loadbalancer"
 	"github.com/manga-alert-italia/mangaalert/resource"
@@ -38,6 +39,7 @@ type clients struct {
 	host      ecshost.Clients
 	alerts    alerts.Clients
 	lb        loadbalancer.Clients
+	scaling   autoscale.Clients
 }
 
 func newClients(cfg aws.Config) clients {
@@ -56,6 +58,7 @@ func newClients(cfg aws.Config) clients {
 		host:      ecshost.ClientsFromConfig(cfg),
 		alerts:    alerts.ClientsFromConfig(cfg),
 		lb:        loadbalancer.ClientsFromConfig(cfg),
+		scaling:   autoscale.ClientsFromConfig(cfg),
 	}
 }
 

@@ -185,6 +185,7 @@ func Alternatives(spec Spec, estimate cost.Estimate) []Alternative {
 		})
 	}
 	out = append(out, instanceAlternatives(spec, estimate)...)
+	out = append(out, scalingAlternative(spec, estimate)...)
 	if spec.LoadBalancer == nil {
 		out = append(out, Alternative{
 			Name:  "this stack plus an Application Load Balancer",

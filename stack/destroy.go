@@ -8,7 +8,7 @@ import (
 )
 
 // Destroy deletes the stack named stack in the reverse order of Apply:
-// schedules, host, load balancer, alerts, table (with all its data, unless Options.KeepTable),
+// schedules, host, autoscale (Spec.Scaling's), load balancer, alerts, table (with all its data, unless Options.KeepTable),
 // secrets (recoverable for 7 days, unless Options.PurgeSecrets), network.
 // It finds each part by the stack's tags and touches nothing else. It
 // returns what it deleted: nil, nil when nothing was there, so a Destroy
@@ -23,6 +23,7 @@ func (s *Stack) Destroy(ctx context.Context, stack string) ([]change.Change, err
 	}{
 		{"schedules", s.deleteSchedules},
 		{"host", s.deleteHost},
+		{"autoscale", s.deleteAutoscale}, // after the host: ECS detaches a provider only from a cluster no service uses it in
 		{"load balancer", s.deleteLoadBalancer},
 		{"alerts", s.deleteAlerts},
 		{"table", s.deleteTable},

@@ -2,8 +2,9 @@
 // host running ECS, an always-on service container in bridge mode,
 // scheduled jobs, secrets and an optional DynamoDB table; no NAT and no
 // load balancer by default. It composes the infrastructure packages in
-// order, network → secrets → table → host (ecshost) → schedules
-// (schedule), passing each step's outputs to the next as plain values
+// order, network → secrets → table → host (ecshost) → autoscale (Spec.Scaling,
+// off by default) → schedules (schedule), passing each step's outputs to
+// the next as plain values
 // (subnet and security group IDs, secret, table, role and task definition
 // ARNs), so that a Go program that wants the shape for its own containers
 // writes one Spec, not a main:

@@ -78,6 +78,7 @@ func hostSpec(spec Spec, o Outputs) ecshost.Spec {
 		ECSOptimizedAMI: spec.Host.ECSOptimizedAMI, TasksAtOnce: jobsAtOnce(spec)}
 	hs.ScaleOut = ecshost.ScaleOut{DesiredCount: spec.instances(), GroupSize: spec.instances(), TargetGroupARN: o.TargetGroupARN}
 	hs.AwsVPC = hostAwsVPC(spec, o) // issue 16
+	hostScaling(spec, &hs)          // autoscale.go
 	hs.Tasks = []ecshost.Container{}
 	for _, j := range spec.Jobs {
 		hs.Tasks = append(hs.Tasks, hostContainer(spec, j.Container, o))
@@ -159,7 +160,11 @@ func (s *Stack) checkImage(ctx context.Context, spec Spec) error {
 // definitions.
 func (s *Stack) ensureHost(ctx context.Context, spec Spec, o *Outputs, st *State) ([]change.Change, error) {
 	hostNames(spec, o)
-	hs, err := s.host(o).Ensure(ctx, hostSpec(spec, *o))
+	want, err := s.applyHostSpec(ctx, spec, *o) // autoscale.go
+	if err != nil {
+		return nil, err
+	}
+	hs, err := s.host(o).Ensure(ctx, want)
 	if hs == nil {
 		return nil, err
 	}

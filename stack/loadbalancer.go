@@ -114,6 +114,10 @@ func (s *Stack) planLoadBalancer(ctx context.Context, spec Spec, o *Outputs) (*c
 	if c, ok := p.Find("target group", spec.Stack+"-tg"); ok && c.ID != "" {
 		o.TargetGroupARN = c.ID
 	}
+	o.LoadBalancerARN = resource.ARNIn(o.Partition, "elasticloadbalancing", o.Region, o.Account, "loadbalancer/app/"+spec.Stack+"/planned")
+	if c, ok := p.Find("load balancer", spec.Stack); ok && c.ID != "" {
+		o.LoadBalancerARN = c.ID
+	}
 	return p, nil
 }
 
@@ -127,7 +131,7 @@ func (s *Stack) ensureLoadBalancer(ctx context.Context, spec Spec, o *Outputs, s
 	if ls == nil {
 		return nil, err
 	}
-	o.TargetGroupARN = ls.TargetGroupARN
+	o.TargetGroupARN, o.LoadBalancerARN = ls.TargetGroupARN, ls.LoadBalancerARN
 	st.LoadBalancer = ls
 	return ls.Changes, err
 }

@@ -28,7 +28,7 @@ func (s *Stack) Plan(ctx context.Context, spec Spec) (*change.Plan, error) {
 	}
 	out := &change.Plan{Component: "stack", Offline: s.o.Offline}
 	for _, step := range []func(context.Context, Spec, *Outputs) (*change.Plan, error){
-		s.planNetwork, s.planSecrets, s.planTable, s.planAlerts, s.planLoadBalancer, s.planHost, s.planSchedules,
+		s.planNetwork, s.planSecrets, s.planTable, s.planAlerts, s.planLoadBalancer, s.planHost, s.planAutoscale, s.planSchedules,
 	} {
 		p, err := step(ctx, spec, o)
 		if err != nil {

@@ -57,6 +57,9 @@ type Spec struct {
 	// LoadBalancer fronts the service on several hosts; nil for none
 	// (one host serving the site itself).
 	LoadBalancer *LoadBalancer
+	// Scaling grows the service's tasks and the hosts on AWS's own
+	// autoscaling (autoscale.go); the zero value scales nothing.
+	Scaling Scaling
 	// Tags go on every resource, next to the stack's own.
 	Tags map[string]string
 

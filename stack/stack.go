@@ -123,6 +123,9 @@ type Outputs struct {
 	// with their own interface: awsvpc or Fargate), else empty.
 	PrivateSubnetIDs    []string
 	JobsSecurityGroupID string
+	// LoadBalancerARN is the load balancer's (a placeholder before it
+	// exists): the scaling policy tracks requests through it.
+	LoadBalancerARN string
 	// SecretARNs by secret name; placeholders ending in -xxxxxx for
 	// secrets not yet created.
 	SecretARNs       map[string]string

@@ -79,6 +79,7 @@ func (s *Stack) Status(ctx context.Context, stack string) (*Status, error) {
 		{"Instance (Auto Scaling group " + hostGroup(stack) + ")", s.instanceStatus},
 		{"Services", s.serviceStatus},
 		{"Load balancer", s.loadBalancerStatus},
+		{"Scaling", s.autoscaleStatus},
 		{"Task definitions", s.taskDefStatus},
 		{"Schedules", s.scheduleStatus},
 		{"Last runs", s.runStatus},

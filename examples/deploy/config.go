@@ -70,7 +70,10 @@ type Config struct {
 	Spot             bool              `json:"spot"`
 	ECSOptimizedAMI  bool              `json:"ecs_optimized_ami"`
 	Instances        int32             `json:"instances"`
-	SecretStore      string            `json:"secret_store"` // "secretsmanager" or "ssm"
+	MaxTasks         int32             `json:"max_tasks"`         // autoscaling (scaling.go): the service's tasks up to this
+	CapacityProvider bool              `json:"capacity_provider"` // autoscaling: an ECS capacity provider for the hosts
+	MaxInstances     int32             `json:"max_instances"`     // autoscaling: the hosts up to this
+	SecretStore      string            `json:"secret_store"`      // "secretsmanager" or "ssm"
 	Tags             map[string]string `json:"tags"`
 	// Issue 16 (awsvpc.go): "bridge" or "awsvpc"; "ec2", "fargate" or "fargate-spot".
 	NetworkMode string `json:"network_mode"`

@@ -93,6 +93,8 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 		return nil
 	})
 
+	scalingFlags(fs, o) // scaling.go
+
 	// The flag package calls Usage on every error: parse prints the help
 	// only when it was asked for, and errors in one line.
 	fs.Usage = func() {}

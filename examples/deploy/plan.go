@@ -111,5 +111,5 @@ func (c Config) planNotes(p *change.Plan, hasPassword bool) []string {
 	} else if c.NAT {
 		out = append(out, "nat: the host stays in the public subnets (it serves the site itself); the NAT serves awsvpc tasks you add")
 	}
-	return out
+	return append(out, c.scalingNotes()...)
 }

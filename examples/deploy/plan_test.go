@@ -75,6 +75,10 @@ func TestPlanOfflineGolden(t *testing.T) {
 		// Issue 16: awsvpc behind the load balancer, one NAT, the jobs on Fargate Spot.
 		{"plan-awsvpc-fargate-spot.golden", []string{"plan", "--network-mode", "awsvpc", "--nat", "--instances", "2", "--jobs-on", "fargate-spot",
 			"--domain", "manga.example.it", "--image", "ghcr.io/owner/mangaalert:1.0"}, nil},
+		// Three hosts behind the load balancer, the service scaled up to 6
+		// tasks and the hosts up to 5 by a capacity provider.
+		{"plan-scaling.golden", []string{"plan", "--instances", "3", "--max-tasks", "6", "--capacity-provider", "--max-instances", "5",
+			"--instance-type", "t4g.micro", "--domain", "manga.example.it", "--image", "ghcr.io/owner/mangaalert:1.0"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -99,6 +99,7 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 		}
 		serve.PortMappings = []stack.PortMapping{{ContainerPort: stack.DefaultAppPort, HostPort: 80}, {ContainerPort: 443, HostPort: 443}}
 	}
+	c.trustProxies(&serve)                                                 // scaling.go
 	job := func(name, expr, after string, ctr stack.Container) stack.Job { // after: "" or, with no expr, the job this one follows
 		ctr.Name, ctr.UsesTable = name, true
 		return stack.Job{Container: ctr, Schedule: expr, After: after, Zone: c.Schedules.Zone, Description: "mangaalert " + c.Stack + ": run " + name}
@@ -123,6 +124,7 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 		Alerts:       al,
 		Tags:         c.Tags,
 		LoadBalancer: c.loadBalancer(),
+		Scaling:      c.scaling(),
 	}
 }
 
