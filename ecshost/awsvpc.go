@@ -236,7 +236,7 @@ func plural(n int, what string) string {
 const (
 	capacityFargate     = "FARGATE"
 	capacityFargateSpot = "FARGATE_SPOT"
-	kindCapacity        = "cluster capacity providers"
+	kindCapacity        = "Fargate capacity providers" // autoscale's own step is "cluster capacity providers"
 )
 
 // fargateCapacitySteps associates FARGATE and FARGATE_SPOT with the

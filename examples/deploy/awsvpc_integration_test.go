@@ -301,3 +301,22 @@ func assertNothingLeft(t *testing.T, ec *ec2.Client, lbs *elb.Client) {
 		assert.Empty(t, all.LoadBalancers)
 	}
 }
+
+// The jobs on Fargate Spot beside the hosts' capacity provider (package
+// autoscale): both sets of providers stay on the cluster, and a second
+// apply writes nothing (each step keeps what the other put there).
+func TestFargateSpotJobsBesideTheHostsCapacityProvider(t *testing.T) {
+	t.Parallel()
+	cfg := integration.Config(t, append(slices.Clone(stackServices), integration.ELBv2, integration.ACM, integration.AppAutoScaling)...)
+	ac := &account{cfg: cfg, calls: integration.Record(&cfg), env: map[string]string{}}
+	args := []string{"apply", "--instances", "2", "--capacity-provider", "--max-instances", "3", "--jobs-on", "fargate-spot", "--instance-type", "t4g.micro"}
+	ac.mustRun(t, args...)
+	out, err := ecs.NewFromConfig(cfg).DescribeClusters(context.Background(), &ecs.DescribeClustersInput{Clusters: []string{"mangaalert"}})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"mangaalert-hosts", "FARGATE", "FARGATE_SPOT"}, out.Clusters[0].CapacityProviders)
+	require.Len(t, out.Clusters[0].DefaultCapacityProviderStrategy, 1)
+	assert.Equal(t, "mangaalert-hosts", aws.ToString(out.Clusters[0].DefaultCapacityProviderStrategy[0].CapacityProvider), "the hosts' provider stays the default")
+	ac.calls.Reset()
+	ac.mustRun(t, args...)
+	assert.Empty(t, operations(ac.calls.Mutating()), "a second apply writes nothing")
+}
