@@ -16,6 +16,9 @@ func (d Deployment) String() string {
 // staticHostPort returns the first fixed host port the service publishes
 // (0 when all are dynamic or there are none).
 func (s Spec) staticHostPort() int32 {
+	if s.awsvpc() { // each task its own address: no host port to share
+		return 0
+	}
 	for _, pm := range s.Service.PortMappings {
 		if pm.HostPort != 0 {
 			return pm.HostPort
@@ -26,6 +29,9 @@ func (s Spec) staticHostPort() int32 {
 
 // serviceCopies is how many service tasks run at once during a rollout.
 func (s Spec) serviceCopies() int {
+	if s.awsvpc() {
+		return int(s.awsvpcDeployment().MaximumPercent / 100)
+	}
 	if s.staticHostPort() != 0 {
 		return 1
 	}
@@ -36,6 +42,9 @@ func (s Spec) serviceCopies() int {
 // fixed host port can be bound by one task only, so the old task must stop
 // before the new one starts; with dynamic ports both run side by side.
 func (s Spec) deployment() Deployment {
+	if s.awsvpc() {
+		return s.awsvpcDeployment()
+	}
 	if p := s.staticHostPort(); p != 0 {
 		return Deployment{0, 100, fmt.Sprintf(
 			"static host port %d can be bound by one task on the one host: stop the old task, then start the new one (a short gap)", p)}

@@ -116,4 +116,17 @@
 // the jobs may overlap. Ensure refuses containers that ECS could not place
 // (soft limits) or whose service and largest task do not fit by their hard
 // limits, and says by how much.
+//
+// # awsvpc and Fargate
+//
+// Spec.AwsVPC (zero: bridge mode, everything on the hosts) puts the
+// service's task definition in the awsvpc network mode, its tasks'
+// interfaces in TaskSubnetIDs (private subnets behind a NAT) with the
+// host's group, and picks the rollout from the instance type's network
+// interfaces (a nano has one for tasks: 50%/100%). TasksOn fargate or
+// fargate-spot makes the scheduled tasks' definitions awsvpc, compatible
+// with EC2 and FARGATE, 256 CPU units and 512 MiB, Graviton unless on
+// Spot, takes them out of the hosts' memory budget, and for Spot adds
+// FARGATE and FARGATE_SPOT to the cluster's capacity providers (keeping
+// any others and the default strategy).
 package ecshost

@@ -107,7 +107,7 @@ func (s Spec) budgetOn(instanceType string) (Budget, bool) {
 	b.HardMiB = s.Service.MemoryMiB * int32(b.ServiceCopies)
 	b.SoftMiB = soft(s.Service) * int32(b.ServiceCopies)
 	// The biggest tasks, as many as may run at once.
-	hard, softs := largest(s.Tasks, b.TasksAtOnce)
+	hard, softs := largest(s.hostTasks(), b.TasksAtOnce) // none on Fargate
 	b.HardMiB += hard
 	b.SoftMiB += softs
 	return b, true
@@ -139,10 +139,10 @@ func largest(tasks []Container, n int) (hard, softs int32) {
 }
 
 func (s Spec) tasksAtOnce() int {
-	if s.TasksAtOnce > 0 && s.TasksAtOnce < len(s.Tasks) {
+	if s.TasksAtOnce > 0 && s.TasksAtOnce < len(s.hostTasks()) {
 		return s.TasksAtOnce
 	}
-	return len(s.Tasks)
+	return len(s.hostTasks())
 }
 
 // String is the budget as the plan prints it.

@@ -49,6 +49,7 @@ func (r *run) notes() []string {
 				"schedule them apart (e.g. scrape cron(0 0/6 * * ? *), notify cron(30 0/6 * * ? *)) or pick a bigger InstanceType", b.TasksAtOnce))
 		}
 	}
+	notes = append(notes, r.spec.awsvpcNotes()...)
 	if r.spec.ContainerInsights {
 		notes = append(notes, "Container Insights is on: its metrics are billed per metric and not in the estimate")
 	}

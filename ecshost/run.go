@@ -115,6 +115,7 @@ func (r *run) steps(ctx context.Context) ([]engine.Step, error) {
 		r.elasticIPSteps,
 		r.roleSteps,
 		r.clusterSteps,
+		r.fargateCapacitySteps, // issue 16: FARGATE_SPOT for the jobs
 		r.launchTemplateSteps,
 		r.groupSteps,
 		r.taskDefinitionSteps,

@@ -25,6 +25,8 @@ type serviceSettings struct {
 	// so that the hash of a one-host service stays what it was.
 	LoadBalancers []ecstypes.LoadBalancer `json:",omitempty"`
 	HealthGrace   *int32                  `json:",omitempty"`
+	// Network is set in awsvpc mode only (issue 16), for the same reason.
+	Network *ecstypes.NetworkConfiguration `json:",omitempty"`
 	// CapacityProvider is set with a capacity provider only (managed.go),
 	// for the same reason.
 	CapacityProvider string `json:",omitempty"`
@@ -53,6 +55,7 @@ func (r *run) serviceSettings() serviceSettings {
 		EnableECSManagedTags: true,
 		LoadBalancers:        r.spec.serviceLoadBalancers(),
 		HealthGrace:          r.spec.healthGrace(),
+		Network:              r.spec.serviceNetwork(),
 		CapacityProvider:     r.spec.CapacityProvider,
 		managed:              r.spec.ManagedTasks,
 	}
@@ -132,6 +135,7 @@ func (r *run) createService(ctx context.Context, set serviceSettings, hash strin
 		Tags:                     ecsTags(mergeTags(r.tags(), map[string]string{tagSpecHash: hash})),
 	}
 	in.LoadBalancers, in.HealthCheckGracePeriodSeconds = set.LoadBalancers, set.HealthGrace
+	in.NetworkConfiguration = set.Network
 	if in.CapacityProviderStrategy != nil {
 		in.LaunchType = "" // one or the other
 	}
@@ -160,6 +164,9 @@ func serviceDrift(svc *ecstypes.Service, td string, set serviceSettings, hash st
 	if !sameLoadBalancers(svc.LoadBalancers, set.LoadBalancers) {
 		changes = append(changes, "load balancers")
 	}
+	if !sameNetwork(svc.NetworkConfiguration, set.Network) {
+		changes = append(changes, "network configuration")
+	}
 	if d := svc.DeploymentConfiguration; d != nil {
 		cb := d.DeploymentCircuitBreaker
 		if aws.ToInt32(d.MinimumHealthyPercent) != aws.ToInt32(set.Deployment.MinimumHealthyPercent) ||
@@ -185,6 +192,7 @@ func (h *Host) updateService(ctx context.Context, n names, name, td string, set 
 		EnableECSManagedTags:    aws.Bool(set.EnableECSManagedTags),
 	}
 	in.LoadBalancers, in.HealthCheckGracePeriodSeconds = set.LoadBalancers, set.HealthGrace
+	in.NetworkConfiguration = set.Network
 	in.CapacityProviderStrategy, in.ForceNewDeployment = set.strategy, set.force
 	_, err := h.c.ECS.UpdateService(ctx, in)
 	if err != nil {

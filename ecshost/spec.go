@@ -131,6 +131,8 @@ type Spec struct {
 
 	// ScaleOut runs several instances and tasks behind a load balancer.
 	ScaleOut
+	// AwsVPC: the awsvpc network mode, Fargate for the scheduled tasks.
+	AwsVPC
 }
 
 // Container is one command of the image and its task definition.

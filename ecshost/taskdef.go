@@ -196,6 +196,7 @@ func (r *run) taskDefInput(c Container) *ecs.RegisterTaskDefinitionInput {
 	if arn := r.st.TaskRoleARNs[c.Name]; arn != "" {
 		in.TaskRoleArn = aws.String(arn)
 	}
+	r.awsvpcTaskDef(c, c.Name == r.spec.Service.Name, in) // issue 16: awsvpc, Fargate
 	return in
 }
 

@@ -214,6 +214,7 @@ func (s Spec) validate() error {
 	}
 	p = append(p, s.memoryProblems()...)
 	p = append(p, s.scaleOutProblems()...)
+	p = append(p, s.awsvpcProblems()...)
 	if len(p) > 0 {
 		return &SpecError{Problems: p}
 	}

@@ -74,6 +74,11 @@ type Spec struct {
 	DeregistrationDelay time.Duration
 	// Tags go on every resource, next to the stack's own.
 	Tags map[string]string
+	// IPTargets makes the target group's targets IP addresses, for tasks
+	// in the awsvpc network mode (issue 16); default instances, for
+	// bridge mode. A target group cannot change its type: switching
+	// replaces the load balancer (instances: 1, apply, then back).
+	IPTargets bool
 }
 
 // WithDefaults returns s with its zero fields set.

@@ -194,7 +194,7 @@ func (r *run) createLoadBalancer(ctx context.Context) error {
 
 func (r *run) targetGroupStep() (engine.Step, error) {
 	name := r.n.targetGroup()
-	detail := fmt.Sprintf("HTTP to the instances' dynamic ports, health check GET %s → 200", r.spec.HealthCheckPath)
+	detail := fmt.Sprintf("%s, health check GET %s → 200", r.spec.targetsDetail(), r.spec.HealthCheckPath)
 	if r.tg == nil {
 		return engine.Step{Change: change.Change{Action: change.Create, Kind: kindTG, Name: name,
 			Details: []string{detail, fmt.Sprintf("deregistration delay %s", r.spec.DeregistrationDelay)}},
@@ -204,9 +204,9 @@ func (r *run) targetGroupStep() (engine.Step, error) {
 		return engine.Step{}, notOurs(kindTG, name)
 	}
 	arn := aws.ToString(r.tg.TargetGroupArn)
-	if aws.ToString(r.tg.VpcId) != r.spec.VPCID || r.tg.TargetType != elbtypes.TargetTypeEnumInstance {
-		return engine.Step{}, fmt.Errorf("loadbalancer: %s %q is in VPC %s with %s targets, not VPC %s with instances: destroy the load balancer (instances: 1), then apply again",
-			kindTG, name, aws.ToString(r.tg.VpcId), r.tg.TargetType, r.spec.VPCID)
+	if aws.ToString(r.tg.VpcId) != r.spec.VPCID || r.tg.TargetType != r.spec.targetType() {
+		return engine.Step{}, fmt.Errorf("loadbalancer: %s %q is in VPC %s with %s targets, not VPC %s with %s targets (a target group cannot change its type): delete the load balancer first (apply once with instances: 1 and the network mode it was made for), then apply again",
+			kindTG, name, aws.ToString(r.tg.VpcId), r.tg.TargetType, r.spec.VPCID, r.spec.targetType())
 	}
 	c := change.Change{Action: change.Keep, Kind: kindTG, Name: name, ID: arn, Details: []string{detail}}
 	var calls []func(context.Context) error
@@ -222,13 +222,12 @@ func (r *run) targetGroupStep() (engine.Step, error) {
 	return r.step(c, calls), nil
 }
 
-// TODO(issue 16): awsvpc tasks register by IP, not by instance: with
-// network_mode awsvpc the target group needs TargetType ip (and the
-// service the task's port); only bridge mode is wired today.
+// createTargetGroup makes the target group, its targets instances
+// (bridge mode) or IP addresses (awsvpc tasks, Spec.IPTargets).
 func (r *run) createTargetGroup(ctx context.Context) error {
 	name := r.n.targetGroup()
 	out, err := r.lb.c.ELB.CreateTargetGroup(ctx, &elb.CreateTargetGroupInput{
-		Name: aws.String(name), VpcId: aws.String(r.spec.VPCID), TargetType: elbtypes.TargetTypeEnumInstance,
+		Name: aws.String(name), VpcId: aws.String(r.spec.VPCID), TargetType: r.spec.targetType(),
 		Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(TrafficPort), ProtocolVersion: aws.String("HTTP1"),
 		HealthCheckEnabled: aws.Bool(true), HealthCheckProtocol: elbtypes.ProtocolEnumHttp, HealthCheckPort: aws.String("traffic-port"),
 		HealthCheckPath: aws.String(r.spec.HealthCheckPath), Matcher: &elbtypes.Matcher{HttpCode: aws.String("200")},

@@ -80,5 +80,8 @@
 // (no image pulls from public registries, no mail, no scraping). Bridge mode
 // shares the host's interface and its public address, which is why this
 // project runs bridge mode by default; Preflight refuses the combination that
-// cannot work.
+// cannot work, and PreflightSpec refuses it on a Spec, before anything is
+// sent. For tasks with their own interface, Spec.JobsGroup adds the jobs'
+// security group (sg/jobs: no inbound rule at all) and Spec.TaskPorts opens
+// the tasks' own ports to the load balancer on the host's group.
 package network

@@ -70,7 +70,7 @@ func (r *run) steps() ([]engine.Step, error) {
 			func() ([]*item, error) { return r.routes(true) },
 		)
 	}
-	parts = append(parts, r.albGroup, r.hostGroup, r.albGroupRemoval, r.unwanted)
+	parts = append(parts, r.albGroup, r.hostGroup, r.jobsGroup, r.albGroupRemoval, r.unwanted)
 	for _, p := range parts {
 		if err := add(p()); err != nil {
 			return nil, err
@@ -136,6 +136,9 @@ func (r *run) state() *State {
 	}
 	if r.spec.LoadBalancer {
 		st.LoadBalancerSecurityGroupID = r.ids[compALBSG]
+	}
+	if r.spec.JobsGroup {
+		st.JobsSecurityGroupID = r.ids[compJobsSG]
 	}
 	for i := range r.spec.AZs {
 		st.PublicSubnetIDs = append(st.PublicSubnetIDs, r.ids[compSubnet(false, i)])

@@ -34,6 +34,9 @@ func (r *run) hostIngress() []rule {
 		peer = compALBSG
 	}
 	rs := []rule{{proto: "tcp", from: DynamicPortFrom, to: DynamicPortTo, kind: "group", peer: peer, desc: "load balancer to the tasks' dynamic ports"}}
+	if len(r.spec.TaskPorts) > 0 { // awsvpc tasks: their own ports, no dynamic host port
+		rs = r.taskPortRules(peer)
+	}
 	for _, c := range r.spec.SSHCIDRs {
 		rs = append(rs, rule{proto: "tcp", from: sshPort, to: sshPort, kind: "cidr", peer: c, desc: "ssh"})
 	}

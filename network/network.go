@@ -94,6 +94,9 @@ type State struct {
 	// LoadBalancerSecurityGroupID is the load balancer's group
 	// (Spec.LoadBalancer), the one source the hosts admit.
 	LoadBalancerSecurityGroupID string
+	// JobsSecurityGroupID is the jobs' group (Spec.JobsGroup): no inbound
+	// rule. "" without it.
+	JobsSecurityGroupID string
 	// NAT is true when the private subnets route 0.0.0.0/0 through the NAT
 	// gateway below: awsvpc tasks on EC2 must be placed in them.
 	NAT             bool

@@ -49,6 +49,13 @@ func notes(s Spec, offline bool) []string {
 	if s.LoadBalancer {
 		out[1] = fmt.Sprintf("load balancer ingress: tcp %s from %s; host ingress: tcp %d-%d from the load balancer only; ssh %s; egress open",
 			joinPorts(s.Ports), strings.Join(s.IngressCIDRs, ", "), DynamicPortFrom, DynamicPortTo, ssh)
+		if len(s.TaskPorts) > 0 {
+			out[1] = fmt.Sprintf("load balancer ingress: tcp %s from %s; host ingress (the awsvpc tasks' too): tcp %s from the load balancer only; ssh %s; egress open",
+				joinPorts(s.Ports), strings.Join(s.IngressCIDRs, ", "), joinPorts(s.TaskPorts), ssh)
+		}
+	}
+	if s.JobsGroup {
+		out = append(out, "jobs' security group: no inbound rule; egress open")
 	}
 	if offline {
 		out = append(out, "offline: nothing read from AWS; zone names are placeholders and the region's zone count is not checked")

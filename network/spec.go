@@ -80,6 +80,18 @@ type Spec struct {
 	// open on Ports to IngressCIDRs, and closes the host's group to
 	// everything but it, on the dynamic host ports (SSHCIDRs still apply).
 	LoadBalancer bool
+
+	// For tasks with their own network interface (issue 16: the awsvpc
+	// network mode, Fargate). Both zero: nothing changes.
+	//
+	// JobsGroup adds the scheduled jobs' security group (sg/jobs): no
+	// inbound rule, everything out.
+	JobsGroup bool
+	// TaskPorts, with LoadBalancer, open these container ports from the
+	// load balancer's group on the host's group, which the service's
+	// awsvpc tasks carry: the target group then reaches each task's own
+	// address on its container port.
+	TaskPorts []int32
 }
 
 // WithDefaults returns s with its zero fields set to their defaults, and its
@@ -100,6 +112,7 @@ func (s Spec) WithDefaults() Spec {
 	s.Ports = sortedUnique(s.Ports)
 	s.IngressCIDRs = sortedUnique(s.IngressCIDRs)
 	s.SSHCIDRs = sortedUnique(s.SSHCIDRs)
+	s.TaskPorts = sortedUnique(s.TaskPorts)
 	return s
 }
 

@@ -33,17 +33,16 @@ func (r *resolved) definition(j *resolvedJob, state types.ScheduleState) *schedu
 		RoleArn: aws.String(r.roleARN),
 		EcsParameters: &types.EcsParameters{
 			TaskDefinitionArn: aws.String(j.TaskDefinitionARN),
-			LaunchType:        types.LaunchTypeEc2,
 			TaskCount:         aws.Int32(1),
-			// Bridge mode on EC2: no NetworkConfiguration (that is awsvpc's).
-			PropagateTags: types.PropagateTagsTaskDefinition,
-			Tags:          tags,
+			PropagateTags:     types.PropagateTagsTaskDefinition,
+			Tags:              tags,
 		},
 		RetryPolicy: &types.RetryPolicy{
 			MaximumRetryAttempts:     aws.Int32(int32(j.Retry.Attempts)),
 			MaximumEventAgeInSeconds: aws.Int32(int32(j.Retry.MaxAge / time.Second)),
 		},
 	}
+	placeTarget(j.Placement, target.EcsParameters)
 	if r.queueARN != "" {
 		target.DeadLetterConfig = &types.DeadLetterConfig{Arn: aws.String(r.queueARN)}
 	}

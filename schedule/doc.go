@@ -45,4 +45,11 @@
 // UpdateAssumeRolePolicy, TagRole, the role-policy calls and iam:PassRole
 // on the scheduler role, and, for a created dead-letter queue, the SQS
 // queue calls on it.
+//
+// # Placement
+//
+// Job.Placement says where a schedule starts its task: the EC2 launch type
+// in bridge mode (the zero value), or with Subnets an awsvpc task on EC2,
+// Fargate (LaunchFargate) or a capacity provider such as FARGATE_SPOT, with
+// its subnets, security groups and, on Fargate only, a public address.
 package schedule

@@ -193,6 +193,7 @@ func (r *resolved) resolveJob(i int, j Job, now time.Time, errs *[]error) resolv
 	r.resolveWhen(&rj, bad, now)
 	resolveRetry(&rj, bad)
 	r.resolveTask(&rj, bad)
+	checkPlacement(j.Placement, bad)
 	if rj.Description == "" {
 		rj.Description = fmt.Sprintf("mangaalert %s: %s", r.Stack, j.Name)
 	}

@@ -99,6 +99,9 @@ type Job struct {
 	Command     []string
 	Tags        map[string]string // on the task, with Spec.Tags, resource.TagStack and TagJob
 	Description string            // "" gives "mangaalert STACK: NAME"
+	// Placement: launch type or capacity provider, and the network
+	// configuration of an awsvpc task. Zero: EC2, bridge mode.
+	Placement Placement
 }
 
 // Retry is what the Scheduler does when RunTask fails. The zero value

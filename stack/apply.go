@@ -73,6 +73,9 @@ func (s *Stack) preflight(ctx context.Context, spec Spec) error {
 	if err := s.checkImage(ctx, spec); err != nil {
 		return err
 	}
+	if err := s.checkLeaveAwsvpc(ctx, spec); err != nil { // issue 16
+		return err
+	}
 	return s.missingSecrets(ctx, spec)
 }
 

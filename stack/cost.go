@@ -90,9 +90,9 @@ func (s *Stack) serviceCost(spec Spec) cost.Estimate {
 type Alternative = cost.Alternative
 
 // hostShape tells the lines only the host shape pays (instances, load balancer,
-// volume, addresses, NAT) by the page their price comes from.
+// volume, addresses, NAT, jobs on Fargate) by the page their price comes from.
 func hostShape(l cost.Line) bool {
-	for _, page := range []string{"/ec2/", "/ebs/", "/vpc/", "/elasticloadbalancing/"} {
+	for _, page := range []string{"/ec2/", "/ebs/", "/vpc/", "/elasticloadbalancing/", "/fargate/"} {
 		if strings.Contains(l.Price.Source, page) {
 			return true
 		}
@@ -140,6 +140,9 @@ func jobHours(spec Spec) (hours float64, detail []string) {
 // run), Fargate Spot for the jobs, a NAT gateway, a load balancer, and a
 // single Lightsail instance.
 func Alternatives(spec Spec, estimate cost.Estimate) []Alternative {
+	// A caller's Spec may lack the defaults: a job following another has
+	// no schedule of its own until they are applied (it counted 0 runs).
+	spec = spec.WithDefaults()
 	h := float64(cost.HoursPerMonth)
 	var rest cost.Estimate // what every shape pays: logs, schedules, secrets, table, mail
 	for _, l := range estimate {

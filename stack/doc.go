@@ -79,4 +79,14 @@
 // UpdateTable, DeleteTable, DescribeTimeToLive, UpdateTimeToLive,
 // TagResource and ListTagsOfResource on it; plus sts:GetCallerIdentity and
 // tag:GetResources (Destroy and Status find the table by its tags).
+//
+// # Network mode and where the jobs run
+//
+// Network.Mode awsvpc gives each task its own interface in the private
+// subnets: it needs Network.NAT (one NAT gateway) and a LoadBalancer
+// (target type ip), and Validate refuses it otherwise, network.PreflightSpec
+// saying why, before any call. JobsOn fargate or fargate-spot runs the jobs
+// there, in the private subnets with the NAT, else in the public ones with
+// a public address for the run (cheaper than any NAT); the plan prices
+// each run. The jobs' security group admits nothing.
 package stack

@@ -77,7 +77,8 @@ func hostSpec(spec Spec, o Outputs) ecshost.Spec {
 		Service: hostContainer(spec, spec.Service, o), ImageArch: spec.Host.ImageArch, Spot: spec.Host.Spot,
 		ECSOptimizedAMI: spec.Host.ECSOptimizedAMI, TasksAtOnce: jobsAtOnce(spec)}
 	hs.ScaleOut = ecshost.ScaleOut{DesiredCount: spec.instances(), GroupSize: spec.instances(), TargetGroupARN: o.TargetGroupARN}
-	hostScaling(spec, &hs) // autoscale.go
+	hs.AwsVPC = hostAwsVPC(spec, o) // issue 16
+	hostScaling(spec, &hs)          // autoscale.go
 	hs.Tasks = []ecshost.Container{}
 	for _, j := range spec.Jobs {
 		hs.Tasks = append(hs.Tasks, hostContainer(spec, j.Container, o))

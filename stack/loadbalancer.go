@@ -76,6 +76,7 @@ func loadBalancerSpec(spec Spec, o Outputs) loadbalancer.Spec {
 	if lb := spec.LoadBalancer; lb != nil {
 		ls.Domain, ls.HealthCheckPath = lb.Domain, lb.HealthCheckPath
 	}
+	ls.IPTargets = spec.awsvpc() // awsvpc tasks register by their own address
 	return ls
 }
 
@@ -197,7 +198,7 @@ func instanceAlternatives(spec Spec, estimate cost.Estimate) []Alternative {
 	balancer := func(l cost.Line) bool { return l.Price == loadbalancer.HourPrice || strings.HasPrefix(l.Item, "ALB ") }
 	var out []Alternative
 	for n := int32(1); n <= 3; n++ {
-		if n == spec.instances() {
+		if n == spec.instances() || (n == 1 && spec.awsvpc()) { // awsvpc tasks are reached through the load balancer only
 			continue
 		}
 		var lines cost.Estimate

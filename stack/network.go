@@ -3,6 +3,7 @@ package stack
 // The network step: package network, with the stack's options.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ func networkSpec(spec Spec) network.Spec {
 		n.Topology = network.PrivateWithNAT
 	}
 	n.LoadBalancer = spec.LoadBalancer != nil
+	n.JobsGroup, n.TaskPorts = spec.jobsAwsvpc(), taskPorts(spec) // issue 16
 	return n
 }
 
@@ -52,6 +54,7 @@ func (s *Stack) planNetwork(ctx context.Context, spec Spec, o *Outputs) (*change
 		o.SecurityGroupID = c.ID
 	}
 	planLoadBalancerNetwork(spec, p, o)
+	planAwsvpcNetwork(spec, p, o)
 	var e cost.Estimate
 	for _, l := range p.Cost {
 		if l.Quantity != 0 { // PublicOnly's zero line: the host counts its address
@@ -69,11 +72,13 @@ func (s *Stack) ensureNetwork(ctx context.Context, spec Spec, o *Outputs) ([]cha
 	if err != nil {
 		return nil, err
 	}
-	// Bridge mode on EC2 needs no NAT; Preflight says so, or why not.
-	if err := network.Preflight(st, "bridge", "EC2"); err != nil {
+	// Bridge mode on EC2 needs no NAT, awsvpc does (Validate refused it
+	// before any write); Preflight checks it on what was built.
+	if err := network.Preflight(st, cmp.Or(spec.Network.Mode, NetworkModeBridge), "EC2"); err != nil {
 		return st.Changes, err
 	}
 	o.SubnetIDs, o.SecurityGroupID = st.PublicSubnetIDs, st.HostSecurityGroupID
+	awsvpcOutputs(st, o)
 	o.VPCID, o.LoadBalancerSecurityGroupID = st.VPCID, st.LoadBalancerSecurityGroupID
 	return st.Changes, nil
 }

@@ -17,6 +17,11 @@ func (s *Stack) Plan(ctx context.Context, spec Spec) (*change.Plan, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
+	if !s.o.Offline {
+		if err := s.checkLeaveAwsvpc(ctx, spec); err != nil { // issue 16: Apply would refuse it
+			return nil, err
+		}
+	}
 	o, err := s.outputs(ctx)
 	if err != nil {
 		return nil, err
@@ -32,6 +37,7 @@ func (s *Stack) Plan(ctx context.Context, spec Spec) (*change.Plan, error) {
 		out.Merge(p)
 	}
 	out.Cost = append(out.Cost, s.serviceCost(spec)...)
+	out.Cost = append(out.Cost, fargateJobsCost(spec)...) // issue 16: jobs on Fargate
 	if err := checkPolicies(out); err != nil {
 		return nil, err
 	}

@@ -34,7 +34,8 @@ func scheduleSpec(spec Spec, o Outputs) schedule.Spec {
 			desc = fmt.Sprintf("%s: run %s", spec.Stack, j.Name)
 		}
 		out.Jobs = append(out.Jobs, schedule.Job{Name: j.Name, TaskDefinitionARN: o.TaskDefinitionARNs[j.Name],
-			TaskRoleARN: o.TaskRoleARNs[j.Name], Expression: j.Schedule, Zone: j.Zone, Description: desc})
+			TaskRoleARN: o.TaskRoleARNs[j.Name], Expression: j.Schedule, Zone: j.Zone, Description: desc,
+			Placement: jobPlacement(spec, o)})
 	}
 	return out
 }
@@ -55,6 +56,7 @@ func (s *Stack) planSchedules(ctx context.Context, spec Spec, o *Outputs) (*chan
 		return nil, fmt.Errorf("plan the schedules: %w", err)
 	}
 	p.Notes = append(p.Notes, followNotes(spec.Jobs)...)
+	p.Notes = append(p.Notes, awsvpcNotes(spec)...)
 	return p, nil
 }
 

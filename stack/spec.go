@@ -62,6 +62,12 @@ type Spec struct {
 	Scaling Scaling
 	// Tags go on every resource, next to the stack's own.
 	Tags map[string]string
+
+	// JobsOn is where the jobs run (issue 16): JobsOnEC2 (default, on the
+	// hosts), JobsOnFargate or JobsOnFargateSpot (per run, with their own
+	// network interface: in the private subnets with Network.NAT, else in
+	// the public ones with a public address).
+	JobsOn string
 }
 
 // Container is one command of the image, with its task definition and
@@ -191,6 +197,9 @@ type Network struct {
 	Ports        []int32
 	IngressCIDRs []string // default 0.0.0.0/0
 	SSHCIDRs     []string // default none: no SSH
+	// Mode is the service's network mode (issue 16): NetworkModeBridge
+	// (default) or NetworkModeAwsvpc, which needs NAT and a LoadBalancer.
+	Mode string
 }
 
 // Host is the one EC2 instance.

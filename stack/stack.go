@@ -119,6 +119,10 @@ type Outputs struct {
 	// VPCID, LoadBalancerSecurityGroupID and TargetGroupARN are the
 	// load balancer's (Spec.LoadBalancer), else "".
 	VPCID, LoadBalancerSecurityGroupID, TargetGroupARN string
+	// PrivateSubnetIDs (with Network.NAT) and JobsSecurityGroupID (jobs
+	// with their own interface: awsvpc or Fargate), else empty.
+	PrivateSubnetIDs    []string
+	JobsSecurityGroupID string
 	// LoadBalancerARN is the load balancer's (a placeholder before it
 	// exists): the scaling policy tracks requests through it.
 	LoadBalancerARN string

@@ -75,6 +75,7 @@ func (s *Stack) Status(ctx context.Context, stack string) (*Status, error) {
 		title string
 		read  func(context.Context, string) ([]string, error)
 	}{
+		{"Network", s.networkStatus}, // issue 16: private subnets, NAT, jobs' group
 		{"Instance (Auto Scaling group " + hostGroup(stack) + ")", s.instanceStatus},
 		{"Services", s.serviceStatus},
 		{"Load balancer", s.loadBalancerStatus},
@@ -213,7 +214,7 @@ func (s *Stack) scheduleStatus(ctx context.Context, stack string) ([]string, err
 	for _, g := range got {
 		target := ""
 		if g.Target != nil && g.Target.EcsParameters != nil {
-			target = "; runs " + lastPart(aws.ToString(g.Target.EcsParameters.TaskDefinitionArn))
+			target = "; runs " + lastPart(aws.ToString(g.Target.EcsParameters.TaskDefinitionArn)) + placementStatus(g.Target.EcsParameters)
 		}
 		zone := aws.ToString(g.ScheduleExpressionTimezone)
 		if zone == "" {

@@ -131,6 +131,7 @@ func (s Spec) Validate() error {
 	}
 	ps = append(ps, networkProblems(s)...)
 	ps = append(ps, loadBalancerProblems(s)...)
+	ps = append(ps, awsvpcProblems(s)...)
 	ps = append(ps, scalingProblems(s)...)
 	if len(ps) == 0 {
 		return nil

@@ -75,6 +75,9 @@ type Config struct {
 	MaxInstances     int32             `json:"max_instances"`     // autoscaling: the hosts up to this
 	SecretStore      string            `json:"secret_store"`      // "secretsmanager" or "ssm"
 	Tags             map[string]string `json:"tags"`
+	// Issue 16 (awsvpc.go): "bridge" or "awsvpc"; "ec2", "fargate" or "fargate-spot".
+	NetworkMode string `json:"network_mode"`
+	JobsOn      string `json:"jobs_on"`
 	// TelegramBot (issue 17) sends alerts on Telegram too, as this bot;
 	// its token is the secret STACK/telegram-token (spec.go).
 	TelegramBot string `json:"telegram_bot"`
@@ -220,6 +223,7 @@ func (c Config) Validate(forApply bool) error {
 	if c.Instances > 1 && c.siteHost() == "" {
 		bad("instances", "%d hosts sit behind a load balancer whose HTTPS certificate needs the site's name: set domain (or an https base_url)", c.Instances)
 	}
+	c.checkAwsvpc(bad)
 	if c.TelegramBot != "" && !telegramBotRE.MatchString(c.TelegramBot) {
 		bad("telegram_bot", "%q is not a bot's username: the name @BotFather gave, without @, ending in bot (MangaAlertBot)", c.TelegramBot)
 	}
@@ -235,6 +239,9 @@ func (c Config) Validate(forApply bool) error {
 	var se *stack.SpecError
 	if err := stack.Validate(context.Background(), c.spec(""), c.Region); errors.As(err, &se) {
 		for _, p := range se.Problems {
+			if awsvpcFields[p.Field] { // said above in this file's words
+				continue
+			}
 			bad(cmp.Or(specField[p.Field], "configuration"), "%s", p.Problem)
 		}
 	} else if err != nil && len(ps) == 0 {

@@ -83,6 +83,7 @@ func (a *app) newFlagSet(name, synopsis, about string, o *options) *flag.FlagSet
 	boolean("eip", "keep one Elastic IP across instance replacements (config: elastic_ip)", func(c *Config, b bool) { c.ElasticIP = b })
 	boolean("refresh-ami", "read the newest ECS-optimized AMI at this apply: a new one replaces the host (config: refresh_ami)", func(c *Config, b bool) { c.RefreshAMI = b })
 	boolean("nat", "add private subnets and one NAT gateway (config: nat)", func(c *Config, b bool) { c.NAT = b })
+	awsvpcFlags(str) // issue 16
 	fs.Func("instances", "run `N` hosts; 2 or more behind a load balancer (config: instances)", func(v string) error {
 		n, err := strconv.ParseInt(v, 10, 32)
 		if err != nil {

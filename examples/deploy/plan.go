@@ -106,7 +106,9 @@ func (c Config) planNotes(p *change.Plan, hasPassword bool) []string {
 	} else if c.BaseURL != "" {
 		out = append(out, "base_url is http://: the site is served without TLS on port 80")
 	}
-	if c.NAT {
+	if c.NAT && c.NetworkMode == "awsvpc" {
+		out = append(out, "nat: the hosts stay in the public subnets; the awsvpc tasks run in the private ones and go out through the one NAT gateway")
+	} else if c.NAT {
 		out = append(out, "nat: the host stays in the public subnets (it serves the site itself); the NAT serves awsvpc tasks you add")
 	}
 	return append(out, c.scalingNotes()...)

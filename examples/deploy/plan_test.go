@@ -72,6 +72,9 @@ func TestPlanOfflineGolden(t *testing.T) {
 		{"plan-smtp-nat-eip.golden", []string{"plan", "--sender", "smtp", "--smtp-host", "smtp.example.it", "--smtp-username", "app",
 			"--nat", "--eip", "--ssh-cidr", "203.0.113.0/24", "--domain", "manga.example.it", "--image", "ghcr.io/owner/mangaalert:1.0",
 			"--notify-schedule", "cron(30 2 * * ? *)", "--stack", "manga"}, map[string]string{SMTPPasswordEnv: "hunter2"}},
+		// Issue 16: awsvpc behind the load balancer, one NAT, the jobs on Fargate Spot.
+		{"plan-awsvpc-fargate-spot.golden", []string{"plan", "--network-mode", "awsvpc", "--nat", "--instances", "2", "--jobs-on", "fargate-spot",
+			"--domain", "manga.example.it", "--image", "ghcr.io/owner/mangaalert:1.0"}, nil},
 		// Three hosts behind the load balancer, the service scaled up to 6
 		// tasks and the hosts up to 5 by a capacity provider.
 		{"plan-scaling.golden", []string{"plan", "--instances", "3", "--max-tasks", "6", "--capacity-provider", "--max-instances", "5",
