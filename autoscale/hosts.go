@@ -121,16 +121,6 @@ func (r *run) clusterStep(own []string) engine.Step {
 	if len(own) > 0 {
 		detail = own[0] + ", the default strategy"
 	}
-	// Fargate's providers, which ecshost attaches for jobs on Fargate Spot
-	// (issue 16), stay: dropping them would fail those schedules' runs,
-	// and ecshost would put them back at every apply.
-	if r.cluster != nil {
-		for _, p := range r.cluster.CapacityProviders {
-			if (p == "FARGATE" || p == "FARGATE_SPOT") && !slices.Contains(providers, p) {
-				providers = append(providers, p)
-			}
-		}
-	}
 	c := change.Change{Action: change.Update, Kind: kindCluster, Name: cluster, Details: []string{detail}}
 	if r.cluster != nil {
 		c.ID = aws.ToString(r.cluster.ClusterArn)
