@@ -165,14 +165,12 @@ func (s *Stack) planAutoscale(ctx context.Context, spec Spec, o *Outputs) (*chan
 
 // ensureAutoscale makes the scaling after the host.
 //
-// TODO(autoscale): the scheduled jobs still run with the EC2 launch type
-// (package schedule), so a job that finds no room waits for the next run
-// instead of making the capacity provider add a host; with a provider
-// they could name it as their capacity provider strategy. The first apply with
-// a capacity provider made the service on the launch type (the provider
-// needs the group first, the service needs the provider attached): once
-// it is attached, the host is ensured again and moves the service onto
-// it. A later apply finds it attached and makes the service on it.
+// The jobs on the hosts name the provider (jobPlacement), so it is made
+// before the schedules. The first apply with a capacity provider made the
+// service on the launch type (the provider needs the group first, the
+// service needs the provider attached): once it is attached, the host is
+// ensured again and moves the service onto it. A later apply finds it
+// attached and makes the service on it.
 func (s *Stack) ensureAutoscale(ctx context.Context, spec Spec, o *Outputs, st *State) ([]change.Change, error) {
 	group, err := s.groupARN(ctx, spec, o)
 	if err != nil {

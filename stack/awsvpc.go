@@ -164,16 +164,25 @@ func jobSubnets(spec Spec, o Outputs) []string {
 }
 
 // jobPlacement is where a job's schedule starts its task.
+//
+// Jobs on the hosts name the hosts' capacity provider when there is one:
+// a run that finds no room then waits in PROVISIONING while managed
+// scaling adds a host, instead of failing for want of memory.
 func jobPlacement(spec Spec, o Outputs) schedule.Placement {
-	if !spec.jobsAwsvpc() {
-		return schedule.Placement{} // bridge mode on EC2
+	var p schedule.Placement // bridge mode on EC2
+	if spec.jobsAwsvpc() {
+		p = schedule.Placement{LaunchType: schedule.LaunchEC2, Subnets: jobSubnets(spec, o), SecurityGroups: []string{o.JobsSecurityGroupID}}
 	}
-	p := schedule.Placement{LaunchType: schedule.LaunchEC2, Subnets: jobSubnets(spec, o), SecurityGroups: []string{o.JobsSecurityGroupID}}
-	switch spec.JobsOn {
-	case JobsOnFargate:
+	switch {
+	case spec.JobsOn == JobsOnFargate:
 		p.LaunchType = schedule.LaunchFargate
-	case JobsOnFargateSpot:
+	case spec.JobsOn == JobsOnFargateSpot:
 		p.LaunchType, p.CapacityProvider = "", schedule.CapacityFargateSpot
+	case spec.Scaling.CapacityProvider:
+		p.LaunchType, p.CapacityProvider = "", providerName(spec.Stack)
+	}
+	if !spec.jobsAwsvpc() {
+		return p
 	}
 	p.AssignPublicIP = spec.jobsPublic()
 	return p
