@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/manga-alert-italia/mangaalert/ecshost"
 	"github.com/manga-alert-italia/mangaalert/stack"
@@ -81,6 +82,10 @@ type Config struct {
 	// TelegramBot (issue 17) sends alerts on Telegram too, as this bot;
 	// its token is the secret STACK/telegram-token (spec.go).
 	TelegramBot string `json:"telegram_bot"`
+	// PrivacyContact names who answers for the readers' data and how to
+	// reach them, shown on the site's /privacy as the GDPR asks
+	// ("Mario Rossi, privacy@example.it"): serve --privacy-contact.
+	PrivacyContact string `json:"privacy_contact"`
 }
 
 // SMTPConfig is the relay's address and account; the password is taken
@@ -224,6 +229,9 @@ func (c Config) Validate(forApply bool) error {
 		bad("instances", "%d hosts sit behind a load balancer whose HTTPS certificate needs the site's name: set domain (or an https base_url)", c.Instances)
 	}
 	c.checkAwsvpc(bad)
+	if len(c.PrivacyContact) > 200 || strings.ContainsFunc(c.PrivacyContact, unicode.IsControl) {
+		bad("privacy_contact", "a name and an address on one line of at most 200 characters, such as \"Mario Rossi, privacy@example.it\"")
+	}
 	if c.TelegramBot != "" && !telegramBotRE.MatchString(c.TelegramBot) {
 		bad("telegram_bot", "%q is not a bot's username: the name @BotFather gave, without @, ending in bot (MangaAlertBot)", c.TelegramBot)
 	}

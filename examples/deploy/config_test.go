@@ -40,6 +40,9 @@ func TestValidate(t *testing.T) {
 			want: []string{`instance_type: instance type "t3a.xlarge" is not one this package knows the price and memory of: use one of t4g.nano, t3a.nano`}},
 		{name: "image not built for the instance", change: func(c *Config) { c.ImageArch = "amd64" },
 			want: []string{"image_arch: instance type t4g.nano is arm64 but the image is built for amd64 only: build the arm64 image too (examples/mangaalert/build-image.sh"}},
+		{name: "privacy contact", change: func(c *Config) { c.PrivacyContact = "Mario Rossi, privacy@example.it" }},
+		{name: "privacy contact on two lines", change: func(c *Config) { c.PrivacyContact = "Mario Rossi\nprivacy@example.it" },
+			want: []string{"privacy_contact: a name and an address on one line"}},
 		{name: "secrets in Parameter Store", change: func(c *Config) { c.SecretStore = "ssm" }},
 		{name: "secrets in Parameter Store need sender ses", change: func(c *Config) {
 			c.SecretStore, c.Sender, c.SMTP = "ssm", SenderSMTP, SMTPConfig{Host: "smtp.example.it", Username: "app"}
@@ -160,6 +163,17 @@ func TestLoadConfigErrors(t *testing.T) {
 	var ce *ConfigError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "--config", ce.Problems[0].Field)
+}
+
+// The privacy page's contact reaches the site's task, and only it.
+func TestPrivacyContactReachesServe(t *testing.T) {
+	c := Config{PrivacyContact: "Mario Rossi, privacy@example.it"}.WithDefaults()
+	spec := c.spec("")
+	assert.Equal(t, "Mario Rossi, privacy@example.it", spec.Service.Environment[EnvPrivacyContact])
+	for _, j := range spec.Jobs {
+		assert.NotContains(t, j.Container.Environment, EnvPrivacyContact, j.Container.Name)
+	}
+	assert.NotContains(t, Config{}.WithDefaults().spec("").Service.Environment, EnvPrivacyContact, "unset: the page says so and serve warns")
 }
 
 // The sample file is valid for apply and sets every field, and the help

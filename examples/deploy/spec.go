@@ -38,6 +38,7 @@ const (
 	// task roles may read it). No "TOKEN" in the name: the task
 	// definition's check refuses a variable named like a secret.
 	EnvTelegramBot    = "MANGAALERT_TELEGRAM_BOT"
+	EnvPrivacyContact = "MANGAALERT_PRIVACY_CONTACT"
 	EnvTelegramBotARN = "MANGAALERT_TELEGRAM_BOT_ARN"
 )
 
@@ -98,6 +99,10 @@ func (c Config) spec(smtpPassword string) stack.Spec {
 			serve.Environment[EnvACMEEmail] = c.ACMEEmail
 		}
 		serve.PortMappings = []stack.PortMapping{{ContainerPort: stack.DefaultAppPort, HostPort: 80}, {ContainerPort: 443, HostPort: 443}}
+	}
+	if c.PrivacyContact != "" {
+		serve.Environment = maps.Clone(serve.Environment)
+		serve.Environment[EnvPrivacyContact] = c.PrivacyContact
 	}
 	c.trustProxies(&serve)                                                 // scaling.go
 	job := func(name, expr, after string, ctr stack.Container) stack.Job { // after: "" or, with no expr, the job this one follows
