@@ -405,13 +405,13 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 	for len(buf.alerts) < len(cands) {
 		buf.alerts = append(buf.alerts, nil)
 	}
-	alerts := make([][]store.Alert, len(cands))
+	alerts := make([][]store.AlertBrief, len(cands))
 	alertsRead := 0
-	bySubA := func(a, b store.Alert) int { return strings.Compare(a.SubscriberID, b.SubscriberID) }
+	bySubA := func(a, b store.AlertBrief) int { return strings.Compare(a.SubscriberID, b.SubscriberID) }
 	for ci, cd := range cands {
 		res.vols[ci] = cd.idx
 		v := &p.vols[cd.idx]
-		as, err := c.alertsOfVolume(ctx, v.ID, &buf.alerts[ci])
+		as, err := c.alertBriefsOfVolume(ctx, v.ID, &buf.alerts[ci], &buf.raw)
 		if err != nil {
 			return nil, seriesDues{}, 0, fmt.Errorf("alerts of %s: %w", v.ID, err)
 		}
@@ -454,13 +454,13 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 // nothing), due[fi] whether any is. A follower with no alert of a volume,
 // the most of them, is due the kinds open and wanted; the others go
 // through dueWithAlerts.
-func (p *plan) dueOfFollowers(runID string, cands []candidate, follows []store.Follow, want []uint8, alerts [][]store.Alert, cells []cell, due []bool, side *volumeDues) {
+func (p *plan) dueOfFollowers(runID string, cands []candidate, follows []store.Follow, want []uint8, alerts [][]store.AlertBrief, cells []cell, due []bool, side *volumeDues) {
 	nc := len(cands)
 	// What the walk needs of each volume, side by side.
 	type walk struct {
 		cd   *candidate
 		v    *store.Volume
-		as   []store.Alert
+		as   []store.AlertBrief
 		next int   // the first alert not yet passed
 		fl   uint8 // flagOptIn or 0
 	}
@@ -538,7 +538,7 @@ func owns(f *store.Follow, n int) bool {
 // dueWithAlerts is the cell of a follower f who has alerts of v already
 // (alerts, in the store's order): they settle kinds, hand over claims, and
 // tell the date an earlier alert gave.
-func (p *plan) dueWithAlerts(runID string, cd *candidate, v *store.Volume, f *store.Follow, want, flags uint8, alerts []store.Alert, side *volumeDues) cell {
+func (p *plan) dueWithAlerts(runID string, cd *candidate, v *store.Volume, f *store.Follow, want, flags uint8, alerts []store.AlertBrief, side *volumeDues) cell {
 	var claim [8]uint8     // claim mode per open kind (claimNew until an alert says)
 	open := cd.mask & want // kinds still due to this reader
 	if open&1 != 0 && v.FirstSeen.Before(f.CreatedAt) {
@@ -552,8 +552,8 @@ func (p *plan) dueWithAlerts(runID string, cd *candidate, v *store.Volume, f *st
 	var prevAt time.Time
 	for i := range alerts {
 		a := &alerts[i]
-		if a.State == store.Sent && !a.ReleaseDate.IsZero() && a.UpdatedAt.After(prevAt) {
-			prev, prevAt = a.ReleaseDate, a.UpdatedAt
+		if a.State == store.Sent && !a.ReleaseDate.IsZero() && a.At.After(prevAt) { // At: UpdatedAt
+			prev, prevAt = a.ReleaseDate, a.At
 		}
 		ki := p.alertIndex(v, a, &dated)
 		if ki < 0 || open&(1<<ki) == 0 {
@@ -565,13 +565,13 @@ func (p *plan) dueWithAlerts(runID string, cd *candidate, v *store.Volume, f *st
 			if side.owned == nil {
 				side.owned = make(map[store.AlertKey]bool)
 			}
-			side.owned[a.AlertKey] = true
+			side.owned[store.AlertKey{SubscriberID: a.SubscriberID, VolumeID: v.ID, Kind: a.Kind}] = true
 		case a.State == store.Claimed && isReleased(a.RunID):
 			claim[ki] = claimTake
 			if side.takeAt == nil {
 				side.takeAt = make(map[store.AlertKey]time.Time)
 			}
-			side.takeAt[a.AlertKey] = a.ClaimedAt
+			side.takeAt[store.AlertKey{SubscriberID: a.SubscriberID, VolumeID: v.ID, Kind: a.Kind}] = a.At // ClaimedAt
 		default:
 			open &^= 1 << ki // sent, failed, uncertain, or in another run's hands
 		}
@@ -614,7 +614,7 @@ func (p *plan) mode(k store.AlertKey) uint8 {
 // nothing, and when it is the plain kind, the reminder is due again under
 // its re-dated kind (bit set in dated). Alerts stored before ReleaseDate
 // was kept (zero) settle as before.
-func (p *plan) alertIndex(v *store.Volume, a *store.Alert, dated *uint8) int {
+func (p *plan) alertIndex(v *store.Volume, a *store.AlertBrief, dated *uint8) int {
 	if a.Kind == store.Announce { // the most alerts: what the rest says of it
 		return 0
 	}
@@ -689,9 +689,10 @@ type Appender interface {
 // readBuf is one worker's slices, kept between series.
 type readBuf struct {
 	follows []store.Follow
-	alerts  [][]store.Alert // per candidate volume of the series
-	want    []uint8         // per follow of the series: plan.want of its Reminders
-	due     []bool          // per follow of the series: something is due
+	alerts  [][]store.AlertBrief // per candidate volume of the series
+	raw     []store.Alert        // a volume's alerts from a store that answers no briefs
+	want    []uint8              // per follow of the series: plan.want of its Reminders
+	due     []bool               // per follow of the series: something is due
 }
 
 // followersOf reads a series' follows into buf when the store appends:
