@@ -36,20 +36,21 @@ func (s *Store) AlertBriefsOfVolumeAppend(ctx context.Context, volumeID string, 
 			if j < 0 {
 				return fmt.Errorf("alert key %q: %w", k, errCorrupt)
 			}
-			b := briefOf(v)
-			if b.err != nil {
-				return fmt.Errorf("alert %q: %w", k, b.err)
+			out = append(out, store.AlertBrief{})
+			a := &out[len(out)-1]
+			run, err := briefOf(v, a)
+			if err != nil {
+				return fmt.Errorf("alert %q: %w", k, err)
 			}
-			kind := commonKind(key[j+1:])
+			a.Kind = commonKind(key[j+1:])
 			buf = append(buf, key[:j]...)
 			ends = append(ends, len(buf))
-			if kind == "" {
+			if a.Kind == "" {
 				buf = append(buf, key[j+1:]...)
 			}
 			ends = append(ends, len(buf))
-			buf = append(buf, b.run...)
+			buf = append(buf, run...)
 			ends = append(ends, len(buf))
-			out = append(out, store.AlertBrief{Kind: kind, State: b.state, ReleaseDate: b.date, At: b.at})
 		}
 		sc.buf, sc.ends = buf, ends
 		all := string(buf)
@@ -92,41 +93,30 @@ func commonKind(b []byte) store.AlertKind {
 	return ""
 }
 
-// brief is what briefOf reads of an alert's record; run aliases the
-// record's bytes.
-type brief struct {
-	state store.AlertState
-	run   []byte
-	date  store.Date
-	at    time.Time
-	err   error
-}
-
-// briefOf reads an alert's record (encodeAlert) as decodeAlertFrom does,
-// keeping what store.AlertBrief keeps: the run id and ClaimedAt only
-// while claimed, UpdatedAt otherwise. A record that ends early reads its
-// missing fields as zero, as decoder does.
-func briefOf(v []byte) brief {
-	r := byteReader{b: v}
+// briefOf reads an alert's record (encodeAlert) into b as decodeAlertFrom
+// and Alert.Brief would (but the subscriber and kind, from the key): the
+// run id (returned, aliasing the record's bytes) and ClaimedAt only while
+// claimed, UpdatedAt otherwise. A record that ends early reads its missing
+// fields as zero, as decoder does.
+func briefOf(v []byte, b *store.AlertBrief) (run []byte, err error) {
 	if len(v) == 0 || v[0] != codecVersion {
-		return brief{err: errCorrupt}
+		return nil, errCorrupt
 	}
-	r.b = v[1:]
-	var out brief
-	out.state = stateOf(r.str())
-	run := r.str()
+	r := byteReader{b: v[1:]}
+	b.State = stateOf(r.str())
+	run = r.str()
 	r.str() // MessageID
 	r.str() // Error
-	out.date = numDate(uint32(r.int()))
-	if out.state == store.Claimed {
-		out.run, out.at = run, r.time()
-		r.time() // UpdatedAt, read for a corrupt record's sake
+	b.ReleaseDate = numDate(uint32(r.int()))
+	if b.State == store.Claimed {
+		b.At = r.time()
+		r.skipTime() // UpdatedAt, read for a corrupt record's sake
 	} else {
+		run = nil
 		r.skipTime() // ClaimedAt
-		out.at = r.time()
+		b.At = r.time()
 	}
-	out.err = r.err
-	return out
+	return run, r.err
 }
 
 // stateOf is alertState for bbolt's bytes, allocating only for a state it
