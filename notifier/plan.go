@@ -283,18 +283,16 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 }
 
 // TODO(issue 17): planning 100,000 readers x 10 follows over 5,000
-// volumes (BenchmarkPlan, cpu-s/op) went from 0.99-1.18 s of CPU to
-// 0.72-0.81 s with one reader, 0.94-1.07 s to 0.87-0.88 s with eight,
-// both measured side by side on a shared machine (load average 3-4 on 2
-// CPUs); peak heap 93-118 MB (target 150). The 0.5 s target is not shown
-// here. The notifier's own part is now about a third of a plan
-// (dueOfFollowers and fileByReader, a seventh each); the store's reads
-// are close to half: the million alerts (AlertsOfVolumeAppend copies and
-// decodes every field, where the plan needs state, run, kind, release
-// date and two times) and the million follows (96-byte structs), and
-// bbolt's first touch of the mmapped pages under them. Next, outside this
-// package: a lean alerts scan in store/bolt that skips MessageID and
-// Error and copies no value it does not decode.
+// volumes (BenchmarkPlan, cpu-s/op) takes 0.62-0.77 s of CPU with one
+// reader, 0.68-0.75 s with eight, on a shared 2-CPU machine at load 4,
+// where main before the alert briefs took 0.72-0.88 s (side by side; the
+// machine's noise is +-15%); peak heap 95-105 MB (target 150). The 0.5 s
+// target is not shown here. Alerts are read as briefs (plan_brief.go),
+// about a quarter of a plan now, most of it bbolt's cursor over the
+// mmapped pages; the follows are a sixth, the same way; the notifier's
+// own part (dueOfFollowers, fileByReader) about a third. What is left
+// is mostly the data's layout: a key and value per alert and follow,
+// walked one by one.
 
 // seriesDues is what one series adds to the plan: a cell per follower and
 // candidate volume, follower-major, the candidates' indexes in plan.vols,
