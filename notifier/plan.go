@@ -283,18 +283,16 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 }
 
 // TODO(issue 17): planning 100,000 readers x 10 follows over 5,000
-// volumes (BenchmarkPlan, cpu-s/op) went from 0.99-1.18 s of CPU to
-// 0.72-0.81 s with one reader, 0.94-1.07 s to 0.87-0.88 s with eight,
-// both measured side by side on a shared machine (load average 3-4 on 2
-// CPUs); peak heap 93-118 MB (target 150). The 0.5 s target is not shown
-// here. The notifier's own part is now about a third of a plan
-// (dueOfFollowers and fileByReader, a seventh each); the store's reads
-// are close to half: the million alerts (AlertsOfVolumeAppend copies and
-// decodes every field, where the plan needs state, run, kind, release
-// date and two times) and the million follows (96-byte structs), and
-// bbolt's first touch of the mmapped pages under them. Next, outside this
-// package: a lean alerts scan in store/bolt that skips MessageID and
-// Error and copies no value it does not decode.
+// volumes (BenchmarkPlan, cpu-s/op) takes 0.62-0.77 s of CPU with one
+// reader, 0.68-0.75 s with eight, on a shared 2-CPU machine at load 4,
+// where main before the alert briefs took 0.72-0.88 s (side by side; the
+// machine's noise is +-15%); peak heap 95-105 MB (target 150). The 0.5 s
+// target is not shown here. Alerts are read as briefs (plan_brief.go),
+// about a quarter of a plan now, most of it bbolt's cursor over the
+// mmapped pages; the follows are a sixth, the same way; the notifier's
+// own part (dueOfFollowers, fileByReader) about a third. What is left
+// is mostly the data's layout: a key and value per alert and follow,
+// walked one by one.
 
 // seriesDues is what one series adds to the plan: a cell per follower and
 // candidate volume, follower-major, the candidates' indexes in plan.vols,
@@ -405,13 +403,13 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 	for len(buf.alerts) < len(cands) {
 		buf.alerts = append(buf.alerts, nil)
 	}
-	alerts := make([][]store.Alert, len(cands))
+	alerts := make([][]store.AlertBrief, len(cands))
 	alertsRead := 0
-	bySubA := func(a, b store.Alert) int { return strings.Compare(a.SubscriberID, b.SubscriberID) }
+	bySubA := func(a, b store.AlertBrief) int { return strings.Compare(a.SubscriberID, b.SubscriberID) }
 	for ci, cd := range cands {
 		res.vols[ci] = cd.idx
 		v := &p.vols[cd.idx]
-		as, err := c.alertsOfVolume(ctx, v.ID, &buf.alerts[ci])
+		as, err := c.alertBriefsOfVolume(ctx, v.ID, &buf.alerts[ci], &buf.raw)
 		if err != nil {
 			return nil, seriesDues{}, 0, fmt.Errorf("alerts of %s: %w", v.ID, err)
 		}
@@ -454,13 +452,13 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 // nothing), due[fi] whether any is. A follower with no alert of a volume,
 // the most of them, is due the kinds open and wanted; the others go
 // through dueWithAlerts.
-func (p *plan) dueOfFollowers(runID string, cands []candidate, follows []store.Follow, want []uint8, alerts [][]store.Alert, cells []cell, due []bool, side *volumeDues) {
+func (p *plan) dueOfFollowers(runID string, cands []candidate, follows []store.Follow, want []uint8, alerts [][]store.AlertBrief, cells []cell, due []bool, side *volumeDues) {
 	nc := len(cands)
 	// What the walk needs of each volume, side by side.
 	type walk struct {
 		cd   *candidate
 		v    *store.Volume
-		as   []store.Alert
+		as   []store.AlertBrief
 		next int   // the first alert not yet passed
 		fl   uint8 // flagOptIn or 0
 	}
@@ -538,7 +536,7 @@ func owns(f *store.Follow, n int) bool {
 // dueWithAlerts is the cell of a follower f who has alerts of v already
 // (alerts, in the store's order): they settle kinds, hand over claims, and
 // tell the date an earlier alert gave.
-func (p *plan) dueWithAlerts(runID string, cd *candidate, v *store.Volume, f *store.Follow, want, flags uint8, alerts []store.Alert, side *volumeDues) cell {
+func (p *plan) dueWithAlerts(runID string, cd *candidate, v *store.Volume, f *store.Follow, want, flags uint8, alerts []store.AlertBrief, side *volumeDues) cell {
 	var claim [8]uint8     // claim mode per open kind (claimNew until an alert says)
 	open := cd.mask & want // kinds still due to this reader
 	if open&1 != 0 && v.FirstSeen.Before(f.CreatedAt) {
@@ -552,8 +550,8 @@ func (p *plan) dueWithAlerts(runID string, cd *candidate, v *store.Volume, f *st
 	var prevAt time.Time
 	for i := range alerts {
 		a := &alerts[i]
-		if a.State == store.Sent && !a.ReleaseDate.IsZero() && a.UpdatedAt.After(prevAt) {
-			prev, prevAt = a.ReleaseDate, a.UpdatedAt
+		if a.State == store.Sent && !a.ReleaseDate.IsZero() && a.At.After(prevAt) { // At: UpdatedAt
+			prev, prevAt = a.ReleaseDate, a.At
 		}
 		ki := p.alertIndex(v, a, &dated)
 		if ki < 0 || open&(1<<ki) == 0 {
@@ -565,13 +563,13 @@ func (p *plan) dueWithAlerts(runID string, cd *candidate, v *store.Volume, f *st
 			if side.owned == nil {
 				side.owned = make(map[store.AlertKey]bool)
 			}
-			side.owned[a.AlertKey] = true
+			side.owned[store.AlertKey{SubscriberID: a.SubscriberID, VolumeID: v.ID, Kind: a.Kind}] = true
 		case a.State == store.Claimed && isReleased(a.RunID):
 			claim[ki] = claimTake
 			if side.takeAt == nil {
 				side.takeAt = make(map[store.AlertKey]time.Time)
 			}
-			side.takeAt[a.AlertKey] = a.ClaimedAt
+			side.takeAt[store.AlertKey{SubscriberID: a.SubscriberID, VolumeID: v.ID, Kind: a.Kind}] = a.At // ClaimedAt
 		default:
 			open &^= 1 << ki // sent, failed, uncertain, or in another run's hands
 		}
@@ -614,7 +612,7 @@ func (p *plan) mode(k store.AlertKey) uint8 {
 // nothing, and when it is the plain kind, the reminder is due again under
 // its re-dated kind (bit set in dated). Alerts stored before ReleaseDate
 // was kept (zero) settle as before.
-func (p *plan) alertIndex(v *store.Volume, a *store.Alert, dated *uint8) int {
+func (p *plan) alertIndex(v *store.Volume, a *store.AlertBrief, dated *uint8) int {
 	if a.Kind == store.Announce { // the most alerts: what the rest says of it
 		return 0
 	}
@@ -689,9 +687,10 @@ type Appender interface {
 // readBuf is one worker's slices, kept between series.
 type readBuf struct {
 	follows []store.Follow
-	alerts  [][]store.Alert // per candidate volume of the series
-	want    []uint8         // per follow of the series: plan.want of its Reminders
-	due     []bool          // per follow of the series: something is due
+	alerts  [][]store.AlertBrief // per candidate volume of the series
+	raw     []store.Alert        // a volume's alerts from a store that answers no briefs
+	want    []uint8              // per follow of the series: plan.want of its Reminders
+	due     []bool               // per follow of the series: something is due
 }
 
 // followersOf reads a series' follows into buf when the store appends:

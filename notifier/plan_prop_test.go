@@ -50,6 +50,18 @@ func (s appendingStore) AlertsOfVolumeAppend(_ context.Context, volumeID string,
 	return append(dst, s.alerts[volumeID]...), nil
 }
 
+// briefingStore is appendingStore answering alerts as briefs too, as
+// store/bolt does (its briefs are held to Alert.Brief by the store's own
+// tests).
+type briefingStore struct{ appendingStore }
+
+func (s briefingStore) AlertBriefsOfVolumeAppend(_ context.Context, volumeID string, dst []store.AlertBrief) ([]store.AlertBrief, error) {
+	for _, a := range s.alerts[volumeID] {
+		dst = append(dst, a.Brief())
+	}
+	return dst, nil
+}
+
 var propNow = time.Date(2025, time.March, 3, 9, 0, 0, 0, store.Rome)
 
 const propRun = "run-prop"
@@ -148,7 +160,7 @@ func TestPlanMatchesReference(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 17))
 		ps := randomPlanStore(rng)
 		for ci, cfg := range configs {
-			for _, st := range []Store{ps, appendingStore{ps}} {
+			for _, st := range []Store{ps, appendingStore{ps}, briefingStore{appendingStore{ps}}} {
 				for _, workers := range []int{1, 3} {
 					n := New(st, nopSender{}, nil, func(n *Notifier) {
 						n.From, n.UnsubscribeMailto = "a@example.it", "u@example.it"
