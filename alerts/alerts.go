@@ -243,14 +243,9 @@ func keep(kind, name, id string) engine.Step {
 	return engine.Step{Change: change.Change{Action: change.Keep, Kind: kind, Name: name, ID: id}}
 }
 
-func ours(tags map[string]string, stack string) bool {
-	return tags[resource.TagStack] == stack && tags[resource.TagComponent] == Component
-}
+func ours(tags map[string]string, stack string) bool { return resource.Owned(tags, stack, Component) }
 
-func notOurs(kind, name, stack string) error {
-	return fmt.Errorf("%s %q %w: want %s=%s and %s=%s; choose another stack name, or delete or tag it yourself",
-		kind, name, resource.ErrNotOurs, resource.TagStack, stack, resource.TagComponent, Component)
-}
+func notOurs(kind, name, stack string) error { return resource.NotOurs(kind, name, stack, Component) }
 
 // missingTags lists the wanted tags absent or different in have.
 func missingTags(have, want map[string]string) map[string]string {

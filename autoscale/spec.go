@@ -3,7 +3,6 @@ package autoscale
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
 	"strings"
 	"time"
@@ -237,17 +236,10 @@ func (n names) resourceID(service string) string {
 func (n names) servicePrefix() string { return "service/" + n.cluster + "/" }
 
 func (n names) tags(extra map[string]string) map[string]string {
-	t := maps.Clone(extra)
-	if t == nil {
-		t = map[string]string{}
-	}
-	maps.Copy(t, resource.Tags(n.stack, component))
-	return t
+	return resource.WithTags(n.stack, component, extra)
 }
 
-func (n names) ours(tags map[string]string) bool {
-	return tags[resource.TagStack] == n.stack && tags[resource.TagComponent] == component
-}
+func (n names) ours(tags map[string]string) bool { return resource.Owned(tags, n.stack, component) }
 
 func notOurs(kind, name string) error {
 	return fmt.Errorf("autoscale: %s %q %w; delete it or choose another Stack", kind, name, resource.ErrNotOurs)

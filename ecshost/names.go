@@ -2,7 +2,6 @@ package ecshost
 
 import (
 	"fmt"
-	"maps"
 
 	"github.com/manga-alert-italia/mangaalert/resource"
 )
@@ -74,18 +73,11 @@ func (n names) eipARN(allocation string) string {
 
 // tags returns the ownership tags plus the caller's.
 func (n names) tags(extra map[string]string) map[string]string {
-	t := maps.Clone(extra)
-	if t == nil {
-		t = map[string]string{}
-	}
-	maps.Copy(t, resource.Tags(n.stack, component))
-	return t
+	return resource.WithTags(n.stack, component, extra)
 }
 
 // ours reports whether a resource's tags mark it as this stack's.
-func (n names) ours(tags map[string]string) bool {
-	return tags[resource.TagStack] == n.stack && tags[resource.TagComponent] == component
-}
+func (n names) ours(tags map[string]string) bool { return resource.Owned(tags, n.stack, component) }
 
 // notOurs is the error of a name taken by a resource without our tags.
 func notOurs(kind, name string) error {

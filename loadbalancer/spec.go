@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -162,17 +161,10 @@ func idempotency() string {
 }
 
 func (n names) tags(extra map[string]string) map[string]string {
-	t := maps.Clone(extra)
-	if t == nil {
-		t = map[string]string{}
-	}
-	maps.Copy(t, resource.Tags(n.stack, component))
-	return t
+	return resource.WithTags(n.stack, component, extra)
 }
 
-func (n names) ours(tags map[string]string) bool {
-	return tags[resource.TagStack] == n.stack && tags[resource.TagComponent] == component
-}
+func (n names) ours(tags map[string]string) bool { return resource.Owned(tags, n.stack, component) }
 
 func notOurs(kind, name string) error {
 	return fmt.Errorf("loadbalancer: %s %q %w; delete it or choose another Stack", kind, name, resource.ErrNotOurs)

@@ -7,6 +7,7 @@ package resource
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 )
 
@@ -50,4 +51,27 @@ func ARNIn(partition, service, region, account, resource string) string {
 // that take tags that way.
 func Tags(stack, component string) map[string]string {
 	return map[string]string{TagStack: stack, TagComponent: component}
+}
+
+// WithTags returns extra plus the ownership tags of a stack's component,
+// which win over extra's.
+func WithTags(stack, component string, extra map[string]string) map[string]string {
+	t := maps.Clone(extra)
+	if t == nil {
+		t = map[string]string{}
+	}
+	maps.Copy(t, Tags(stack, component))
+	return t
+}
+
+// Owned reports whether tags mark a resource as the stack's component's.
+func Owned(tags map[string]string, stack, component string) bool {
+	return tags[TagStack] == stack && tags[TagComponent] == component
+}
+
+// NotOurs is the error for a resource under one of the stack's names that
+// lacks its tags: it wraps ErrNotOurs and says what to do.
+func NotOurs(kind, name, stack, component string) error {
+	return fmt.Errorf("%s %q %w: want %s=%s and %s=%s; choose another stack name, or delete or tag it yourself",
+		kind, name, ErrNotOurs, TagStack, stack, TagComponent, component)
 }

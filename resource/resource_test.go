@@ -29,3 +29,26 @@ func TestErrNotOurs(t *testing.T) {
 	assert.True(t, errors.Is(err, resource.ErrNotOurs))
 	assert.Contains(t, err.Error(), resource.TagStack)
 }
+
+// The ownership tags win over the caller's, and only both make a
+// resource ours.
+func TestOwnership(t *testing.T) {
+	tags := resource.WithTags("shop", "ecshost", map[string]string{"team": "manga", resource.TagStack: "other"})
+	assert.Equal(t, map[string]string{"team": "manga", resource.TagStack: "shop", resource.TagComponent: "ecshost"}, tags)
+	assert.Equal(t, resource.Tags("shop", "ecshost"), resource.WithTags("shop", "ecshost", nil))
+	for _, tc := range []struct {
+		name string
+		tags map[string]string
+		ours bool
+	}{
+		{"both", tags, true},
+		{"another stack", resource.Tags("other", "ecshost"), false},
+		{"another component", resource.Tags("shop", "network"), false},
+		{"untagged", nil, false},
+	} {
+		assert.Equal(t, tc.ours, resource.Owned(tc.tags, "shop", "ecshost"), tc.name)
+	}
+	err := resource.NotOurs("security group", "shop-host", "shop", "network")
+	assert.ErrorIs(t, err, resource.ErrNotOurs)
+	assert.EqualError(t, err, `security group "shop-host" exists without this stack's tags (mangaalert:stack, mangaalert:component): want mangaalert:stack=shop and mangaalert:component=network; choose another stack name, or delete or tag it yourself`)
+}

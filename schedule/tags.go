@@ -1,7 +1,6 @@
 package schedule
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -14,16 +13,11 @@ import (
 )
 
 // ours reports whether tags mark a resource as this stack's.
-func ours(tags map[string]string, stack string) bool {
-	return tags[resource.TagStack] == stack && tags[resource.TagComponent] == Component
-}
+func ours(tags map[string]string, stack string) bool { return resource.Owned(tags, stack, Component) }
 
 // notOurs is the error for a resource with one of the stack's names that
 // is someone else's.
-func notOurs(kind, name, stack string) error {
-	return fmt.Errorf("%s %q %w: want %s=%s and %s=%s; choose another stack name, or delete or tag it yourself",
-		kind, name, resource.ErrNotOurs, resource.TagStack, stack, resource.TagComponent, Component)
-}
+func notOurs(kind, name, stack string) error { return resource.NotOurs(kind, name, stack, Component) }
 
 // notFound recognises the Scheduler's answer for a group or schedule that
 // does not exist.
