@@ -155,6 +155,7 @@ func TestScrapeUsageErrors(t *testing.T) {
 		{"impolite", []string{"scrape", "--store", "bolt:" + os.DevNull + "/db", "--delay", "0s"}, 2, "be polite"},
 		{"bad today", []string{"scrape", "--store", "bolt:" + os.DevNull + "/db", "--today", "9/9/2024"}, 2, "want a date such as"},
 		{"a trusted proxy that is no address", []string{"serve", "--trusted-proxies", "10.0.0.0/8,alb"}, 2, `--trusted-proxies: "alb" is neither an address nor a CIDR prefix`},
+		{"a stop timeout of zero", []string{"serve", "--stop-timeout", "0s"}, 2, `--stop-timeout 0s: give a positive duration`},
 		{"a page of the source with no volume", []string{"scrape", "--file", noCards, "--source", "starcomics"}, 1, "lists no volume"},
 	}
 	for _, tt := range tests {

@@ -42,6 +42,7 @@ type serveFlags struct {
 	eventFile  string
 	trusted    string
 	contact    string
+	stop       time.Duration
 	// The forms' mail budgets (0: the backend's default, -1: off).
 	mailsPerInbox int
 	mailsPerIP    int
@@ -61,6 +62,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.eventFile, "ses-event-secret-file", "", "a `file` holding the --ses-event-secret token")
 	fs.StringVar(&f.trusted, "trusted-proxies", "", "believe X-Forwarded-For from these comma-separated `addresses or CIDR prefixes` (the load balancer's subnets): the rate limits and mail budgets then count the client, not the balancer")
 	fs.StringVar(&f.contact, "privacy-contact", "", "who is responsible for the readers' data and how to reach them, shown on /privacy as the GDPR asks: `name, address` (\"Mario Rossi, privacy@example.it\")")
+	fs.DurationVar(&f.stop, "stop-timeout", defaultStopTimeout, "after SIGTERM, finish the requests in flight and the queued mail within this `duration`; keep it 5 s under the task's stop timeout (ECS: 30 s unless set)")
 	fs.IntVar(&f.mailsPerInbox, "mails-per-inbox", backend.DefaultMailsPerAddress, "the forms send one inbox at most this many mails in 24 hours (+tags and Gmail's dots count as one inbox; -1: no limit)")
 	fs.IntVar(&f.mailsPerIP, "mails-per-ip", backend.DefaultMailsPerIP, "the forms send at most this many mails an hour because of one client address (an IPv6 /64; -1: no limit)")
 	fs.IntVar(&f.mailsPerHour, "mails-per-hour", backend.DefaultMailsPerHour, "the forms send at most this many mails an hour in all (-1: no limit)")
@@ -93,6 +95,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr string)) error {
 	if err := f.checkMail(); err != nil {
 		return err
+	}
+	if f.stop <= 0 {
+		return usagef("--stop-timeout %s: give a positive duration such as 25s, 5 s under the task's stop timeout", f.stop)
 	}
 	trusted, err := parsePrefixes(f.trusted)
 	if err != nil {
@@ -191,7 +196,7 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 	deadline := time.Now().Add(5 * time.Second)
 	select {
 	case at := <-stopped:
-		deadline = at.Add(stopBudget)
+		deadline = at.Add(f.stop)
 	default:
 	}
 	sctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
@@ -199,10 +204,10 @@ func serve(ctx context.Context, f *serveFlags, log *slog.Logger, ready func(addr
 	return errors.Join(err, b.Shutdown(sctx))
 }
 
-// stopBudget is how long serve takes to stop after SIGTERM, at most: the
-// requests in flight, then the queued mail jobs. ECS kills the task 30 s
-// (its default stop timeout) after SIGTERM; 5 s are left to spare.
-const stopBudget = 25 * time.Second
+// defaultStopTimeout is how long serve takes to stop after SIGTERM, at
+// most: the requests in flight, then the queued mail jobs. ECS kills the
+// task 30 s (its default stop timeout) after SIGTERM; 5 s are left to spare.
+const defaultStopTimeout = 25 * time.Second
 
 // hooks is the SES event endpoint when configured: the backend serves it
 // inside its middleware (access log, security headers, rate limit).
