@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/manga-alert-italia/mangaalert/internal/poll"
 )
 
 // Clock is the time a run lives in: real by default, simulated in tests
@@ -26,18 +28,7 @@ func (RealClock) Now() time.Time { return time.Now() }
 
 // SleepUntil waits until t or until ctx ends.
 func (RealClock) SleepUntil(ctx context.Context, until time.Time) error {
-	d := time.Until(until)
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return poll.Sleep(ctx, time.Until(until))
 }
 
 // FakeClock is a simulated clock: SleepUntil returns at once and moves the
