@@ -7,12 +7,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/manga-alert-italia/mangaalert/store"
+	"github.com/manga-alert-italia/mangaalert/store/storetest"
 )
 
 // Every field of the store's records is in the export: each record type
@@ -22,8 +22,8 @@ import (
 // fails here too.
 func TestExportHasEveryField(t *testing.T) {
 	for _, rec := range []any{&store.Subscriber{}, &store.Follow{}, &store.Alert{}} {
+		storetest.FillEvery(t, rec)
 		v := reflect.ValueOf(rec).Elem()
-		fillAll(t, v)
 		got, err := exportRecord(v.Interface())
 		require.NoError(t, err)
 		for _, name := range fieldNames(v.Type()) {
@@ -53,36 +53,6 @@ func fieldNames(t reflect.Type) []string {
 		out = append(out, f.Name)
 	}
 	return out
-}
-
-// fillAll sets every field of v to a value that is not zero.
-func fillAll(t *testing.T, v reflect.Value) {
-	t.Helper()
-	for i := range v.NumField() {
-		f, name := v.Field(i), v.Type().Field(i).Name
-		switch {
-		case f.Type() == timeType:
-			f.Set(reflect.ValueOf(time.Date(2026, 12, 3, 10, i, 0, 0, time.UTC)))
-		case f.Type() == dateType:
-			f.Set(reflect.ValueOf(store.NewDate(2026, 12, 3)))
-		case f.Type() == remindType:
-			f.Set(reflect.ValueOf(store.RemindChosen | store.Remind7))
-		case f.Kind() == reflect.Struct:
-			fillAll(t, f)
-		case f.Kind() == reflect.String:
-			f.SetString("v-" + name)
-		case f.Kind() == reflect.Bool:
-			f.SetBool(true)
-		case f.CanInt():
-			f.SetInt(int64(i + 1))
-		case f.CanUint():
-			f.SetUint(uint64(i + 1))
-		case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.Int:
-			f.Set(reflect.ValueOf([]int{i + 1}).Convert(f.Type()))
-		default:
-			t.Fatalf("%s.%s of type %s: teach this test a value for it", v.Type().Name(), name, f.Type())
-		}
-	}
 }
 
 func TestSnakeCase(t *testing.T) {

@@ -1,7 +1,6 @@
 package bolt
 
 import (
-	"reflect"
 	"testing"
 	"time"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/manga-alert-italia/mangaalert/store"
+	"github.com/manga-alert-italia/mangaalert/store/storetest"
 )
 
 // Every field of a Subscriber survives the codec: the record is filled by
@@ -16,7 +16,7 @@ import (
 // encodeSubscriber fails here, not in a reader's lost setting.
 func TestSubscriberCodecKeepsEveryField(t *testing.T) {
 	var sub store.Subscriber
-	fillEvery(t, reflect.ValueOf(&sub).Elem())
+	storetest.FillEvery(t, &sub)
 	got, err := decodeSubscriber(encodeSubscriber(sub))
 	require.NoError(t, err)
 	assert.Equal(t, sub, got)
@@ -30,26 +30,4 @@ func TestSubscriberCodecBeforeConsent(t *testing.T) {
 	got, err := decodeSubscriber(b[:len(b)-2]) // the zero time and the empty version: one byte each
 	require.NoError(t, err)
 	assert.Equal(t, s, got)
-}
-
-// fillEvery sets every field of v to a value that is not its zero.
-func fillEvery(t *testing.T, v reflect.Value) {
-	t.Helper()
-	for i := range v.NumField() {
-		f := v.Field(i)
-		switch {
-		case f.Type() == reflect.TypeOf(time.Time{}):
-			f.Set(reflect.ValueOf(time.Date(2026, 12, 3, 10, i, 0, i, time.UTC)))
-		case f.Kind() == reflect.String:
-			f.SetString("v" + v.Type().Field(i).Name)
-		case f.Kind() == reflect.Bool:
-			f.SetBool(true)
-		case f.CanInt():
-			f.SetInt(int64(i + 1))
-		case f.CanUint():
-			f.SetUint(uint64(i + 1))
-		default:
-			t.Fatalf("fillEvery: field %s of kind %s: teach this test its values", v.Type().Field(i).Name, f.Kind())
-		}
-	}
 }
