@@ -98,20 +98,29 @@ func TestValidate(t *testing.T) {
 				require.NoError(t, err)
 				return
 			}
-			var ce *ConfigError
-			require.ErrorAs(t, err, &ce)
-			var got []string
-			for _, p := range ce.Problems {
-				got = append(got, p.Field+": "+p.Problem)
-			}
-			for _, w := range tt.want {
-				assert.True(t, containsPrefix(got, w), "want a problem starting %q in:\n%s", w, strings.Join(got, "\n"))
-			}
+			ce, got := assertProblems(t, err, tt.want)
 			if len(ce.Problems) > 0 && ce.Problems[0].Field != "configuration" {
 				assert.Len(t, got, len(tt.want), "exactly the expected problems:\n%s", strings.Join(got, "\n"))
 			}
 		})
 	}
+}
+
+// assertProblems checks that err is a *ConfigError with, for each of
+// want, a "field: problem" line starting with it; it returns the error
+// and all its lines.
+func assertProblems(t *testing.T, err error, want []string) (*ConfigError, []string) {
+	t.Helper()
+	var ce *ConfigError
+	require.ErrorAs(t, err, &ce)
+	var got []string
+	for _, p := range ce.Problems {
+		got = append(got, p.Field+": "+p.Problem)
+	}
+	for _, w := range want {
+		assert.True(t, containsPrefix(got, w), "want a problem starting %q in:\n%s", w, strings.Join(got, "\n"))
+	}
+	return ce, got
 }
 
 func containsPrefix(ss []string, prefix string) bool {

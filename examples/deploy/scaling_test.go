@@ -42,15 +42,7 @@ func TestValidateScaling(t *testing.T) {
 				require.NoError(t, err)
 				return
 			}
-			var ce *ConfigError
-			require.ErrorAs(t, err, &ce)
-			var got []string
-			for _, p := range ce.Problems {
-				got = append(got, p.Field+": "+p.Problem)
-			}
-			for _, w := range tt.want {
-				assert.True(t, containsPrefix(got, w), "want a problem starting %q in:\n%s", w, strings.Join(got, "\n"))
-			}
+			_, got := assertProblems(t, err, tt.want)
 			assert.Len(t, got, len(tt.want), "exactly the expected problems:\n%s", strings.Join(got, "\n"))
 		})
 	}
