@@ -106,7 +106,8 @@ func Open(path string, optFns ...func(*Options)) (*Store, error) {
 	return s, nil
 }
 
-// prepare creates the buckets and sweeps expired sign-ups, in a write
+// prepare creates the buckets, numbers the readers of follows written
+// before reader numbers (once), and sweeps expired sign-ups, in a write
 // transaction only when there is something to do: opening a store with
 // nothing to sweep writes nothing.
 func (s *Store) prepare() error {
@@ -118,6 +119,9 @@ func (s *Store) prepare() error {
 				return nil
 			}
 		}
+		if tx.Bucket(bucketMeta).Get(metaReaderNumbers) == nil {
+			return nil
+		}
 		k, _ := tx.Bucket(bucketSubExp).Cursor().First()
 		ready = k == nil || bytes.Compare(k, timeBound(now.Add(time.Nanosecond))) >= 0
 		return nil
@@ -125,7 +129,7 @@ func (s *Store) prepare() error {
 	if err != nil || ready {
 		return err
 	}
-	return s.update(context.Background(), func(tx *bbolt.Tx) error {
+	err = s.update(context.Background(), func(tx *bbolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
@@ -137,6 +141,25 @@ func (s *Store) prepare() error {
 		}
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	var numbered bool
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		numbered = tx.Bucket(bucketMeta).Get(metaReaderNumbers) != nil
+		return nil
+	})
+	if err != nil || numbered {
+		return err
+	}
+	n, err := s.numberFollows()
+	if n > 0 {
+		s.log.Info("gave the follows written before reader numbers their reader's number", "follows", n)
+	}
+	if err != nil {
+		return fmt.Errorf("number the follows' readers: %w", err)
+	}
+	return nil
 }
 
 // Close closes the file.

@@ -15,7 +15,8 @@ import (
 // write (a file made before they existed opens as it is):
 //
 //	budgets   key -> events: count, then (time, id) each
-//	meta      "catalog_version" -> uint64, big-endian
+//	meta      "catalog_version" -> uint64, big-endian;
+//	          "follows-numbered" -> 1 (readers.go; created on open)
 var (
 	bucketBudgets = []byte("budgets")
 	bucketMeta    = []byte("meta")

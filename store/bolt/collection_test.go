@@ -23,7 +23,7 @@ func TestCollectionCodec(t *testing.T) {
 	r, err := store.Reminds("30", "1")
 	require.NoError(t, err)
 	f := store.Follow{CreatedAt: at, OwnedUpTo: 7, Owned: []int{9, 12, 300}, Reminders: r}
-	v := followValue(f)
+	v := followValue(f, 0) // as written before reader numbers
 	assert.Equal(t, at, nanosTime(getNanos(v[:8])))
 	x, owned, err = followTail(v, []int{1})
 	require.NoError(t, err)
@@ -31,6 +31,20 @@ func TestCollectionCodec(t *testing.T) {
 	assert.Equal(t, []int{1, 9, 12, 300}, owned)
 	_, _, err = followTail(v[:len(v)-1], nil)
 	require.ErrorIs(t, err, errCorrupt, "a cut value is corrupt, not shorter")
+
+	// With the reader's number after the collection, and with it alone.
+	v = followValue(f, 300)
+	x, owned, err = followTail(v, nil)
+	require.NoError(t, err)
+	assert.Equal(t, followExtra{upTo: 7, reminds: r, from: 0, to: 3, reader: 300}, x)
+	assert.Equal(t, []int{9, 12, 300}, owned)
+	_, _, err = followTail(v[:len(v)-1], nil)
+	require.ErrorIs(t, err, errCorrupt, "a cut number is corrupt")
+	_, _, err = followTail(append(v, 1), nil)
+	require.ErrorIs(t, err, errCorrupt, "bytes after the number are corrupt")
+	fv, err := decodeFollowValue(followValue(store.Follow{CreatedAt: at}, 5))
+	require.NoError(t, err)
+	assert.Equal(t, followVal{f: store.Follow{CreatedAt: at}, reader: 5}, fv)
 
 	// A subscriber record that ends before Reminders (as every record did).
 	s := store.Subscriber{ID: "sub-1", Email: "a@example.it", Status: store.Active, CreatedAt: at, Reminders: r}

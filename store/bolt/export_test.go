@@ -37,9 +37,26 @@ func (s *Store) LoadForBench(follows []store.Follow, alerts []store.Alert) error
 		}
 		return nil
 	}
+	readers := map[string]uint64{}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		for _, f := range follows {
+			if _, ok := readers[f.SubscriberID]; ok {
+				continue
+			}
+			n, err := readerNumber(tx, f.SubscriberID)
+			if err != nil {
+				return err
+			}
+			readers[f.SubscriberID] = n
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	var fw, rv, al, as []kv
 	for _, f := range follows {
-		at := followValue(f)
+		at := followValue(f, readers[f.SubscriberID])
 		fw = append(fw, kv{join(f.SubscriberID, f.SeriesID), at})
 		rv = append(rv, kv{join(f.SeriesID, f.SubscriberID), at})
 	}

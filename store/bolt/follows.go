@@ -33,7 +33,11 @@ func (s *Store) Follow(ctx context.Context, f store.Follow) error {
 		if follows.Get(k) != nil {
 			return nil
 		}
-		at := followValue(f)
+		reader, err := readerNumber(tx, f.SubscriberID)
+		if err != nil {
+			return err
+		}
+		at := followValue(f, reader)
 		if err := follows.Put(k, at); err != nil {
 			return err
 		}
@@ -68,7 +72,7 @@ func (s *Store) Unfollow(ctx context.Context, subscriberID, seriesID string) err
 
 // FollowsOf returns a subscriber's follows, ordered by series id.
 func (s *Store) FollowsOf(ctx context.Context, subscriberID string) ([]store.Follow, error) {
-	out, err := s.scanFollows(ctx, bucketFollows, subscriberID, nil, func(id, other string) store.Follow {
+	out, err := s.scanFollows(ctx, bucketFollows, subscriberID, nil, nil, func(id, other string) store.Follow {
 		return store.Follow{SubscriberID: id, SeriesID: other}
 	})
 	return out, wrap(err, "follows of %s", subscriberID)
@@ -85,7 +89,7 @@ func (s *Store) FollowersOf(ctx context.Context, seriesID string) ([]store.Follo
 // reused from one series to the next: the notifier reads a million
 // follows a run).
 func (s *Store) FollowersOfAppend(ctx context.Context, seriesID string, dst []store.Follow) ([]store.Follow, error) {
-	out, err := s.scanFollows(ctx, bucketFollowers, seriesID, dst, func(id, other string) store.Follow {
+	out, err := s.scanFollows(ctx, bucketFollowers, seriesID, dst, nil, func(id, other string) store.Follow {
 		return store.Follow{SubscriberID: other, SeriesID: id}
 	})
 	return out, wrap(err, "followers of %s", seriesID)
@@ -119,8 +123,15 @@ func (s *Store) FollowedSeries(ctx context.Context) ([]store.Series, error) {
 	return out, wrap(err, "followed series")
 }
 
-func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, dst []store.Follow, mk func(id, other string) store.Follow) ([]store.Follow, error) {
+// scanFollows reads the follows under id in bucket, appending them to
+// dst, and, when nums is not nil, their reader numbers to *nums (an error
+// if one has none).
+func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, dst []store.Follow, nums *[]uint32, mk func(id, other string) store.Follow) ([]store.Follow, error) {
 	out := dst
+	var nums0 int
+	if nums != nil {
+		nums0 = len(*nums)
+	}
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		p := prefix(id)
 		// All the other ids go into one buffer, then one string: a
@@ -150,8 +161,15 @@ func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, dst [
 					return fmt.Errorf("follow %q: %w", k, err)
 				}
 				extras, owned = append(extras, x), o
+				if nums != nil && x.reader != 0 {
+					*nums = append(*nums, uint32(x.reader))
+					continue
+				}
 			} else if hasExtra {
 				extras = append(extras, followExtra{})
+			}
+			if nums != nil {
+				return fmt.Errorf("follow %q has no reader number (the file was not opened for writing since an upgrade: open it once with this version): %w", k, errCorrupt)
 			}
 		}
 		sc.buf, sc.ends, sc.nums, sc.extras, sc.ints = buf, ends, times, extras, owned
@@ -174,5 +192,8 @@ func (s *Store) scanFollows(ctx context.Context, bucket []byte, id string, dst [
 		}
 		return nil
 	})
+	if err != nil && nums != nil {
+		*nums = (*nums)[:nums0]
+	}
 	return out, err
 }

@@ -37,13 +37,16 @@ var (
 	bucketSubChat = []byte("subscribers_by_chat") // chat id (decimal) 0 subscriber id -> ""
 	bucketTgLinks = []byte("telegram_links")      // token hash -> link token
 
+	// Reader numbers (readers.go); the file's marks are in bucketMeta.
+	bucketReaderNum = []byte("reader_numbers") // subscriber id -> number (uvarint)
+
 	bucketPages = []byte("pages") // url -> page
 	bucketBlobs = []byte("blobs") // key -> bytes
 
 	allBuckets = [][]byte{bucketSeries, bucketVolumes, bucketVolDate, bucketVolSer,
 		bucketSubs, bucketSubEmail, bucketSubToken, bucketSubExp,
 		bucketFollows, bucketFollowers, bucketAlerts, bucketAlertSub, bucketAlertClaim,
-		bucketPages, bucketBlobs, bucketSubChat, bucketTgLinks}
+		bucketPages, bucketBlobs, bucketSubChat, bucketTgLinks, bucketReaderNum, bucketMeta}
 )
 
 const sep = 0

@@ -109,6 +109,10 @@ func deleteSubscriber(tx *bbolt.Tx, sub store.Subscriber) error {
 	if err := moveChat(tx, sub, store.Subscriber{ID: sub.ID}); err != nil {
 		return err
 	}
+	// Its number goes too; the sequence never gives it out again.
+	if err := tx.Bucket(bucketReaderNum).Delete([]byte(sub.ID)); err != nil {
+		return err
+	}
 	follows, followers := tx.Bucket(bucketFollows), tx.Bucket(bucketFollowers)
 	p := prefix(sub.ID)
 	var keys [][]byte
