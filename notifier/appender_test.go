@@ -33,3 +33,36 @@ func (f *faultyStore) AlertsOfVolumeAppend(ctx context.Context, id string, dst [
 		return append(dst, as...), err
 	})
 }
+
+// The embedded store numbers the readers of its follows.
+var _ notifier.NumberedFollowers = (*bolt.Store)(nil)
+
+// FollowersOfNumberedAppend passes the numbered read through (counted as
+// FollowersOf); over a store that does not number its readers, the
+// wrapper numbers them itself, in the order it meets them.
+func (f *faultyStore) FollowersOfNumberedAppend(ctx context.Context, id string, dst []store.Follow, nums []uint32) ([]store.Follow, []uint32, error) {
+	out, err := do(f, "FollowersOf", func() ([]store.Follow, error) {
+		if nf, ok := f.Store.(notifier.NumberedFollowers); ok {
+			var out []store.Follow
+			var err error
+			out, nums, err = nf.FollowersOfNumberedAppend(ctx, id, dst, nums)
+			return out, err
+		}
+		fs, err := f.Store.FollowersOf(ctx, id)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.numbers == nil {
+			f.numbers = map[string]uint32{}
+		}
+		for _, fl := range fs {
+			n, ok := f.numbers[fl.SubscriberID]
+			if !ok {
+				n = uint32(len(f.numbers) + 1)
+				f.numbers[fl.SubscriberID] = n
+			}
+			nums = append(nums, n)
+		}
+		return append(dst, fs...), err
+	})
+	return out, nums, err
+}

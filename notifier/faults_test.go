@@ -40,6 +40,9 @@ type faultyStore struct {
 	fault  fault
 	cancel context.CancelFunc
 	dead   *atomic.Bool // shared with the sender: the process is gone
+	// numbers are the readers' numbers it gives, over a store that
+	// numbers none (FollowersOfNumberedAppend).
+	numbers map[string]uint32
 }
 
 func newFaultyStore(s notifier.Store) *faultyStore {

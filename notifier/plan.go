@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -54,7 +55,10 @@ type plan struct {
 	// sorts them). A reader's dues stay where their series put them
 	// (series[i].cells), found through refs[refEnd[r-1]:refEnd[r]]:
 	// filing millions of them by reader would hold them twice at the peak.
-	subs   []string
+	subs []string
+	// names are the readers' ids by number, when the store numbers
+	// them (NumberedFollowers); nil otherwise.
+	names  *readerNames
 	series []seriesDues
 	refs   []dueRef
 	refEnd []int32
@@ -199,6 +203,9 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 	for _, k := range p.kinds {
 		p.bits = append(p.bits, k.RemindBits())
 	}
+	if _, ok := c.store.(NumberedFollowers); ok {
+		p.names = new(readerNames)
+	}
 	for r := range p.want {
 		for i, b := range p.bits {
 			if store.Remind(r).WantsBits(b) {
@@ -246,33 +253,34 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.ReadConcurrency)
 	results := make([]seriesDues, len(series))
-	// One readBuf per worker, kept for the whole plan (a sync.Pool would
-	// drop them at every collection, and the plan collects often).
-	bufs := make(chan *readBuf, c.ReadConcurrency)
-	for range c.ReadConcurrency {
-		bufs <- new(readBuf)
-	}
-	for si, sid := range series {
+	// ReadConcurrency workers take the series in turn, each with one
+	// readBuf for the whole plan: a goroutine per series woke and parked
+	// a thousand times a plan.
+	var next atomic.Int64
+	for range min(c.ReadConcurrency, len(series)) {
+		buf := new(readBuf)
 		g.Go(func() error {
-			buf := <-bufs
-			defer func() { bufs <- buf }()
-			follows, res, alertsRead, err := c.dueOfSeries(gctx, p, runID, sid, bySeries[sid], buf)
-			if err != nil {
-				return err
+			for {
+				si := int(next.Add(1) - 1)
+				if si >= len(series) {
+					return nil
+				}
+				sid := series[si]
+				follows, res, alertsRead, err := c.dueOfSeries(gctx, p, runID, sid, bySeries[sid], buf)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				p.seriesRead++
+				if len(follows) > 0 {
+					p.volumesRead += len(res.vols)
+					p.followsRead += len(follows)
+					p.alertsRead += alertsRead
+					results[si] = res
+				}
+				mu.Unlock()
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			p.seriesRead++
-			if len(follows) == 0 {
-				return nil
-			}
-			p.volumesRead += len(res.vols)
-			p.followsRead += len(follows)
-			p.alertsRead += alertsRead
-			results[si] = res
-			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -282,17 +290,14 @@ func (c *Notifier) plan(ctx context.Context, runID string, now time.Time) (*plan
 	return p, nil
 }
 
-// TODO(issue 17): planning 100,000 readers x 10 follows over 5,000
-// volumes (BenchmarkPlan, cpu-s/op) takes 0.62-0.77 s of CPU with one
-// reader, 0.68-0.75 s with eight, on a shared 2-CPU machine at load 4,
-// where main before the alert briefs took 0.72-0.88 s (side by side; the
-// machine's noise is +-15%); peak heap 95-105 MB (target 150). The 0.5 s
-// target is not shown here. Alerts are read as briefs (plan_brief.go),
-// about a quarter of a plan now, most of it bbolt's cursor over the
-// mmapped pages; the follows are a sixth, the same way; the notifier's
-// own part (dueOfFollowers, fileByReader) about a third. What is left
-// is mostly the data's layout: a key and value per alert and follow,
-// walked one by one.
+// Planning 100,000 readers x 10 follows over 5,000 volumes
+// (BenchmarkPlan, cpu-s/op on the embedded store) takes 0.40-0.44 s of
+// CPU with one reader, 0.42-0.44 s with eight, where it took 0.59-0.61 s
+// and 0.56-0.58 s before the reader numbers (measured side by side, idle
+// 2-CPU machine); peak heap 50-67 MB (was 95-106). What is left: the two
+// store reads, a third each (bbolt's cursor over the mmapped pages and
+// the decoding), dueOfFollowers a sixth, and the kernel faulting in the
+// pages of what the plan keeps (sys-s/op).
 
 // seriesDues is what one series adds to the plan: a cell per follower and
 // candidate volume, follower-major, the candidates' indexes in plan.vols,
@@ -302,10 +307,12 @@ type seriesDues struct {
 	vols  []int32
 	// dueF are the followers with something due, ascending (so by id),
 	// and ids their ids, follower i's at ids[idEnd[i-1]:idEnd[i]]: one
-	// string for the series, not one per reader.
+	// string for the series, not one per reader. When the store numbers
+	// the readers, nums are their numbers instead (and ids is empty).
 	dueF  []int32
 	ids   string
 	idEnd []int32
+	nums  []uint32
 	side  volumeDues
 }
 
@@ -336,18 +343,24 @@ func (e cell) due(vol int32) due {
 }
 
 // gather files the series' due followers by reader: the readers (subs)
-// and their refs, in series order (fileByReader); and merges the series'
-// side tables.
+// and their refs, in series order (fileByNumber when the store numbers
+// the readers, fileByReader otherwise); and merges the series' side
+// tables.
 func (p *plan) gather(results []seriesDues) {
 	for si := range results {
 		res := &results[si]
 		res.side.mergeInto(p)
 		res.side = volumeDues{}
 	}
-	p.subs, p.refs, p.refEnd = fileByReader(results, idHash())
+	if p.names != nil {
+		p.subs, p.refs, p.refEnd = fileByNumber(results, p.names.names)
+		p.names = nil
+	} else {
+		p.subs, p.refs, p.refEnd = fileByReader(results, idHash())
+	}
 	for si := range results {
 		res := &results[si]
-		res.ids, res.idEnd = "", nil
+		res.ids, res.idEnd, res.nums = "", nil, nil
 	}
 	p.series = results
 }
@@ -378,7 +391,14 @@ func (l *volumeDues) mergeInto(p *plan) {
 // volumes, and works out a cell per follower and volume. The follows are
 // buf's until the worker's next series.
 func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, cands []candidate, buf *readBuf) ([]store.Follow, seriesDues, int, error) {
-	follows, err := c.followersOf(ctx, sid, buf)
+	var follows []store.Follow
+	var nums []uint32 // the followers' reader numbers, when the store numbers them
+	var err error
+	if nf, ok := c.store.(NumberedFollowers); ok && p.names != nil {
+		follows, nums, err = followersNumbered(ctx, nf, sid, buf)
+	} else {
+		follows, err = c.followersOf(ctx, sid, buf)
+	}
 	if err != nil {
 		return nil, seriesDues{}, 0, fmt.Errorf("followers of %s: %w", sid, err)
 	}
@@ -386,7 +406,8 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 		return nil, seriesDues{}, 0, nil
 	}
 	// The contract orders followers and alerts by subscriber: the join
-	// below walks both at once. Sort anyway if a store did not.
+	// below walks both at once. Sort anyway if a store did not
+	// (followersNumbered has).
 	bySub := func(a, b store.Follow) int { return strings.Compare(a.SubscriberID, b.SubscriberID) }
 	if !slices.IsSortedFunc(follows, bySub) {
 		slices.SortFunc(follows, bySub)
@@ -399,6 +420,12 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 	for fi := range follows {
 		want[fi] = p.want[follows[fi].Reminders]
 	}
+	// The followers' ids, for the alerts' briefs to share.
+	known := slices.Grow(buf.known[:0], nf)[:nf]
+	buf.known = known
+	for fi := range follows {
+		known[fi] = follows[fi].SubscriberID
+	}
 	// Every candidate's alerts at once, for one walk over the followers.
 	for len(buf.alerts) < len(cands) {
 		buf.alerts = append(buf.alerts, nil)
@@ -409,7 +436,7 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 	for ci, cd := range cands {
 		res.vols[ci] = cd.idx
 		v := &p.vols[cd.idx]
-		as, err := c.alertBriefsOfVolume(ctx, v.ID, &buf.alerts[ci], &buf.raw)
+		as, err := c.alertBriefsOfVolume(ctx, v.ID, known, &buf.alerts[ci], &buf.raw)
 		if err != nil {
 			return nil, seriesDues{}, 0, fmt.Errorf("alerts of %s: %w", v.ID, err)
 		}
@@ -423,6 +450,25 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 	due := slices.Grow(buf.due[:0], nf)[:nf]
 	buf.due = due
 	p.dueOfFollowers(runID, cands, follows, want, alerts, res.cells, due, &res.side)
+	if nums != nil {
+		// The followers with something due, and their readers' numbers
+		// for gather; their ids, once a reader, for the plan's names.
+		n := 0
+		for _, d := range due {
+			if d {
+				n++
+			}
+		}
+		res.dueF, res.nums = make([]int32, 0, n), make([]uint32, 0, n)
+		for fi, d := range due {
+			if d {
+				res.dueF = append(res.dueF, int32(fi))
+				res.nums = append(res.nums, nums[fi])
+			}
+		}
+		p.names.add(follows, nums, res.dueF)
+		return follows, res, alertsRead, nil
+	}
 	// The followers with something due, and their ids for gather.
 	n, size := 0, 0
 	for fi, d := range due {
@@ -689,6 +735,8 @@ type readBuf struct {
 	follows []store.Follow
 	alerts  [][]store.AlertBrief // per candidate volume of the series
 	raw     []store.Alert        // a volume's alerts from a store that answers no briefs
+	nums    []uint32             // per follow of the series: its reader's number (NumberedFollowers)
+	known   []string             // per follow of the series: its subscriber id, for the briefs
 	want    []uint8              // per follow of the series: plan.want of its Reminders
 	due     []bool               // per follow of the series: something is due
 }

@@ -11,17 +11,19 @@ import (
 // AlertsOfVolume's order (store/bolt): decoding whole alerts was over a
 // quarter of a plan. Optional: other stores' alerts are read with
 // AlertsOfVolumeAppend or AlertsOfVolume and cut down with Alert.Brief.
+// known are ids in ascending order whose strings the briefs may share
+// (the series' followers), rather than copy them.
 type AlertBriefer interface {
-	AlertBriefsOfVolumeAppend(ctx context.Context, volumeID string, dst []store.AlertBrief) ([]store.AlertBrief, error)
+	AlertBriefsOfVolumeAppend(ctx context.Context, volumeID string, known []string, dst []store.AlertBrief) ([]store.AlertBrief, error)
 }
 
 // alertBriefsOfVolume reads a volume's alerts as briefs into *buf (raw
 // holds whole alerts for a store that answers only those): the result
 // lives until the worker reads that candidate slot again.
-func (c *Notifier) alertBriefsOfVolume(ctx context.Context, volumeID string, buf *[]store.AlertBrief, raw *[]store.Alert) ([]store.AlertBrief, error) {
+func (c *Notifier) alertBriefsOfVolume(ctx context.Context, volumeID string, known []string, buf *[]store.AlertBrief, raw *[]store.Alert) ([]store.AlertBrief, error) {
 	if b, ok := c.store.(AlertBriefer); ok {
 		return reuse(buf, func(dst []store.AlertBrief) ([]store.AlertBrief, error) {
-			return b.AlertBriefsOfVolumeAppend(ctx, volumeID, dst)
+			return b.AlertBriefsOfVolumeAppend(ctx, volumeID, known, dst)
 		})
 	}
 	as, err := c.alertsOfVolume(ctx, volumeID, raw)

@@ -14,10 +14,10 @@ var _ notifier.AlertBriefer = (*bolt.Store)(nil)
 // The fault-injecting wrapper passes the briefs read through too (counted
 // as the AlertsOfVolume it stands for), so the benchmark and the fault
 // tests take the path a bolt store takes.
-func (f *faultyStore) AlertBriefsOfVolumeAppend(ctx context.Context, id string, dst []store.AlertBrief) ([]store.AlertBrief, error) {
+func (f *faultyStore) AlertBriefsOfVolumeAppend(ctx context.Context, id string, known []string, dst []store.AlertBrief) ([]store.AlertBrief, error) {
 	return do(f, "AlertsOfVolume", func() ([]store.AlertBrief, error) {
 		if b, ok := f.Store.(notifier.AlertBriefer); ok {
-			return b.AlertBriefsOfVolumeAppend(ctx, id, dst)
+			return b.AlertBriefsOfVolumeAppend(ctx, id, known, dst)
 		}
 		as, err := f.Store.AlertsOfVolume(ctx, id)
 		for _, a := range as {

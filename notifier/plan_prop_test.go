@@ -3,6 +3,7 @@ package notifier
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -55,11 +56,47 @@ func (s appendingStore) AlertsOfVolumeAppend(_ context.Context, volumeID string,
 // tests).
 type briefingStore struct{ appendingStore }
 
-func (s briefingStore) AlertBriefsOfVolumeAppend(_ context.Context, volumeID string, dst []store.AlertBrief) ([]store.AlertBrief, error) {
+func (s briefingStore) AlertBriefsOfVolumeAppend(_ context.Context, volumeID string, _ []string, dst []store.AlertBrief) ([]store.AlertBrief, error) {
 	for _, a := range s.alerts[volumeID] {
 		dst = append(dst, a.Brief())
 	}
 	return dst, nil
+}
+
+// numberingStore is briefingStore numbering the readers too, as
+// store/bolt does: spread numbers far apart (above fileByNumber's array)
+// when spread is set.
+type numberingStore struct {
+	briefingStore
+	num map[string]uint32
+}
+
+func newNumberingStore(s *planStore, rng *rand.Rand, spread bool) numberingStore {
+	var ids []string
+	for _, fs := range s.follows {
+		for _, f := range fs {
+			ids = append(ids, f.SubscriberID)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	num := map[string]uint32{}
+	for i, id := range ids {
+		num[id] = uint32(i + 1)
+		if spread {
+			num[id] = uint32(i+1) << 22
+		}
+	}
+	return numberingStore{briefingStore{appendingStore{s}}, num}
+}
+
+func (s numberingStore) FollowersOfNumberedAppend(_ context.Context, seriesID string, dst []store.Follow, nums []uint32) ([]store.Follow, []uint32, error) {
+	for _, f := range s.follows[seriesID] {
+		dst = append(dst, f)
+		nums = append(nums, s.num[f.SubscriberID])
+	}
+	return dst, nums, nil
 }
 
 var propNow = time.Date(2025, time.March, 3, 9, 0, 0, 0, store.Rome)
@@ -160,7 +197,11 @@ func TestPlanMatchesReference(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 17))
 		ps := randomPlanStore(rng)
 		for ci, cfg := range configs {
-			for _, st := range []Store{ps, appendingStore{ps}, briefingStore{appendingStore{ps}}} {
+			stores := []Store{ps, appendingStore{ps}, briefingStore{appendingStore{ps}}, newNumberingStore(ps, rng, false)}
+			if seed%4 == 0 {
+				stores = append(stores, newNumberingStore(ps, rng, true))
+			}
+			for _, st := range stores {
 				for _, workers := range []int{1, 3} {
 					n := New(st, nopSender{}, nil, func(n *Notifier) {
 						n.From, n.UnsubscribeMailto = "a@example.it", "u@example.it"
@@ -178,6 +219,9 @@ func TestPlanMatchesReference(t *testing.T) {
 						got[sub] = p.duesOf(int32(r))
 					}
 					name := fmt.Sprintf("seed %d, config %d, %T, %d workers", seed, ci, st, workers)
+					if ns, ok := st.(numberingStore); ok {
+						name += fmt.Sprintf(" (numbers up to %d)", slices.Max(append(slices.Collect(maps.Values(ns.num)), 0)))
+					}
 					require.Equal(t, want.dues, got, name)
 					require.Equal(t, len(want.dues), len(p.subs), name)
 					require.Equal(t, want.takeAt, p.takeAt, name)

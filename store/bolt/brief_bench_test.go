@@ -31,7 +31,7 @@ func BenchmarkAlertBriefs(b *testing.B) {
 		var buf []store.AlertBrief
 		for b.Loop() {
 			var err error
-			if buf, err = s.AlertBriefsOfVolumeAppend(ctx, vol, buf[:0]); err != nil || len(buf) < 500 {
+			if buf, err = s.AlertBriefsOfVolumeAppend(ctx, vol, nil, buf[:0]); err != nil || len(buf) < 500 {
 				b.Fatal(len(buf), err)
 			}
 		}

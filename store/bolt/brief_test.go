@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 	bbolt "go.etcd.io/bbolt"
@@ -57,12 +59,16 @@ func TestAlertBriefsOfVolumeAppend(t *testing.T) {
 	}))
 
 	tests := []struct {
-		name string
-		dst  []store.AlertBrief
+		name  string
+		known []string
+		dst   []store.AlertBrief
 	}{
 		{name: "nil dst"},
 		{name: "appends after what dst holds", dst: []store.AlertBrief{{SubscriberID: "kept", State: store.Sent}}},
 		{name: "reuses a larger array", dst: make([]store.AlertBrief, 0, 64)},
+		{name: "known ids, some of them", known: []string{"0", "ab", "abc", "c", "z"}},
+		{name: "known ids, all of them", known: []string{"a", "ab", "abc-a-much-longer-subscriber-id-than-most", "b", "c", "d"}},
+		{name: "known ids, none of them", known: []string{"aa", "bb"}, dst: []store.AlertBrief{{SubscriberID: "kept"}}},
 	}
 	for _, tt := range tests {
 		for _, vol := range append(vols, "v/none") {
@@ -73,19 +79,24 @@ func TestAlertBriefsOfVolumeAppend(t *testing.T) {
 				for _, a := range full {
 					want = append(want, a.Brief())
 				}
-				got, err := s.AlertBriefsOfVolumeAppend(ctx, vol, tt.dst)
+				got, err := s.AlertBriefsOfVolumeAppend(ctx, vol, tt.known, tt.dst)
 				require.NoError(t, err)
 				if len(want) == 0 {
 					require.Empty(t, got)
 					return
 				}
 				require.Equal(t, want, got)
+				for _, b := range got[len(tt.dst):] {
+					if i, ok := slices.BinarySearch(tt.known, b.SubscriberID); ok {
+						require.Same(t, unsafe.StringData(tt.known[i]), unsafe.StringData(b.SubscriberID), "%s: known's string, not a copy", b.SubscriberID)
+					}
+				}
 			})
 		}
 	}
 	// The briefs say what the rules read, field by field (Brief is held
 	// to this too, so a wrong Brief cannot hide a wrong decode).
-	got, err := s.AlertBriefsOfVolumeAppend(ctx, "v/1", nil)
+	got, err := s.AlertBriefsOfVolumeAppend(ctx, "v/1", nil, nil)
 	require.NoError(t, err)
 	all := briefAlerts("v/1")
 	require.Len(t, got, len(all)+1)
@@ -128,7 +139,7 @@ func TestAlertBriefsOfVolumeAppendCorrupt(t *testing.T) {
 			_, fullErr := s.AlertsOfVolume(ctx, k.VolumeID)
 			require.ErrorIs(t, fullErr, errCorrupt)
 			dst := []store.AlertBrief{{SubscriberID: "kept"}}
-			got, err := s.AlertBriefsOfVolumeAppend(ctx, k.VolumeID, dst)
+			got, err := s.AlertBriefsOfVolumeAppend(ctx, k.VolumeID, []string{"a"}, dst)
 			require.ErrorIs(t, err, errCorrupt)
 			require.ErrorContains(t, err, k.VolumeID)
 			require.Equal(t, dst, got)
