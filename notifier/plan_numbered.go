@@ -64,9 +64,15 @@ func followersNumbered(ctx context.Context, nf NumberedFollowers, seriesID strin
 // copied once, when first found: the follows' strings go with the series.
 type readerNames struct {
 	mu    sync.Mutex
-	seen  []uint64 // bit n: number n is in names
+	seen  []uint64            // bit n: number n is in names (n < denseNumbers)
+	above map[uint32]struct{} // the numbers from denseNumbers on that are
 	names []numberedID
 }
+
+// denseNumbers bounds the seen bitset (2 MiB): numbers go about as far as
+// the readers that ever followed a series, a file with more is numbered
+// in a map.
+const denseNumbers = 1 << 24
 
 type numberedID struct {
 	num uint32
@@ -78,17 +84,33 @@ func (x *readerNames) add(follows []store.Follow, nums []uint32, dueF []int32) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for _, fi := range dueF {
-		n := nums[fi]
-		w := int(n / 64)
-		if w >= len(x.seen) {
-			x.seen = append(x.seen, make([]uint64, w+1-len(x.seen))...)
+		if x.markSeen(nums[fi]) {
+			x.names = append(x.names, numberedID{num: nums[fi], id: strings.Clone(follows[fi].SubscriberID)})
 		}
-		if x.seen[w]&(1<<(n%64)) != 0 {
-			continue
-		}
-		x.seen[w] |= 1 << (n % 64)
-		x.names = append(x.names, numberedID{num: n, id: strings.Clone(follows[fi].SubscriberID)})
 	}
+}
+
+// markSeen marks n seen and says whether it is new.
+func (x *readerNames) markSeen(n uint32) bool {
+	if n >= denseNumbers {
+		if _, ok := x.above[n]; ok {
+			return false
+		}
+		if x.above == nil {
+			x.above = map[uint32]struct{}{}
+		}
+		x.above[n] = struct{}{}
+		return true
+	}
+	w := int(n / 64)
+	if w >= len(x.seen) {
+		x.seen = append(x.seen, make([]uint64, w+1-len(x.seen))...)
+	}
+	if x.seen[w]&(1<<(n%64)) != 0 {
+		return false
+	}
+	x.seen[w] |= 1 << (n % 64)
+	return true
 }
 
 // fileByNumber is fileByReader for numbered readers: subs are names' ids,

@@ -64,8 +64,8 @@ func (s briefingStore) AlertBriefsOfVolumeAppend(_ context.Context, volumeID str
 }
 
 // numberingStore is briefingStore numbering the readers too, as
-// store/bolt does: spread numbers far apart (above fileByNumber's array)
-// when spread is set.
+// store/bolt does: spread numbers far apart (past readerNames' bitset
+// and fileByNumber's array, into their maps) when spread is set.
 type numberingStore struct {
 	briefingStore
 	num map[string]uint32
@@ -85,7 +85,7 @@ func newNumberingStore(s *planStore, rng *rand.Rand, spread bool) numberingStore
 	for i, id := range ids {
 		num[id] = uint32(i + 1)
 		if spread {
-			num[id] = uint32(i+1) << 22
+			num[id] = uint32(i+1) << 24
 		}
 	}
 	return numberingStore{briefingStore{appendingStore{s}}, num}
