@@ -82,13 +82,10 @@ func (l *Links) PrivacyURL() string { return l.base + PrivacyPath }
 // feeds, and the manage link still opens their page: deleting again
 // finishes the work. A reader already gone is done.
 //
-// TODO(privacy): a notifier run that read the reader (notifier/run.go,
-// before step 1) may still claim and send one alert after step 2,
-// leaving an alert record of an id with no subscriber. A second
-// DeleteSubscriber of the id removes it, but nothing calls it again. To
-// close the race, ClaimAlert should be conditioned on the subscriber
-// record existing (a ConditionCheck in the claim's DynamoDB transaction;
-// the same bbolt transaction), which changes the contract of both stores.
+// A notifier run that read the reader before step 1 mails nothing after
+// step 2: the stores claim no alert for an id with no subscriber record
+// (store.Alerts.ClaimAlert), and the notifier sends only what it
+// claimed. One in the instant between its claim and its send still goes.
 func (b *Backend) forget(ctx context.Context, s store.Subscriber) error {
 	_, err := b.updateReader(ctx, s.ID, func(s *store.Subscriber) bool {
 		if s.TokenHash == "" && (s.Status == store.Unsubscribed || s.Status == store.Suppressed) {

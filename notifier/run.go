@@ -275,6 +275,9 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 		v := p.vols[d.vol]
 		k := p.key(subID, d)
 		ok, err := c.claim(ctx, runID, p, k, d.claim, v.ReleaseDate, now)
+		if errors.Is(err, errReaderGone) {
+			return c.readerGone(ctx, runID, subID, want, held, skip)
+		}
 		if err != nil {
 			stopErr = err
 			break
@@ -297,6 +300,9 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 			}
 			ck := store.AlertKey{SubscriberID: subID, VolumeID: v.ID, Kind: p.kindAt(d, uint8(i))}
 			ok, err := c.claim(ctx, runID, p, ck, p.mode(ck), v.ReleaseDate, now)
+			if errors.Is(err, errReaderGone) {
+				return c.readerGone(ctx, runID, subID, want, held, skip)
+			}
 			if err != nil {
 				stopErr = err
 				break
@@ -393,6 +399,22 @@ func (c *Notifier) record(ctx context.Context, runID string, keys []store.AlertK
 	}
 }
 
+// readerGone gives up a reader deleted while this run was on its way to
+// them: nothing is sent. The claims it took before the deletion went with
+// the reader's alerts; any left is closed as Failed.
+func (c *Notifier) readerGone(ctx context.Context, runID, subID string, want []due, held []claimed, skip func([]due, string)) error {
+	skip(want, "the reader was deleted during the run")
+	dctx, cancel := c.detached(ctx)
+	defer cancel()
+	for _, h := range held {
+		err := c.resolve(dctx, runID, h.key, store.Failed, "", "not sent: the reader was deleted during the run")
+		if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+			c.Logger.Debug("resolve failed", "subscriber", subID, "alert", h.key.String(), "err", err)
+		}
+	}
+	return nil
+}
+
 // closeOwned resolves the claims this run took over (at-least-once) for a
 // reader it will not mail.
 func (c *Notifier) closeOwned(ctx context.Context, runID string, p *plan, subID string, ds []due, reason string, rep *Report) error {
@@ -410,7 +432,12 @@ func (c *Notifier) closeOwned(ctx context.Context, runID string, p *plan, subID 
 	return nil
 }
 
-// claim takes alert k for this run. ok false: someone else holds it.
+// errReaderGone: the reader was deleted while this run was on its way to
+// them (the store claims nothing for an id with no subscriber record).
+var errReaderGone = errors.New("the reader was deleted during the run")
+
+// claim takes alert k for this run. ok false: someone else holds it;
+// errReaderGone: the reader's record is gone.
 func (c *Notifier) claim(ctx context.Context, runID string, p *plan, k store.AlertKey, mode uint8, date store.Date, now time.Time) (ok bool, err error) {
 	switch mode {
 	case claimOwned:
@@ -420,11 +447,17 @@ func (c *Notifier) claim(ctx context.Context, runID string, p *plan, k store.Ale
 		if errors.Is(err, store.ErrConflict) {
 			return false, nil
 		}
+		if errors.Is(err, store.ErrNotFound) { // deleted with its reader
+			return false, errReaderGone
+		}
 	default:
 		err = c.store.ClaimAlert(ctx, store.Alert{AlertKey: k, State: store.Claimed, RunID: runID,
 			ReleaseDate: date, ClaimedAt: now, UpdatedAt: now})
 		if errors.Is(err, store.ErrClaimed) {
 			return false, nil
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return false, errReaderGone
 		}
 	}
 	if err == nil {

@@ -235,6 +235,43 @@ func TestUnmailable(t *testing.T) {
 	assert.Equal(t, 3, rep.Kinds[store.Announce].Skipped)
 }
 
+// deletingStore deletes a reader right after the run reads them, as the
+// reader's deletion from the manage page would, racing the run: the run
+// holds the address, and must mail nothing after the deletion.
+type deletingStore struct {
+	*testStore
+	victim string
+}
+
+func (s deletingStore) Subscriber(ctx context.Context, id string) (store.Subscriber, error) {
+	sub, err := s.testStore.Subscriber(ctx, id)
+	if err == nil && id == s.victim {
+		require.NoError(s.t, s.DeleteSubscriber(ctx, id))
+	}
+	return sub, err
+}
+
+func TestReaderDeletedDuringRun(t *testing.T) {
+	now := at(2024, time.October, 1, 9)
+	st := world(t, 3, now)
+	snd := &recSender{}
+	n := newNotifier(deletingStore{st, "r0001"}, snd, notifier.NewFakeClock(now))
+	rep := runOK(t, n)
+	var to []string
+	for _, m := range snd.messages() {
+		to = append(to, m.msg.To)
+	}
+	assert.ElementsMatch(t, []string{"r0000@lettori.example", "r0002@lettori.example"}, to, "nothing to the deleted reader")
+	assert.Equal(t, 1, rep.Kinds[store.Announce].Skipped)
+	left, err := st.AlertsOfSubscriber(context.Background(), "r0001")
+	require.NoError(t, err)
+	assert.Empty(t, left, "no record of the deleted reader")
+	assert.Len(t, st.allAlerts(), 2)
+	rep = runOK(t, n)
+	assert.Len(t, snd.messages(), 2, "and nothing later")
+	assert.Zero(t, rep.Emails.Sent)
+}
+
 func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct {
 		opt  func(*notifier.Notifier)

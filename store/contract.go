@@ -87,8 +87,10 @@ type Follows interface {
 // Alerts is the notifier's exactly-once bookkeeping.
 type Alerts interface {
 	// ClaimAlert records a as Claimed, conditionally: ErrClaimed when the
-	// key exists in any state. Exactly one claim of a key ever succeeds.
-	// A zero ClaimedAt means now.
+	// key exists in any state; ErrNotFound when a.SubscriberID has no
+	// subscriber record (a reader deleted while a run was sending: the
+	// claim and the mail after it must not outlive the deletion). Exactly
+	// one claim of a key ever succeeds. A zero ClaimedAt means now.
 	ClaimAlert(ctx context.Context, a Alert) error
 	// ResolveAlert moves a claimed alert of run runID to state (Sent with the
 	// provider's message id, Failed or Uncertain with a reason);

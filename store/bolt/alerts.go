@@ -43,6 +43,9 @@ func (s *Store) ClaimAlert(ctx context.Context, a store.Alert) error {
 		if alerts.Get(k) != nil {
 			return store.ErrClaimed
 		}
+		if tx.Bucket(bucketSubs).Get([]byte(a.SubscriberID)) == nil {
+			return fmt.Errorf("subscriber %s: %w", a.SubscriberID, store.ErrNotFound)
+		}
 		return putAlert(tx, store.Alert{}, a)
 	})
 	return wrap(err, "claim alert %s", a.AlertKey)

@@ -339,11 +339,16 @@ func BenchmarkClaimAlert(b *testing.B) {
 				opts = append(opts, func(o *bolt.Options) { o.NoSync = true })
 			}
 			s := open(b, opts...)
+			// A claim is for a reader who exists: one reader, a new volume
+			// each time.
+			if err := s.CreateSubscriber(ctx, store.Subscriber{ID: readerID(0), Email: "lettore@example.it", Status: store.Active}); err != nil {
+				b.Fatal(err)
+			}
 			i := 0
 			b.ReportAllocs()
 			for b.Loop() {
 				i++
-				k := store.AlertKey{SubscriberID: readerID(i), VolumeID: "series/1", Kind: store.Announce}
+				k := store.AlertKey{SubscriberID: readerID(0), VolumeID: fmt.Sprintf("series/%d", i), Kind: store.Announce}
 				if err := s.ClaimAlert(ctx, store.Alert{AlertKey: k, RunID: "run", ClaimedAt: benchNow}); err != nil {
 					b.Fatal(err)
 				}

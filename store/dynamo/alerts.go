@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/manga-alert-italia/mangaalert/store"
 	"github.com/manga-alert-italia/mangaalert/store/internal/check"
@@ -127,10 +128,21 @@ func (s *Store) ClaimAlert(ctx context.Context, a store.Alert) error {
 		a.ClaimedAt = s.now()
 	}
 	a.State, a.UpdatedAt, a.MessageID, a.Error = store.Claimed, a.ClaimedAt, "", ""
-	_, err := s.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: alertItem(a),
-		ConditionExpression: aws.String("attribute_not_exists(pk)")})
-	if conditionFailed(err) {
-		err = store.ErrClaimed
+	// One transaction with a check that the reader still exists: a claim
+	// after their deletion would leave a record of them, and a mail.
+	_, err := s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{TableName: &s.table, Key: subKey(a.SubscriberID),
+			ConditionExpression: aws.String("attribute_exists(pk)")}},
+		{Put: &types.Put{TableName: &s.table, Item: alertItem(a),
+			ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+	}})
+	if reasons := cancelled(err); reasons != nil {
+		switch {
+		case len(reasons) == 2 && reasons[1] == "ConditionalCheckFailed":
+			err = store.ErrClaimed
+		case len(reasons) == 2 && reasons[0] == "ConditionalCheckFailed":
+			err = fmt.Errorf("subscriber %s: %w", a.SubscriberID, store.ErrNotFound)
+		}
 	}
 	return s.fail(err, "claim alert %s", a.AlertKey)
 }

@@ -176,8 +176,8 @@ func (s *Store) UpdateSubscriber(ctx context.Context, sub store.Subscriber, now 
 // deleted first, in transactions of their own. The subscriber record goes
 // last: a failure midway leaves a reader who still exists, with less of
 // their data, whom a second call finishes deleting. Alerts of an id with
-// no subscriber record are deleted too (a notifier run that read the
-// reader just before the deletion may claim one after it).
+// no subscriber record are deleted too (written by a version that claimed
+// without checking the reader, or by hand).
 func (s *Store) DeleteSubscriber(ctx context.Context, id string) error {
 	if err := check.ID("subscriber id", id); err != nil {
 		return fmt.Errorf("delete subscriber: %w", err)

@@ -117,6 +117,7 @@ func testFollowedSeries(t *testing.T, s store.Store) {
 
 func testClaimAlert(t *testing.T, s store.Store) {
 	ctx := context.Background()
+	readers(t, s, "sub-1", "sub-2")
 	k := key("sub-1", "solo-leveling/19", store.Announce)
 	_, err := s.Alert(ctx, k)
 	require.ErrorIs(t, err, store.ErrNotFound)
@@ -137,10 +138,22 @@ func testClaimAlert(t *testing.T, s store.Store) {
 	require.NoError(t, s.ClaimAlert(ctx, claim(key("sub-1", "solo-leveling/20", store.Announce), "run-1", t0)))
 
 	require.Error(t, s.ClaimAlert(ctx, claim(key("", "v", store.Announce), "run-1", t0)), "no subscriber")
+
+	// No claim, so no mail, for a reader with no record: one never
+	// created, or one deleted while a run was sending.
+	readers(t, s, "sub-3")
+	require.NoError(t, s.DeleteSubscriber(ctx, "sub-3"))
+	for _, sub := range []string{"sub-never", "sub-3"} {
+		k := key(sub, "solo-leveling/19", store.Announce)
+		require.ErrorIs(t, s.ClaimAlert(ctx, claim(k, "run-1", t0)), store.ErrNotFound, sub)
+		_, err := s.Alert(ctx, k)
+		require.ErrorIs(t, err, store.ErrNotFound, "%s: nothing written", sub)
+	}
 }
 
 func testClaimConcurrently(t *testing.T, s store.Store) {
 	ctx := context.Background()
+	readers(t, s, "sub-1")
 	k := key("sub-1", "solo-leveling/19", store.Reminder(1))
 	const n = 24
 	errs := make([]error, n)
@@ -172,6 +185,7 @@ func testClaimConcurrently(t *testing.T, s store.Store) {
 
 func testResolveAlert(t *testing.T, s store.Store) {
 	ctx := context.Background()
+	readers(t, s, "sub-1", "sub-2")
 	k := key("sub-1", "solo-leveling/19", store.Announce)
 	require.ErrorIs(t, s.ResolveAlert(ctx, k, "run-1", store.Sent, "m", "", t0), store.ErrNotFound)
 	require.NoError(t, s.ClaimAlert(ctx, claim(k, "run-1", t0)))
@@ -200,6 +214,7 @@ func testResolveAlert(t *testing.T, s store.Store) {
 
 func testReclaimAlert(t *testing.T, s store.Store) {
 	ctx := context.Background()
+	readers(t, s, "sub-1")
 	k := key("sub-1", "solo-leveling/19", store.Announce)
 	require.ErrorIs(t, s.ReclaimAlert(ctx, k, "run-2", t0, t0), store.ErrNotFound)
 	require.NoError(t, s.ClaimAlert(ctx, claim(k, "run-1", t0)))
@@ -242,6 +257,7 @@ func testReclaimAlert(t *testing.T, s store.Store) {
 
 func testAlertQueries(t *testing.T, s store.Store) {
 	ctx := context.Background()
+	readers(t, s, "sub-1", "sub-2", "sub-10")
 	claims := []store.Alert{
 		claim(key("sub-2", "v/1", store.Announce), "run-1", t0.Add(3*time.Minute)),
 		claim(key("sub-1", "v/1", store.Reminder(7)), "run-1", t0.Add(2*time.Minute)),

@@ -135,6 +135,7 @@ func testManyItems(t *testing.T, s store.Store) {
 	for i := range n {
 		sub := fmt.Sprintf("sub-%03d", i)
 		require.NoError(t, s.Follow(ctx, store.Follow{SubscriberID: sub, SeriesID: "big", CreatedAt: t0}))
+		readers(t, s, sub)
 		require.NoError(t, s.ClaimAlert(ctx, claim(key(sub, "big/1", store.Announce), "r", t0.Add(time.Duration(i)*time.Second))))
 		require.NoError(t, s.PutSeries(ctx, store.Series{ID: fmt.Sprintf("series-%03d", i), Title: "S"}))
 	}

@@ -17,10 +17,13 @@
 package storetest
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/manga-alert-italia/mangaalert/store"
 )
@@ -116,6 +119,15 @@ func ids[T any](xs []T, id func(T) string) []string {
 }
 
 func volIDs(vs []store.Volume) []string { return ids(vs, func(v store.Volume) string { return v.ID }) }
+
+// readers creates subscribers of the ids (an alert is claimed only for
+// a reader who exists).
+func readers(t *testing.T, s store.Store, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		require.NoError(t, s.CreateSubscriber(context.Background(), subscriber(id, id+"@example.com")))
+	}
+}
 
 func subscriber(id, email string) store.Subscriber {
 	return store.Subscriber{ID: id, Email: email, Status: store.Active, TokenHash: tokenHash(id),
