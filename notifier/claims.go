@@ -70,25 +70,31 @@ func (c *Notifier) resolve(ctx context.Context, runID string, k store.AlertKey, 
 // staleClaims handles the claims older than the lease that earlier runs
 // left: by the policy when the run died holding them; released ones whose
 // time has passed are closed as Failed. It returns the keys it took over
-// (AtLeastOnce), which the plan will find Claimed by runID.
-func (c *Notifier) staleClaims(ctx context.Context, runID string, now time.Time, rep *Report) (map[store.AlertKey]bool, error) {
+// (AtLeastOnce), which the plan will find Claimed by runID, and the
+// released Telegram deliveries of alerts settled meanwhile, which no plan
+// takes over (telegramBacklog sends them).
+func (c *Notifier) staleClaims(ctx context.Context, runID string, now time.Time, rep *Report) (map[store.AlertKey]bool, []store.Alert, error) {
 	stale, err := c.store.StaleClaims(ctx, now.Add(-c.Lease))
 	if err != nil {
-		return nil, fmt.Errorf("stale claims: %w", err)
+		return nil, nil, fmt.Errorf("stale claims: %w", err)
 	}
 	taken := make(map[store.AlertKey]bool)
+	var backlog []store.Alert
 	today := store.DateOf(now)
 	for _, a := range stale {
 		if err := ctx.Err(); err != nil {
-			return taken, err
+			return taken, backlog, err
 		}
 		if isReleased(a.RunID) {
 			if c.stillDue(ctx, a, today) {
-				continue // the plan takes it over
+				if c.isBacklog(ctx, a) {
+					backlog = append(backlog, a)
+				}
+				continue // the plan takes it over, or the backlog
 			}
 			reason := "not sent: the run was stopped before sending it, and it is no longer due"
 			if err := c.store.ResolveAlert(ctx, a.AlertKey, a.RunID, store.Failed, "", reason, now); err != nil && !errors.Is(err, store.ErrConflict) {
-				return taken, fmt.Errorf("close released claim %s: %w", a.AlertKey, err)
+				return taken, backlog, fmt.Errorf("close released claim %s: %w", a.AlertKey, err)
 			}
 			rep.add(a.Kind, func(k *KindCount) { k.Expired++ })
 			continue
@@ -99,7 +105,7 @@ func (c *Notifier) staleClaims(ctx context.Context, runID string, now time.Time,
 			switch {
 			case errors.Is(err, store.ErrConflict):
 			case err != nil:
-				return taken, fmt.Errorf("reclaim %s: %w", a.AlertKey, err)
+				return taken, backlog, fmt.Errorf("reclaim %s: %w", a.AlertKey, err)
 			default:
 				taken[a.AlertKey] = true
 				rep.add(a.Kind, func(k *KindCount) { k.Reclaimed++ })
@@ -111,14 +117,14 @@ func (c *Notifier) staleClaims(ctx context.Context, runID string, now time.Time,
 			switch {
 			case errors.Is(err, store.ErrConflict):
 			case err != nil:
-				return taken, fmt.Errorf("mark %s uncertain: %w", a.AlertKey, err)
+				return taken, backlog, fmt.Errorf("mark %s uncertain: %w", a.AlertKey, err)
 			default:
 				rep.add(a.Kind, func(k *KindCount) { k.Uncertain++ })
 				rep.lock(func() { rep.Uncertain = append(rep.Uncertain, a.AlertKey) })
 			}
 		}
 	}
-	return taken, nil
+	return taken, backlog, nil
 }
 
 // stillDue reports whether a released claim may still be sent: its volume
@@ -135,7 +141,8 @@ func (c *Notifier) stillDue(ctx context.Context, a store.Alert, today store.Date
 	if !v.ReleaseDate.IsZero() && !today.Before(v.ReleaseDate) {
 		return false
 	}
-	if days, ok := a.Kind.ReminderDays(); ok {
+	kind := store.AlertKind(strings.TrimPrefix(string(a.Kind), store.TelegramKindPrefix)).Base()
+	if days, ok := kind.ReminderDays(); ok {
 		return !v.ReleaseDate.IsZero() && today.DaysUntil(v.ReleaseDate) <= days
 	}
 	return true

@@ -58,10 +58,11 @@ func (c *Notifier) run(ctx context.Context, runID string, rep *Report) error {
 	}
 
 	now := c.Clock.Now()
-	taken, err := c.staleClaims(ctx, runID, now, rep)
+	taken, backlog, err := c.staleClaims(ctx, runID, now, rep)
 	if err != nil {
 		return err
 	}
+	c.telegramBacklog(ctx, runID, backlog, now, rep)
 	p, err := c.plan(ctx, runID, now)
 	if err != nil {
 		// What was taken over is still ours: hand it back.

@@ -91,6 +91,13 @@ func (c *Notifier) telegramReader(ctx context.Context, runID string, sub store.S
 	if len(keys) == 0 {
 		return tgOutcome{state: store.Sent, reason: "already sent on Telegram"}
 	}
+	return c.sendTelegram(ctx, runID, sub, shown, keys, rep)
+}
+
+// sendTelegram sends the reader one message of the entries shown (cut in
+// several when long) and resolves the Telegram claims keys by what became
+// of it.
+func (c *Notifier) sendTelegram(ctx context.Context, runID string, sub store.Subscriber, shown []Entry, keys []store.AlertKey, rep *Report) tgOutcome {
 	sctx, cancel := c.detached(ctx)
 	defer cancel()
 	var ids []string
@@ -115,11 +122,10 @@ func (c *Notifier) telegramReader(ctx context.Context, runID string, sub store.S
 		c.unlinkChat(sctx, sub, err, rep)
 		return tgOutcome{state: store.Failed, reason: reason, blocked: true}
 	case len(ids) == 0 && errors.Is(err, telegram.ErrRateLimited):
-		// TODO(telegram): for a reader on both channels the e-mail still
-		// goes and settles the alert, so the plan never makes it due
-		// again and this released Telegram claim expires unsent: keep a
-		// Telegram-only due list (or re-plan released telegram/ claims)
-		// to send it in the next run.
+		// Given back: a reader on Telegram alone finds the alert due
+		// again; for one on both channels the e-mail still goes and
+		// settles the alert, and the next run sends this message from
+		// its backlog (telegramBacklog).
 		rep.lock(func() { rep.Telegram.Deferred++ })
 		c.releaseTelegram(sctx, runID, keys)
 		return tgOutcome{err: fmt.Errorf("telegram to %s: %w", sub.ID, err)}
@@ -143,6 +149,9 @@ func (c *Notifier) claimTelegram(ctx context.Context, runID string, k store.Aler
 	err := c.store.ClaimAlert(ctx, store.Alert{AlertKey: k, State: store.Claimed, RunID: runID, ClaimedAt: now, UpdatedAt: now})
 	if err == nil {
 		return true, nil
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil // the reader was deleted during the run: nothing goes
 	}
 	if !errors.Is(err, store.ErrClaimed) {
 		return false, fmt.Errorf("claim %s: %w", k, err)

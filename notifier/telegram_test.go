@@ -134,6 +134,67 @@ func TestTelegramEmailResentOnce(t *testing.T) {
 	assert.Len(t, tg.Messages(), 1, "the Telegram message did not go out again")
 }
 
+// TestTelegramDeferred: Telegram asks the bot to wait longer than the
+// client waits; a reader on both channels still gets the e-mail, which
+// settles the alert, and the next run sends the Telegram message from its
+// backlog, once, without the e-mail again; or, the reader having unlinked
+// Telegram meanwhile, closes it as Failed.
+func TestTelegramDeferred(t *testing.T) {
+	for _, unlinked := range []bool{false, true} {
+		t.Run(fmt.Sprintf("unlinked=%t", unlinked), func(t *testing.T) {
+			st := newTestStore(t)
+			clock := notifier.NewFakeClock(at(2024, time.September, 1, 9))
+			// One message in ten minutes overall: the second reader's is
+			// answered 429 with retry_after 600, over the client's 60 s.
+			tg := integration.RunTelegram(context.Background(), t, func(o *integration.TelegramOptions) {
+				o.Now, o.Overall, o.Window = clock.Now, 1, 10*time.Minute
+			})
+			bot, err := telegram.New(tg.Token, func(o *telegram.Options) { o.BaseURL, o.Clock = tg.URL, tgClock{clock} })
+			require.NoError(t, err)
+			snd := &recSender{}
+			n := newNotifier(st, snd, clock, func(n *notifier.Notifier) { n.Telegram, n.Concurrency = bot, 1 })
+			st.putVolume(vol("kaiju", 11, store.NewDate(2024, time.October, 20), at(2024, time.August, 30, 8)))
+			for i, id := range []string{"ada", "bob"} {
+				s := reader(id)
+				s.TelegramChatID, s.Channels = int64(101+i), store.ChannelBoth
+				st.putSubscriber(s)
+				st.follow(store.Follow{SubscriberID: id, SeriesID: "kaiju", CreatedAt: at(2024, time.August, 1, 8)})
+			}
+
+			rep, err := n.Run(context.Background())
+			require.ErrorIs(t, err, telegram.ErrRateLimited, "the run says Telegram made it wait")
+			assert.Equal(t, 1, rep.Telegram.Deferred)
+			assert.Len(t, tg.MessagesTo(101), 1)
+			assert.Empty(t, tg.MessagesTo(102))
+			assert.Len(t, snd.messages(), 2, "both e-mails went")
+			assert.Contains(t, alertSet(st.allAlerts()), "bob|kaiju/11|announce sent", "the e-mail settled the alert")
+
+			if unlinked {
+				s := reader("bob")
+				s.Channels = store.ChannelBoth
+				st.putSubscriber(s) // no chat any more
+			}
+			clock.Set(at(2024, time.September, 1, 15)) // the next run, six hours on
+			rep = runOK(t, n)
+			assert.Len(t, snd.messages(), 2, "no e-mail again")
+			if unlinked {
+				assert.Empty(t, tg.MessagesTo(102))
+				assert.Contains(t, alertSet(st.allAlerts()), "bob|kaiju/11|telegram/announce failed")
+				assert.Equal(t, 1, rep.Kinds[store.TelegramKind(store.Announce)].Expired)
+				return
+			}
+			require.Len(t, tg.MessagesTo(102), 1, "the deferred Telegram message went")
+			assert.Contains(t, tg.MessagesTo(102)[0].Text, "KAIJU n. 11: 20 ottobre 2024")
+			assert.Equal(t, 1, rep.Telegram.Sent)
+			assert.Contains(t, alertSet(st.allAlerts()), "bob|kaiju/11|telegram/announce sent")
+
+			clock.Set(at(2024, time.September, 1, 21))
+			runOK(t, n)
+			assert.Len(t, tg.Messages(), 2, "and once")
+		})
+	}
+}
+
 // TestTelegramBlocked: a chat that blocked the bot is unlinked and
 // reported loudly; a reader on Telegram alone gets the alert by e-mail in
 // the same run.
