@@ -170,6 +170,13 @@ func (b *Backend) telegramCommand(ctx context.Context, chat int64, text string) 
 		if err != nil {
 			return "", err
 		}
+		// A token outlives its reader's deletion until it expires: it
+		// links nothing then, and unlinks no one.
+		if _, err := b.cfg.Store.Subscriber(ctx, t.SubscriberID); errors.Is(err, store.ErrNotFound) {
+			return tgBadToken, nil
+		} else if err != nil {
+			return "", err
+		}
 		// One chat is one reader: a chat linked to another reader before
 		// moves to this one.
 		if other, err := b.cfg.Store.SubscriberByChat(ctx, chat); err == nil && other.ID != t.SubscriberID {

@@ -174,6 +174,15 @@ func testTelegramLink(t *testing.T, e *tgEnv) {
 	assert.Equal(t, int64(77), e.reader(other.ID).TelegramChatID)
 	assert.Zero(t, e.reader(s.ID).TelegramChatID, "the chat left the first reader")
 
+	// The token of a reader deleted since links nothing and unlinks no one.
+	gone := e.confirmed("via@example.it", "one-piece")
+	goneTok := e.linkToken("/gestisci/" + e.links().ManageToken(gone))
+	require.NoError(t, e.st.DeleteSubscriber(ctx, gone.ID))
+	_, err = e.tg.Start(ctx, 77, goneTok)
+	require.NoError(t, err)
+	assert.Equal(t, tgBadToken, e.lastReply(77))
+	assert.Equal(t, int64(77), e.reader(other.ID).TelegramChatID, "the chat stays with its reader")
+
 	// Unlink from the page.
 	w = e.postForm(otherBase+"/telegram-scollega", nil)
 	require.Equal(t, http.StatusSeeOther, w.Code)
