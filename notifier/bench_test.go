@@ -180,14 +180,15 @@ func BenchmarkPlan(b *testing.B) {
 				n := newNotifier(fs, &recSender{}, notifier.NewFakeClock(benchNow), func(n *notifier.Notifier) { n.ReadConcurrency = workers })
 				// Peak collects first: the plan's CPU is counted after.
 				p := heap.Peak(func() {
-					before, sysBefore, faultsBefore := cpuTime(), sysTime(), minorFaults()
+					before := usageNow()
 					var err error
 					if stats, err = n.Plan(ctx); err != nil {
 						b.Fatal(err)
 					}
-					cpu += cpuTime() - before
-					sys += sysTime() - sysBefore
-					faults += minorFaults() - faultsBefore
+					after := usageNow()
+					cpu += after.cpu - before.cpu
+					sys += after.sys - before.sys
+					faults += after.faults - before.faults
 				})
 				peak = max(peak, p)
 			}
@@ -209,29 +210,19 @@ func BenchmarkPlan(b *testing.B) {
 	}
 }
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+// usage is what the process has used so far: CPU time (user and system,
+// all threads), the kernel's share of it (page faults, madvise), and the
+// page faults served without I/O (fresh heap pages, mmapped pages first
+// touched).
+type usage struct {
+	cpu, sys time.Duration
+	faults   int64
 }
 
-// sysTime is the kernel's share of cpuTime: page faults, madvise.
-func sysTime() time.Duration {
+func usageNow() usage {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+		return usage{}
 	}
-	return time.Duration(ru.Stime.Nano())
-}
-
-// minorFaults counts the process's page faults served without I/O: fresh
-// heap pages and mmapped pages first touched.
-func minorFaults() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Minflt
+	return usage{cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), sys: time.Duration(ru.Stime.Nano()), faults: ru.Minflt}
 }

@@ -141,8 +141,8 @@ func (c *Notifier) stillDue(ctx context.Context, a store.Alert, today store.Date
 	if !v.ReleaseDate.IsZero() && !today.Before(v.ReleaseDate) {
 		return false
 	}
-	kind := store.AlertKind(strings.TrimPrefix(string(a.Kind), store.TelegramKindPrefix)).Base()
-	if days, ok := kind.ReminderDays(); ok {
+	kind, _ := a.Kind.Delivered()
+	if days, ok := kind.Base().ReminderDays(); ok {
 		return !v.ReleaseDate.IsZero() && today.DaysUntil(v.ReleaseDate) <= days
 	}
 	return true

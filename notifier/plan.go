@@ -394,8 +394,8 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 	var follows []store.Follow
 	var nums []uint32 // the followers' reader numbers, when the store numbers them
 	var err error
-	if nf, ok := c.store.(NumberedFollowers); ok && p.names != nil {
-		follows, nums, err = followersNumbered(ctx, nf, sid, buf)
+	if p.names != nil { // the store numbers its readers
+		follows, nums, err = followersNumbered(ctx, c.store.(NumberedFollowers), sid, buf)
 	} else {
 		follows, err = c.followersOf(ctx, sid, buf)
 	}
@@ -450,42 +450,39 @@ func (c *Notifier) dueOfSeries(ctx context.Context, p *plan, runID, sid string, 
 	due := slices.Grow(buf.due[:0], nf)[:nf]
 	buf.due = due
 	p.dueOfFollowers(runID, cands, follows, want, alerts, res.cells, due, &res.side)
-	if nums != nil {
-		// The followers with something due, and their readers' numbers
-		// for gather; their ids, once a reader, for the plan's names.
-		n := 0
-		for _, d := range due {
-			if d {
-				n++
-			}
+	// The followers with something due; for gather, their readers'
+	// numbers when the store numbers them (and their ids, once a reader,
+	// for the plan's names), else their ids.
+	n := 0
+	for _, d := range due {
+		if d {
+			n++
 		}
-		res.dueF, res.nums = make([]int32, 0, n), make([]uint32, 0, n)
-		for fi, d := range due {
-			if d {
-				res.dueF = append(res.dueF, int32(fi))
-				res.nums = append(res.nums, nums[fi])
-			}
+	}
+	res.dueF = make([]int32, 0, n)
+	for fi, d := range due {
+		if d {
+			res.dueF = append(res.dueF, int32(fi))
+		}
+	}
+	if nums != nil {
+		res.nums = make([]uint32, n)
+		for i, fi := range res.dueF {
+			res.nums[i] = nums[fi]
 		}
 		p.names.add(follows, nums, res.dueF)
 		return follows, res, alertsRead, nil
 	}
-	// The followers with something due, and their ids for gather.
-	n, size := 0, 0
-	for fi, d := range due {
-		if d {
-			n++
-			size += len(follows[fi].SubscriberID)
-		}
+	size := 0
+	for _, fi := range res.dueF {
+		size += len(follows[fi].SubscriberID)
 	}
-	res.dueF, res.idEnd = make([]int32, 0, n), make([]int32, 0, n)
+	res.idEnd = make([]int32, n)
 	var ids strings.Builder
 	ids.Grow(size)
-	for fi, d := range due {
-		if d {
-			ids.WriteString(follows[fi].SubscriberID)
-			res.dueF = append(res.dueF, int32(fi))
-			res.idEnd = append(res.idEnd, int32(ids.Len()))
-		}
+	for i, fi := range res.dueF {
+		ids.WriteString(follows[fi].SubscriberID)
+		res.idEnd[i] = int32(ids.Len())
 	}
 	res.ids = ids.String()
 	return follows, res, alertsRead, nil

@@ -277,7 +277,7 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 		k := p.key(subID, d)
 		ok, err := c.claim(ctx, runID, p, k, d.claim, v.ReleaseDate, now)
 		if errors.Is(err, errReaderGone) {
-			return c.readerGone(ctx, runID, subID, want, held, skip)
+			return c.readerGone(ctx, runID, want, held, skip, rep)
 		}
 		if err != nil {
 			stopErr = err
@@ -302,7 +302,7 @@ func (c *Notifier) mailReader(ctx context.Context, runID string, p *plan, r int3
 			ck := store.AlertKey{SubscriberID: subID, VolumeID: v.ID, Kind: p.kindAt(d, uint8(i))}
 			ok, err := c.claim(ctx, runID, p, ck, p.mode(ck), v.ReleaseDate, now)
 			if errors.Is(err, errReaderGone) {
-				return c.readerGone(ctx, runID, subID, want, held, skip)
+				return c.readerGone(ctx, runID, want, held, skip, rep)
 			}
 			if err != nil {
 				stopErr = err
@@ -402,15 +402,16 @@ func (c *Notifier) record(ctx context.Context, runID string, keys []store.AlertK
 
 // readerGone gives up a reader deleted while this run was on its way to
 // them: nothing is sent. The claims it took before the deletion went with
-// the reader's alerts; any left is closed as Failed.
-func (c *Notifier) readerGone(ctx context.Context, runID, subID string, want []due, held []claimed, skip func([]due, string)) error {
+// the reader's alerts; any left is closed as Failed (or reported
+// Unresolved).
+func (c *Notifier) readerGone(ctx context.Context, runID string, want []due, held []claimed, skip func([]due, string), rep *Report) error {
 	skip(want, "the reader was deleted during the run")
 	dctx, cancel := c.detached(ctx)
 	defer cancel()
 	for _, h := range held {
 		err := c.resolve(dctx, runID, h.key, store.Failed, "", "not sent: the reader was deleted during the run")
 		if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
-			c.Logger.Debug("resolve failed", "subscriber", subID, "alert", h.key.String(), "err", err)
+			rep.lock(func() { rep.Unresolved = append(rep.Unresolved, h.key) })
 		}
 	}
 	return nil

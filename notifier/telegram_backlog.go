@@ -21,12 +21,12 @@ import (
 // isBacklog says whether a, a released claim, is a Telegram delivery
 // whose alert is settled already: the plan would never take it over.
 func (c *Notifier) isBacklog(ctx context.Context, a store.Alert) bool {
-	base, ok := strings.CutPrefix(string(a.Kind), store.TelegramKindPrefix)
+	base, ok := a.Kind.Delivered()
 	if !ok {
 		return false
 	}
 	k := a.AlertKey
-	k.Kind = store.AlertKind(base)
+	k.Kind = base
 	al, err := c.store.Alert(ctx, k)
 	return err == nil && al.State != store.Claimed
 }
@@ -64,7 +64,7 @@ func (c *Notifier) telegramBacklogOf(ctx context.Context, runID string, mine []s
 		for _, a := range mine {
 			err := c.store.ResolveAlert(ctx, a.AlertKey, a.RunID, store.Failed, "", reason, now)
 			if err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
-				c.Logger.Debug("close failed", "alert", a.String(), "err", err)
+				c.Logger.Warn("telegram backlog: a delivery could not be closed; the next run tries again", "alert", a.String(), "err", err)
 			}
 			rep.add(a.Kind, func(k *KindCount) { k.Expired++ })
 		}
@@ -75,7 +75,8 @@ func (c *Notifier) telegramBacklogOf(ctx context.Context, runID string, mine []s
 		return false
 	}
 	if err != nil {
-		return false // left for the next run
+		c.Logger.Warn("telegram backlog: the reader could not be read; their messages wait for the next run", "subscriber", mine[0].SubscriberID, "err", err)
+		return false
 	}
 	if _, tg := c.channels(sub); !tg || !sub.Mailable() {
 		closeAll("not sent on Telegram: the reader no longer gets alerts there")
@@ -85,25 +86,32 @@ func (c *Notifier) telegramBacklogOf(ctx context.Context, runID string, mine []s
 	var shown []Entry
 	for _, a := range mine {
 		v, err := c.store.Volume(ctx, a.VolumeID)
-		if err != nil {
-			continue // gone, or unreadable now: stillDue decides next time
+		if err == nil {
+			// Taken over conditionally on the ClaimedAt read, as the
+			// plan takes released claims: one run sends it.
+			err = c.store.ReclaimAlert(ctx, a.AlertKey, runID, a.ClaimedAt.Add(time.Microsecond), now)
 		}
-		// Taken over conditionally on the ClaimedAt read, as the plan
-		// takes released claims: one run sends it.
-		if err := c.store.ReclaimAlert(ctx, a.AlertKey, runID, a.ClaimedAt.Add(time.Microsecond), now); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			continue // another run took it
+		}
+		if err != nil { // stillDue decides again next time
+			c.Logger.Warn("telegram backlog: a delivery waits for the next run", "alert", a.String(), "err", err)
 			continue
 		}
 		keys = append(keys, a.AlertKey)
-		kind := store.AlertKind(strings.TrimPrefix(string(a.Kind), store.TelegramKindPrefix)).Base()
-		shown = append(shown, NewEntry(kind, v, today, c.links))
+		kind, _ := a.Kind.Delivered()
+		shown = append(shown, NewEntry(kind.Base(), v, today, c.links))
 	}
 	if len(keys) == 0 {
 		return false
 	}
 	out := c.sendTelegram(ctx, runID, sub, shown, keys, rep)
-	if out.err != nil && errors.Is(out.err, telegram.ErrRateLimited) {
+	switch {
+	case errors.Is(out.err, telegram.ErrRateLimited):
 		c.Logger.Warn("telegram asked to wait again: its backlog waits for the next run", "subscriber", sub.ID, "err", out.err)
 		return true
+	case out.err != nil: // recorded as uncertain, in the report too
+		c.Logger.Warn("telegram backlog: send failed", "subscriber", sub.ID, "err", out.err)
 	}
 	return false
 }

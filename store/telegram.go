@@ -97,3 +97,13 @@ const TelegramKindPrefix = "telegram/"
 
 // TelegramKind is the kind of k's Telegram delivery.
 func TelegramKind(k AlertKind) AlertKind { return AlertKind(TelegramKindPrefix + string(k)) }
+
+// Delivered undoes TelegramKind: the kind of the alert that k, a Telegram
+// delivery's kind, delivers, and true; k itself and false for any other.
+func (k AlertKind) Delivered() (AlertKind, bool) {
+	base, ok := strings.CutPrefix(string(k), TelegramKindPrefix)
+	if !ok {
+		return k, false
+	}
+	return AlertKind(base), true
+}

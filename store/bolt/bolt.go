@@ -112,45 +112,41 @@ func Open(path string, optFns ...func(*Options)) (*Store, error) {
 // nothing to sweep writes nothing.
 func (s *Store) prepare() error {
 	now := s.now()
-	ready := false
+	var buckets, numbered, sweepDue bool
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		for _, name := range allBuckets {
 			if tx.Bucket(name) == nil {
 				return nil
 			}
 		}
-		if tx.Bucket(bucketMeta).Get(metaReaderNumbers) == nil {
-			return nil
-		}
+		buckets = true
+		numbered = tx.Bucket(bucketMeta).Get(metaReaderNumbers) != nil
 		k, _ := tx.Bucket(bucketSubExp).Cursor().First()
-		ready = k == nil || bytes.Compare(k, timeBound(now.Add(time.Nanosecond))) >= 0
+		sweepDue = k != nil && bytes.Compare(k, timeBound(now.Add(time.Nanosecond))) < 0
 		return nil
-	})
-	if err != nil || ready {
-		return err
-	}
-	err = s.update(context.Background(), func(tx *bbolt.Tx) error {
-		for _, name := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("create bucket %s: %w", name, err)
-			}
-		}
-		n, err := sweep(tx, now)
-		if n > 0 {
-			s.log.Debug("swept expired sign-ups", "count", n)
-		}
-		return err
 	})
 	if err != nil {
 		return err
 	}
-	var numbered bool
-	err = s.db.View(func(tx *bbolt.Tx) error {
-		numbered = tx.Bucket(bucketMeta).Get(metaReaderNumbers) != nil
+	if !buckets || sweepDue {
+		err = s.update(context.Background(), func(tx *bbolt.Tx) error {
+			for _, name := range allBuckets {
+				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+					return fmt.Errorf("create bucket %s: %w", name, err)
+				}
+			}
+			n, err := sweep(tx, now)
+			if n > 0 {
+				s.log.Debug("swept expired sign-ups", "count", n)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if numbered {
 		return nil
-	})
-	if err != nil || numbered {
-		return err
 	}
 	n, err := s.numberFollows()
 	if n > 0 {

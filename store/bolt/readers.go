@@ -81,8 +81,11 @@ func (s *Store) numberFollows() (int, error) {
 // whether the walk reached the end.
 func numberSome(tx *bbolt.Tx, after []byte) (int, []byte, bool, error) {
 	follows, followers := tx.Bucket(bucketFollows), tx.Bucket(bucketFollowers)
-	type kv struct{ k, v []byte }
-	var todo []kv
+	type todoFollow struct {
+		k  []byte
+		fv followVal
+	}
+	var todo []todoFollow
 	c := follows.Cursor()
 	k, v := c.First()
 	if after != nil {
@@ -100,7 +103,7 @@ func numberSome(tx *bbolt.Tx, after []byte) (int, []byte, bool, error) {
 			return 0, nil, false, fmt.Errorf("follow %q: %w", k, err)
 		}
 		if fv.reader == 0 {
-			todo = append(todo, kv{bytes.Clone(k), bytes.Clone(v)})
+			todo = append(todo, todoFollow{bytes.Clone(k), fv})
 		}
 	}
 	done := k == nil
@@ -111,7 +114,7 @@ func numberSome(tx *bbolt.Tx, after []byte) (int, []byte, bool, error) {
 		if !ok {
 			return 0, nil, false, fmt.Errorf("follow key %q: %w", e.k, errCorrupt)
 		}
-		fv, _ := decodeFollowValue(e.v)
+		fv := e.fv
 		var err error
 		if fv.reader, err = readerNumber(tx, string(sub)); err != nil {
 			return 0, nil, false, err
